@@ -1,0 +1,51 @@
+export type AuditCategory = 'auth' | 'authz' | 'rbac' | 'users' | 'tenants' | 'tokens' | 'sessions' | 'resources' | 'system';
+export type AuditOutcome = 'success' | 'failure' | 'denied';
+
+export interface AuditEvent {
+  id: string;
+  occurredAt: string;
+  /** The tenant the event belongs to; installation-wide events belong to `default`. */
+  tenantId: string;
+  actorId: string | null;
+  actorEmail: string | null;
+  category: AuditCategory;
+  action: string;
+  outcome: AuditOutcome;
+  subjectType: string | null;
+  subjectId: string | null;
+  /** What changed: the fields before and after. Never a secret. */
+  diff: { before: Record<string, unknown> | null; after: Record<string, unknown> | null } | null;
+  detail: Record<string, unknown> | null;
+  ip: string | null;
+  userAgent: string | null;
+}
+
+export interface AuditQuery {
+  tenantId: string;
+  /** Events by the user or about the user. */
+  userId?: string;
+  category?: AuditCategory;
+  since?: string;
+  until?: string;
+  /** The last id of the previous page; pages go newest first. */
+  before?: string;
+  limit: number;
+}
+
+export interface AuditStore {
+  append(event: AuditEvent): Promise<void>;
+  query(query: AuditQuery): Promise<AuditEvent[]>;
+}
+
+/** The fields of `after` that differ from `before`, as a before/after pair. */
+export function diffOf<T extends object>(before: T, after: T): AuditEvent['diff'] {
+  const was: Record<string, unknown> = {};
+  const now: Record<string, unknown> = {};
+  for (const key of Object.keys(after) as (keyof T & string)[]) {
+    if (JSON.stringify(before[key]) !== JSON.stringify(after[key])) {
+      was[key] = before[key];
+      now[key] = after[key];
+    }
+  }
+  return { before: was, after: now };
+}

@@ -1,0 +1,30 @@
+import type { Clock } from './clock.ts';
+import type { Store } from './store.ts';
+
+/** Settings the domain enforces; read from appsettings.json by src/config. */
+export interface DomainSettings {
+  passwordMinLength: number;
+  maxCustomRolesPerTenant: number;
+  /** Milliseconds. */
+  sessionIdleTimeout: number;
+  sessionAbsoluteTimeout: number;
+}
+
+export interface DomainContext {
+  store: Store;
+  clock: Clock;
+  settings: DomainSettings;
+}
+
+/** Who is acting, in which tenant, from where. Services take it first. */
+export interface Actor {
+  userId: string;
+  email: string;
+  homeTenantId: string;
+  /** The tenant the request acts in. */
+  tenantId: string;
+  ip: string | null;
+  userAgent: string | null;
+  sessionId: string | null;
+  tokenId: string | null;
+}

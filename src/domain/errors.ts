@@ -1,0 +1,34 @@
+/**
+ * Domain errors carry a stable, greppable code and a message a person can act on.
+ * `kind` says what sort of failure it is; the HTTP layer maps kinds to statuses in
+ * one place, the CLI maps them to exit codes.
+ */
+export type ErrorKind =
+  | 'invalid' // 400: the input is wrong
+  | 'unauthenticated' // 401: no valid credential
+  | 'forbidden' // 403: the caller may not do this
+  | 'not_found' // 404: it doesn't exist, or the caller can't see it
+  | 'conflict' // 409: the current state forbids it
+  | 'too_large'; // 413
+
+export class DomainError extends Error {
+  readonly code: string;
+  readonly kind: ErrorKind;
+  readonly details: Record<string, unknown>;
+
+  constructor(kind: ErrorKind, code: string, message: string, details: Record<string, unknown> = {}) {
+    super(message);
+    this.name = 'DomainError';
+    this.kind = kind;
+    this.code = code;
+    this.details = details;
+  }
+}
+
+export const notFound = (code: string, message: string) => new DomainError('not_found', code, message);
+export const invalid = (code: string, message: string, details?: Record<string, unknown>) =>
+  new DomainError('invalid', code, message, details);
+export const conflict = (code: string, message: string) => new DomainError('conflict', code, message);
+export const forbidden = (code: string, message: string, details?: Record<string, unknown>) =>
+  new DomainError('forbidden', code, message, details);
+export const unauthenticated = (code: string, message: string) => new DomainError('unauthenticated', code, message);

@@ -1,0 +1,32 @@
+import type { Role } from './role.ts';
+
+export interface RoleAssignment {
+  userId: string;
+  tenantId: string;
+  roleId: string;
+  assignedAt: string;
+  assignedBy: string | null;
+}
+
+export interface RoleStore {
+  create(role: Role): Promise<void>;
+  getById(roleId: string): Promise<Role | undefined>;
+  /** Roles usable in a tenant: the global ones and the tenant's own. */
+  listVisibleIn(tenantId: string): Promise<Role[]>;
+  /** Every role: for checking a new global role's name against all tenants. */
+  listAll(): Promise<Role[]>;
+  countCustomIn(tenantId: string | null): Promise<number>;
+  update(roleId: string, changes: Pick<Role, 'name' | 'description' | 'permissions' | 'updatedAt'>): Promise<void>;
+  delete(roleId: string): Promise<void>;
+}
+
+export interface AssignmentStore {
+  /** Sets (adds or replaces) the user's one role in the tenant. */
+  set(assignment: RoleAssignment): Promise<void>;
+  get(tenantId: string, userId: string): Promise<RoleAssignment | undefined>;
+  listForUser(userId: string): Promise<RoleAssignment[]>;
+  remove(tenantId: string, userId: string): Promise<void>;
+  countUsingRole(roleId: string): Promise<number>;
+  /** Active users holding the role in the tenant, locked for the rest of the transaction where the engine can. */
+  listActiveHolders(tenantId: string, roleId: string): Promise<string[]>;
+}

@@ -1,0 +1,30 @@
+import { AccessService } from './access/access-service.ts';
+import { AuditService } from './audit/audit-service.ts';
+import type { DomainContext } from './context.ts';
+import { ResourceService } from './resources/resource-service.ts';
+import { RoleService } from './roles/role-service.ts';
+import { AuthService } from './sessions/auth-service.ts';
+import { SessionService } from './sessions/session-service.ts';
+import { TenantService } from './tenants/tenant-service.ts';
+import { TokenService } from './tokens/token-service.ts';
+import { UserService } from './users/user-service.ts';
+
+export type Services = ReturnType<typeof createServices>;
+
+export function createServices(context: DomainContext) {
+  const access = new AccessService(context.store);
+  const tenants = new TenantService(context, access);
+  const users = new UserService(context, access, tenants);
+  return {
+    context,
+    access,
+    tenants,
+    users,
+    roles: new RoleService(context, access),
+    auth: new AuthService(context, access),
+    tokens: new TokenService(context, users),
+    sessions: new SessionService(context, users),
+    audit: new AuditService(context, access),
+    resources: new ResourceService(context, access),
+  };
+}

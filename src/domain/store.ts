@@ -1,0 +1,25 @@
+import type { TenantStore } from './tenants/tenant-store.ts';
+import type { UserStore } from './users/user-store.ts';
+import type { AssignmentStore, RoleStore } from './roles/role-store.ts';
+import type { SessionStore } from './sessions/session.ts';
+import type { ApiTokenStore } from './tokens/api-token.ts';
+import type { AuditStore } from './audit/audit-event.ts';
+import type { ResourceStore } from './resources/resource.ts';
+
+/** Everything the domain needs from storage. Implemented once, over Kysely, for SQLite and PostgreSQL. */
+export interface Store {
+  tenants: TenantStore;
+  users: UserStore;
+  roles: RoleStore;
+  assignments: AssignmentStore;
+  sessions: SessionStore;
+  tokens: ApiTokenStore;
+  audit: AuditStore;
+  resources: ResourceStore;
+  /**
+   * Runs `work` in one database transaction: a command writes its change and its audit
+   * event through the store it is handed, so both land or neither does. Nested calls
+   * join the outer transaction.
+   */
+  transaction<T>(work: (store: Store) => Promise<T>): Promise<T>;
+}

@@ -1,0 +1,132 @@
+import type { AccessService } from '../access/access-service.ts';
+import { recordAudit } from '../audit/audit-log.ts';
+import { conflict, invalid, notFound } from '../errors.ts';
+import { newId } from '../ids.ts';
+import { ADMIN_ROLE_ID } from '../roles/role.ts';
+import type { Actor, DomainContext } from '../context.ts';
+import type { Store } from '../store.ts';
+import { checkTenantSlug, DEFAULT_TENANT_SLUG, type Tenant } from './tenant.ts';
+
+export interface TenantView extends Tenant {
+  /** The caller's role there, when they belong to it. */
+  myRole: string | null;
+}
+
+export class TenantService {
+  readonly #context: DomainContext;
+  readonly #access: AccessService;
+
+  constructor(context: DomainContext, access: AccessService) {
+    this.#context = context;
+    this.#access = access;
+  }
+
+  /** The tenants the caller belongs to; every tenant for those who may manage tenants. */
+  async list(actor: Actor): Promise<TenantView[]> {
+    const { store } = this.#context;
+    const manageAll = await this.#access.holds(actor, 'ManageTenants', actor.tenantId);
+    const assignments = await store.assignments.listForUser(actor.userId);
+    const roleOf = new Map<string, string>();
+    for (const assignment of assignments) {
+      const role = await store.roles.getById(assignment.roleId);
+      roleOf.set(assignment.tenantId, role?.name ?? assignment.roleId);
+    }
+    const tenants = await store.tenants.list();
+    return tenants
+      .filter((tenant) => manageAll || roleOf.has(tenant.id))
+      .map((tenant) => ({ ...tenant, myRole: roleOf.get(tenant.id) ?? null }));
+  }
+
+  /** Finds a tenant by slug or id, answering "not found" to callers who have no role there. */
+  async getVisible(actor: Pick<Actor, 'userId'>, reference: string, store: Store = this.#context.store): Promise<Tenant> {
+    const tenant = (await store.tenants.getBySlug(reference)) ?? (await store.tenants.getById(reference));
+    if (tenant && (await store.assignments.get(tenant.id, actor.userId))) return tenant;
+    if (tenant && (await this.#access.holds(actor, 'ManageTenants', tenant.id, store))) return tenant;
+    throw notFound('TENANT_NOT_FOUND', `No tenant "${reference}" exists, or you have no role in it.`);
+  }
+
+  async create(actor: Actor, input: { slug: string; name: string }): Promise<Tenant> {
+    const slug = checkTenantSlug(input.slug.trim());
+    const name = checkTenantName(input.name);
+    return this.#context.store.transaction(async (store) => {
+      await this.#access.require(actor, 'ManageTenants', actor.tenantId, store);
+      if (await store.tenants.getBySlug(slug)) throw conflict('TENANT_SLUG_TAKEN', `A tenant with slug "${slug}" already exists.`);
+      const now = this.#context.clock.now().toISOString();
+      const tenant: Tenant = { id: newId(), slug, name, createdAt: now, updatedAt: now };
+      await store.tenants.create(tenant);
+      // Whoever creates a tenant administers it: nobody else has a role there yet.
+      await store.assignments.set({ userId: actor.userId, tenantId: tenant.id, roleId: ADMIN_ROLE_ID, assignedAt: now, assignedBy: actor.userId });
+      const home = await this.#access.defaultTenant(store);
+      await recordAudit(this.#context, store, actor, {
+        tenantId: home.id,
+        category: 'tenants',
+        action: 'tenant.created',
+        subjectType: 'tenant',
+        subjectId: tenant.id,
+        diff: { before: null, after: { slug, name } },
+      });
+      await recordAudit(this.#context, store, actor, {
+        tenantId: tenant.id,
+        category: 'rbac',
+        action: 'role.assigned',
+        subjectType: 'user',
+        subjectId: actor.userId,
+        diff: { before: null, after: { role: 'Admin', tenant: slug } },
+        detail: { reason: 'tenant creator' },
+      });
+      return tenant;
+    });
+  }
+
+  async update(actor: Actor, reference: string, input: { name: string }): Promise<Tenant> {
+    const name = checkTenantName(input.name);
+    return this.#context.store.transaction(async (store) => {
+      const tenant = await this.getVisible(actor, reference, store);
+      await this.#access.require(actor, 'ManageTenants', tenant.id, store);
+      const updatedAt = this.#context.clock.now().toISOString();
+      await store.tenants.update(tenant.id, { name, updatedAt });
+      const home = await this.#access.defaultTenant(store);
+      await recordAudit(this.#context, store, actor, {
+        tenantId: home.id,
+        category: 'tenants',
+        action: 'tenant.updated',
+        subjectType: 'tenant',
+        subjectId: tenant.id,
+        diff: { before: { name: tenant.name }, after: { name } },
+      });
+      return { ...tenant, name, updatedAt };
+    });
+  }
+
+  /** Only an empty tenant can go: no users at home there and no owned resources. */
+  async delete(actor: Actor, reference: string): Promise<void> {
+    await this.#context.store.transaction(async (store) => {
+      const tenant = await this.getVisible(actor, reference, store);
+      await this.#access.require(actor, 'ManageTenants', tenant.id, store);
+      if (tenant.slug === DEFAULT_TENANT_SLUG) throw conflict('TENANT_IS_DEFAULT', 'The default tenant is the installation\'s home and cannot be deleted.');
+      const contents = await store.tenants.countContents(tenant.id);
+      if (contents.homeUsers > 0 || contents.resources > 0) {
+        throw conflict(
+          'TENANT_NOT_EMPTY',
+          `Tenant "${tenant.slug}" still has ${contents.homeUsers} user(s) at home and ${contents.resources} resource(s); move or delete them first.`,
+        );
+      }
+      await store.tenants.delete(tenant.id);
+      const home = await this.#access.defaultTenant(store);
+      await recordAudit(this.#context, store, actor, {
+        tenantId: home.id,
+        category: 'tenants',
+        action: 'tenant.deleted',
+        subjectType: 'tenant',
+        subjectId: tenant.id,
+        diff: { before: { slug: tenant.slug, name: tenant.name }, after: null },
+      });
+    });
+  }
+}
+
+function checkTenantName(name: string): string {
+  const trimmed = name.trim();
+  if (trimmed.length === 0 || trimmed.length > 200) throw invalid('TENANT_NAME_INVALID', 'Tenant name must be 1 to 200 characters.');
+  return trimmed;
+}

@@ -1,0 +1,302 @@
+import type { AccessService, TenantPermissions } from '../access/access-service.ts';
+import { recordAudit } from '../audit/audit-log.ts';
+import { diffOf } from '../audit/audit-event.ts';
+import { conflict, forbidden, notFound } from '../errors.ts';
+import { newId } from '../ids.ts';
+import type { Permission } from '../permissions.ts';
+import { ADMIN_ROLE_ID } from '../roles/role.ts';
+import { checkNoEscalation, resolveRole } from '../roles/role-service.ts';
+import { permissionsOfRole } from '../access/access-service.ts';
+import type { Actor, DomainContext } from '../context.ts';
+import type { Store } from '../store.ts';
+import type { TenantService } from '../tenants/tenant-service.ts';
+import { DEFAULT_TENANT_SLUG } from '../tenants/tenant.ts';
+import { checkPasswordPolicy, generatePassword, hashPassword } from './passwords.ts';
+import { checkDisplayName, checkEmail, normalizeEmail, publicUser, type StoredUser, type User } from './user.ts';
+
+/** The seed's CSV columns, shared by the API, the CLI and CSV import. */
+export interface CreateUserInput {
+  email: string;
+  displayName: string;
+  role?: string;
+  tenant?: string;
+  password?: string;
+}
+
+export interface UserView extends User {
+  homeTenant: string;
+  /** The user's role in the tenant the request acts in. */
+  role: string | null;
+}
+
+export class UserService {
+  readonly #context: DomainContext;
+  readonly #access: AccessService;
+  readonly #tenants: TenantService;
+
+  constructor(context: DomainContext, access: AccessService, tenants: TenantService) {
+    this.#context = context;
+    this.#access = access;
+    this.#tenants = tenants;
+  }
+
+  /** Creates a user with a one-time password (given or generated) that must be changed at first login. */
+  async create(actor: Actor, input: CreateUserInput): Promise<{ user: UserView; oneTimePassword?: string }> {
+    const email = checkEmail(input.email);
+    const displayName = checkDisplayName(input.displayName);
+    if (input.password !== undefined) checkPasswordPolicy(input.password, this.#context.settings.passwordMinLength);
+    const tenant = input.tenant ? await this.#tenants.getVisible(actor, input.tenant) : { id: actor.tenantId };
+    await this.#access.require(actor, 'ManageUsers', tenant.id);
+    const password = input.password ?? generatePassword();
+    const passwordHash = await hashPassword(password);
+    const user = await this.#context.store.transaction(async (store) => {
+      await this.#access.require(actor, 'ManageUsers', tenant.id, store);
+      const role = await resolveRole(store, tenant.id, input.role ?? 'Viewer');
+      await checkNoEscalation(this.#access, actor, permissionsOfRole(role), tenant.id, store);
+      if (await store.users.getByEmail(normalizeEmail(email))) {
+        throw conflict('EMAIL_TAKEN', `A user with email ${email} already exists.`);
+      }
+      const now = this.#context.clock.now().toISOString();
+      const created: StoredUser = {
+        id: newId(),
+        email,
+        displayName,
+        homeTenantId: tenant.id,
+        status: 'active',
+        mustChangePassword: true,
+        passwordHash,
+        createdAt: now,
+        updatedAt: now,
+        lastLoginAt: null,
+        lastLoginIp: null,
+        lastLoginUserAgent: null,
+      };
+      await store.users.create(created);
+      await store.assignments.set({ userId: created.id, tenantId: tenant.id, roleId: role.id, assignedAt: now, assignedBy: actor.userId });
+      await recordAudit(this.#context, store, actor, {
+        tenantId: tenant.id,
+        category: 'users',
+        action: 'user.created',
+        subjectType: 'user',
+        subjectId: created.id,
+        diff: { before: null, after: { email, displayName, role: role.name, passwordGenerated: input.password === undefined } },
+      });
+      await recordAudit(this.#context, store, actor, {
+        tenantId: tenant.id,
+        category: 'rbac',
+        action: 'role.assigned',
+        subjectType: 'user',
+        subjectId: created.id,
+        diff: { before: null, after: { role: role.name } },
+      });
+      return created;
+    });
+    const view = await this.#view(user, tenant.id);
+    return input.password === undefined ? { user: view, oneTimePassword: password } : { user: view };
+  }
+
+  async get(actor: Actor, userId: string): Promise<UserView> {
+    await this.#access.require(actor, 'ViewUsers', actor.tenantId);
+    return this.#view(await this.loadVisible(actor, userId), actor.tenantId);
+  }
+
+  async list(actor: Actor, query: { search?: string; cursor?: string; limit?: number }): Promise<{ items: UserView[]; nextCursor: string | null }> {
+    await this.#access.require(actor, 'ViewUsers', actor.tenantId);
+    const limit = Math.min(Math.max(query.limit ?? 50, 1), 200);
+    const users = await this.#context.store.users.listInTenant(actor.tenantId, { search: query.search, after: query.cursor, limit: limit + 1 });
+    const page = users.slice(0, limit);
+    const items = await Promise.all(page.map((user) => this.#view(user, actor.tenantId)));
+    return { items, nextCursor: users.length > limit ? (page.at(-1)?.id ?? null) : null };
+  }
+
+  async update(actor: Actor, userId: string, changes: { email?: string; displayName?: string }): Promise<UserView> {
+    const email = changes.email === undefined ? undefined : checkEmail(changes.email);
+    const displayName = changes.displayName === undefined ? undefined : checkDisplayName(changes.displayName);
+    const updated = await this.#context.store.transaction(async (store) => {
+      const user = await this.#loadManageable(actor, userId, store);
+      if (email !== undefined && normalizeEmail(email) !== normalizeEmail(user.email)) {
+        if (await store.users.getByEmail(normalizeEmail(email))) throw conflict('EMAIL_TAKEN', `A user with email ${email} already exists.`);
+      }
+      const next = { ...user, email: email ?? user.email, displayName: displayName ?? user.displayName, updatedAt: this.#context.clock.now().toISOString() };
+      await store.users.update(user.id, { email: next.email, displayName: next.displayName, updatedAt: next.updatedAt });
+      await recordAudit(this.#context, store, actor, {
+        category: 'users',
+        action: 'user.updated',
+        subjectType: 'user',
+        subjectId: user.id,
+        diff: diffOf({ email: user.email, displayName: user.displayName }, { email: next.email, displayName: next.displayName }),
+      });
+      return next;
+    });
+    return this.#view(updated, actor.tenantId);
+  }
+
+  /** Suspended users keep their data but can't log in; their open sessions end now, their tokens stop working. */
+  async suspend(actor: Actor, userId: string): Promise<UserView> {
+    return this.#setStatus(actor, userId, 'suspended');
+  }
+
+  async reactivate(actor: Actor, userId: string): Promise<UserView> {
+    return this.#setStatus(actor, userId, 'active');
+  }
+
+  /** Permanent. The user's agents, workflows, memory and documents stay, with no owner. */
+  async delete(actor: Actor, userId: string): Promise<{ orphanedResources: number }> {
+    return this.#context.store.transaction(async (store) => {
+      const user = await this.#loadManageable(actor, userId, store);
+      if (user.id === actor.userId) throw forbidden('CANNOT_DELETE_SELF', 'You cannot delete your own account; ask another admin.');
+      await this.#guardLastAdmin(store, user.id);
+      const now = this.#context.clock.now().toISOString();
+      const orphaned = await store.resources.orphanAllOf(user.id, now);
+      await store.sessions.endAllForUser(user.id, now, 'user deleted');
+      await store.users.delete(user.id);
+      await recordAudit(this.#context, store, actor, {
+        tenantId: user.homeTenantId,
+        category: 'users',
+        action: 'user.deleted',
+        subjectType: 'user',
+        subjectId: user.id,
+        diff: { before: { email: user.email, displayName: user.displayName, status: user.status }, after: null },
+        detail: { orphanedResources: orphaned },
+      });
+      return { orphanedResources: orphaned };
+    });
+  }
+
+  /** Sets the user's one role in the tenant the request acts in, adding them to it if they weren't a member. */
+  async setRole(actor: Actor, userReference: string, roleReference: string): Promise<UserView> {
+    const tenantId = actor.tenantId;
+    const user = await this.#context.store.transaction(async (store) => {
+      await this.#access.require(actor, 'AssignRoles', tenantId, store);
+      const user = await this.#findUser(store, userReference);
+      if (!user) throw userNotFound(userReference);
+      if (user.id === actor.userId) throw forbidden('CANNOT_CHANGE_OWN_ROLE', 'You cannot change your own role; ask another admin.');
+      const current = await store.assignments.get(tenantId, user.id);
+      // Adding someone to a tenant is user management too, not just a role change.
+      if (!current) await this.#access.require(actor, 'ManageUsers', tenantId, store);
+      const role = await resolveRole(store, tenantId, roleReference);
+      await checkNoEscalation(this.#access, actor, permissionsOfRole(role), tenantId, store);
+      if (current?.roleId === ADMIN_ROLE_ID && role.id !== ADMIN_ROLE_ID) await this.#guardLastAdmin(store, user.id, tenantId);
+      const now = this.#context.clock.now().toISOString();
+      await store.assignments.set({ userId: user.id, tenantId, roleId: role.id, assignedAt: now, assignedBy: actor.userId });
+      const previous = current ? await store.roles.getById(current.roleId) : undefined;
+      await recordAudit(this.#context, store, actor, {
+        category: 'rbac',
+        action: 'role.assigned',
+        subjectType: 'user',
+        subjectId: user.id,
+        diff: { before: previous ? { role: previous.name } : null, after: { role: role.name } },
+      });
+      return user;
+    });
+    return this.#view(user, tenantId);
+  }
+
+  /** Removes the user's role in the tenant the request acts in; their home tenant membership can't be removed. */
+  async removeFromTenant(actor: Actor, userId: string): Promise<void> {
+    await this.#context.store.transaction(async (store) => {
+      await this.#access.require(actor, 'AssignRoles', actor.tenantId, store);
+      const user = await this.loadVisible(actor, userId, store);
+      if (user.id === actor.userId) throw forbidden('CANNOT_CHANGE_OWN_ROLE', 'You cannot change your own role; ask another admin.');
+      if (user.homeTenantId === actor.tenantId) {
+        throw conflict('HOME_TENANT_MEMBERSHIP', 'This is the user\'s home tenant; move or delete the user instead.');
+      }
+      const current = await store.assignments.get(actor.tenantId, user.id);
+      const role = current ? await store.roles.getById(current.roleId) : undefined;
+      await store.assignments.remove(actor.tenantId, user.id);
+      await recordAudit(this.#context, store, actor, {
+        category: 'rbac',
+        action: 'role.unassigned',
+        subjectType: 'user',
+        subjectId: user.id,
+        diff: { before: { role: role?.name ?? null }, after: null },
+      });
+    });
+  }
+
+  /**
+   * The user's role and permissions per tenant and the flat deduplicated list. Only the
+   * tenants where the caller may see users are shown, so no other tenant's set leaks.
+   */
+  async effectivePermissions(actor: Actor, userId: string): Promise<{ userId: string; tenants: TenantPermissions[]; permissions: Permission[] }> {
+    if (userId !== actor.userId) await this.#access.require(actor, 'ViewUsers', actor.tenantId);
+    const user = userId === actor.userId ? await this.#context.store.users.getById(userId) : await this.loadVisible(actor, userId);
+    if (!user) throw userNotFound(userId);
+    const all = await this.#access.effectivePermissions(user.id);
+    const tenants: TenantPermissions[] = [];
+    for (const entry of all.tenants) {
+      if (user.id === actor.userId || (await this.#access.holds(actor, 'ViewUsers', entry.tenantId))) tenants.push(entry);
+    }
+    const permissions = [...new Set(tenants.flatMap((entry) => entry.permissions))].sort();
+    return { userId: user.id, tenants, permissions };
+  }
+
+  /** A user who belongs to the tenant the request acts in; anyone else is "not found". */
+  async loadVisible(actor: Actor, userId: string, store: Store = this.#context.store): Promise<StoredUser> {
+    const user = await store.users.getInTenant(actor.tenantId, userId);
+    if (!user) throw userNotFound(userId);
+    return user;
+  }
+
+  /**
+   * Account-level changes (profile, status, deletion, credentials) belong to the user's
+   * home tenant: a tenant where the user is only a guest can't suspend or delete them.
+   */
+  async #loadManageable(actor: Actor, userId: string, store: Store): Promise<StoredUser> {
+    const user = await this.loadVisible(actor, userId, store);
+    await this.#access.require(actor, 'ManageUsers', user.homeTenantId, store);
+    return user;
+  }
+
+  async loadManageable(actor: Actor, userId: string, store: Store = this.#context.store): Promise<StoredUser> {
+    return this.#loadManageable(actor, userId, store);
+  }
+
+  async #setStatus(actor: Actor, userId: string, status: 'active' | 'suspended'): Promise<UserView> {
+    const user = await this.#context.store.transaction(async (store) => {
+      const user = await this.#loadManageable(actor, userId, store);
+      if (user.status === status) return user;
+      if (status === 'suspended') {
+        if (user.id === actor.userId) throw forbidden('CANNOT_SUSPEND_SELF', 'You cannot suspend your own account.');
+        await this.#guardLastAdmin(store, user.id);
+      }
+      const now = this.#context.clock.now().toISOString();
+      await store.users.update(user.id, { status, updatedAt: now });
+      const endedSessions = status === 'suspended' ? await store.sessions.endAllForUser(user.id, now, 'user suspended') : 0;
+      await recordAudit(this.#context, store, actor, {
+        category: 'users',
+        action: status === 'suspended' ? 'user.suspended' : 'user.reactivated',
+        subjectType: 'user',
+        subjectId: user.id,
+        diff: { before: { status: user.status }, after: { status } },
+        detail: status === 'suspended' ? { endedSessions } : null,
+      });
+      return { ...user, status, updatedAt: now };
+    });
+    return this.#view(user, actor.tenantId);
+  }
+
+  /** The last active Admin of `default` can't be demoted, suspended or deleted: someone must be able to administer. */
+  async #guardLastAdmin(store: Store, userId: string, tenantId?: string): Promise<void> {
+    const home = await this.#access.defaultTenant(store);
+    if (tenantId !== undefined && tenantId !== home.id) return;
+    const admins = await store.assignments.listActiveHolders(home.id, ADMIN_ROLE_ID);
+    if (admins.includes(userId) && admins.length === 1) {
+      throw conflict('LAST_ADMIN', `This user is the last active Admin of tenant "${DEFAULT_TENANT_SLUG}"; make someone else Admin first.`);
+    }
+  }
+
+  async #findUser(store: Store, reference: string): Promise<StoredUser | undefined> {
+    return reference.includes('@') ? store.users.getByEmail(normalizeEmail(reference)) : store.users.getById(reference);
+  }
+
+  async #view(user: StoredUser | User, tenantId: string): Promise<UserView> {
+    const { store } = this.#context;
+    const [home, role] = await Promise.all([store.tenants.getById(user.homeTenantId), this.#access.roleIn(user.id, tenantId)]);
+    return { ...publicUser(user), homeTenant: home?.slug ?? user.homeTenantId, role: role?.name ?? null };
+  }
+}
+
+export function userNotFound(reference: string) {
+  return notFound('USER_NOT_FOUND', `No user "${reference}" exists in this tenant.`);
+}

@@ -1,0 +1,50 @@
+import { invalid } from '../errors.ts';
+
+export type UserStatus = 'active' | 'suspended';
+
+export interface User {
+  id: string;
+  email: string;
+  displayName: string;
+  homeTenantId: string;
+  status: UserStatus;
+  mustChangePassword: boolean;
+  createdAt: string;
+  updatedAt: string;
+  lastLoginAt: string | null;
+  lastLoginIp: string | null;
+  lastLoginUserAgent: string | null;
+}
+
+/** The stored user also carries the password hash, which never leaves the domain. */
+export interface StoredUser extends User {
+  passwordHash: string;
+}
+
+/** Emails are the login identity and unique case-insensitively. */
+export function normalizeEmail(email: string): string {
+  return email.trim().toLowerCase();
+}
+
+const emailPattern = /^[^\s@]+@[^\s@]+$/;
+
+export function checkEmail(email: string): string {
+  const trimmed = email.trim();
+  if (!emailPattern.test(trimmed) || trimmed.length > 254) {
+    throw invalid('EMAIL_INVALID', `"${email}" is not a valid email address.`);
+  }
+  return trimmed;
+}
+
+export function checkDisplayName(displayName: string): string {
+  const trimmed = displayName.trim();
+  if (trimmed.length === 0 || trimmed.length > 200) {
+    throw invalid('DISPLAY_NAME_INVALID', 'Display name must be 1 to 200 characters.');
+  }
+  return trimmed;
+}
+
+export function publicUser(user: StoredUser | User): User {
+  const { passwordHash: _hidden, ...rest } = user as StoredUser;
+  return rest;
+}

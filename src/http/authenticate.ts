@@ -1,0 +1,103 @@
+import type { FastifyRequest } from 'fastify';
+import { recordAudit } from '../domain/audit/audit-log.ts';
+import type { Actor } from '../domain/context.ts';
+import { DomainError, forbidden, notFound, unauthenticated } from '../domain/errors.ts';
+import type { Services } from '../domain/services.ts';
+import type { Authenticated } from '../domain/sessions/auth-service.ts';
+import type { AnyRoute } from './route.ts';
+
+export const SESSION_COOKIE = 'sophon_session';
+export const CSRF_COOKIE = 'sophon_csrf';
+export const CSRF_HEADER = 'x-csrf-token';
+export const TENANT_HEADER = 'x-sophon-tenant';
+
+const safeMethods = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+export function originOf(request: FastifyRequest) {
+  return { ip: request.ip ?? null, userAgent: request.headers['user-agent']?.slice(0, 512) ?? null };
+}
+
+function credentialOf(request: FastifyRequest): { kind: 'token' | 'session'; value: string } | undefined {
+  const header = request.headers.authorization;
+  if (header !== undefined) {
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+    if (!match?.[1]) throw unauthenticated('AUTHORIZATION_HEADER_INVALID', 'The Authorization header must be "Bearer <token>".');
+    return { kind: 'token', value: match[1] };
+  }
+  const cookie = request.cookies[SESSION_COOKIE];
+  return cookie ? { kind: 'session', value: cookie } : undefined;
+}
+
+/**
+ * Runs before the body is even parsed: who is calling, in which tenant, and whether the
+ * route's declared requirement is met. A caller who lacks the permission learns nothing
+ * about the input, and the refusal is written to the audit log.
+ */
+export async function authorizeRequest(services: Services, route: AnyRoute, request: FastifyRequest): Promise<Actor | undefined> {
+  if (route.access === 'public') return undefined;
+  const credential = credentialOf(request);
+  if (!credential) throw unauthenticated('AUTHENTICATION_REQUIRED', 'Sign in, or send an API token as "Authorization: Bearer <token>".');
+
+  let authenticated: Authenticated;
+  if (credential.kind === 'token') {
+    authenticated = await services.auth.authenticateToken(credential.value);
+  } else {
+    const bySession = await services.auth.authenticateSession(credential.value);
+    // A cookie rides along on cross-site requests; the CSRF token, which a foreign page can't read, doesn't.
+    if (!safeMethods.has(request.method) && !services.auth.csrfMatches(bySession.session, headerValue(request, CSRF_HEADER))) {
+      throw forbidden('CSRF_TOKEN_INVALID', `Send the ${CSRF_HEADER} header with the token you received at login (also in the ${CSRF_COOKIE} cookie).`);
+    }
+    authenticated = bySession;
+  }
+  const { user } = authenticated;
+  if (user.mustChangePassword && !route.allowDuringPasswordChange) {
+    throw forbidden('PASSWORD_CHANGE_REQUIRED', 'You must change your password first: POST /api/v1/auth/password with {"currentPassword","newPassword"}.');
+  }
+
+  const tenantId = await resolveTenant(services, user.id, user.homeTenantId, headerValue(request, TENANT_HEADER));
+  const actor: Actor = {
+    userId: user.id,
+    email: user.email,
+    homeTenantId: user.homeTenantId,
+    tenantId,
+    ...originOf(request),
+    sessionId: authenticated.via === 'session' ? authenticated.session.id : null,
+    tokenId: authenticated.via === 'token' ? authenticated.token.id : null,
+  };
+
+  if (typeof route.access === 'object') {
+    try {
+      await services.access.require(actor, route.access.permission, tenantId);
+    } catch (error) {
+      if (error instanceof DomainError) await recordRefusal(services, actor, route, error);
+      throw error;
+    }
+  }
+  return actor;
+}
+
+/** The tenant a request acts in: the X-Sophon-Tenant header (slug or id), else the caller's home tenant. */
+async function resolveTenant(services: Services, userId: string, homeTenantId: string, named: string | undefined): Promise<string> {
+  if (!named) return homeTenantId;
+  const { store } = services.context;
+  const tenant = (await store.tenants.getBySlug(named)) ?? (await store.tenants.getById(named));
+  // A tenant the caller has no role in is indistinguishable from one that doesn't exist.
+  if (!tenant || !(await store.assignments.get(tenant.id, userId))) {
+    throw notFound('TENANT_NOT_FOUND', `No tenant "${named}" exists, or you have no role in it.`);
+  }
+  return tenant.id;
+}
+
+async function recordRefusal(services: Services, actor: Actor, route: AnyRoute, error: DomainError): Promise<void> {
+  await recordAudit(services.context, services.context.store, actor, {
+    category: 'authz',
+    action: 'permission.denied',
+    outcome: 'denied',
+    detail: { route: `${route.method} ${route.url}`, missingPermission: error.details.missingPermission ?? null, tenant: error.details.tenant ?? null },
+  });
+}
+
+function headerValue(request: FastifyRequest, name: string): string | undefined {
+  const value = request.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}

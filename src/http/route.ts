@@ -1,0 +1,54 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { ZodType } from 'zod';
+import type { Actor } from '../domain/context.ts';
+import type { Permission } from '../domain/permissions.ts';
+import type { Services } from '../domain/services.ts';
+
+/**
+ * What a route requires, declared where the route is defined (the seed's
+ * `[RequiresPermission(...)]`): one permission from the catalogue, or explicitly
+ * "public" (no credential) or "authenticated" (any signed-in member of the tenant).
+ */
+export type Access = { permission: Permission } | 'public' | 'authenticated';
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+export interface HandlerInput<Body, Query, Params> {
+  /** The caller. Reading it on a public route is a programming error and throws. */
+  actor: Actor;
+  body: Body;
+  query: Query;
+  params: Params;
+  services: Services;
+  request: FastifyRequest;
+  reply: FastifyReply;
+}
+
+export interface RouteDefinition<Body = unknown, Query = unknown, Params = unknown> {
+  method: HttpMethod;
+  url: string;
+  summary: string;
+  tag: string;
+  access: Access;
+  /** Reachable while the caller must still change their password (only logout and the change itself). */
+  allowDuringPasswordChange?: boolean;
+  body?: ZodType<Body>;
+  query?: ZodType<Query>;
+  params?: ZodType<Params>;
+  /** The success status; 200 unless said otherwise. 204 sends no body. */
+  status?: number;
+  handler(input: HandlerInput<Body, Query, Params>): Promise<unknown>;
+}
+
+// The route table holds routes of many shapes; each one's handler is typed at its definition.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyRoute = RouteDefinition<any, any, any>;
+
+/** Defines a route, inferring the handler's types from its schemas. */
+export function defineRoute<Body = undefined, Query = undefined, Params = undefined>(route: RouteDefinition<Body, Query, Params>): AnyRoute {
+  return route as AnyRoute;
+}
+
+export function describeAccess(access: Access): string {
+  return typeof access === 'string' ? access : access.permission;
+}

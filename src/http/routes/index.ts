@@ -1,0 +1,23 @@
+import type { AnyRoute } from '../route.ts';
+import { auditRoutes } from './audit.ts';
+import { authRoutes } from './auth.ts';
+import { meRoutes } from './me.ts';
+import { resourceRoutes } from './resources.ts';
+import { roleRoutes } from './roles.ts';
+import { systemRoutes } from './system.ts';
+import { tenantRoutes } from './tenants.ts';
+import { tokenRoutes } from './tokens.ts';
+import { userRoutes } from './users.ts';
+
+/** The route table: the server, the OpenAPI document and the permission-matrix test all read it. */
+export const apiRoutes: readonly AnyRoute[] = [
+  ...systemRoutes,
+  ...authRoutes,
+  ...meRoutes,
+  ...tenantRoutes,
+  ...userRoutes,
+  ...tokenRoutes,
+  ...roleRoutes,
+  ...auditRoutes,
+  ...resourceRoutes,
+];

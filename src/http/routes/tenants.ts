@@ -1,0 +1,63 @@
+import { z } from 'zod';
+import { defineRoute } from '../route.ts';
+import { tenantParams } from './schemas.ts';
+
+export const tenantRoutes = [
+  defineRoute({
+    method: 'GET',
+    url: '/api/v1/tenants',
+    summary: 'Tenants you belong to (every tenant with ManageTenants)',
+    tag: 'tenants',
+    access: 'authenticated',
+    async handler({ actor, services }) {
+      return { items: await services.tenants.list(actor) };
+    },
+  }),
+  defineRoute({
+    method: 'POST',
+    url: '/api/v1/tenants',
+    summary: 'Create a tenant; you become its Admin',
+    tag: 'tenants',
+    access: { permission: 'ManageTenants' },
+    status: 201,
+    body: z.object({ slug: z.string().max(63), name: z.string().max(200) }),
+    async handler({ actor, body, services }) {
+      return services.tenants.create(actor, body);
+    },
+  }),
+  defineRoute({
+    method: 'GET',
+    url: '/api/v1/tenants/:tenant',
+    summary: 'One tenant, by slug or id',
+    tag: 'tenants',
+    access: 'authenticated',
+    params: tenantParams,
+    async handler({ actor, params, services }) {
+      return services.tenants.getVisible(actor, params.tenant);
+    },
+  }),
+  defineRoute({
+    method: 'PATCH',
+    url: '/api/v1/tenants/:tenant',
+    summary: 'Rename a tenant',
+    tag: 'tenants',
+    access: { permission: 'ManageTenants' },
+    params: tenantParams,
+    body: z.object({ name: z.string().max(200) }),
+    async handler({ actor, params, body, services }) {
+      return services.tenants.update(actor, params.tenant, body);
+    },
+  }),
+  defineRoute({
+    method: 'DELETE',
+    url: '/api/v1/tenants/:tenant',
+    summary: 'Delete an empty tenant',
+    tag: 'tenants',
+    access: { permission: 'ManageTenants' },
+    status: 204,
+    params: tenantParams,
+    async handler({ actor, params, services }) {
+      await services.tenants.delete(actor, params.tenant);
+    },
+  }),
+];

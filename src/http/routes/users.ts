@@ -1,0 +1,151 @@
+import { z } from 'zod';
+import { defineRoute } from '../route.ts';
+import { email, idParams, pageQuery, password } from './schemas.ts';
+
+/** The seed's CSV columns: email, displayName, role, tenant, password. */
+const createUserBody = z.object({
+  email,
+  displayName: z.string().max(200),
+  role: z.string().max(100).optional(),
+  tenant: z.string().max(100).optional(),
+  password: password.optional(),
+});
+
+export const userRoutes = [
+  defineRoute({
+    method: 'POST',
+    url: '/api/v1/users',
+    summary: 'Create a user; without a password, a one-time password is generated and returned once',
+    tag: 'users',
+    access: { permission: 'ManageUsers' },
+    status: 201,
+    body: createUserBody,
+    async handler({ actor, body, services }) {
+      return services.users.create(actor, body);
+    },
+  }),
+  defineRoute({
+    method: 'GET',
+    url: '/api/v1/users',
+    summary: 'Users of the tenant, searchable by email or name, paginated by cursor',
+    tag: 'users',
+    access: { permission: 'ViewUsers' },
+    query: pageQuery.extend({ search: z.string().max(200).optional() }),
+    async handler({ actor, query, services }) {
+      return services.users.list(actor, query);
+    },
+  }),
+  defineRoute({
+    method: 'GET',
+    url: '/api/v1/users/:id',
+    summary: 'One user of the tenant',
+    tag: 'users',
+    access: { permission: 'ViewUsers' },
+    params: idParams,
+    async handler({ actor, params, services }) {
+      return services.users.get(actor, params.id);
+    },
+  }),
+  defineRoute({
+    method: 'PATCH',
+    url: '/api/v1/users/:id',
+    summary: "Change a user's email or display name",
+    tag: 'users',
+    access: { permission: 'ManageUsers' },
+    params: idParams,
+    body: z.object({ email: email.optional(), displayName: z.string().max(200).optional() }),
+    async handler({ actor, params, body, services }) {
+      return services.users.update(actor, params.id, body);
+    },
+  }),
+  defineRoute({
+    method: 'POST',
+    url: '/api/v1/users/:id/suspend',
+    summary: 'Suspend a user: they stay, but their sessions and tokens stop working at once',
+    tag: 'users',
+    access: { permission: 'ManageUsers' },
+    params: idParams,
+    async handler({ actor, params, services }) {
+      return services.users.suspend(actor, params.id);
+    },
+  }),
+  defineRoute({
+    method: 'POST',
+    url: '/api/v1/users/:id/reactivate',
+    summary: 'Re-activate a suspended user',
+    tag: 'users',
+    access: { permission: 'ManageUsers' },
+    params: idParams,
+    async handler({ actor, params, services }) {
+      return services.users.reactivate(actor, params.id);
+    },
+  }),
+  defineRoute({
+    method: 'DELETE',
+    url: '/api/v1/users/:id',
+    summary: 'Delete a user permanently; their agents, workflows, memory and documents become orphans',
+    tag: 'users',
+    access: { permission: 'ManageUsers' },
+    params: idParams,
+    async handler({ actor, params, services }) {
+      return services.users.delete(actor, params.id);
+    },
+  }),
+  defineRoute({
+    method: 'PUT',
+    url: '/api/v1/users/:id/role',
+    summary: "Set the user's role in the tenant the request acts in (adds them to it if needed)",
+    tag: 'users',
+    access: { permission: 'AssignRoles' },
+    params: idParams,
+    body: z.object({ role: z.string().min(1).max(100) }),
+    async handler({ actor, params, body, services }) {
+      return services.users.setRole(actor, params.id, body.role);
+    },
+  }),
+  defineRoute({
+    method: 'DELETE',
+    url: '/api/v1/users/:id/role',
+    summary: 'Remove the user from the tenant the request acts in',
+    tag: 'users',
+    access: { permission: 'AssignRoles' },
+    status: 204,
+    params: idParams,
+    async handler({ actor, params, services }) {
+      await services.users.removeFromTenant(actor, params.id);
+    },
+  }),
+  defineRoute({
+    method: 'GET',
+    url: '/api/v1/users/:id/effective-permissions',
+    summary: "The user's role per tenant and the flat deduplicated permission list",
+    tag: 'users',
+    access: { permission: 'ViewUsers' },
+    params: idParams,
+    async handler({ actor, params, services }) {
+      return services.users.effectivePermissions(actor, params.id);
+    },
+  }),
+  defineRoute({
+    method: 'GET',
+    url: '/api/v1/users/:id/tokens',
+    summary: "A user's API tokens",
+    tag: 'tokens',
+    access: { permission: 'ManageUsers' },
+    params: idParams,
+    async handler({ actor, params, services }) {
+      return { items: await services.tokens.listForUser(actor, params.id) };
+    },
+  }),
+  defineRoute({
+    method: 'POST',
+    url: '/api/v1/users/:id/logout',
+    summary: 'End every session of the user at once',
+    tag: 'users',
+    access: { permission: 'ManageUsers' },
+    params: idParams,
+    async handler({ actor, params, services }) {
+      return services.sessions.logoutUser(actor, params.id);
+    },
+  }),
+];

@@ -1,0 +1,47 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { Kysely, Migrator, type Migration, type MigrationProvider } from 'kysely';
+import type { Database } from './schema.ts';
+import { createPostgresDialect } from './postgres-dialect.ts';
+import { createSqliteDialect } from './sqlite-dialect.ts';
+import * as initial from './migrations/001-initial.ts';
+
+export type Engine = 'sqlite' | 'postgres';
+
+export interface OpenedDatabase {
+  db: Kysely<Database>;
+  engine: Engine;
+  /** Where it lives, without credentials, for the start-up log. */
+  location: string;
+}
+
+/** The migrations, in order. Listed in code (not read from a folder) so they travel with the bundle. */
+const migrations: Record<string, Migration> = {
+  '001-initial': initial,
+};
+
+const provider: MigrationProvider = { getMigrations: async () => migrations };
+
+/** PostgreSQL when a postgres:// URL is given, else the embedded SQLite file under the data directory. */
+export function openDatabase(options: { databaseUrl?: string; dataDir: string }): OpenedDatabase {
+  if (options.databaseUrl) {
+    if (!/^postgres(ql)?:\/\//.test(options.databaseUrl)) {
+      throw new Error(`SOPHON_DATABASE_URL must start with postgres:// (got "${options.databaseUrl.split(':')[0]}:")`);
+    }
+    const location = options.databaseUrl.replace(/\/\/[^@/]*@/, '//');
+    return { db: new Kysely<Database>({ dialect: createPostgresDialect(options.databaseUrl) }), engine: 'postgres', location };
+  }
+  mkdirSync(options.dataDir, { recursive: true });
+  const file = path.resolve(options.dataDir, 'sophon.db');
+  return { db: new Kysely<Database>({ dialect: createSqliteDialect(file) }), engine: 'sqlite', location: file };
+}
+
+/** Brings the schema up to date. Kysely's migrator takes a lock, so several nodes may start at once. */
+export async function migrate(db: Kysely<Database>): Promise<void> {
+  const migrator = new Migrator({ db, provider });
+  const { error, results } = await migrator.migrateToLatest();
+  const failed = results?.find((result) => result.status === 'Error');
+  if (error || failed) {
+    throw new Error(`database migration ${failed?.migrationName ?? ''} failed: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}

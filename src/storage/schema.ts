@@ -1,0 +1,87 @@
+/**
+ * Table shapes as Kysely sees them. One schema for both engines: times are ISO-8601
+ * UTC strings (fixed width, so they sort and compare as text), flags are 0/1 integers,
+ * structured values are JSON text.
+ */
+export interface Database {
+  tenants: { id: string; slug: string; name: string; created_at: string; updated_at: string };
+  users: {
+    id: string;
+    email: string;
+    email_normalized: string;
+    display_name: string;
+    home_tenant_id: string;
+    status: string;
+    password_hash: string;
+    must_change_password: number;
+    created_at: string;
+    updated_at: string;
+    last_login_at: string | null;
+    last_login_ip: string | null;
+    last_login_user_agent: string | null;
+  };
+  roles: {
+    id: string;
+    tenant_id: string | null;
+    name: string;
+    name_normalized: string;
+    description: string;
+    built_in: number;
+    permissions: string;
+    created_at: string;
+    updated_at: string;
+  };
+  role_assignments: { user_id: string; tenant_id: string; role_id: string; assigned_at: string; assigned_by: string | null };
+  sessions: {
+    id: string;
+    user_id: string;
+    token_hash: string;
+    csrf_hash: string;
+    created_at: string;
+    last_seen_at: string;
+    expires_at: string;
+    ip: string | null;
+    user_agent: string | null;
+    ended_at: string | null;
+    end_reason: string | null;
+  };
+  api_tokens: {
+    id: string;
+    user_id: string;
+    name: string;
+    token_hash: string;
+    prefix: string;
+    created_at: string;
+    expires_at: string | null;
+    last_used_at: string | null;
+    revoked_at: string | null;
+  };
+  audit_events: {
+    id: string;
+    occurred_at: string;
+    tenant_id: string;
+    actor_id: string | null;
+    actor_email: string | null;
+    category: string;
+    action: string;
+    outcome: string;
+    subject_type: string | null;
+    subject_id: string | null;
+    diff: string | null;
+    detail: string | null;
+    ip: string | null;
+    user_agent: string | null;
+  };
+  resources: {
+    id: string;
+    tenant_id: string;
+    kind: string;
+    name: string;
+    owner_id: string | null;
+    previous_owner_id: string | null;
+    orphaned_at: string | null;
+    content: string | null;
+    created_at: string;
+    updated_at: string;
+  };
+}

@@ -1,0 +1,30 @@
+import type { Kysely } from 'kysely';
+import type { Store } from '../domain/store.ts';
+import type { Engine } from './open-database.ts';
+import type { Database } from './schema.ts';
+import { sqlAuditStore } from './stores/audit-store.ts';
+import { sqlResourceStore } from './stores/resource-store.ts';
+import { sqlAssignmentStore, sqlRoleStore } from './stores/role-store.ts';
+import { sqlSessionStore } from './stores/session-store.ts';
+import { sqlTenantStore } from './stores/tenant-store.ts';
+import { sqlTokenStore } from './stores/token-store.ts';
+import { sqlUserStore } from './stores/user-store.ts';
+
+/** The domain's Store over Kysely: the same code for SQLite and PostgreSQL. */
+export function createSqlStore(db: Kysely<Database>, engine: Engine, inTransaction = false): Store {
+  const store: Store = {
+    tenants: sqlTenantStore(db),
+    users: sqlUserStore(db),
+    roles: sqlRoleStore(db),
+    assignments: sqlAssignmentStore(db, engine),
+    sessions: sqlSessionStore(db),
+    tokens: sqlTokenStore(db),
+    audit: sqlAuditStore(db),
+    resources: sqlResourceStore(db),
+    transaction(work) {
+      if (inTransaction) return work(store);
+      return db.transaction().execute((transaction) => work(createSqlStore(transaction, engine, true)));
+    },
+  };
+  return store;
+}

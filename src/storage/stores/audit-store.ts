@@ -1,0 +1,59 @@
+import type { Kysely } from 'kysely';
+import type { AuditCategory, AuditEvent, AuditOutcome, AuditStore } from '../../domain/audit/audit-event.ts';
+import type { Database } from '../schema.ts';
+import { fromJson, toJson } from './sql-helpers.ts';
+
+const toEvent = (row: Database['audit_events']): AuditEvent => ({
+  id: row.id,
+  occurredAt: row.occurred_at,
+  tenantId: row.tenant_id,
+  actorId: row.actor_id,
+  actorEmail: row.actor_email,
+  category: row.category as AuditCategory,
+  action: row.action,
+  outcome: row.outcome as AuditOutcome,
+  subjectType: row.subject_type,
+  subjectId: row.subject_id,
+  diff: fromJson(row.diff),
+  detail: fromJson(row.detail),
+  ip: row.ip,
+  userAgent: row.user_agent,
+});
+
+export function sqlAuditStore(db: Kysely<Database>): AuditStore {
+  return {
+    async append(event) {
+      await db
+        .insertInto('audit_events')
+        .values({
+          id: event.id,
+          occurred_at: event.occurredAt,
+          tenant_id: event.tenantId,
+          actor_id: event.actorId,
+          actor_email: event.actorEmail,
+          category: event.category,
+          action: event.action,
+          outcome: event.outcome,
+          subject_type: event.subjectType,
+          subject_id: event.subjectId,
+          diff: toJson(event.diff),
+          detail: toJson(event.detail),
+          ip: event.ip,
+          user_agent: event.userAgent,
+        })
+        .execute();
+    },
+    async query(query) {
+      let select = db.selectFrom('audit_events').selectAll().where('tenant_id', '=', query.tenantId);
+      if (query.userId) {
+        const userId = query.userId;
+        select = select.where((eb) => eb.or([eb('actor_id', '=', userId), eb('subject_id', '=', userId)]));
+      }
+      if (query.category) select = select.where('category', '=', query.category);
+      if (query.since) select = select.where('occurred_at', '>=', query.since);
+      if (query.until) select = select.where('occurred_at', '<', query.until);
+      if (query.before) select = select.where('id', '<', query.before);
+      return (await select.orderBy('id', 'desc').limit(query.limit).execute()).map(toEvent);
+    },
+  };
+}

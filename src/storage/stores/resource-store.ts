@@ -1,0 +1,67 @@
+import type { Kysely } from 'kysely';
+import type { OwnedResource, ResourceKind, ResourceStore } from '../../domain/resources/resource.ts';
+import type { Database } from '../schema.ts';
+import { fromJson, toJson } from './sql-helpers.ts';
+
+const toResource = (row: Database['resources']): OwnedResource => ({
+  id: row.id,
+  tenantId: row.tenant_id,
+  kind: row.kind as ResourceKind,
+  name: row.name,
+  ownerId: row.owner_id,
+  previousOwnerId: row.previous_owner_id,
+  orphanedAt: row.orphaned_at,
+  content: fromJson(row.content),
+  createdAt: row.created_at,
+  updatedAt: row.updated_at,
+});
+
+export function sqlResourceStore(db: Kysely<Database>): ResourceStore {
+  return {
+    async create(resource) {
+      await db
+        .insertInto('resources')
+        .values({
+          id: resource.id,
+          tenant_id: resource.tenantId,
+          kind: resource.kind,
+          name: resource.name,
+          owner_id: resource.ownerId,
+          previous_owner_id: resource.previousOwnerId,
+          orphaned_at: resource.orphanedAt,
+          content: toJson(resource.content),
+          created_at: resource.createdAt,
+          updated_at: resource.updatedAt,
+        })
+        .execute();
+    },
+    async get(tenantId, kind, resourceId) {
+      const row = await db.selectFrom('resources').selectAll().where('tenant_id', '=', tenantId).where('kind', '=', kind).where('id', '=', resourceId).executeTakeFirst();
+      return row && toResource(row);
+    },
+    async list(tenantId, kind, query) {
+      let select = db.selectFrom('resources').selectAll().where('tenant_id', '=', tenantId).where('kind', '=', kind);
+      if (query.after) select = select.where('id', '>', query.after);
+      return (await select.orderBy('id').limit(query.limit).execute()).map(toResource);
+    },
+    async update(tenantId, resourceId, changes) {
+      await db
+        .updateTable('resources')
+        .set({ name: changes.name, content: toJson(changes.content), updated_at: changes.updatedAt })
+        .where('tenant_id', '=', tenantId)
+        .where('id', '=', resourceId)
+        .execute();
+    },
+    async delete(tenantId, resourceId) {
+      await db.deleteFrom('resources').where('tenant_id', '=', tenantId).where('id', '=', resourceId).execute();
+    },
+    async orphanAllOf(ownerId, at) {
+      const result = await db
+        .updateTable('resources')
+        .set({ owner_id: null, previous_owner_id: ownerId, orphaned_at: at })
+        .where('owner_id', '=', ownerId)
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows);
+    },
+  };
+}

@@ -1,0 +1,136 @@
+import type { Kysely } from 'kysely';
+import type { Permission } from '../../domain/permissions.ts';
+import type { AssignmentStore, RoleAssignment, RoleStore } from '../../domain/roles/role-store.ts';
+import { normalizeRoleName, type Role } from '../../domain/roles/role.ts';
+import type { Engine } from '../open-database.ts';
+import type { Database } from '../schema.ts';
+
+const toRole = (row: Database['roles']): Role => ({
+  id: row.id,
+  name: row.name,
+  description: row.description,
+  tenantId: row.tenant_id,
+  builtIn: Number(row.built_in) === 1,
+  permissions: JSON.parse(row.permissions) as Permission[],
+  createdAt: row.created_at,
+  updatedAt: row.updated_at,
+});
+
+export function sqlRoleStore(db: Kysely<Database>): RoleStore {
+  const count = async (tenantId: string | null) => {
+    const row = await db
+      .selectFrom('roles')
+      .select((eb) => eb.fn.countAll<string | number>().as('n'))
+      .where('built_in', '=', 0)
+      .where((eb) => (tenantId === null ? eb('tenant_id', 'is', null) : eb('tenant_id', '=', tenantId)))
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  };
+  return {
+    async create(role) {
+      await db
+        .insertInto('roles')
+        .values({
+          id: role.id,
+          tenant_id: role.tenantId,
+          name: role.name,
+          name_normalized: normalizeRoleName(role.name),
+          description: role.description,
+          built_in: role.builtIn ? 1 : 0,
+          permissions: JSON.stringify(role.permissions),
+          created_at: role.createdAt,
+          updated_at: role.updatedAt,
+        })
+        .execute();
+    },
+    async getById(roleId) {
+      const row = await db.selectFrom('roles').selectAll().where('id', '=', roleId).executeTakeFirst();
+      return row && toRole(row);
+    },
+    async listVisibleIn(tenantId) {
+      const rows = await db
+        .selectFrom('roles')
+        .selectAll()
+        .where((eb) => eb.or([eb('tenant_id', 'is', null), eb('tenant_id', '=', tenantId)]))
+        .orderBy('built_in', 'desc')
+        .orderBy('name_normalized')
+        .execute();
+      return rows.map(toRole);
+    },
+    async listAll() {
+      return (await db.selectFrom('roles').selectAll().orderBy('name_normalized').execute()).map(toRole);
+    },
+    countCustomIn: count,
+    async update(roleId, changes) {
+      await db
+        .updateTable('roles')
+        .set({
+          name: changes.name,
+          name_normalized: normalizeRoleName(changes.name),
+          description: changes.description,
+          permissions: JSON.stringify(changes.permissions),
+          updated_at: changes.updatedAt,
+        })
+        .where('id', '=', roleId)
+        .execute();
+    },
+    async delete(roleId) {
+      await db.deleteFrom('roles').where('id', '=', roleId).execute();
+    },
+  };
+}
+
+const toAssignment = (row: Database['role_assignments']): RoleAssignment => ({
+  userId: row.user_id,
+  tenantId: row.tenant_id,
+  roleId: row.role_id,
+  assignedAt: row.assigned_at,
+  assignedBy: row.assigned_by,
+});
+
+export function sqlAssignmentStore(db: Kysely<Database>, engine: Engine): AssignmentStore {
+  return {
+    async set(assignment) {
+      await db
+        .insertInto('role_assignments')
+        .values({
+          user_id: assignment.userId,
+          tenant_id: assignment.tenantId,
+          role_id: assignment.roleId,
+          assigned_at: assignment.assignedAt,
+          assigned_by: assignment.assignedBy,
+        })
+        .onConflict((oc) =>
+          oc.columns(['user_id', 'tenant_id']).doUpdateSet({ role_id: assignment.roleId, assigned_at: assignment.assignedAt, assigned_by: assignment.assignedBy }),
+        )
+        .execute();
+    },
+    async get(tenantId, userId) {
+      const row = await db.selectFrom('role_assignments').selectAll().where('tenant_id', '=', tenantId).where('user_id', '=', userId).executeTakeFirst();
+      return row && toAssignment(row);
+    },
+    async listForUser(userId) {
+      return (await db.selectFrom('role_assignments').selectAll().where('user_id', '=', userId).orderBy('assigned_at').execute()).map(toAssignment);
+    },
+    async remove(tenantId, userId) {
+      await db.deleteFrom('role_assignments').where('tenant_id', '=', tenantId).where('user_id', '=', userId).execute();
+    },
+    async countUsingRole(roleId) {
+      const row = await db.selectFrom('role_assignments').select((eb) => eb.fn.countAll<string | number>().as('n')).where('role_id', '=', roleId).executeTakeFirstOrThrow();
+      return Number(row.n);
+    },
+    async listActiveHolders(tenantId, roleId) {
+      let query = db
+        .selectFrom('role_assignments')
+        .innerJoin('users', 'users.id', 'role_assignments.user_id')
+        .select('role_assignments.user_id')
+        .where('role_assignments.tenant_id', '=', tenantId)
+        .where('role_assignments.role_id', '=', roleId)
+        .where('users.status', '=', 'active');
+      // Two admins demoting each other at once must not both succeed: lock the rows being counted.
+      // SQLite needs no lock: it runs one writing transaction at a time.
+      if (engine === 'postgres') query = query.forUpdate();
+      return (await query.execute()).map((row) => row.user_id);
+    },
+  };
+}

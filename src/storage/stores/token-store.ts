@@ -1,0 +1,53 @@
+import type { Kysely } from 'kysely';
+import type { ApiToken, ApiTokenStore } from '../../domain/tokens/api-token.ts';
+import type { Database } from '../schema.ts';
+
+const toToken = (row: Database['api_tokens']): ApiToken => ({
+  id: row.id,
+  userId: row.user_id,
+  name: row.name,
+  tokenHash: row.token_hash,
+  prefix: row.prefix,
+  createdAt: row.created_at,
+  expiresAt: row.expires_at,
+  lastUsedAt: row.last_used_at,
+  revokedAt: row.revoked_at,
+});
+
+export function sqlTokenStore(db: Kysely<Database>): ApiTokenStore {
+  return {
+    async create(token) {
+      await db
+        .insertInto('api_tokens')
+        .values({
+          id: token.id,
+          user_id: token.userId,
+          name: token.name,
+          token_hash: token.tokenHash,
+          prefix: token.prefix,
+          created_at: token.createdAt,
+          expires_at: token.expiresAt,
+          last_used_at: token.lastUsedAt,
+          revoked_at: token.revokedAt,
+        })
+        .execute();
+    },
+    async getByHash(tokenHash) {
+      const row = await db.selectFrom('api_tokens').selectAll().where('token_hash', '=', tokenHash).executeTakeFirst();
+      return row && toToken(row);
+    },
+    async getById(tokenId) {
+      const row = await db.selectFrom('api_tokens').selectAll().where('id', '=', tokenId).executeTakeFirst();
+      return row && toToken(row);
+    },
+    async listForUser(userId) {
+      return (await db.selectFrom('api_tokens').selectAll().where('user_id', '=', userId).orderBy('id', 'desc').execute()).map(toToken);
+    },
+    async revoke(tokenId, at) {
+      await db.updateTable('api_tokens').set({ revoked_at: at }).where('id', '=', tokenId).where('revoked_at', 'is', null).execute();
+    },
+    async touch(tokenId, lastUsedAt) {
+      await db.updateTable('api_tokens').set({ last_used_at: lastUsedAt }).where('id', '=', tokenId).execute();
+    },
+  };
+}
