@@ -39,6 +39,8 @@ export async function bootstrap(store: Store, clock: Clock, adminEmail: string):
         status: 'active' as const,
         mustChangePassword: true,
         passwordHash,
+        // The printed password doesn't expire: an admin who starts the server late must not be locked out.
+        passwordExpiresAt: null,
         createdAt: now,
         updatedAt: now,
         lastLoginAt: null,

@@ -37,9 +37,24 @@ const settingsSchema = z
             AbsoluteTimeout: timeSpan.prefault('7.00:00:00'),
             CookieSecure: flag.prefault(false),
             Password: z.object({ MinLength: integer(8, 64).prefault(12) }).strict().prefault({}),
+            InitialPasswordLifetime: timeSpan.prefault('7.00:00:00'),
+            InvitationLifetime: timeSpan.prefault('7.00:00:00'),
+            PasswordResetLifetime: timeSpan.prefault('01:00:00'),
           })
           .strict()
           .prefault({}),
+        PublicUrl: z.url({ protocol: /^https?$/ }).prefault('http://127.0.0.1:8080'),
+        Smtp: z
+          .object({
+            Host: z.string().min(1),
+            Port: integer(1, 65535).prefault(587),
+            Tls: z.enum(['none', 'starttls', 'tls']).prefault('starttls'),
+            From: z.string().min(3),
+            Username: z.string().optional(),
+            Password: z.string().optional(),
+          })
+          .strict()
+          .optional(),
         Rbac: z
           .object({ MaxCustomRolesPerTenant: integer(1, 100_000).prefault(100) })
           .strict()

@@ -8,6 +8,14 @@ export interface DomainSettings {
   /** Milliseconds. */
   sessionIdleTimeout: number;
   sessionAbsoluteTimeout: number;
+  /** How long a one-time password set by an admin works; milliseconds. */
+  initialPasswordLifetime: number;
+  invitationLifetime: number;
+  passwordResetLifetime: number;
+  /** Where users reach the dashboard; one-time links point there. */
+  publicUrl: string;
+  /** Mail goes out only when SMTP is configured; otherwise one-time credentials go to the admin. */
+  mailEnabled: boolean;
 }
 
 export interface DomainContext {

@@ -8,13 +8,18 @@ import { SessionService } from './sessions/session-service.ts';
 import { TenantService } from './tenants/tenant-service.ts';
 import { TokenService } from './tokens/token-service.ts';
 import { UserService } from './users/user-service.ts';
+import { OneTimeLinkService } from './users/one-time-link-service.ts';
+import { AccountService } from './users/account-service.ts';
+import { OrphanService } from './resources/orphan-service.ts';
+import { MailService } from './mail/mail-service.ts';
 
 export type Services = ReturnType<typeof createServices>;
 
 export function createServices(context: DomainContext) {
   const access = new AccessService(context.store);
   const tenants = new TenantService(context, access);
-  const users = new UserService(context, access, tenants);
+  const links = new OneTimeLinkService(context);
+  const users = new UserService(context, access, tenants, links);
   return {
     context,
     access,
@@ -26,5 +31,9 @@ export function createServices(context: DomainContext) {
     sessions: new SessionService(context, users),
     audit: new AuditService(context, access),
     resources: new ResourceService(context, access),
+    links,
+    accounts: new AccountService(context, access, users),
+    orphans: new OrphanService(context, access),
+    mail: new MailService(context, access),
   };
 }

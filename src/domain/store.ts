@@ -5,6 +5,9 @@ import type { SessionStore } from './sessions/session.ts';
 import type { ApiTokenStore } from './tokens/api-token.ts';
 import type { AuditStore } from './audit/audit-event.ts';
 import type { ResourceStore } from './resources/resource.ts';
+import type { OutboxStore } from './mail/outbox.ts';
+import type { OneTimeLinkStore } from './users/one-time-link.ts';
+import type { AvatarStore } from './users/avatar.ts';
 
 /** Everything the domain needs from storage. Implemented once, over Kysely, for SQLite and PostgreSQL. */
 export interface Store {
@@ -16,6 +19,9 @@ export interface Store {
   tokens: ApiTokenStore;
   audit: AuditStore;
   resources: ResourceStore;
+  mail: OutboxStore;
+  links: OneTimeLinkStore;
+  avatars: AvatarStore;
   /**
    * Runs `work` in one database transaction: a command writes its change and its audit
    * event through the store it is handed, so both land or neither does. Nested calls

@@ -42,6 +42,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   checkRouteDeclarations(routes);
   const app = Fastify({ logger: options.logger ?? false, bodyLimit: 1024 * 1024 });
   await app.register(cookie);
+  // Avatars arrive as raw image bytes; their type is decided from the bytes, not from this header.
+  app.addContentTypeParser(['image/png', 'image/jpeg', 'image/webp', 'application/octet-stream'], { parseAs: 'buffer', bodyLimit: 512 * 1024 }, (_request, body, done) =>
+    done(null, body),
+  );
   app.decorate('cookieSecure', options.cookieSecure ?? false);
 
   app.setErrorHandler((error, request, reply) => {

@@ -6,18 +6,25 @@ import { createServices, type Services } from '../domain/services.ts';
 import { migrate, openDatabase, type OpenedDatabase } from '../storage/open-database.ts';
 import { createSqlStore } from '../storage/sql-store.ts';
 import { buildApp } from './app.ts';
+import { OutboxWorker } from '../domain/mail/outbox-worker.ts';
+import { createSmtpSender } from '../mail/smtp-sender.ts';
 
 export interface RunningServer {
   app: FastifyInstance;
   services: Services;
   database: OpenedDatabase;
   bootstrap: BootstrapResult;
+  /** Delivers invitation and reset mail; present when Sophon:Smtp is configured. */
+  outbox: OutboxWorker | undefined;
   url: string;
   close(): Promise<void>;
 }
 
 /** Opens the database, migrates, bootstraps on first start, and listens. */
-export async function startServer(config: ServerConfig, options: { clock?: Clock; logger?: boolean; print?: (line: string) => void } = {}): Promise<RunningServer> {
+export async function startServer(
+  config: ServerConfig,
+  options: { clock?: Clock; logger?: boolean; print?: (line: string) => void; outboxPollMs?: number } = {},
+): Promise<RunningServer> {
   const print = options.print ?? ((line: string) => console.log(line));
   const clock = options.clock ?? systemClock;
   const database = openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
@@ -33,6 +40,11 @@ export async function startServer(config: ServerConfig, options: { clock?: Clock
         maxCustomRolesPerTenant: config.settings.Sophon.Rbac.MaxCustomRolesPerTenant,
         sessionIdleTimeout: auth.IdleTimeout,
         sessionAbsoluteTimeout: auth.AbsoluteTimeout,
+        initialPasswordLifetime: auth.InitialPasswordLifetime,
+        invitationLifetime: auth.InvitationLifetime,
+        passwordResetLifetime: auth.PasswordResetLifetime,
+        publicUrl: config.settings.Sophon.PublicUrl,
+        mailEnabled: config.settings.Sophon.Smtp !== undefined,
       },
     });
     const bootstrapped = await bootstrap(store, clock, config.bootstrapAdminEmail);
@@ -41,6 +53,22 @@ export async function startServer(config: ServerConfig, options: { clock?: Clock
       print(`Sophon Identity: one-time password: ${bootstrapped.admin.oneTimePassword}`);
       print('Sophon Identity: it is shown only this once and must be changed at first login.');
     }
+    const smtp = config.settings.Sophon.Smtp;
+    const outbox = smtp
+      ? new OutboxWorker(store, clock, createSmtpSender({ host: smtp.Host, port: smtp.Port, tls: smtp.Tls, from: smtp.From, username: smtp.Username, password: smtp.Password }))
+      : undefined;
+    let delivering = false;
+    const outboxTimer = outbox
+      ? setInterval(() => {
+          if (delivering) return;
+          delivering = true;
+          outbox
+            .runOnce()
+            .catch((error: unknown) => print(`Sophon Identity: mail delivery pass failed: ${(error as Error).message}`))
+            .finally(() => (delivering = false));
+        }, options.outboxPollMs ?? 1000)
+      : undefined;
+    outboxTimer?.unref();
     const app = await buildApp({ services, logger: options.logger ?? false, cookieSecure: auth.CookieSecure });
     const address = await app.listen({ host: config.host, port: config.port });
     print(`Sophon Identity listening on ${address} (${database.engine}: ${database.location})`);
@@ -49,8 +77,11 @@ export async function startServer(config: ServerConfig, options: { clock?: Clock
       services,
       database,
       bootstrap: bootstrapped,
+      outbox,
       url: address,
       async close() {
+        clearInterval(outboxTimer);
+        while (delivering) await new Promise((resolve) => setTimeout(resolve, 10));
         await app.close();
         await database.db.destroy();
       },

@@ -5,6 +5,7 @@ import type { Database } from './schema.ts';
 import { createPostgresDialect } from './postgres-dialect.ts';
 import { createSqliteDialect } from './sqlite-dialect.ts';
 import * as initial from './migrations/001-initial.ts';
+import * as userLifecycle from './migrations/002-user-lifecycle.ts';
 
 export type Engine = 'sqlite' | 'postgres';
 
@@ -18,6 +19,7 @@ export interface OpenedDatabase {
 /** The migrations, in order. Listed in code (not read from a folder) so they travel with the bundle. */
 const migrations: Record<string, Migration> = {
   '001-initial': initial,
+  '002-user-lifecycle': userLifecycle,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -19,6 +19,7 @@ export interface Database {
     last_login_at: string | null;
     last_login_ip: string | null;
     last_login_user_agent: string | null;
+    password_expires_at: string | null;
   };
   roles: {
     id: string;
@@ -84,4 +85,31 @@ export interface Database {
     created_at: string;
     updated_at: string;
   };
+  one_time_links: {
+    id: string;
+    user_id: string;
+    purpose: string;
+    token_hash: string;
+    created_at: string;
+    expires_at: string;
+    used_at: string | null;
+    created_by: string | null;
+  };
+  mail_outbox: {
+    id: string;
+    tenant_id: string;
+    user_id: string | null;
+    kind: string;
+    recipient: string;
+    subject: string;
+    body_text: string;
+    status: string;
+    attempts: number;
+    next_attempt_at: string;
+    locked_until: string | null;
+    last_error: string | null;
+    created_at: string;
+    sent_at: string | null;
+  };
+  user_avatars: { user_id: string; content_type: string; data_base64: string; updated_at: string };
 }

@@ -9,6 +9,9 @@ import { sqlSessionStore } from './stores/session-store.ts';
 import { sqlTenantStore } from './stores/tenant-store.ts';
 import { sqlTokenStore } from './stores/token-store.ts';
 import { sqlUserStore } from './stores/user-store.ts';
+import { sqlMailStore } from './stores/mail-store.ts';
+import { sqlOneTimeLinkStore } from './stores/one-time-link-store.ts';
+import { sqlAvatarStore } from './stores/avatar-store.ts';
 
 /** The domain's Store over Kysely: the same code for SQLite and PostgreSQL. */
 export function createSqlStore(db: Kysely<Database>, engine: Engine, inTransaction = false): Store {
@@ -21,6 +24,9 @@ export function createSqlStore(db: Kysely<Database>, engine: Engine, inTransacti
     tokens: sqlTokenStore(db),
     audit: sqlAuditStore(db),
     resources: sqlResourceStore(db),
+    mail: sqlMailStore(db),
+    links: sqlOneTimeLinkStore(db),
+    avatars: sqlAvatarStore(db),
     transaction(work) {
       if (inTransaction) return work(store);
       return db.transaction().execute((transaction) => work(createSqlStore(transaction, engine, true)));

@@ -34,4 +34,11 @@ export interface ResourceStore {
   delete(tenantId: string, resourceId: string): Promise<void>;
   /** Marks everything the user owns, in every tenant, as orphaned; returns how many. */
   orphanAllOf(ownerId: string, at: string): Promise<number>;
+  /** Gives the tenant's orphans of a former owner to a new owner; returns how many. */
+  reassignOrphans(tenantId: string, previousOwnerId: string, newOwnerId: string, at: string): Promise<number>;
+  /** The tenant's orphans orphaned before `orphanedBefore`, oldest first. */
+  listOrphans(tenantId: string, orphanedBefore: string, limit: number): Promise<OwnedResource[]>;
+  deleteMany(tenantId: string, resourceIds: readonly string[]): Promise<number>;
+  /** Moves everything the owner has in one tenant to another; returns how many. */
+  moveOwned(ownerId: string, fromTenantId: string, toTenantId: string, at: string): Promise<number>;
 }

@@ -48,8 +48,10 @@ export class AuthService {
     const { store, clock } = this.#context;
     const user = await store.users.getByEmail(normalizeEmail(email));
     const passwordOk = user ? await verifyPassword(user.passwordHash, password) : (await verifyAgainstDecoy(password), false);
-    if (!user || !passwordOk || user.status !== 'active') {
-      const reason = !user ? 'unknown email' : !passwordOk ? 'wrong password' : 'account suspended';
+    // A one-time password an admin set stops working after Sophon:Auth:InitialPasswordLifetime.
+    const oneTimeExpired = !!user?.mustChangePassword && !!user.passwordExpiresAt && clock.now().getTime() >= Date.parse(user.passwordExpiresAt);
+    if (!user || !passwordOk || user.status !== 'active' || oneTimeExpired) {
+      const reason = !user ? 'unknown email' : !passwordOk ? 'wrong password' : user.status !== 'active' ? 'account suspended' : 'one-time password expired';
       const home = user ? user.homeTenantId : (await this.#access.defaultTenant()).id;
       await recordAudit(
         this.#context,
@@ -58,6 +60,10 @@ export class AuthService {
         { tenantId: home, category: 'auth', action: 'login.failed', outcome: 'failure', subjectType: 'user', subjectId: user?.id ?? null, detail: { email: email.slice(0, 254), reason } },
         origin,
       );
+      // Only someone who knows the password learns that it expired, so saying so reveals nothing.
+      if (oneTimeExpired && passwordOk && user?.status === 'active') {
+        throw unauthenticated('ONE_TIME_PASSWORD_EXPIRED', 'Your one-time password has expired; ask your administrator to reset your password.');
+      }
       throw badCredentials();
     }
     const now = clock.now();
@@ -152,12 +158,12 @@ export class AuthService {
       await recordAudit(this.#context, store, actor, { tenantId: user.homeTenantId, category: 'auth', action: 'password.change_failed', outcome: 'failure', subjectType: 'user', subjectId: user.id });
       throw invalid('CURRENT_PASSWORD_WRONG', 'The current password is incorrect.');
     }
-    checkPasswordPolicy(newPassword, settings.passwordMinLength);
+    checkPasswordPolicy(newPassword, settings.passwordMinLength, { email: user.email });
     if (newPassword === currentPassword) throw invalid('PASSWORD_UNCHANGED', 'The new password must differ from the current one.');
     const passwordHash = await hashPassword(newPassword);
     return store.transaction(async (tx) => {
       const now = clock.now().toISOString();
-      await tx.users.update(user.id, { passwordHash, mustChangePassword: false, updatedAt: now });
+      await tx.users.update(user.id, { passwordHash, mustChangePassword: false, passwordExpiresAt: null, updatedAt: now });
       const endedSessions = options.endOtherSessions === false ? 0 : await tx.sessions.endAllForUser(user.id, now, 'password changed', actor.sessionId ?? undefined);
       await recordAudit(this.#context, tx, actor, {
         tenantId: user.homeTenantId,

@@ -1,5 +1,6 @@
 import { hash, verify } from '@node-rs/argon2';
 import { randomBytes } from 'node:crypto';
+import { dictionary } from '@zxcvbn-ts/language-common';
 import { invalid } from '../errors.ts';
 
 /** argon2id with OWASP's minimum parameters: 19 MiB memory, 2 iterations, 1 lane. */
@@ -27,13 +28,30 @@ export async function verifyAgainstDecoy(password: string): Promise<void> {
   await verifyPassword(await decoyHash, password);
 }
 
-/** NIST SP 800-63B: length, not composition rules. */
-export function checkPasswordPolicy(password: string, minLength: number): void {
+/** The ~50,000 most common passwords from breach corpora, as shipped by zxcvbn-ts. */
+let commonPasswords: ReadonlySet<string> | undefined;
+function isCommonPassword(password: string): boolean {
+  commonPasswords ??= new Set((dictionary['passwords-common'] as string[]).map((entry) => entry.toLowerCase()));
+  return commonPasswords.has(password.toLowerCase());
+}
+
+/**
+ * NIST SP 800-63B: a minimum length, no composition rules, at least 64 characters
+ * allowed, and no password known from breaches or derived from the account itself.
+ */
+export function checkPasswordPolicy(password: string, minLength: number, account?: { email?: string }): void {
   if (password.length < minLength) {
     throw invalid('PASSWORD_TOO_SHORT', `The password must be at least ${minLength} characters long.`);
   }
   if (password.length > MAX_PASSWORD_LENGTH) {
     throw invalid('PASSWORD_TOO_LONG', `The password must be at most ${MAX_PASSWORD_LENGTH} characters long.`);
+  }
+  if (isCommonPassword(password)) {
+    throw invalid('PASSWORD_TOO_COMMON', 'This password appears in lists of commonly used and breached passwords; choose another.');
+  }
+  const email = account?.email?.trim().toLowerCase();
+  if (email && (password.toLowerCase() === email || password.toLowerCase() === email.split('@')[0])) {
+    throw invalid('PASSWORD_MATCHES_ACCOUNT', 'The password must not be your email address or its user name.');
   }
 }
 

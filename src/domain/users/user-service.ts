@@ -13,6 +13,8 @@ import type { TenantService } from '../tenants/tenant-service.ts';
 import { DEFAULT_TENANT_SLUG } from '../tenants/tenant.ts';
 import { checkPasswordPolicy, generatePassword, hashPassword } from './passwords.ts';
 import { checkDisplayName, checkEmail, normalizeEmail, publicUser, type StoredUser, type User } from './user.ts';
+import type { OneTimeLinkService } from './one-time-link-service.ts';
+import { invitationMessage, passwordResetMessage } from '../mail/messages.ts';
 
 /** The seed's CSV columns, shared by the API, the CLI and CSV import. */
 export interface CreateUserInput {
@@ -21,6 +23,15 @@ export interface CreateUserInput {
   role?: string;
   tenant?: string;
   password?: string;
+}
+
+export interface CreatedUser {
+  user: UserView;
+  /** When the initial password stops working if not changed. */
+  passwordExpiresAt: string;
+  /** Only without SMTP and when the admin gave no password: shown this once. */
+  oneTimePassword?: string;
+  invitation?: { emailed: true; messageId: string; expiresAt: string };
 }
 
 export interface UserView extends User {
@@ -33,30 +44,38 @@ export class UserService {
   readonly #context: DomainContext;
   readonly #access: AccessService;
   readonly #tenants: TenantService;
+  readonly #links: OneTimeLinkService;
 
-  constructor(context: DomainContext, access: AccessService, tenants: TenantService) {
+  constructor(context: DomainContext, access: AccessService, tenants: TenantService, links: OneTimeLinkService) {
     this.#context = context;
     this.#access = access;
     this.#tenants = tenants;
+    this.#links = links;
   }
 
-  /** Creates a user with a one-time password (given or generated) that must be changed at first login. */
-  async create(actor: Actor, input: CreateUserInput): Promise<{ user: UserView; oneTimePassword?: string }> {
+  /**
+   * Creates a user who must change their password at first login. With SMTP configured,
+   * an invitation mail with a one-time link goes through the outbox in the same
+   * transaction; without it, a generated password is returned to the admin once.
+   */
+  async create(actor: Actor, input: CreateUserInput): Promise<CreatedUser> {
     const email = checkEmail(input.email);
     const displayName = checkDisplayName(input.displayName);
-    if (input.password !== undefined) checkPasswordPolicy(input.password, this.#context.settings.passwordMinLength);
-    const tenant = input.tenant ? await this.#tenants.getVisible(actor, input.tenant) : { id: actor.tenantId };
+    if (input.password !== undefined) checkPasswordPolicy(input.password, this.#context.settings.passwordMinLength, { email });
+    const tenant = input.tenant ? await this.#tenants.getVisible(actor, input.tenant) : await this.#context.store.tenants.getById(actor.tenantId);
+    if (!tenant) throw notFound('TENANT_NOT_FOUND', 'The tenant of this request no longer exists.');
     await this.#access.require(actor, 'ManageUsers', tenant.id);
+    const { mailEnabled, initialPasswordLifetime } = this.#context.settings;
     const password = input.password ?? generatePassword();
     const passwordHash = await hashPassword(password);
-    const user = await this.#context.store.transaction(async (store) => {
+    const result = await this.#context.store.transaction(async (store) => {
       await this.#access.require(actor, 'ManageUsers', tenant.id, store);
       const role = await resolveRole(store, tenant.id, input.role ?? 'Viewer');
       await checkNoEscalation(this.#access, actor, permissionsOfRole(role), tenant.id, store);
       if (await store.users.getByEmail(normalizeEmail(email))) {
         throw conflict('EMAIL_TAKEN', `A user with email ${email} already exists.`);
       }
-      const now = this.#context.clock.now().toISOString();
+      const now = this.#context.clock.now();
       const created: StoredUser = {
         id: newId(),
         email,
@@ -65,21 +84,40 @@ export class UserService {
         status: 'active',
         mustChangePassword: true,
         passwordHash,
-        createdAt: now,
-        updatedAt: now,
+        passwordExpiresAt: new Date(now.getTime() + initialPasswordLifetime).toISOString(),
+        createdAt: now.toISOString(),
+        updatedAt: now.toISOString(),
         lastLoginAt: null,
         lastLoginIp: null,
         lastLoginUserAgent: null,
       };
       await store.users.create(created);
-      await store.assignments.set({ userId: created.id, tenantId: tenant.id, roleId: role.id, assignedAt: now, assignedBy: actor.userId });
+      await store.assignments.set({ userId: created.id, tenantId: tenant.id, roleId: role.id, assignedAt: created.createdAt, assignedBy: actor.userId });
+      let invitation: CreatedUser['invitation'];
+      if (mailEnabled) {
+        const link = await this.#links.issue(store, created.id, 'invitation', actor.userId);
+        const mail = invitationMessage({
+          tenantId: tenant.id,
+          userId: created.id,
+          recipient: email,
+          now,
+          displayName,
+          tenantName: tenant.name,
+          link: link.url,
+          expiresAt: link.expiresAt,
+          publicUrl: this.#context.settings.publicUrl,
+        });
+        await store.mail.enqueue(mail);
+        invitation = { emailed: true, messageId: mail.id, expiresAt: link.expiresAt };
+      }
       await recordAudit(this.#context, store, actor, {
         tenantId: tenant.id,
         category: 'users',
         action: 'user.created',
         subjectType: 'user',
         subjectId: created.id,
-        diff: { before: null, after: { email, displayName, role: role.name, passwordGenerated: input.password === undefined } },
+        diff: { before: null, after: { email, displayName, role: role.name, tenant: tenant.slug } },
+        detail: { passwordGenerated: input.password === undefined, invitationEmailed: mailEnabled },
       });
       await recordAudit(this.#context, store, actor, {
         tenantId: tenant.id,
@@ -89,10 +127,90 @@ export class UserService {
         subjectId: created.id,
         diff: { before: null, after: { role: role.name } },
       });
-      return created;
+      return { created, invitation };
     });
-    const view = await this.#view(user, tenant.id);
-    return input.password === undefined ? { user: view, oneTimePassword: password } : { user: view };
+    const user = await this.#view(result.created, tenant.id);
+    const answer: CreatedUser = { user, passwordExpiresAt: result.created.passwordExpiresAt! };
+    if (result.invitation) answer.invitation = result.invitation;
+    // Shown once, only when nobody else can deliver it: no mail, and the admin didn't choose it.
+    else if (input.password === undefined) answer.oneTimePassword = password;
+    return answer;
+  }
+
+  /**
+   * Starts a password reset: a one-time link, mailed through the outbox when SMTP is
+   * configured, else returned to the admin once. Redeeming it ends every session.
+   */
+  async resetPassword(actor: Actor, userId: string): Promise<{ emailed: boolean; link?: string; expiresAt: string }> {
+    return this.#context.store.transaction(async (store) => {
+      const user = await this.#loadManageable(actor, userId, store);
+      const link = await this.#links.issue(store, user.id, 'password_reset', actor.userId);
+      const emailed = this.#context.settings.mailEnabled;
+      if (emailed) {
+        await store.mail.enqueue(
+          passwordResetMessage({ tenantId: user.homeTenantId, userId: user.id, recipient: user.email, now: this.#context.clock.now(), displayName: user.displayName, link: link.url, expiresAt: link.expiresAt }),
+        );
+      }
+      await recordAudit(this.#context, store, actor, {
+        category: 'users',
+        action: 'password_reset.requested',
+        subjectType: 'user',
+        subjectId: user.id,
+        detail: { emailed, expiresAt: link.expiresAt },
+      });
+      return emailed ? { emailed, expiresAt: link.expiresAt } : { emailed, link: link.url, expiresAt: link.expiresAt };
+    });
+  }
+
+  /**
+   * Moves a user's home to another tenant: their role there replaces the old home's, and
+   * the agents, workflows, memory and documents they own move with them in the same
+   * transaction, so nothing of theirs stays readable in the old tenant.
+   */
+  async move(actor: Actor, userId: string, input: { tenant: string; role?: string }): Promise<UserView & { movedResources: number }> {
+    const target = await this.#tenants.getVisible(actor, input.tenant);
+    const moved = await this.#context.store.transaction(async (store) => {
+      const user = await this.#loadManageable(actor, userId, store);
+      if (user.id === actor.userId) throw forbidden('CANNOT_CHANGE_OWN_TENANT', 'You cannot move yourself to another tenant; ask another admin.');
+      if (user.homeTenantId === target.id) throw conflict('ALREADY_IN_TENANT', `The user's home is already tenant "${target.slug}".`);
+      await this.#access.require(actor, 'ManageUsers', target.id, store);
+      await this.#access.require(actor, 'AssignRoles', target.id, store);
+      const oldAssignment = await store.assignments.get(user.homeTenantId, user.id);
+      const oldRole = oldAssignment ? await store.roles.getById(oldAssignment.roleId) : undefined;
+      // Keep the role when it can live in the new tenant (built-in or global); a tenant-only role can't follow.
+      const roleReference = input.role ?? (oldRole && oldRole.tenantId === null ? oldRole.id : 'Viewer');
+      const role = await resolveRole(store, target.id, roleReference);
+      await checkNoEscalation(this.#access, actor, permissionsOfRole(role), target.id, store);
+      if (oldAssignment?.roleId === ADMIN_ROLE_ID) await this.#guardLastAdmin(store, user.id, user.homeTenantId);
+      const now = this.#context.clock.now().toISOString();
+      const movedResources = await store.resources.moveOwned(user.id, user.homeTenantId, target.id, now);
+      await store.assignments.remove(user.homeTenantId, user.id);
+      await store.assignments.set({ userId: user.id, tenantId: target.id, roleId: role.id, assignedAt: now, assignedBy: actor.userId });
+      await store.users.update(user.id, { homeTenantId: target.id, updatedAt: now });
+      const from = await store.tenants.getById(user.homeTenantId);
+      for (const tenantId of new Set([user.homeTenantId, target.id])) {
+        await recordAudit(this.#context, store, actor, {
+          tenantId,
+          category: 'users',
+          action: 'user.moved',
+          subjectType: 'user',
+          subjectId: user.id,
+          diff: { before: { tenant: from?.slug ?? user.homeTenantId, role: oldRole?.name ?? null }, after: { tenant: target.slug, role: role.name } },
+          detail: { movedResources },
+        });
+      }
+      await recordAudit(this.#context, store, actor, {
+        tenantId: target.id,
+        category: 'rbac',
+        action: 'role.assigned',
+        subjectType: 'user',
+        subjectId: user.id,
+        diff: { before: null, after: { role: role.name } },
+        detail: { reason: 'moved between tenants' },
+      });
+      return { user: { ...user, homeTenantId: target.id, updatedAt: now }, movedResources };
+    });
+    return { ...(await this.#view(moved.user, target.id)), movedResources: moved.movedResources };
   }
 
   async get(actor: Actor, userId: string): Promise<UserView> {

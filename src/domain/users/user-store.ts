@@ -16,7 +16,7 @@ export interface UserStore {
   listInTenant(tenantId: string, query: UserListQuery): Promise<StoredUser[]>;
   update(
     userId: string,
-    changes: Partial<Pick<StoredUser, 'email' | 'displayName' | 'status' | 'passwordHash' | 'mustChangePassword' | 'updatedAt' | 'lastLoginAt' | 'lastLoginIp' | 'lastLoginUserAgent'>>,
+    changes: Partial<Pick<StoredUser, 'email' | 'displayName' | 'status' | 'passwordHash' | 'mustChangePassword' | 'updatedAt' | 'lastLoginAt' | 'lastLoginIp' | 'lastLoginUserAgent' | 'passwordExpiresAt' | 'homeTenantId'>>,
   ): Promise<void>;
   delete(userId: string): Promise<void>;
   countWithStatus(status: UserStatus): Promise<number>;

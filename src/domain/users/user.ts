@@ -19,6 +19,8 @@ export interface User {
 /** The stored user also carries the password hash, which never leaves the domain. */
 export interface StoredUser extends User {
   passwordHash: string;
+  /** When a one-time (initial or admin-set) password stops working; null once the user chose their own. */
+  passwordExpiresAt: string | null;
 }
 
 /** Emails are the login identity and unique case-insensitively. */
@@ -45,6 +47,6 @@ export function checkDisplayName(displayName: string): string {
 }
 
 export function publicUser(user: StoredUser | User): User {
-  const { passwordHash: _hidden, ...rest } = user as StoredUser;
+  const { passwordHash: _hidden, passwordExpiresAt: _internal, ...rest } = user as StoredUser;
   return rest;
 }

@@ -8,6 +8,7 @@ import { systemRoutes } from './system.ts';
 import { tenantRoutes } from './tenants.ts';
 import { tokenRoutes } from './tokens.ts';
 import { userRoutes } from './users.ts';
+import { userLifecycleRoutes } from './user-lifecycle.ts';
 
 /** The route table: the server, the OpenAPI document and the permission-matrix test all read it. */
 export const apiRoutes: readonly AnyRoute[] = [
@@ -16,6 +17,7 @@ export const apiRoutes: readonly AnyRoute[] = [
   ...meRoutes,
   ...tenantRoutes,
   ...userRoutes,
+  ...userLifecycleRoutes,
   ...tokenRoutes,
   ...roleRoutes,
   ...auditRoutes,

@@ -63,5 +63,41 @@ export function sqlResourceStore(db: Kysely<Database>): ResourceStore {
         .executeTakeFirst();
       return Number(result.numUpdatedRows);
     },
+    async reassignOrphans(tenantId, previousOwnerId, newOwnerId, at) {
+      const result = await db
+        .updateTable('resources')
+        .set({ owner_id: newOwnerId, previous_owner_id: null, orphaned_at: null, updated_at: at })
+        .where('tenant_id', '=', tenantId)
+        .where('owner_id', 'is', null)
+        .where('previous_owner_id', '=', previousOwnerId)
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows);
+    },
+    async listOrphans(tenantId, orphanedBefore, limit) {
+      const rows = await db
+        .selectFrom('resources')
+        .selectAll()
+        .where('tenant_id', '=', tenantId)
+        .where('owner_id', 'is', null)
+        .where('orphaned_at', '<', orphanedBefore)
+        .orderBy('orphaned_at')
+        .limit(limit)
+        .execute();
+      return rows.map(toResource);
+    },
+    async deleteMany(tenantId, resourceIds) {
+      if (resourceIds.length === 0) return 0;
+      const result = await db.deleteFrom('resources').where('tenant_id', '=', tenantId).where('id', 'in', resourceIds).executeTakeFirst();
+      return Number(result.numDeletedRows);
+    },
+    async moveOwned(ownerId, fromTenantId, toTenantId, at) {
+      const result = await db
+        .updateTable('resources')
+        .set({ tenant_id: toTenantId, updated_at: at })
+        .where('owner_id', '=', ownerId)
+        .where('tenant_id', '=', fromTenantId)
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows);
+    },
   };
 }

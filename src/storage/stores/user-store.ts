@@ -19,6 +19,7 @@ const toUser = (row: Row): StoredUser => ({
   lastLoginAt: row.last_login_at,
   lastLoginIp: row.last_login_ip,
   lastLoginUserAgent: row.last_login_user_agent,
+  passwordExpiresAt: row.password_expires_at,
 });
 
 export function sqlUserStore(db: Kysely<Database>): UserStore {
@@ -40,6 +41,7 @@ export function sqlUserStore(db: Kysely<Database>): UserStore {
           last_login_at: user.lastLoginAt,
           last_login_ip: user.lastLoginIp,
           last_login_user_agent: user.lastLoginUserAgent,
+          password_expires_at: user.passwordExpiresAt,
         })
         .execute();
     },
@@ -88,6 +90,8 @@ export function sqlUserStore(db: Kysely<Database>): UserStore {
       if (changes.lastLoginAt !== undefined) values.last_login_at = changes.lastLoginAt;
       if (changes.lastLoginIp !== undefined) values.last_login_ip = changes.lastLoginIp;
       if (changes.lastLoginUserAgent !== undefined) values.last_login_user_agent = changes.lastLoginUserAgent;
+      if (changes.passwordExpiresAt !== undefined) values.password_expires_at = changes.passwordExpiresAt;
+      if (changes.homeTenantId !== undefined) values.home_tenant_id = changes.homeTenantId;
       if (Object.keys(values).length > 0) await db.updateTable('users').set(values).where('id', '=', userId).execute();
     },
     async delete(userId) {

@@ -1,0 +1,24 @@
+import type { Kysely } from 'kysely';
+import type { AvatarStore, AvatarType } from '../../domain/users/avatar.ts';
+import type { Database } from '../schema.ts';
+
+/** Stored as base64 text: one column type that both engines share. */
+export function sqlAvatarStore(db: Kysely<Database>): AvatarStore {
+  return {
+    async set(avatar) {
+      const values = { content_type: avatar.contentType, data_base64: avatar.data.toString('base64'), updated_at: avatar.updatedAt };
+      await db
+        .insertInto('user_avatars')
+        .values({ user_id: avatar.userId, ...values })
+        .onConflict((oc) => oc.column('user_id').doUpdateSet(values))
+        .execute();
+    },
+    async get(userId) {
+      const row = await db.selectFrom('user_avatars').selectAll().where('user_id', '=', userId).executeTakeFirst();
+      return row && { userId: row.user_id, contentType: row.content_type as AvatarType, data: Buffer.from(row.data_base64, 'base64'), updatedAt: row.updated_at };
+    },
+    async delete(userId) {
+      await db.deleteFrom('user_avatars').where('user_id', '=', userId).execute();
+    },
+  };
+}

@@ -1,0 +1,45 @@
+import type { Kysely } from 'kysely';
+import type { OneTimeLink, OneTimeLinkPurpose, OneTimeLinkStore } from '../../domain/users/one-time-link.ts';
+import type { Database } from '../schema.ts';
+
+const toLink = (row: Database['one_time_links']): OneTimeLink => ({
+  id: row.id,
+  userId: row.user_id,
+  purpose: row.purpose as OneTimeLinkPurpose,
+  tokenHash: row.token_hash,
+  createdAt: row.created_at,
+  expiresAt: row.expires_at,
+  usedAt: row.used_at,
+  createdBy: row.created_by,
+});
+
+export function sqlOneTimeLinkStore(db: Kysely<Database>): OneTimeLinkStore {
+  return {
+    async create(link) {
+      await db
+        .insertInto('one_time_links')
+        .values({
+          id: link.id,
+          user_id: link.userId,
+          purpose: link.purpose,
+          token_hash: link.tokenHash,
+          created_at: link.createdAt,
+          expires_at: link.expiresAt,
+          used_at: link.usedAt,
+          created_by: link.createdBy,
+        })
+        .execute();
+    },
+    async getByHash(tokenHash) {
+      const row = await db.selectFrom('one_time_links').selectAll().where('token_hash', '=', tokenHash).executeTakeFirst();
+      return row && toLink(row);
+    },
+    async consume(linkId, at) {
+      const result = await db.updateTable('one_time_links').set({ used_at: at }).where('id', '=', linkId).where('used_at', 'is', null).executeTakeFirst();
+      return Number(result.numUpdatedRows) === 1;
+    },
+    async retireUnused(userId, purpose, at) {
+      await db.updateTable('one_time_links').set({ used_at: at }).where('user_id', '=', userId).where('purpose', '=', purpose).where('used_at', 'is', null).execute();
+    },
+  };
+}
