@@ -42,8 +42,13 @@ export interface TestServer {
   server: RunningServer;
   /** Lines the server printed (the bootstrap password among them). */
   printed: string[];
-  /** The bootstrap Admin, signed in, password already changed to ADMIN_PASSWORD. */
+  /**
+   * The bootstrap Admin (password already changed to ADMIN_PASSWORD), through a
+   * five-year API token, so tests that move the clock by days keep their admin.
+   */
   admin: ApiClient;
+  /** The same Admin through a cookie session (with its CSRF token). */
+  adminSession: ApiClient;
   anonymous: ApiClient;
   login(email: string, password: string): ReturnType<typeof login>;
   close(): Promise<void>;
@@ -71,7 +76,7 @@ export async function startTestServer(engine: Engine, options: TestServerOptions
     bootstrapAdminEmail: ADMIN_EMAIL,
     settings: loadAppSettings(environment, database.dataDir),
   };
-  const server = await startServer(config, { clock, print: (line) => printed.push(line) });
+  const server = await startServer(config, { clock, print: (line) => printed.push(line), outboxPollMs: 50 });
   const url = server.url;
   let admin = new ApiClient(url);
   const oneTime = server.bootstrap.admin?.oneTimePassword;
@@ -83,13 +88,16 @@ export async function startTestServer(engine: Engine, options: TestServerOptions
   } else if (!oneTime) {
     admin = (await login(url, ADMIN_EMAIL, ADMIN_PASSWORD)).client;
   }
+  const token = options.keepOneTimePassword ? undefined : await admin.post('/api/v1/me/tokens', { name: 'test harness', expiresIn: '1825d' });
+  if (token && token.status !== 201) throw new Error(`could not create the admin's token: ${JSON.stringify(token.body)}`);
   return {
     engine,
     url,
     clock,
     server,
     printed,
-    admin,
+    admin: token ? new ApiClient(url, { token: token.body.secret }) : admin,
+    adminSession: admin,
     anonymous: new ApiClient(url),
     login: (email, password) => login(url, email, password),
     async close() {
