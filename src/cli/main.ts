@@ -1,9 +1,4 @@
-import { serve } from './serve.ts';
+import { run } from './program.ts';
 
-const [command] = process.argv.slice(2);
-if (command === 'serve') {
-  await serve();
-} else {
-  console.error('usage: sophon serve');
-  process.exit(2);
-}
+/** The `sophon` executable's entry point (bin/sophon.js imports it on Node 24+). */
+process.exitCode = await run(process.argv.slice(2));

@@ -27,6 +27,23 @@ const timeSpan = z.string().transform((text, context) => {
 const integer = (min: number, max: number) => z.preprocess((value) => (typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value), z.number().int().min(min).max(max));
 const flag = z.preprocess((value) => (value === 'true' ? true : value === 'false' ? false : value), z.boolean());
 
+/** A brute-force detector (Keycloak's settings): failures before waiting, the wait per step, its cap, and when the count resets. */
+const detector = (defaults: { FailureFactor: number; WaitIncrement: string; MaxWait: string; FailureResetTime: string }) => ({
+  FailureFactor: integer(1, 1000).prefault(defaults.FailureFactor),
+  WaitIncrement: timeSpan.prefault(defaults.WaitIncrement),
+  MaxWait: timeSpan.prefault(defaults.MaxWait),
+  FailureResetTime: timeSpan.prefault(defaults.FailureResetTime),
+});
+
+/** 32 random bytes in base64 (`openssl rand -base64 32`). */
+const encryptionKey = z.string().refine((text) => /^[A-Za-z0-9+/]+={0,2}$/.test(text.trim()) && Buffer.from(text.trim(), 'base64').length === 32, {
+  message: 'must be 32 random bytes in base64, e.g. the output of "openssl rand -base64 32"',
+});
+
+const tenantAuth = z
+  .object({ IdleTimeout: timeSpan.optional(), AbsoluteTimeout: timeSpan.optional(), RequireTwoFactor: flag.optional() })
+  .strict();
+
 const settingsSchema = z
   .object({
     Sophon: z
@@ -40,7 +57,40 @@ const settingsSchema = z
             InitialPasswordLifetime: timeSpan.prefault('7.00:00:00'),
             InvitationLifetime: timeSpan.prefault('7.00:00:00'),
             PasswordResetLifetime: timeSpan.prefault('01:00:00'),
+            RequireTwoFactor: flag.prefault(false),
+            TwoFactor: z
+              .object({ EncryptionKey: encryptionKey.optional(), Issuer: z.string().min(1).max(100).prefault('Sophon') })
+              .strict()
+              .prefault({}),
+            // By tenant slug (matched case-insensitively, as the rest of the configuration is).
+            Tenants: z
+              .record(z.string(), tenantAuth)
+              .transform((tenants) => Object.fromEntries(Object.entries(tenants).map(([slug, value]) => [slug.toLowerCase(), value])))
+              .prefault({}),
+            BruteForce: z
+              .object({
+                PerAccount: z
+                  .object({
+                    ...detector({ FailureFactor: 5, WaitIncrement: '00:00:30', MaxWait: '00:05:00', FailureResetTime: '12:00:00' }),
+                    // NIST SP 800-63B §5.2.2: no more than 100 consecutive failed attempts on one account.
+                    MaxConsecutiveFailures: integer(1, 100).prefault(100),
+                  })
+                  .strict()
+                  .prefault({}),
+                PerIp: z
+                  .object(detector({ FailureFactor: 10, WaitIncrement: '00:01:00', MaxWait: '00:15:00', FailureResetTime: '12:00:00' }))
+                  .strict()
+                  .prefault({}),
+                TrustedDeviceLifetime: timeSpan.prefault('90.00:00:00'),
+              })
+              .strict()
+              .prefault({}),
           })
+          .strict()
+          .prefault({}),
+        // Behind a reverse proxy: "true" (any), or its addresses/CIDRs ("10.0.0.1,10.1.0.0/16"); per-IP throttling needs the client's address.
+        Http: z
+          .object({ TrustProxy: z.union([z.boolean(), z.string().max(1000)]).transform((value) => (value === 'true' ? true : value === 'false' || value === '' ? false : value)).prefault(false) })
           .strict()
           .prefault({}),
         PublicUrl: z.url({ protocol: /^https?$/ }).prefault('http://127.0.0.1:8080'),
@@ -80,14 +130,26 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
+/** The keys an object schema knows, through prefault/optional wrappers; none for anything else. */
+function shapeOf(schema: z.ZodType | undefined): Record<string, z.ZodType> {
+  const def = (schema as { _zod?: { def?: { type?: string; shape?: Record<string, z.ZodType>; innerType?: z.ZodType } } } | undefined)?._zod?.def;
+  if (def?.type === 'object') return def.shape ?? {};
+  return def?.innerType ? shapeOf(def.innerType) : {};
+}
+
 /** Sets `Sophon__A__B=value` into the object as Sophon.A.B, matching keys case-insensitively as .NET does. */
 function applyEnvironmentOverrides(settings: Record<string, unknown>, environment: NodeJS.ProcessEnv): void {
   for (const [name, value] of Object.entries(environment)) {
     if (!name.toLowerCase().startsWith('sophon__') || value === undefined) continue;
     const keys = name.split('__');
     let node = settings;
+    let schema: z.ZodType | undefined = settingsSchema;
     keys.forEach((key, index) => {
-      const existing = Object.keys(node).find((candidate) => candidate.toLowerCase() === key.toLowerCase()) ?? key;
+      // The key as the file spells it, else as the schema does (a section the file leaves out), else as given.
+      const shape = shapeOf(schema);
+      const sameKey = (candidate: string) => candidate.toLowerCase() === key.toLowerCase();
+      const existing = Object.keys(node).find(sameKey) ?? Object.keys(shape).find(sameKey) ?? key;
+      schema = shape[existing];
       if (index === keys.length - 1) {
         node[existing] = value;
       } else {

@@ -1,5 +1,7 @@
 import type { Clock } from './clock.ts';
 import type { Store } from './store.ts';
+import type { AuthenticationSettings } from './sessions/authentication-policy.ts';
+import type { MasterKeyState } from './two-factor/secret-box.ts';
 
 /** Settings the domain enforces; read from appsettings.json by src/config. */
 export interface DomainSettings {
@@ -16,12 +18,16 @@ export interface DomainSettings {
   publicUrl: string;
   /** Mail goes out only when SMTP is configured; otherwise one-time credentials go to the admin. */
   mailEnabled: boolean;
+  /** 2FA, per-tenant session policy and brute-force settings; defaults when absent. */
+  authentication?: AuthenticationSettings;
 }
 
 export interface DomainContext {
   store: Store;
   clock: Clock;
   settings: DomainSettings;
+  /** The key that seals TOTP secrets and signs trusted-device cookies; absent or unavailable disables both. */
+  masterKey?: MasterKeyState;
 }
 
 /** Who is acting, in which tenant, from where. Services take it first. */

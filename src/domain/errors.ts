@@ -9,7 +9,8 @@ export type ErrorKind =
   | 'forbidden' // 403: the caller may not do this
   | 'not_found' // 404: it doesn't exist, or the caller can't see it
   | 'conflict' // 409: the current state forbids it
-  | 'too_large'; // 413
+  | 'too_large' // 413
+  | 'unavailable'; // 503: the server can't do it now (e.g. a missing key); an operator must act
 
 export class DomainError extends Error {
   readonly code: string;

@@ -12,6 +12,9 @@ import { OneTimeLinkService } from './users/one-time-link-service.ts';
 import { AccountService } from './users/account-service.ts';
 import { OrphanService } from './resources/orphan-service.ts';
 import { MailService } from './mail/mail-service.ts';
+import { AuthenticationPolicyService } from './sessions/authentication-policy-service.ts';
+import { LoginThrottle } from './login-throttle/login-throttle-service.ts';
+import { TwoFactorService } from './two-factor/two-factor-service.ts';
 
 export type Services = ReturnType<typeof createServices>;
 
@@ -20,15 +23,21 @@ export function createServices(context: DomainContext) {
   const tenants = new TenantService(context, access);
   const links = new OneTimeLinkService(context);
   const users = new UserService(context, access, tenants, links);
+  const authenticationPolicy = new AuthenticationPolicyService(context, access);
+  const loginThrottle = new LoginThrottle(context, users);
+  const twoFactor = new TwoFactorService(context, users, authenticationPolicy, loginThrottle);
   return {
     context,
     access,
     tenants,
     users,
     roles: new RoleService(context, access),
-    auth: new AuthService(context, access),
+    auth: new AuthService(context, access, twoFactor, loginThrottle, authenticationPolicy),
+    twoFactor,
+    loginThrottle,
+    authenticationPolicy,
     tokens: new TokenService(context, users),
-    sessions: new SessionService(context, users),
+    sessions: new SessionService(context, users, authenticationPolicy),
     audit: new AuditService(context, access),
     resources: new ResourceService(context, access),
     links,

@@ -8,6 +8,10 @@ import type { ResourceStore } from './resources/resource.ts';
 import type { OutboxStore } from './mail/outbox.ts';
 import type { OneTimeLinkStore } from './users/one-time-link.ts';
 import type { AvatarStore } from './users/avatar.ts';
+import type { TwoFactorStore } from './two-factor/two-factor.ts';
+import type { LoginChallengeStore } from './sessions/login-challenge.ts';
+import type { LoginThrottleStore } from './login-throttle/login-throttle.ts';
+import type { AuthPolicyStore } from './sessions/authentication-policy.ts';
 
 /** Everything the domain needs from storage. Implemented once, over Kysely, for SQLite and PostgreSQL. */
 export interface Store {
@@ -22,6 +26,10 @@ export interface Store {
   mail: OutboxStore;
   links: OneTimeLinkStore;
   avatars: AvatarStore;
+  twoFactor: TwoFactorStore;
+  loginChallenges: LoginChallengeStore;
+  loginThrottle: LoginThrottleStore;
+  authPolicies: AuthPolicyStore;
   /**
    * Runs `work` in one database transaction: a command writes its change and its audit
    * event through the store it is handed, so both land or neither does. Nested calls

@@ -1,5 +1,6 @@
 import cookie from '@fastify/cookie';
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify';
+import { invalid } from '../domain/errors.ts';
 import { isPermission } from '../domain/permissions.ts';
 import type { Services } from '../domain/services.ts';
 import { authorizeRequest } from './authenticate.ts';
@@ -32,6 +33,8 @@ export interface AppOptions {
   services: Services;
   logger?: FastifyServerOptions['logger'];
   cookieSecure?: boolean;
+  /** Which proxies' X-Forwarded-For to believe (Fastify's trustProxy); the client address drives per-IP throttling. */
+  trustProxy?: boolean | string;
   /** Replaces the route table (tests use it to prove an undeclared route stops the server). */
   routes?: readonly AnyRoute[];
 }
@@ -40,7 +43,20 @@ export interface AppOptions {
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const routes = options.routes ?? apiRoutes;
   checkRouteDeclarations(routes);
-  const app = Fastify({ logger: options.logger ?? false, bodyLimit: 1024 * 1024 });
+  const app = Fastify({
+    logger: options.logger ?? false,
+    bodyLimit: 1024 * 1024,
+    trustProxy: options.trustProxy ?? false,
+    // Errors the router raises before any route runs still answer in the one envelope.
+    frameworkErrors: (error, _request, reply) => {
+      const tooLong = error.code === 'FST_ERR_MAX_PARAM_LENGTH';
+      (reply as FastifyReply).status(tooLong ? 414 : 400).send({
+        error: tooLong
+          ? { code: 'URL_PARAMETER_TOO_LONG', message: 'A path parameter of this URL is too long (at most 100 characters).' }
+          : { code: 'URL_INVALID', message: 'This URL is not valid; check its percent-encoding.' },
+      });
+    },
+  });
   await app.register(cookie);
   // Avatars arrive as raw image bytes; their type is decided from the bytes, not from this header.
   app.addContentTypeParser(['image/png', 'image/jpeg', 'image/webp', 'application/octet-stream'], { parseAs: 'buffer', bodyLimit: 512 * 1024 }, (_request, body, done) =>
@@ -68,10 +84,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       method: route.method,
       url: route.url,
       // Authorization runs on request arrival, before the body is read or validated.
-      onRequest: async (request) => {
-        request.actor = await authorizeRequest(options.services, route, request);
+      onRequest: async (request, reply) => {
+        request.actor = await authorizeRequest(options.services, route, request, reply);
       },
       handler: async (request, reply) => {
+        rejectNulCharacters(request.body, request.query, request.params);
         const input = {
           body: route.body ? route.body.parse(request.body ?? {}) : undefined,
           query: route.query ? route.query.parse(request.query ?? {}) : undefined,
@@ -92,6 +109,22 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     });
   }
   return app;
+}
+
+/**
+ * PostgreSQL text can't hold U+0000 while SQLite can: refuse it in any string of the input,
+ * on every engine, before it reaches a query. Walks without recursion, so deep JSON can't overflow the stack.
+ */
+function rejectNulCharacters(...inputs: unknown[]): void {
+  const pending = [...inputs];
+  while (pending.length > 0) {
+    const value = pending.pop();
+    if (typeof value === 'string') {
+      if (value.includes('\u0000')) throw invalid('NUL_CHARACTER', 'Text must not contain NUL (U+0000) characters.');
+    } else if (typeof value === 'object' && value !== null && !Buffer.isBuffer(value)) {
+      for (const [key, member] of Object.entries(value)) pending.push(key, member);
+    }
+  }
 }
 
 declare module 'fastify' {

@@ -1,15 +1,18 @@
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { recordAudit } from '../domain/audit/audit-log.ts';
 import type { Actor } from '../domain/context.ts';
 import { DomainError, forbidden, notFound, unauthenticated } from '../domain/errors.ts';
 import type { Services } from '../domain/services.ts';
 import type { Authenticated } from '../domain/sessions/auth-service.ts';
 import type { AnyRoute } from './route.ts';
+import { clearSessionCookies, setSessionCookies } from './session-cookies.ts';
 
 export const SESSION_COOKIE = 'sophon_session';
 export const CSRF_COOKIE = 'sophon_csrf';
 export const CSRF_HEADER = 'x-csrf-token';
 export const TENANT_HEADER = 'x-sophon-tenant';
+/** Marks a browser that completed a sign-in (see domain/login-throttle/trusted-device.ts). */
+export const DEVICE_COOKIE = 'sophon_device';
 
 const safeMethods = new Set(['GET', 'HEAD', 'OPTIONS']);
 
@@ -33,7 +36,7 @@ function credentialOf(request: FastifyRequest): { kind: 'token' | 'session'; val
  * route's declared requirement is met. A caller who lacks the permission learns nothing
  * about the input, and the refusal is written to the audit log.
  */
-export async function authorizeRequest(services: Services, route: AnyRoute, request: FastifyRequest): Promise<Actor | undefined> {
+export async function authorizeRequest(services: Services, route: AnyRoute, request: FastifyRequest, reply?: FastifyReply): Promise<Actor | undefined> {
   if (route.access === 'public') return undefined;
   const credential = credentialOf(request);
   if (!credential) throw unauthenticated('AUTHENTICATION_REQUIRED', 'Sign in, or send an API token as "Authorization: Bearer <token>".');
@@ -42,12 +45,20 @@ export async function authorizeRequest(services: Services, route: AnyRoute, requ
   if (credential.kind === 'token') {
     authenticated = await services.auth.authenticateToken(credential.value);
   } else {
-    const bySession = await services.auth.authenticateSession(credential.value);
+    const bySession = await services.auth.authenticateSession(credential.value).catch((error: unknown) => {
+      // An ended or expired session takes its cookies with it.
+      if (reply && error instanceof DomainError && error.kind === 'unauthenticated') clearSessionCookies(reply);
+      throw error;
+    });
     // A cookie rides along on cross-site requests; the CSRF token, which a foreign page can't read, doesn't.
     if (!safeMethods.has(request.method) && !services.auth.csrfMatches(bySession.session, headerValue(request, CSRF_HEADER))) {
       throw forbidden('CSRF_TOKEN_INVALID', `Send the ${CSRF_HEADER} header with the token you received at login (also in the ${CSRF_COOKIE} cookie).`);
     }
     authenticated = bySession;
+    // Activity recorded: the cookie's lifetime slides with the idle deadline, never past the session's.
+    if (reply && bySession.touched) {
+      setSessionCookies(reply, request, { sessionToken: credential.value, csrfToken: request.cookies[CSRF_COOKIE] }, bySession.expiresAt, services.context.clock.now().getTime());
+    }
   }
   const { user } = authenticated;
   if (user.mustChangePassword && !route.allowDuringPasswordChange) {
@@ -55,6 +66,12 @@ export async function authorizeRequest(services: Services, route: AnyRoute, requ
   }
 
   const tenantId = await resolveTenant(services, user.id, user.homeTenantId, headerValue(request, TENANT_HEADER));
+  if (!route.allowDuringTwoFactorEnrollment && (await services.twoFactor.enrollmentRequired(user.id, [user.homeTenantId, tenantId]))) {
+    throw forbidden(
+      'TWO_FACTOR_ENROLLMENT_REQUIRED',
+      'Two-factor authentication is required for your account: enrol first with POST /api/v1/me/two-factor/enrollment, then confirm with POST /api/v1/me/two-factor/enrollment/confirm {"code","currentPassword"}.',
+    );
+  }
   const actor: Actor = {
     userId: user.id,
     email: user.email,

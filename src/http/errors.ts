@@ -14,6 +14,7 @@ const statusOfKind: Record<ErrorKind, number> = {
   not_found: 404,
   conflict: 409,
   too_large: 413,
+  unavailable: 503,
 };
 
 export function toErrorResponse(error: unknown): { status: number; body: ErrorBody } | undefined {

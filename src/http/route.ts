@@ -32,6 +32,8 @@ export interface RouteDefinition<Body = unknown, Query = unknown, Params = unkno
   access: Access;
   /** Reachable while the caller must still change their password (only logout and the change itself). */
   allowDuringPasswordChange?: boolean;
+  /** Reachable while a Require 2FA policy holds the caller to enrol first (the enrolment itself, logout, password change). */
+  allowDuringTwoFactorEnrollment?: boolean;
   body?: ZodType<Body>;
   query?: ZodType<Query>;
   params?: ZodType<Params>;

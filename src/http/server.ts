@@ -1,6 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { bootstrap, type BootstrapResult } from '../bootstrap.ts';
 import { type ServerConfig } from '../config/config.ts';
+import { authenticationSettingsOf } from '../config/authentication.ts';
+import { loadMasterKey } from '../domain/two-factor/master-key.ts';
 import { systemClock, type Clock } from '../domain/clock.ts';
 import { createServices, type Services } from '../domain/services.ts';
 import { migrate, openDatabase, type OpenedDatabase } from '../storage/open-database.ts';
@@ -32,9 +34,13 @@ export async function startServer(
     await migrate(database.db);
     const store = createSqlStore(database.db, database.engine);
     const auth = config.settings.Sophon.Auth;
+    // The key that seals TOTP secrets: configured, or a 0600 file under the data directory. Never fatal (see master-key.ts).
+    const masterKey = loadMasterKey({ configured: auth.TwoFactor.EncryptionKey, dataDir: config.dataDir, sealedKeyIds: await store.twoFactor.countByKey() });
+    for (const note of masterKey.notes) print(`Sophon Identity: ${note}`);
     const services = createServices({
       store,
       clock,
+      masterKey: masterKey.state,
       settings: {
         passwordMinLength: auth.Password.MinLength,
         maxCustomRolesPerTenant: config.settings.Sophon.Rbac.MaxCustomRolesPerTenant,
@@ -45,6 +51,7 @@ export async function startServer(
         passwordResetLifetime: auth.PasswordResetLifetime,
         publicUrl: config.settings.Sophon.PublicUrl,
         mailEnabled: config.settings.Sophon.Smtp !== undefined,
+        authentication: authenticationSettingsOf(config.settings),
       },
     });
     const bootstrapped = await bootstrap(store, clock, config.bootstrapAdminEmail);
@@ -69,7 +76,7 @@ export async function startServer(
         }, options.outboxPollMs ?? 1000)
       : undefined;
     outboxTimer?.unref();
-    const app = await buildApp({ services, logger: options.logger ?? false, cookieSecure: auth.CookieSecure });
+    const app = await buildApp({ services, logger: options.logger ?? false, cookieSecure: auth.CookieSecure, trustProxy: config.settings.Sophon.Http.TrustProxy });
     const address = await app.listen({ host: config.host, port: config.port });
     print(`Sophon Identity listening on ${address} (${database.engine}: ${database.location})`);
     return {

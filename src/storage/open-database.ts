@@ -6,6 +6,7 @@ import { createPostgresDialect } from './postgres-dialect.ts';
 import { createSqliteDialect } from './sqlite-dialect.ts';
 import * as initial from './migrations/001-initial.ts';
 import * as userLifecycle from './migrations/002-user-lifecycle.ts';
+import * as twoFactor from './migrations/003-two-factor.ts';
 
 export type Engine = 'sqlite' | 'postgres';
 
@@ -20,6 +21,7 @@ export interface OpenedDatabase {
 const migrations: Record<string, Migration> = {
   '001-initial': initial,
   '002-user-lifecycle': userLifecycle,
+  '003-two-factor': twoFactor,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -112,4 +112,24 @@ export interface Database {
     sent_at: string | null;
   };
   user_avatars: { user_id: string; content_type: string; data_base64: string; updated_at: string };
+  two_factor: {
+    user_id: string;
+    status: string;
+    secret_ciphertext: string;
+    secret_key_id: string;
+    created_at: string;
+    enabled_at: string | null;
+    last_used_step: number | null;
+  };
+  recovery_codes: { id: string; user_id: string; code_hash: string; created_at: string; used_at: string | null };
+  login_challenges: { id: string; user_id: string; token_hash: string; created_at: string; expires_at: string; consumed_at: string | null; failed_attempts: number };
+  login_throttle: { key: string; failures: number; last_failure_at: string | null };
+  auth_policies: {
+    scope_id: string;
+    require_two_factor: number | null;
+    idle_timeout_seconds: number | null;
+    absolute_timeout_seconds: number | null;
+    updated_at: string;
+    updated_by: string | null;
+  };
 }

@@ -12,6 +12,10 @@ import { sqlUserStore } from './stores/user-store.ts';
 import { sqlMailStore } from './stores/mail-store.ts';
 import { sqlOneTimeLinkStore } from './stores/one-time-link-store.ts';
 import { sqlAvatarStore } from './stores/avatar-store.ts';
+import { sqlTwoFactorStore } from './stores/two-factor-store.ts';
+import { sqlLoginChallengeStore } from './stores/login-challenge-store.ts';
+import { sqlLoginThrottleStore } from './stores/login-throttle-store.ts';
+import { sqlAuthPolicyStore } from './stores/auth-policy-store.ts';
 
 /** The domain's Store over Kysely: the same code for SQLite and PostgreSQL. */
 export function createSqlStore(db: Kysely<Database>, engine: Engine, inTransaction = false): Store {
@@ -27,6 +31,10 @@ export function createSqlStore(db: Kysely<Database>, engine: Engine, inTransacti
     mail: sqlMailStore(db),
     links: sqlOneTimeLinkStore(db),
     avatars: sqlAvatarStore(db),
+    twoFactor: sqlTwoFactorStore(db),
+    loginChallenges: sqlLoginChallengeStore(db),
+    loginThrottle: sqlLoginThrottleStore(db, engine),
+    authPolicies: sqlAuthPolicyStore(db),
     transaction(work) {
       if (inTransaction) return work(store);
       return db.transaction().execute((transaction) => work(createSqlStore(transaction, engine, true)));

@@ -12,6 +12,7 @@ export interface ResourceInput {
 }
 
 const MAX_CONTENT_BYTES = 256 * 1024;
+const MAX_CONTENT_DEPTH = 64;
 
 /**
  * Agents, workflows, memory and documents: readable by every member of the tenant,
@@ -116,7 +117,24 @@ function checkName(name: string): string {
 }
 
 function checkContent(content: unknown): void {
+  if (content !== undefined && nestingOf(content) > MAX_CONTENT_DEPTH) {
+    throw invalid('RESOURCE_CONTENT_TOO_DEEP', `Content can nest objects and arrays at most ${MAX_CONTENT_DEPTH} levels deep.`);
+  }
   if (content !== undefined && Buffer.byteLength(JSON.stringify(content)) > MAX_CONTENT_BYTES) {
     throw invalid('RESOURCE_CONTENT_TOO_LARGE', `Content can be at most ${MAX_CONTENT_BYTES / 1024} KiB of JSON.`);
   }
+}
+
+/** How deeply objects and arrays nest in a JSON value, found without recursion (deep input must not overflow the stack). */
+function nestingOf(value: unknown): number {
+  let deepest = 0;
+  const pending: [unknown, number][] = [[value, 0]];
+  while (pending.length > 0) {
+    const [current, depth] = pending.pop()!;
+    if (typeof current !== 'object' || current === null) continue;
+    deepest = Math.max(deepest, depth + 1);
+    if (deepest > MAX_CONTENT_DEPTH) return deepest;
+    for (const member of Object.values(current)) pending.push([member, depth + 1]);
+  }
+  return deepest;
 }

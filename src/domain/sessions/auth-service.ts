@@ -1,121 +1,172 @@
 import type { AccessService } from '../access/access-service.ts';
 import { recordAudit } from '../audit/audit-log.ts';
-import { invalid, unauthenticated } from '../errors.ts';
+import { DomainError, invalid, unauthenticated } from '../errors.ts';
 import { hashSecret, newId, newSecret, secretsEqual } from '../ids.ts';
 import type { Actor, DomainContext } from '../context.ts';
+import type { LoginThrottle } from '../login-throttle/login-throttle-service.ts';
+import type { Store } from '../store.ts';
+import type { SecondFactor, TwoFactorService } from '../two-factor/two-factor-service.ts';
 import { checkPasswordPolicy, hashPassword, verifyAgainstDecoy, verifyPassword } from '../users/passwords.ts';
 import { normalizeEmail, publicUser, type StoredUser, type User } from '../users/user.ts';
 import type { ApiToken } from '../tokens/api-token.ts';
+import type { AuthenticationPolicyService } from './authentication-policy-service.ts';
+import { LOGIN_CHALLENGE_LIFETIME_MS, LOGIN_CHALLENGE_MAX_FAILURES, type LoginChallenge } from './login-challenge.ts';
 import type { Session } from './session.ts';
 
 export interface Origin {
   ip: string | null;
   userAgent: string | null;
+  /** The trusted-device cookie, when the browser has one. */
+  deviceToken?: string;
 }
 
 export interface LoginResult {
+  twoFactorRequired: false;
   user: User;
   session: Session;
   /** The cookie value and the CSRF token: handed to the client once, stored only as hashes. */
   sessionToken: string;
   csrfToken: string;
   mustChangePassword: boolean;
+  /** The user must enrol in 2FA before anything else (a Require 2FA policy applies). */
+  twoFactorEnrollmentRequired: boolean;
+  /** When the session ends if unused (idle) or at the latest (absolute): the cookie's lifetime. */
+  expiresAt: number;
+  /** A fresh trusted-device token for this browser; absent without a server key. */
+  deviceToken?: string;
+}
+
+/** The password was right and the account has 2FA: the second step needs this challenge. */
+export interface TwoFactorChallengeResult {
+  twoFactorRequired: true;
+  challenge: string;
+  expiresAt: string;
 }
 
 export type Authenticated =
-  | { user: StoredUser; via: 'session'; session: Session }
+  | { user: StoredUser; via: 'session'; session: Session; expiresAt: number; touched: boolean }
   | { user: StoredUser; via: 'token'; token: ApiToken };
 
-/** Don't write "last seen" on every request: once a minute is precise enough for idle timeouts of hours. */
+/** Don't write "last seen" on every request: once a minute (or a tenth of a short idle timeout) is precise enough. */
 const TOUCH_INTERVAL_MS = 60_000;
 
 const badCredentials = () => unauthenticated('INVALID_CREDENTIALS', 'The email or password is incorrect, or the account cannot sign in.');
+const challengeInvalid = () => unauthenticated('LOGIN_CHALLENGE_INVALID', 'This sign-in step expired or was already used; sign in again with your password.');
+const secondFactorInvalid = () => unauthenticated('TWO_FACTOR_CODE_INVALID', 'The authentication code is not valid (wrong, expired or already used).');
 
 export class AuthService {
   readonly #context: DomainContext;
   readonly #access: AccessService;
+  readonly #twoFactor: TwoFactorService;
+  readonly #throttle: LoginThrottle;
+  readonly #policy: AuthenticationPolicyService;
 
-  constructor(context: DomainContext, access: AccessService) {
+  constructor(context: DomainContext, access: AccessService, twoFactor: TwoFactorService, throttle: LoginThrottle, policy: AuthenticationPolicyService) {
     this.#context = context;
     this.#access = access;
+    this.#twoFactor = twoFactor;
+    this.#throttle = throttle;
+    this.#policy = policy;
   }
 
   /**
-   * Password login. Unknown email, wrong password and suspended account answer the same
-   * error after the same amount of hashing work, so the answer reveals no account.
+   * Password login, the first step. Unknown email, wrong password, suspended account and a
+   * throttled attempt answer the same error after the same hashing work, so the answer
+   * reveals neither the account nor the lock. With 2FA on, the answer is a challenge for
+   * the second step, not a session.
    */
-  async login(email: string, password: string, origin: Origin, previousSessionToken?: string): Promise<LoginResult> {
+  async login(email: string, password: string, origin: Origin, previousSessionToken?: string): Promise<LoginResult | TwoFactorChallengeResult> {
     const { store, clock } = this.#context;
     const user = await store.users.getByEmail(normalizeEmail(email));
+    const attempt = await this.#throttle.begin(email, user?.id, origin);
+    if (!attempt.allowed) {
+      await verifyAgainstDecoy(password);
+      await this.#auditFailure(user, email, origin, 'login.failed', { reason: 'throttled', lockedBy: attempt.lockedBy });
+      throw badCredentials();
+    }
     const passwordOk = user ? await verifyPassword(user.passwordHash, password) : (await verifyAgainstDecoy(password), false);
     // A one-time password an admin set stops working after Sophon:Auth:InitialPasswordLifetime.
     const oneTimeExpired = !!user?.mustChangePassword && !!user.passwordExpiresAt && clock.now().getTime() >= Date.parse(user.passwordExpiresAt);
     if (!user || !passwordOk || user.status !== 'active' || oneTimeExpired) {
       const reason = !user ? 'unknown email' : !passwordOk ? 'wrong password' : user.status !== 'active' ? 'account suspended' : 'one-time password expired';
-      const home = user ? user.homeTenantId : (await this.#access.defaultTenant()).id;
-      await recordAudit(
-        this.#context,
-        store,
-        user ? { userId: user.id, email: user.email, tenantId: home, ...origin } : null,
-        { tenantId: home, category: 'auth', action: 'login.failed', outcome: 'failure', subjectType: 'user', subjectId: user?.id ?? null, detail: { email: email.slice(0, 254), reason } },
-        origin,
-      );
+      await this.#auditFailure(user, email, origin, 'login.failed', { reason, trustedDevice: attempt.trustedDevice });
       // Only someone who knows the password learns that it expired, so saying so reveals nothing.
       if (oneTimeExpired && passwordOk && user?.status === 'active') {
+        await this.#throttle.succeeded(attempt, false);
         throw unauthenticated('ONE_TIME_PASSWORD_EXPIRED', 'Your one-time password has expired; ask your administrator to reset your password.');
       }
       throw badCredentials();
     }
-    const now = clock.now();
-    const sessionToken = newSecret();
-    const csrfToken = newSecret();
-    const session: Session = {
-      id: newId(),
-      userId: user.id,
-      tokenHash: hashSecret(sessionToken),
-      csrfHash: hashSecret(csrfToken),
-      createdAt: now.toISOString(),
-      lastSeenAt: now.toISOString(),
-      expiresAt: new Date(now.getTime() + this.#context.settings.sessionAbsoluteTimeout).toISOString(),
-      ip: origin.ip,
-      userAgent: origin.userAgent,
-      endedAt: null,
-      endReason: null,
-    };
-    await store.transaction(async (tx) => {
-      // Rotation: the session a browser came in with is replaced, never reused.
-      if (previousSessionToken) {
-        const previous = await tx.sessions.getByTokenHash(hashSecret(previousSessionToken));
-        if (previous && !previous.endedAt) await tx.sessions.end(previous.id, now.toISOString(), 'replaced at login');
-      }
-      await tx.sessions.create(session);
-      await tx.users.update(user.id, { lastLoginAt: now.toISOString(), lastLoginIp: origin.ip, lastLoginUserAgent: origin.userAgent });
-      await recordAudit(this.#context, tx, { userId: user.id, email: user.email, tenantId: user.homeTenantId, ...origin }, {
-        category: 'auth',
-        action: 'login.succeeded',
-        subjectType: 'session',
-        subjectId: session.id,
-      });
-    });
-    return { user: publicUser(user), session, sessionToken, csrfToken, mustChangePassword: user.mustChangePassword };
+    if (await this.#twoFactor.isEnabled(user.id)) {
+      // The password is right, but the account's run of failures goes on until the second factor is right too.
+      await this.#throttle.succeeded(attempt, false);
+      return this.#issueChallenge(user, origin);
+    }
+    const result = await store.transaction((tx) => this.#startSession(tx, user, origin, previousSessionToken, 'password'));
+    await this.#throttle.succeeded(attempt, true);
+    return result;
   }
 
-  /** Resolves a session cookie, enforcing the idle and absolute timeouts on every request. */
+  /** The second step: the challenge and a TOTP code or a recovery code → the session. */
+  async completeTwoFactorLogin(challengeToken: string, factor: SecondFactor, origin: Origin, previousSessionToken?: string): Promise<LoginResult> {
+    const { store, clock } = this.#context;
+    const now = clock.now();
+    const challenge = await store.loginChallenges.getByTokenHash(hashSecret(challengeToken));
+    if (!challenge || !usable(challenge, now.getTime()) || !secretsEqual(challenge.tokenHash, hashSecret(challengeToken))) throw challengeInvalid();
+    const user = await store.users.getById(challenge.userId);
+    if (!user || user.status !== 'active') throw challengeInvalid();
+    const method = 'recoveryCode' in factor ? 'recovery_code' : 'totp';
+    const attempt = await this.#throttle.begin(user.email, user.id, origin);
+    if (!attempt.allowed) {
+      await store.loginChallenges.recordFailure(challenge.id);
+      await this.#auditFailure(user, user.email, origin, 'login.two_factor_failed', { reason: 'throttled', method, lockedBy: attempt.lockedBy });
+      throw secondFactorInvalid();
+    }
+    let result: LoginResult;
+    try {
+      result = await store.transaction(async (tx) => {
+        const verified = await this.#twoFactor.verifySecondFactor(tx, user.id, factor);
+        if (!(await tx.loginChallenges.consume(challenge.id, now.toISOString()))) throw challengeInvalid();
+        return this.#startSession(tx, user, origin, previousSessionToken, verified.method, verified.recoveryCodesRemaining);
+      });
+    } catch (error) {
+      if (error instanceof DomainError && error.code === 'TWO_FACTOR_CODE_INVALID') {
+        const failures = await store.loginChallenges.recordFailure(challenge.id);
+        await this.#auditFailure(user, user.email, origin, 'login.two_factor_failed', { reason: 'wrong code', method, challengeFailures: failures });
+      } else {
+        await this.#throttle.succeeded(attempt, false);
+      }
+      throw error;
+    }
+    await this.#throttle.succeeded(attempt, true);
+    return result;
+  }
+
+  /**
+   * Resolves a session cookie, enforcing the idle and absolute timeouts of the user's home
+   * tenant on every request (a shortened timeout applies to open sessions at once).
+   */
   async authenticateSession(sessionToken: string): Promise<Authenticated & { via: 'session' }> {
-    const { store, clock, settings } = this.#context;
+    const { store, clock } = this.#context;
     const session = await store.sessions.getByTokenHash(hashSecret(sessionToken));
     if (!session || session.endedAt || !secretsEqual(session.tokenHash, hashSecret(sessionToken))) {
       throw unauthenticated('SESSION_INVALID', 'Your session has ended; sign in again.');
     }
-    const now = clock.now();
-    const idleDeadline = Date.parse(session.lastSeenAt) + settings.sessionIdleTimeout;
-    if (now.getTime() >= Date.parse(session.expiresAt) || now.getTime() >= idleDeadline) {
-      await store.sessions.end(session.id, now.toISOString(), 'expired');
+    const user = await store.users.getById(session.userId);
+    if (!user) throw unauthenticated('SESSION_INVALID', 'This account no longer exists.');
+    const now = clock.now().getTime();
+    const policy = await this.#policy.effective(user.homeTenantId);
+    const absoluteDeadline = Math.min(Date.parse(session.expiresAt), Date.parse(session.createdAt) + policy.absoluteTimeout);
+    const lastSeen = Date.parse(session.lastSeenAt);
+    if (now >= absoluteDeadline || now >= lastSeen + policy.idleTimeout) {
+      await store.sessions.end(session.id, new Date(now).toISOString(), now >= absoluteDeadline ? 'expired (absolute timeout)' : 'expired (idle timeout)');
       throw unauthenticated('SESSION_EXPIRED', 'Your session has expired; sign in again.');
     }
-    const user = await this.#activeUser(session.userId);
-    if (now.getTime() - Date.parse(session.lastSeenAt) >= TOUCH_INTERVAL_MS) await store.sessions.touch(session.id, now.toISOString());
-    return { user, via: 'session', session };
+    if (user.status !== 'active') throw unauthenticated('ACCOUNT_SUSPENDED', 'This account is suspended; ask an administrator to re-activate it.');
+    const touched = now - lastSeen >= Math.min(TOUCH_INTERVAL_MS, policy.idleTimeout / 10);
+    if (touched) await store.sessions.touch(session.id, new Date(now).toISOString());
+    const expiresAt = Math.min(absoluteDeadline, (touched ? now : lastSeen) + policy.idleTimeout);
+    return { user, via: 'session', session, expiresAt, touched };
   }
 
   /** Resolves an API token: revoked or expired tokens and suspended users answer 401 at once. */
@@ -154,10 +205,21 @@ export class AuthService {
     const { store, clock, settings } = this.#context;
     const user = await store.users.getById(actor.userId);
     if (!user) throw unauthenticated('SESSION_INVALID', 'Your account no longer exists.');
-    if (!(await verifyPassword(user.passwordHash, currentPassword))) {
-      await recordAudit(this.#context, store, actor, { tenantId: user.homeTenantId, category: 'auth', action: 'password.change_failed', outcome: 'failure', subjectType: 'user', subjectId: user.id });
-      throw invalid('CURRENT_PASSWORD_WRONG', 'The current password is incorrect.');
+    const attempt = await this.#throttle.beginConfirmation(actor, user.email);
+    const currentOk = attempt.allowed ? await verifyPassword(user.passwordHash, currentPassword) : (await verifyAgainstDecoy(currentPassword), false);
+    if (!currentOk) {
+      await recordAudit(this.#context, store, actor, {
+        tenantId: user.homeTenantId,
+        category: 'auth',
+        action: 'password.change_failed',
+        outcome: 'failure',
+        subjectType: 'user',
+        subjectId: user.id,
+        detail: { throttled: !attempt.allowed },
+      });
+      throw invalid('CURRENT_PASSWORD_WRONG', attempt.allowed ? 'The current password is incorrect.' : 'Too many wrong passwords; wait a few minutes and try again.');
     }
+    await this.#throttle.succeeded(attempt, true);
     checkPasswordPolicy(newPassword, settings.passwordMinLength, { email: user.email });
     if (newPassword === currentPassword) throw invalid('PASSWORD_UNCHANGED', 'The new password must differ from the current one.');
     const passwordHash = await hashPassword(newPassword);
@@ -178,10 +240,99 @@ export class AuthService {
     });
   }
 
+  async #issueChallenge(user: StoredUser, origin: Origin): Promise<TwoFactorChallengeResult> {
+    const now = this.#context.clock.now();
+    const token = newSecret();
+    const challenge: LoginChallenge = {
+      id: newId(),
+      userId: user.id,
+      tokenHash: hashSecret(token),
+      createdAt: now.toISOString(),
+      expiresAt: new Date(now.getTime() + LOGIN_CHALLENGE_LIFETIME_MS).toISOString(),
+      consumedAt: null,
+      failedAttempts: 0,
+    };
+    await this.#context.store.transaction(async (tx) => {
+      await tx.loginChallenges.create(challenge);
+      await recordAudit(this.#context, tx, { userId: user.id, email: user.email, tenantId: user.homeTenantId, ip: origin.ip, userAgent: origin.userAgent }, {
+        category: 'auth',
+        action: 'login.password_verified',
+        subjectType: 'user',
+        subjectId: user.id,
+        detail: { secondFactor: 'pending' },
+      });
+    });
+    return { twoFactorRequired: true, challenge: token, expiresAt: challenge.expiresAt };
+  }
+
+  /** Opens a session in the caller's transaction, with the lifetime of the user's home tenant. */
+  async #startSession(tx: Store, user: StoredUser, origin: Origin, previousSessionToken: string | undefined, method: 'password' | 'totp' | 'recovery_code', recoveryCodesRemaining?: number): Promise<LoginResult> {
+    const now = this.#context.clock.now();
+    const policy = await this.#policy.effective(user.homeTenantId, tx);
+    const sessionToken = newSecret();
+    const csrfToken = newSecret();
+    const session: Session = {
+      id: newId(),
+      userId: user.id,
+      tokenHash: hashSecret(sessionToken),
+      csrfHash: hashSecret(csrfToken),
+      createdAt: now.toISOString(),
+      lastSeenAt: now.toISOString(),
+      expiresAt: new Date(now.getTime() + policy.absoluteTimeout).toISOString(),
+      ip: origin.ip,
+      userAgent: origin.userAgent,
+      endedAt: null,
+      endReason: null,
+    };
+    // Rotation: the session a browser came in with is replaced, never reused.
+    if (previousSessionToken) {
+      const previous = await tx.sessions.getByTokenHash(hashSecret(previousSessionToken));
+      if (previous && !previous.endedAt) await tx.sessions.end(previous.id, now.toISOString(), 'replaced at login');
+    }
+    await tx.sessions.create(session);
+    await tx.users.update(user.id, { lastLoginAt: now.toISOString(), lastLoginIp: origin.ip, lastLoginUserAgent: origin.userAgent });
+    await recordAudit(this.#context, tx, { userId: user.id, email: user.email, tenantId: user.homeTenantId, ip: origin.ip, userAgent: origin.userAgent }, {
+      category: 'auth',
+      action: 'login.succeeded',
+      subjectType: 'session',
+      subjectId: session.id,
+      detail: { method, ...(recoveryCodesRemaining === undefined ? {} : { recoveryCodesRemaining }) },
+    });
+    const twoFactorEnrollmentRequired = method === 'password' && (await this.#twoFactor.enrollmentRequired(user.id, [user.homeTenantId], tx));
+    const result: LoginResult = {
+      twoFactorRequired: false,
+      user: publicUser(user),
+      session,
+      sessionToken,
+      csrfToken,
+      mustChangePassword: user.mustChangePassword,
+      twoFactorEnrollmentRequired,
+      expiresAt: Math.min(now.getTime() + policy.idleTimeout, now.getTime() + policy.absoluteTimeout),
+    };
+    const deviceToken = this.#throttle.issueDeviceToken(user.id);
+    if (deviceToken) result.deviceToken = deviceToken;
+    return result;
+  }
+
+  async #auditFailure(user: StoredUser | undefined, email: string, origin: Origin, action: string, detail: Record<string, unknown>): Promise<void> {
+    const home = user ? user.homeTenantId : (await this.#access.defaultTenant()).id;
+    await recordAudit(
+      this.#context,
+      this.#context.store,
+      user ? { userId: user.id, email: user.email, tenantId: home, ip: origin.ip, userAgent: origin.userAgent } : null,
+      { tenantId: home, category: 'auth', action, outcome: 'failure', subjectType: 'user', subjectId: user?.id ?? null, detail: { email: email.slice(0, 254), ...detail } },
+      origin,
+    );
+  }
+
   async #activeUser(userId: string): Promise<StoredUser> {
     const user = await this.#context.store.users.getById(userId);
     if (!user) throw unauthenticated('SESSION_INVALID', 'This account no longer exists.');
     if (user.status !== 'active') throw unauthenticated('ACCOUNT_SUSPENDED', 'This account is suspended; ask an administrator to re-activate it.');
     return user;
   }
+}
+
+function usable(challenge: LoginChallenge, now: number): boolean {
+  return !challenge.consumedAt && now < Date.parse(challenge.expiresAt) && challenge.failedAttempts < LOGIN_CHALLENGE_MAX_FAILURES;
 }

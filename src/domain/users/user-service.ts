@@ -290,6 +290,8 @@ export class UserService {
       if (!user) throw userNotFound(userReference);
       if (user.id === actor.userId) throw forbidden('CANNOT_CHANGE_OWN_ROLE', 'You cannot change your own role; ask another admin.');
       const current = await store.assignments.get(tenantId, user.id);
+      // A user of another tenant exists for the caller only if the caller manages them at home.
+      if (!current && !(await this.#access.holds(actor, 'ManageUsers', user.homeTenantId, store))) throw userNotFound(userReference);
       // Adding someone to a tenant is user management too, not just a role change.
       if (!current) await this.#access.require(actor, 'ManageUsers', tenantId, store);
       const role = await resolveRole(store, tenantId, roleReference);

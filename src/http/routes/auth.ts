@@ -1,29 +1,62 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { CSRF_COOKIE, originOf, SESSION_COOKIE } from '../authenticate.ts';
+import type { Services } from '../../domain/services.ts';
+import type { LoginResult } from '../../domain/sessions/auth-service.ts';
+import { DEVICE_COOKIE, originOf, SESSION_COOKIE } from '../authenticate.ts';
 import { defineRoute } from '../route.ts';
+import { clearSessionCookies, setDeviceCookie, setSessionCookies } from '../session-cookies.ts';
 import { email, password } from './schemas.ts';
+
+/** Where a sign-in attempt comes from, with the browser's trusted-device cookie. */
+function loginOriginOf(request: FastifyRequest) {
+  const deviceToken = request.cookies[DEVICE_COOKIE];
+  return { ...originOf(request), ...(deviceToken ? { deviceToken } : {}) };
+}
+
+/** Sets the cookies of a new session and answers the login body (the same after one step or two). */
+function signedIn(result: LoginResult, services: Services, request: FastifyRequest, reply: FastifyReply) {
+  setSessionCookies(reply, request, result, result.expiresAt, services.context.clock.now().getTime());
+  if (result.deviceToken) setDeviceCookie(reply, request, result.deviceToken, services.loginThrottle.trustedDeviceLifetime);
+  return {
+    user: result.user,
+    mustChangePassword: result.mustChangePassword,
+    twoFactorEnrollmentRequired: result.twoFactorEnrollmentRequired,
+    csrfToken: result.csrfToken,
+    session: { id: result.session.id, expiresAt: result.session.expiresAt, idleExpiresAt: new Date(result.expiresAt).toISOString() },
+  };
+}
+
+const secondFactor = z.union([
+  z.object({ challenge: z.string().min(1).max(200), code: z.string().min(1).max(20) }).strict(),
+  z.object({ challenge: z.string().min(1).max(200), recoveryCode: z.string().min(1).max(40) }).strict(),
+]);
 
 export const authRoutes = [
   defineRoute({
     method: 'POST',
     url: '/api/v1/auth/login',
-    summary: 'Sign in with email and password; sets the session cookie',
+    summary: 'Sign in with email and password; sets the session cookie, or answers a challenge for the second factor',
     tag: 'auth',
     access: 'public',
     body: z.object({ email, password }),
     async handler({ body, services, request, reply }) {
-      const result = await services.auth.login(body.email, body.password, originOf(request), request.cookies[SESSION_COOKIE]);
-      const maxAge = Math.floor(services.context.settings.sessionAbsoluteTimeout / 1000);
-      const secure = request.server.cookieSecure;
-      reply.setCookie(SESSION_COOKIE, result.sessionToken, { httpOnly: true, sameSite: 'strict', path: '/', secure, maxAge });
-      // Readable by the dashboard's script, which echoes it in X-CSRF-Token; a foreign page can't read it.
-      reply.setCookie(CSRF_COOKIE, result.csrfToken, { httpOnly: false, sameSite: 'strict', path: '/', secure, maxAge });
-      return {
-        user: result.user,
-        mustChangePassword: result.mustChangePassword,
-        csrfToken: result.csrfToken,
-        session: { id: result.session.id, expiresAt: result.session.expiresAt },
-      };
+      const result = await services.auth.login(body.email, body.password, loginOriginOf(request), request.cookies[SESSION_COOKIE]);
+      // With 2FA on: no cookie yet, only the challenge the second step needs.
+      if (result.twoFactorRequired) return { twoFactorRequired: true, challenge: result.challenge, expiresAt: result.expiresAt };
+      return signedIn(result, services, request, reply);
+    },
+  }),
+  defineRoute({
+    method: 'POST',
+    url: '/api/v1/auth/login/two-factor',
+    summary: 'Second sign-in step: the challenge and a TOTP code or a recovery code; sets the session cookie',
+    tag: 'auth',
+    access: 'public',
+    body: secondFactor,
+    async handler({ body, services, request, reply }) {
+      const factor = 'code' in body ? { code: body.code } : { recoveryCode: body.recoveryCode };
+      const result = await services.auth.completeTwoFactorLogin(body.challenge, factor, loginOriginOf(request), request.cookies[SESSION_COOKIE]);
+      return signedIn(result, services, request, reply);
     },
   }),
   defineRoute({
@@ -33,11 +66,11 @@ export const authRoutes = [
     tag: 'auth',
     access: 'authenticated',
     allowDuringPasswordChange: true,
+    allowDuringTwoFactorEnrollment: true,
     status: 204,
     async handler({ actor, services, reply }) {
       await services.auth.logout(actor);
-      reply.clearCookie(SESSION_COOKIE, { path: '/' });
-      reply.clearCookie(CSRF_COOKIE, { path: '/' });
+      clearSessionCookies(reply);
     },
   }),
   defineRoute({
@@ -47,6 +80,7 @@ export const authRoutes = [
     tag: 'auth',
     access: 'authenticated',
     allowDuringPasswordChange: true,
+    allowDuringTwoFactorEnrollment: true,
     body: z.object({ currentPassword: password, newPassword: password, endOtherSessions: z.boolean().optional() }),
     async handler({ actor, body, services }) {
       return services.auth.changePassword(actor, body.currentPassword, body.newPassword, { endOtherSessions: body.endOtherSessions });

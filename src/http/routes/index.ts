@@ -1,6 +1,7 @@
 import type { AnyRoute } from '../route.ts';
 import { auditRoutes } from './audit.ts';
 import { authRoutes } from './auth.ts';
+import { dashboardRoutes } from './dashboard.ts';
 import { meRoutes } from './me.ts';
 import { resourceRoutes } from './resources.ts';
 import { roleRoutes } from './roles.ts';
@@ -9,6 +10,8 @@ import { tenantRoutes } from './tenants.ts';
 import { tokenRoutes } from './tokens.ts';
 import { userRoutes } from './users.ts';
 import { userLifecycleRoutes } from './user-lifecycle.ts';
+import { twoFactorRoutes } from './two-factor.ts';
+import { authenticationSettingsRoutes } from './authentication-settings.ts';
 
 /** The route table: the server, the OpenAPI document and the permission-matrix test all read it. */
 export const apiRoutes: readonly AnyRoute[] = [
@@ -22,4 +25,7 @@ export const apiRoutes: readonly AnyRoute[] = [
   ...roleRoutes,
   ...auditRoutes,
   ...resourceRoutes,
+  ...twoFactorRoutes,
+  ...authenticationSettingsRoutes,
+  ...dashboardRoutes,
 ];

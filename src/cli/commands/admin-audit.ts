@@ -1,0 +1,65 @@
+import { Command, Option } from 'commander';
+import { action, examples } from '../action.ts';
+import { positiveIntegerArgument, timeArgument } from '../arguments.ts';
+import { endpoints } from '../endpoints.ts';
+import { formatValue, note, printTable } from '../output.ts';
+
+interface AuditEvent {
+  id: string;
+  occurredAt: string;
+  actorEmail: string | null;
+  actorId: string | null;
+  category: string;
+  action: string;
+  outcome: string;
+  subjectType: string | null;
+  subjectId: string | null;
+  diff: { before: Record<string, unknown> | null; after: Record<string, unknown> | null } | null;
+  detail: Record<string, unknown> | null;
+}
+
+const categories = ['auth', 'authz', 'rbac', 'users', 'tenants', 'tokens', 'sessions', 'resources', 'system'];
+
+function describeChange(event: AuditEvent): string {
+  const parts: string[] = [];
+  if (event.diff) parts.push(`${formatValue(event.diff.before)} → ${formatValue(event.diff.after)}`);
+  if (event.detail) parts.push(formatValue(event.detail));
+  const text = parts.join(' ');
+  return text.length > 100 ? `${text.slice(0, 99)}…` : text;
+}
+
+export function adminAuditCommand(): Command {
+  const audit = new Command('audit').description('the audit trail');
+
+  audit
+    .command('list')
+    .description("the tenant's audit events, newest first")
+    .option('--user <user>', 'events by or about this user (id or email)')
+    .addOption(new Option('--category <category>', 'only this category').choices(categories))
+    .option('--since <time>', 'from this time: ISO date/time, or how long ago (7d, 12h)', (value) => timeArgument(value))
+    .option('--until <time>', 'up to this time: ISO date/time, or how long ago', (value) => timeArgument(value))
+    .option('--limit <n>', 'at most this many (1-500, default 100)', positiveIntegerArgument)
+    .option('--cursor <cursor>', 'continue after this point (printed when there are more)')
+    .addHelpText('after', examples('sophon admin audit list --category rbac', 'sophon admin audit list --user jane@example.com --since 7d', 'sophon admin audit list --tenant acme --since 2026-01-01 --until 2026-02-01 --json'))
+    .action(
+      action<{ user?: string; category?: string; since?: string; until?: string; limit?: number; cursor?: string }>(async (context, _args, options) => {
+        await context.authorize('ViewAuditLogs');
+        const user = options.user === undefined ? undefined : await context.resolveUserId(options.user);
+        const page = await context.call<{ items: AuditEvent[]; nextCursor: string | null }>(endpoints.listAudit, { query: { ...options, user } });
+        context.output(page, () => {
+          printTable(page.items, [
+            { header: 'TIME', value: (event) => event.occurredAt },
+            { header: 'ACTOR', value: (event) => event.actorEmail ?? event.actorId },
+            { header: 'CATEGORY', value: (event) => event.category },
+            { header: 'ACTION', value: (event) => event.action },
+            { header: 'OUTCOME', value: (event) => event.outcome },
+            { header: 'SUBJECT', value: (event) => (event.subjectId ? `${event.subjectType}:${event.subjectId}` : null) },
+            { header: 'CHANGE', value: describeChange },
+          ], 'No matching audit events.');
+          if (page.nextCursor) note(`More: --cursor ${page.nextCursor}`);
+        });
+      }),
+    );
+
+  return audit;
+}

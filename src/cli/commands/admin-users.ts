@@ -1,0 +1,384 @@
+import { Command } from 'commander';
+import { action, examples } from '../action.ts';
+import { durationArgument, positiveIntegerArgument } from '../arguments.ts';
+import type { CliContext } from '../context.ts';
+import { endpoints, type Endpoint } from '../endpoints.ts';
+import { usageError } from '../exit-codes.ts';
+import { formatValue, note, printLine, printTable, renderDetails, type Column } from '../output.ts';
+import { confirm } from '../prompt.ts';
+import { tokenColumns, type TokenView } from './auth.ts';
+
+export interface UserView {
+  id: string;
+  email: string;
+  displayName: string;
+  homeTenantId: string;
+  homeTenant: string;
+  status: 'active' | 'suspended';
+  mustChangePassword: boolean;
+  role: string | null;
+  createdAt: string;
+  updatedAt: string;
+  lastLoginAt: string | null;
+  lastLoginIp: string | null;
+  lastLoginUserAgent: string | null;
+}
+
+const userColumns: Column<UserView>[] = [
+  { header: 'ID', value: (user) => user.id },
+  { header: 'EMAIL', value: (user) => user.email },
+  { header: 'NAME', value: (user) => user.displayName },
+  { header: 'ROLE', value: (user) => user.role },
+  { header: 'STATUS', value: (user) => user.status },
+  { header: 'HOME TENANT', value: (user) => user.homeTenant },
+  { header: 'LAST LOGIN', value: (user) => user.lastLoginAt },
+];
+
+function printUser(user: UserView): void {
+  printLine(
+    renderDetails([
+      ['ID', user.id],
+      ['Email', user.email],
+      ['Name', user.displayName],
+      ['Role (this tenant)', user.role],
+      ['Status', user.status],
+      ['Home tenant', user.homeTenant],
+      ['Must change password', user.mustChangePassword ? 'yes' : 'no'],
+      ['Created', user.createdAt],
+      ['Last login', user.lastLoginAt ? `${formatValue(user.lastLoginAt)} from ${user.lastLoginIp ?? '?'} (${user.lastLoginUserAgent ?? 'unknown agent'})` : null],
+    ]),
+  );
+}
+
+/** Checks the command's permission first, then turns an email into an id (which needs ViewUsers). */
+async function targetUser(context: CliContext, endpoint: Endpoint, reference: string): Promise<string> {
+  if (endpoint.permission) await context.authorize(endpoint.permission);
+  return context.resolveUserId(reference);
+}
+
+/** The commands that take one user, call one endpoint and print the user it answers with. */
+function userAction(endpoint: Endpoint, done: string) {
+  return action(async (context, [reference]) => {
+    const id = await targetUser(context, endpoint, reference!);
+    const user = await context.call<UserView>(endpoint, { params: { id } });
+    context.output(user, () => {
+      printLine(`${done}: ${user.email} (${user.id}), status ${user.status}.`);
+    });
+  });
+}
+
+const USER_ARGUMENT = ['<user>', 'user id or email'] as const;
+
+interface Activity {
+  user: Omit<UserView, 'homeTenant' | 'role'>;
+  lastLogin: { at: string; ip: string | null; userAgent: string | null } | null;
+  sessions: Array<{ id: string; createdAt: string; lastSeenAt: string | null; expiresAt: string; ip: string | null; userAgent: string | null }>;
+  tokens: TokenView[];
+  /** null when the caller may not read the audit log. */
+  recentEvents: Array<{ occurredAt: string; category: string; action: string; outcome: string }> | null;
+}
+
+function printActivity(activity: Activity): void {
+  const { user, lastLogin } = activity;
+  printLine(
+    renderDetails([
+      ['User', `${user.displayName} <${user.email}> (${user.id})`],
+      ['Status', user.status],
+      ['Last login', lastLogin ? `${formatValue(lastLogin.at)} from ${lastLogin.ip ?? '?'} (${lastLogin.userAgent ?? 'unknown agent'})` : 'never'],
+    ]),
+  );
+  printLine();
+  printLine(`Active sessions (${activity.sessions.length}):`);
+  printTable(activity.sessions, [
+    { header: 'ID', value: (session) => session.id },
+    { header: 'CREATED', value: (session) => session.createdAt },
+    { header: 'LAST SEEN', value: (session) => session.lastSeenAt },
+    { header: 'IP', value: (session) => session.ip },
+    { header: 'DEVICE', value: (session) => session.userAgent },
+  ], '  (none)');
+  printLine();
+  printLine(`API tokens (${activity.tokens.length}):`);
+  printTable(activity.tokens, tokenColumns, '  (none)');
+  printLine();
+  if (activity.recentEvents === null) {
+    printLine('Recent actions: hidden (you need ViewAuditLogs in this tenant).');
+    return;
+  }
+  printLine(`Recent actions (${activity.recentEvents.length}):`);
+  printTable(activity.recentEvents, [
+    { header: 'TIME', value: (event) => event.occurredAt },
+    { header: 'CATEGORY', value: (event) => event.category },
+    { header: 'ACTION', value: (event) => event.action },
+    { header: 'OUTCOME', value: (event) => event.outcome },
+  ], '  (none)');
+}
+
+interface OrphanItem {
+  id: string;
+  kind: string;
+  name: string;
+  previousOwnerId: string | null;
+  orphanedAt: string | null;
+}
+
+async function purgeOrphans(context: CliContext, _args: string[], options: { olderThan: string; dryRun?: boolean; yes?: boolean }): Promise<void> {
+  const preview = async () => context.call<{ count: number; items: OrphanItem[] }>(endpoints.purgeOrphans, { body: { olderThan: options.olderThan, dryRun: true } });
+  const show = (answer: { count: number; items: OrphanItem[] }, verb: string) =>
+    context.output(answer, () => {
+      printTable(answer.items, [
+        { header: 'ID', value: (item) => item.id },
+        { header: 'KIND', value: (item) => item.kind },
+        { header: 'NAME', value: (item) => item.name },
+        { header: 'PREVIOUS OWNER', value: (item) => item.previousOwnerId },
+        { header: 'ORPHANED', value: (item) => item.orphanedAt },
+      ], `No orphans older than ${options.olderThan}.`);
+      printLine(`${answer.count} orphaned resource(s) ${verb}.`);
+    });
+  if (options.dryRun) return show(await preview(), `would be purged (dry run, nothing deleted)`);
+  if (!options.yes) {
+    await context.authorize('ManageUsers');
+    // On a terminal, say how many first; without one, confirm() refuses (a usage error) before anything is sent.
+    const count = process.stdin.isTTY ? (await preview()).count : undefined;
+    if (count === 0) return show({ count: 0, items: [] }, 'purged');
+    const question = count === undefined ? `Permanently delete the orphans older than ${options.olderThan}?` : `Permanently delete ${count} orphaned resource(s) older than ${options.olderThan}?`;
+    if (!(await confirm(question, options.yes))) return void note('Nothing deleted.');
+  }
+  show(await context.call<{ count: number; items: OrphanItem[] }>(endpoints.purgeOrphans, { body: { olderThan: options.olderThan, dryRun: false } }), 'purged');
+}
+
+export function adminUsersCommand(): Command {
+  const users = new Command('users').description('create, list, change, suspend and delete users; roles, tokens and orphaned data');
+
+  users
+    .command('create')
+    .description('create a user with a one-time password (generated and printed once unless --password is given); they must change it at first login')
+    .requiredOption('--email <email>', 'login identity, unique')
+    .option('--name <display-name>', 'display name (default: the part of the email before @)')
+    .option('--role <role>', 'role in the tenant (--tenant, else your home tenant): Admin, Operator, Viewer or a custom role', 'Viewer')
+    .option('--password <password>', 'initial password instead of a generated one')
+    .addHelpText('after', examples('sophon admin users create --email jane@example.com --name "Jane Doe" --role workflow-editor --tenant acme'))
+    .action(
+      action<{ email: string; name?: string; role: string; password?: string }>(async (context, _args, options) => {
+        const answer = await context.call<{ user: UserView; passwordExpiresAt?: string; oneTimePassword?: string; invitation?: { emailed: boolean; expiresAt: string } }>(endpoints.createUser, {
+          body: { email: options.email, displayName: options.name ?? options.email.split('@')[0], role: options.role, password: options.password },
+        });
+        context.output(answer, () => {
+          printLine(`Created ${answer.user.email} (${answer.user.id}) with role ${answer.user.role} in tenant ${answer.user.homeTenant}.`);
+          if (answer.invitation) printLine(`Invitation emailed to ${answer.user.email}; its link expires ${formatValue(answer.invitation.expiresAt)}.`);
+          if (answer.oneTimePassword) printLine(`One-time password (shown only now; they must change it at first login): ${answer.oneTimePassword}`);
+          if (answer.passwordExpiresAt && !answer.invitation) printLine(`The initial password stops working ${formatValue(answer.passwordExpiresAt)} if not changed.`);
+        });
+      }),
+    );
+
+  users
+    .command('list')
+    .description("list the tenant's users")
+    .option('--search <text>', 'part of an email or name')
+    .option('--limit <n>', 'at most this many (1-200)', positiveIntegerArgument)
+    .option('--cursor <cursor>', 'continue after this point (printed when there are more)')
+    .addHelpText('after', examples('sophon admin users list', 'sophon admin users list --tenant acme --search jane --json'))
+    .action(
+      action<{ search?: string; limit?: number; cursor?: string }>(async (context, _args, options) => {
+        const page = await context.call<{ items: UserView[]; nextCursor: string | null }>(endpoints.listUsers, { query: { ...options } });
+        context.output(page, () => {
+          printTable(page.items, userColumns, 'No users.');
+          if (page.nextCursor) note(`More: --cursor ${page.nextCursor}`);
+        });
+      }),
+    );
+
+  users
+    .command('show')
+    .description('one user: status, role in the tenant, last login')
+    .argument(...USER_ARGUMENT)
+    .addHelpText('after', examples('sophon admin users show jane@example.com'))
+    .action(
+      action(async (context, [reference]) => {
+        const id = await targetUser(context, endpoints.getUser, reference!);
+        const user = await context.call<UserView>(endpoints.getUser, { params: { id } });
+        context.output(user, printUser);
+      }),
+    );
+
+  users
+    .command('update')
+    .description("change a user's email or display name")
+    .argument(...USER_ARGUMENT)
+    .option('--email <email>', 'new email')
+    .option('--name <display-name>', 'new display name')
+    .addHelpText('after', examples('sophon admin users update jane@example.com --name "Jane Smith"'))
+    .action(
+      action<{ email?: string; name?: string }>(async (context, [reference], options) => {
+        if (options.email === undefined && options.name === undefined) throw usageError('nothing to change: give --email and/or --name.');
+        const id = await targetUser(context, endpoints.updateUser, reference!);
+        const user = await context.call<UserView>(endpoints.updateUser, { params: { id }, body: { email: options.email, displayName: options.name } });
+        context.output(user, printUser);
+      }),
+    );
+
+  users
+    .command('suspend')
+    .description("suspend a user: they stay, but can't log in; their sessions end and tokens stop working at once")
+    .argument(...USER_ARGUMENT)
+    .addHelpText('after', examples('sophon admin users suspend jane@example.com'))
+    .action(userAction(endpoints.suspendUser, 'Suspended'));
+
+  users
+    .command('reactivate')
+    .description('re-activate a suspended user')
+    .argument(...USER_ARGUMENT)
+    .addHelpText('after', examples('sophon admin users reactivate jane@example.com'))
+    .action(userAction(endpoints.reactivateUser, 'Re-activated'));
+
+  users
+    .command('delete')
+    .description("delete a user permanently; their agents, workflows, memory and documents stay, orphaned (see reassign, purge-orphans)")
+    .argument(...USER_ARGUMENT)
+    .option('--yes', 'do not ask for confirmation')
+    .addHelpText('after', examples('sophon admin users delete jane@example.com --yes'))
+    .action(
+      action<{ yes?: boolean }>(async (context, [reference], options) => {
+        const id = await targetUser(context, endpoints.deleteUser, reference!);
+        if (!(await confirm(`Permanently delete user ${reference}?`, options.yes))) return void note('Nothing deleted.');
+        const answer = await context.call<{ orphanedResources: number }>(endpoints.deleteUser, { params: { id } });
+        context.output(answer, () => printLine(`Deleted ${reference}; ${answer.orphanedResources} resource(s) orphaned. Reassign them with: sophon admin users reassign --from ${id} --to <new-id>`));
+      }),
+    );
+
+  users
+    .command('logout')
+    .description('end every session of the user at once (a role change applies from their next request)')
+    .argument('<user-id>', 'user id or email')
+    .addHelpText('after', examples('sophon admin users logout <user-id>'))
+    .action(
+      action(async (context, [reference]) => {
+        const id = await targetUser(context, endpoints.logoutUser, reference!);
+        const answer = await context.call<{ endedSessions: number }>(endpoints.logoutUser, { params: { id } });
+        context.output(answer, () => printLine(`Ended ${answer.endedSessions} session(s) of ${reference}.`));
+      }),
+    );
+
+  users
+    .command('set-role')
+    .description("set the user's role in the tenant (--tenant, else your home tenant), adding them to it if needed")
+    .argument('<user-id>', 'user id or email')
+    .requiredOption('--role <role>', 'Admin, Operator, Viewer (any case) or a custom role name')
+    .addHelpText('after', examples('sophon admin users set-role <user-id> --role workflow-editor', 'sophon admin users set-role <user-id> --role admin --tenant acme'))
+    .action(
+      action<{ role: string }>(async (context, [reference], options) => {
+        // The server takes an id or an email here, even for someone not yet in the tenant.
+        const user = await context.call<UserView>(endpoints.setUserRole, { params: { id: reference! }, body: { role: options.role } });
+        const tenant = context.options.tenant ?? (await context.me()).tenant?.slug;
+        context.output(user, () => printLine(`${user.email} (${user.id}) now has role ${user.role} in tenant ${tenant}. It applies from their next request; to end their sessions now: sophon admin users logout ${user.id}`));
+      }),
+    );
+
+  users
+    .command('effective-permissions')
+    .description("the user's role in each tenant and the flat, deduplicated list of permissions (tenants you may see users in)")
+    .argument('<user-id>', 'user id or email')
+    .addHelpText('after', examples('sophon admin users effective-permissions <user-id>'))
+    .action(
+      action(async (context, [reference]) => {
+        const id = await targetUser(context, endpoints.effectivePermissions, reference!);
+        const answer = await context.call<{ userId: string; tenants: Array<{ tenantSlug: string; roleName: string; permissions: string[] }>; permissions: string[] }>(
+          endpoints.effectivePermissions,
+          { params: { id } },
+        );
+        context.output(answer, () => {
+          printTable(answer.tenants, [
+            { header: 'TENANT', value: (entry) => entry.tenantSlug },
+            { header: 'ROLE', value: (entry) => entry.roleName },
+            { header: 'PERMISSIONS', value: (entry) => entry.permissions },
+          ], 'No role in any tenant you can see.');
+          printLine();
+          printLine(`Effective permissions (${answer.permissions.length}):`);
+          for (const permission of answer.permissions) printLine(`  ${permission}`);
+        });
+      }),
+    );
+
+  users
+    .command('reassign')
+    .description("give a deleted (or other) user's orphaned agents, workflows, memory and documents in the tenant to another user")
+    .requiredOption('--from <old-id>', 'the former owner (id of the deleted user)')
+    .requiredOption('--to <new-id>', 'the new owner (id or email)')
+    .addHelpText('after', examples('sophon admin users reassign --from <old-id> --to <new-id>'))
+    .action(
+      action<{ from: string; to: string }>(async (context, _args, options) => {
+        await context.authorize('ManageUsers');
+        const [from, to] = [await context.resolveUserId(options.from), await context.resolveUserId(options.to)];
+        const answer = await context.call<{ reassigned: number }>(endpoints.reassignOrphans, { body: { from, to } });
+        context.output(answer, () => printLine(`Reassigned ${answer.reassigned} orphaned resource(s) from ${options.from} to ${options.to}.`));
+      }),
+    );
+
+  users
+    .command('purge-orphans')
+    .description('permanently delete orphaned resources of the tenant orphaned longer ago than --older-than')
+    .requiredOption('--older-than <duration>', 'age of orphans to delete: 90m, 12h, 30d…', durationArgument)
+    .option('--dry-run', 'list what would be deleted; delete nothing')
+    .option('--yes', 'do not ask for confirmation')
+    .addHelpText('after', examples('sophon admin users purge-orphans --older-than 30d', 'sophon admin users purge-orphans --older-than 30d --dry-run', 'sophon admin users purge-orphans --older-than 30d --yes'))
+    .action(action(purgeOrphans));
+
+  users
+    .command('reset-password')
+    .description('reset a user\'s password: emails them a link, or prints a one-time link to hand over')
+    .argument(...USER_ARGUMENT)
+    .addHelpText('after', examples('sophon admin users reset-password jane@example.com'))
+    .action(
+      action(async (context, [reference]) => {
+        const id = await targetUser(context, endpoints.resetPassword, reference!);
+        const answer = await context.call<{ emailed: boolean; link?: string; expiresAt: string }>(endpoints.resetPassword, { params: { id } });
+        context.output(answer, () => {
+          if (answer.emailed) printLine(`Password reset link emailed to ${reference}; it expires ${formatValue(answer.expiresAt)}.`);
+          else printLine(`One-time reset link for ${reference} (hand it over yourself; expires ${formatValue(answer.expiresAt)}):\n${answer.link ?? '-'}`);
+        });
+      }),
+    );
+
+  users
+    .command('reset-2fa')
+    .description('remove a user\'s 2FA (lost device); they enroll again at their next login')
+    .argument(...USER_ARGUMENT)
+    .addHelpText('after', examples('sophon admin users reset-2fa jane@example.com'))
+    .action(
+      action(async (context, [reference]) => {
+        const id = await targetUser(context, endpoints.resetTwoFactor, reference!);
+        const answer = await context.call<unknown>(endpoints.resetTwoFactor, { params: { id } });
+        context.output(answer, () => printLine(`2FA reset for ${reference}; they will enroll again at their next login.`));
+      }),
+    );
+
+  users
+    .command('move')
+    .description('move a user to another home tenant; their resources in the current tenant follow')
+    .argument(...USER_ARGUMENT)
+    .requiredOption('--to <tenant>', 'the destination tenant (slug or id)')
+    .option('--role <role>', 'their role in the destination tenant')
+    .addHelpText('after', examples('sophon admin users move jane@example.com --to acme --role workflow-editor'))
+    .action(
+      action<{ to: string; role?: string }>(async (context, [reference], options) => {
+        const id = await targetUser(context, endpoints.moveUser, reference!);
+        const answer = await context.call<UserView & { movedResources: number }>(endpoints.moveUser, { params: { id }, body: { tenant: options.to, role: options.role } });
+        context.output(answer, () => printLine(`Moved ${answer.email} to tenant ${options.to}; ${answer.movedResources} resource(s) moved with them.`));
+      }),
+    );
+
+  users
+    .command('activity')
+    .description("a user's account activity: last login, active sessions, API tokens and recent actions")
+    .argument(...USER_ARGUMENT)
+    .addHelpText('after', examples('sophon admin users activity jane@example.com'))
+    .action(
+      action(async (context, [reference]) => {
+        const id = await targetUser(context, endpoints.userActivity, reference!);
+        const answer = await context.call<Activity>(endpoints.userActivity, { params: { id } });
+        context.output(answer, printActivity);
+      }),
+    );
+
+  return users;
+}

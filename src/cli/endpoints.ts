@@ -1,0 +1,60 @@
+import type { Permission } from '../domain/permissions.ts';
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+/**
+ * An HTTP endpoint the CLI calls, with the permission its route declares: the CLI
+ * checks that permission before sending (the server checks it again). test/cli checks
+ * this table against the server's route table, so the two can't drift apart.
+ */
+export interface Endpoint {
+  method: HttpMethod;
+  path: string;
+  permission?: Permission;
+}
+
+const endpoint = (method: HttpMethod, path: string, permission?: Permission): Endpoint => ({ method, path, permission });
+
+export const endpoints = {
+  login: endpoint('POST', '/api/v1/auth/login'),
+  loginTwoFactor: endpoint('POST', '/api/v1/auth/login/two-factor'),
+  logout: endpoint('POST', '/api/v1/auth/logout'),
+  changePassword: endpoint('POST', '/api/v1/auth/password'),
+
+  me: endpoint('GET', '/api/v1/me'),
+  listOwnTokens: endpoint('GET', '/api/v1/me/tokens'),
+  createOwnToken: endpoint('POST', '/api/v1/me/tokens'),
+  rotateOwnToken: endpoint('POST', '/api/v1/me/tokens/:id/rotate'),
+  deleteOwnToken: endpoint('DELETE', '/api/v1/me/tokens/:id'),
+
+  createUser: endpoint('POST', '/api/v1/users', 'ManageUsers'),
+  listUsers: endpoint('GET', '/api/v1/users', 'ViewUsers'),
+  getUser: endpoint('GET', '/api/v1/users/:id', 'ViewUsers'),
+  updateUser: endpoint('PATCH', '/api/v1/users/:id', 'ManageUsers'),
+  deleteUser: endpoint('DELETE', '/api/v1/users/:id', 'ManageUsers'),
+  suspendUser: endpoint('POST', '/api/v1/users/:id/suspend', 'ManageUsers'),
+  reactivateUser: endpoint('POST', '/api/v1/users/:id/reactivate', 'ManageUsers'),
+  logoutUser: endpoint('POST', '/api/v1/users/:id/logout', 'ManageUsers'),
+  setUserRole: endpoint('PUT', '/api/v1/users/:id/role', 'AssignRoles'),
+  effectivePermissions: endpoint('GET', '/api/v1/users/:id/effective-permissions', 'ViewUsers'),
+  reassignOrphans: endpoint('POST', '/api/v1/users/reassign', 'ManageUsers'),
+  purgeOrphans: endpoint('POST', '/api/v1/users/purge-orphans', 'ManageUsers'),
+  moveUser: endpoint('POST', '/api/v1/users/:id/move', 'ManageUsers'),
+  resetPassword: endpoint('POST', '/api/v1/users/:id/reset-password', 'ManageUsers'),
+  resetTwoFactor: endpoint('POST', '/api/v1/users/:id/reset-2fa', 'ManageUsers'),
+  userActivity: endpoint('GET', '/api/v1/users/:id/activity', 'ViewUsers'),
+
+  listUserTokens: endpoint('GET', '/api/v1/tokens', 'ManageUsers'),
+  revokeToken: endpoint('DELETE', '/api/v1/tokens/:id', 'ManageUsers'),
+
+  listRoles: endpoint('GET', '/api/v1/roles', 'ViewUsers'),
+  getRole: endpoint('GET', '/api/v1/roles/:id', 'ViewUsers'),
+  createRole: endpoint('POST', '/api/v1/roles', 'ManageRoles'),
+  updateRole: endpoint('PATCH', '/api/v1/roles/:id', 'ManageRoles'),
+  deleteRole: endpoint('DELETE', '/api/v1/roles/:id', 'ManageRoles'),
+
+  listTenants: endpoint('GET', '/api/v1/tenants'),
+  createTenant: endpoint('POST', '/api/v1/tenants', 'ManageTenants'),
+
+  listAudit: endpoint('GET', '/api/v1/audit', 'ViewAuditLogs'),
+} as const satisfies Record<string, Endpoint>;

@@ -1,0 +1,20 @@
+import type { FailureRecord } from './brute-force-detector.ts';
+
+/** A failure counter, keyed by what it counts: `ip:<address>`, `account:<sha256 of email>`, `device:<id>`. */
+export interface ThrottleRecord extends FailureRecord {
+  key: string;
+}
+
+export interface LoginThrottleStore {
+  /**
+   * Creates missing counters and returns them locked for the rest of the transaction
+   * (SELECT … FOR UPDATE on PostgreSQL; SQLite serializes transactions), so nodes
+   * sharing the database count every attempt.
+   */
+  lock(keys: string[]): Promise<ThrottleRecord[]>;
+  get(keys: string[]): Promise<ThrottleRecord[]>;
+  save(record: ThrottleRecord): Promise<void>;
+  delete(key: string): Promise<void>;
+  /** Forgets zeroed counters and those whose last failure is older than `before`, except hard locks (`failures >= keepAtLeast`). */
+  prune(before: string, keepAtLeast: number): Promise<number>;
+}

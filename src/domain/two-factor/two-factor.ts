@@ -1,0 +1,45 @@
+/** A user's TOTP enrolment: pending until confirmed with a code, then enabled. */
+export type TwoFactorStatus = 'pending' | 'enabled';
+
+export interface TwoFactorRecord {
+  userId: string;
+  status: TwoFactorStatus;
+  /** The TOTP secret sealed with AES-256-GCM (see secret-box.ts); never stored in the clear. */
+  secretCiphertext: string;
+  /** The id of the key it was sealed with. */
+  secretKeyId: string;
+  createdAt: string;
+  enabledAt: string | null;
+  /** The last time step a code was accepted for: that code and every older one are spent. */
+  lastUsedStep: number | null;
+}
+
+export interface RecoveryCodeRecord {
+  id: string;
+  userId: string;
+  /** SHA-256 of the normalized code. */
+  codeHash: string;
+  createdAt: string;
+  usedAt: string | null;
+}
+
+export interface TwoFactorStore {
+  get(userId: string): Promise<TwoFactorRecord | undefined>;
+  /** Replaces a pending enrolment; returns false (and writes nothing) when 2FA is already enabled. */
+  savePending(record: TwoFactorRecord): Promise<boolean>;
+  /** Turns a pending enrolment on; false when there is none (confirmed elsewhere, or reset). */
+  enable(userId: string, enabledAt: string, lastUsedStep: number): Promise<boolean>;
+  /**
+   * Compare-and-set: records `step` as the last accepted one only when it is later than the
+   * stored one, so of two nodes accepting the same code at once exactly one succeeds.
+   */
+  acceptStep(userId: string, step: number): Promise<boolean>;
+  /** Removes the enrolment and the recovery codes; returns whether an enrolment existed. */
+  delete(userId: string): Promise<boolean>;
+  /** How many secrets each key has sealed (key id → count). */
+  countByKey(): Promise<Map<string, number>>;
+  replaceRecoveryCodes(userId: string, codes: RecoveryCodeRecord[]): Promise<void>;
+  /** Marks an unused code as used; false when no unused code has this hash. Single use across nodes. */
+  consumeRecoveryCode(userId: string, codeHash: string, usedAt: string): Promise<boolean>;
+  countUnusedRecoveryCodes(userId: string): Promise<number>;
+}

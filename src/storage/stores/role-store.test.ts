@@ -1,0 +1,125 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { newId } from '../../domain/ids.ts';
+import type { Role } from '../../domain/roles/role.ts';
+import type { Tenant } from '../../domain/tenants/tenant.ts';
+import { addBuiltInRoles, addMember, addTenant, at, openTestStore, type StoreFixture } from '../../../test/support/store-fixture.ts';
+import { engines } from '../../../test/support/harness.ts';
+
+const customRole = (name: string, tenantId: string | null, permissions: Role['permissions'] = ['ViewUsers']): Role => ({
+  id: newId(),
+  name,
+  description: `${name} role`,
+  tenantId,
+  builtIn: false,
+  permissions,
+  createdAt: at(),
+  updatedAt: at(),
+});
+
+describe.each(engines)('role store on %s', (engine) => {
+  let fixture: StoreFixture;
+  let acme: Tenant;
+  let globex: Tenant;
+  beforeAll(async () => {
+    fixture = await openTestStore(engine);
+    await addBuiltInRoles(fixture.store);
+    acme = await addTenant(fixture.store, 'acme');
+    globex = await addTenant(fixture.store, 'globex');
+  });
+  afterAll(() => fixture.close());
+
+  it('keeps every field of a role, permissions in order', async () => {
+    const role = customRole('keeper', acme.id, ['ManageUsers', 'ViewUsers', 'ViewAuditLogs']);
+    await fixture.store.roles.create(role);
+    expect(await fixture.store.roles.getById(role.id)).toEqual(role);
+  });
+
+  it("shows a tenant the built-in, global and its own roles, never another tenant's", async () => {
+    const shared = customRole('shared', null);
+    const mine = customRole('mine', acme.id);
+    const theirs = customRole('theirs', globex.id);
+    for (const role of [shared, mine, theirs]) await fixture.store.roles.create(role);
+    const visible = (await fixture.store.roles.listVisibleIn(acme.id)).map((role) => role.name);
+    expect(visible.slice(0, 3)).toEqual(['Admin', 'Operator', 'Viewer']);
+    expect(visible).toEqual(expect.arrayContaining(['shared', 'mine']));
+    expect(visible).not.toContain('theirs');
+    expect((await fixture.store.roles.listAll()).map((role) => role.name)).toEqual(expect.arrayContaining(['shared', 'mine', 'theirs']));
+  });
+
+  it('refuses two roles of one tenant with the same name in any case, but not across tenants', async () => {
+    await fixture.store.roles.create(customRole('Editor', acme.id));
+    await expect(fixture.store.roles.create(customRole('editor', acme.id))).rejects.toThrow();
+    await fixture.store.roles.create(customRole('editor', globex.id));
+  });
+
+  it('counts custom roles per tenant, and global ones apart, leaving out built-ins', async () => {
+    const tenant = await addTenant(fixture.store);
+    const other = await addTenant(fixture.store);
+    const globals = await fixture.store.roles.countCustomIn(null);
+    await fixture.store.roles.create(customRole('one', tenant.id));
+    await fixture.store.roles.create(customRole('two', tenant.id));
+    await fixture.store.roles.create(customRole('elsewhere', other.id));
+    expect(await fixture.store.roles.countCustomIn(tenant.id)).toBe(2);
+    expect(await fixture.store.roles.countCustomIn(other.id)).toBe(1);
+    expect(await fixture.store.roles.countCustomIn(null)).toBe(globals);
+  });
+
+  it('updates and deletes one role', async () => {
+    const role = customRole('changing', acme.id);
+    const bystander = customRole('bystander', acme.id);
+    await fixture.store.roles.create(role);
+    await fixture.store.roles.create(bystander);
+    await fixture.store.roles.update(role.id, { name: 'Changed', description: 'new', permissions: ['ManageAgents'], updatedAt: at(3) });
+    expect(await fixture.store.roles.getById(role.id)).toEqual({ ...role, name: 'Changed', description: 'new', permissions: ['ManageAgents'], updatedAt: at(3) });
+    await fixture.store.roles.delete(role.id);
+    expect(await fixture.store.roles.getById(role.id)).toBeUndefined();
+    expect(await fixture.store.roles.getById(bystander.id)).toEqual(bystander);
+  });
+
+  describe('assignments', () => {
+    it('holds one role per user and tenant: setting again replaces it', async () => {
+      const user = await addMember(fixture.store, acme.id, 'viewer');
+      await fixture.store.assignments.set({ userId: user.id, tenantId: acme.id, roleId: 'operator', assignedAt: at(2), assignedBy: null });
+      expect(await fixture.store.assignments.get(acme.id, user.id)).toEqual({ userId: user.id, tenantId: acme.id, roleId: 'operator', assignedAt: at(2), assignedBy: null });
+      expect(await fixture.store.assignments.listForUser(user.id)).toHaveLength(1);
+    });
+
+    it('keeps the assignments of each tenant apart', async () => {
+      const user = await addMember(fixture.store, acme.id, 'admin');
+      expect(await fixture.store.assignments.get(globex.id, user.id)).toBeUndefined();
+      await fixture.store.assignments.set({ userId: user.id, tenantId: globex.id, roleId: 'viewer', assignedAt: at(1), assignedBy: user.id });
+      expect((await fixture.store.assignments.listForUser(user.id)).map((assignment) => [assignment.tenantId, assignment.roleId])).toEqual([
+        [acme.id, 'admin'],
+        [globex.id, 'viewer'],
+      ]);
+      await fixture.store.assignments.remove(globex.id, user.id);
+      expect(await fixture.store.assignments.get(globex.id, user.id)).toBeUndefined();
+      expect(await fixture.store.assignments.get(acme.id, user.id)).toBeDefined();
+    });
+
+    it('counts the holders of a role', async () => {
+      const role = customRole('counted', acme.id);
+      await fixture.store.roles.create(role);
+      await addMember(fixture.store, acme.id, role.id);
+      await addMember(fixture.store, acme.id, role.id);
+      expect(await fixture.store.assignments.countUsingRole(role.id)).toBe(2);
+    });
+
+    it('refuses to delete a role someone holds', async () => {
+      const role = customRole('held', acme.id);
+      await fixture.store.roles.create(role);
+      await addMember(fixture.store, acme.id, role.id);
+      await expect(fixture.store.roles.delete(role.id)).rejects.toThrow();
+    });
+
+    it('lists the active holders of a role in one tenant only, in a transaction', async () => {
+      const tenant = await addTenant(fixture.store);
+      const active = await addMember(fixture.store, tenant.id, 'admin');
+      await addMember(fixture.store, tenant.id, 'admin', { status: 'suspended' });
+      await addMember(fixture.store, tenant.id, 'viewer');
+      await addMember(fixture.store, globex.id, 'admin');
+      const holders = await fixture.store.transaction((store) => store.assignments.listActiveHolders(tenant.id, 'admin'));
+      expect(holders).toEqual([active.id]);
+    });
+  });
+});

@@ -1,0 +1,83 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { newId } from '../../domain/ids.ts';
+import { addBuiltInRoles, addMember, addTenant, at, openTestStore, type StoreFixture } from '../../../test/support/store-fixture.ts';
+import { engines } from '../../../test/support/harness.ts';
+
+describe.each(engines)('tenant store on %s', (engine) => {
+  let fixture: StoreFixture;
+  beforeAll(async () => {
+    fixture = await openTestStore(engine);
+    await addBuiltInRoles(fixture.store);
+  });
+  afterAll(() => fixture.close());
+
+  it('finds a tenant by id and by slug', async () => {
+    const tenant = await addTenant(fixture.store, 'findable');
+    expect(await fixture.store.tenants.getById(tenant.id)).toEqual(tenant);
+    expect(await fixture.store.tenants.getBySlug('findable')).toEqual(tenant);
+    expect(await fixture.store.tenants.getBySlug('missing')).toBeUndefined();
+    expect(await fixture.store.tenants.getById(newId())).toBeUndefined();
+  });
+
+  it('refuses a second tenant with the same slug', async () => {
+    await addTenant(fixture.store, 'unique-slug');
+    await expect(addTenant(fixture.store, 'unique-slug')).rejects.toThrow();
+  });
+
+  it('lists tenants ordered by slug', async () => {
+    const slugs = (await fixture.store.tenants.list()).map((tenant) => tenant.slug);
+    expect(slugs).toEqual([...slugs].sort());
+    expect(slugs).toEqual(expect.arrayContaining(['findable', 'unique-slug']));
+  });
+
+  it('renames one tenant and leaves the others alone', async () => {
+    const renamed = await addTenant(fixture.store);
+    const other = await addTenant(fixture.store);
+    await fixture.store.tenants.update(renamed.id, { name: 'New name', updatedAt: at(5) });
+    expect(await fixture.store.tenants.getById(renamed.id)).toMatchObject({ name: 'New name', updatedAt: at(5) });
+    expect(await fixture.store.tenants.getById(other.id)).toEqual(other);
+  });
+
+  it("counts only the tenant's own users at home and resources, not another tenant's", async () => {
+    const mine = await addTenant(fixture.store);
+    const theirs = await addTenant(fixture.store);
+    await addMember(fixture.store, mine.id);
+    await addMember(fixture.store, theirs.id);
+    await addMember(fixture.store, theirs.id);
+    await fixture.store.resources.create({ id: newId(), tenantId: theirs.id, kind: 'agent', name: 'a', ownerId: null, previousOwnerId: null, orphanedAt: null, content: null, createdAt: at(), updatedAt: at() });
+    expect(await fixture.store.tenants.countContents(mine.id)).toEqual({ homeUsers: 1, resources: 0 });
+    expect(await fixture.store.tenants.countContents(theirs.id)).toEqual({ homeUsers: 2, resources: 1 });
+  });
+
+  it("deletes a tenant with its roles and assignments, and nothing of another tenant's", async () => {
+    const doomed = await addTenant(fixture.store);
+    const survivor = await addTenant(fixture.store);
+    const home = await addTenant(fixture.store);
+    const guest = await addMember(fixture.store, home.id);
+    const role = (slug: string, tenantId: string) => ({ id: newId(), name: slug, description: '', tenantId, builtIn: false, permissions: [], createdAt: at(), updatedAt: at() });
+    const doomedRole = role('local', doomed.id);
+    const survivingRole = role('local', survivor.id);
+    await fixture.store.roles.create(doomedRole);
+    await fixture.store.roles.create(survivingRole);
+    await fixture.store.assignments.set({ userId: guest.id, tenantId: doomed.id, roleId: doomedRole.id, assignedAt: at(), assignedBy: null });
+    await fixture.store.assignments.set({ userId: guest.id, tenantId: survivor.id, roleId: survivingRole.id, assignedAt: at(), assignedBy: null });
+
+    await fixture.store.tenants.delete(doomed.id);
+    expect(await fixture.store.tenants.getById(doomed.id)).toBeUndefined();
+    expect(await fixture.store.roles.getById(doomedRole.id)).toBeUndefined();
+    expect(await fixture.store.assignments.get(doomed.id, guest.id)).toBeUndefined();
+    expect(await fixture.store.roles.getById(survivingRole.id)).toBeDefined();
+    expect(await fixture.store.assignments.get(survivor.id, guest.id)).toBeDefined();
+    expect(await fixture.store.users.getById(guest.id)).toBeDefined();
+  });
+
+  it('rolls back everything written in a failed transaction', async () => {
+    await expect(
+      fixture.store.transaction(async (store) => {
+        await addTenant(store, 'rolled-back');
+        throw new Error('abort');
+      }),
+    ).rejects.toThrow('abort');
+    expect(await fixture.store.tenants.getBySlug('rolled-back')).toBeUndefined();
+  });
+});

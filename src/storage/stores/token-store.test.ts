@@ -1,0 +1,80 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { newId } from '../../domain/ids.ts';
+import type { ApiToken } from '../../domain/tokens/api-token.ts';
+import type { StoredUser } from '../../domain/users/user.ts';
+import { addTenant, addUser, at, openTestStore, type StoreFixture } from '../../../test/support/store-fixture.ts';
+import { engines } from '../../../test/support/harness.ts';
+
+const aToken = (userId: string, changes: Partial<ApiToken> = {}): ApiToken => ({
+  id: newId(),
+  userId,
+  name: 'ci',
+  tokenHash: newId(),
+  prefix: 'sph_abcdef',
+  createdAt: at(),
+  expiresAt: at(60 * 24),
+  lastUsedAt: null,
+  revokedAt: null,
+  ...changes,
+});
+
+/** Tokens belong to users: the "other tenant" case is a user of another tenant. */
+describe.each(engines)('API token store on %s', (engine) => {
+  let fixture: StoreFixture;
+  let alice: StoredUser;
+  let bob: StoredUser;
+  beforeAll(async () => {
+    fixture = await openTestStore(engine);
+    alice = await addUser(fixture.store, (await addTenant(fixture.store)).id);
+    bob = await addUser(fixture.store, (await addTenant(fixture.store)).id);
+  });
+  afterAll(() => fixture.close());
+
+  it('finds a token by hash and by id', async () => {
+    const token = aToken(alice.id, { expiresAt: null });
+    await fixture.store.tokens.create(token);
+    expect(await fixture.store.tokens.getByHash(token.tokenHash)).toEqual(token);
+    expect(await fixture.store.tokens.getById(token.id)).toEqual(token);
+    expect(await fixture.store.tokens.getByHash('nope')).toBeUndefined();
+  });
+
+  it("lists one user's tokens newest first, and never another tenant's user's", async () => {
+    const user = await addUser(fixture.store, (await addTenant(fixture.store)).id);
+    const first = aToken(user.id);
+    const second = aToken(user.id);
+    for (const token of [first, second, aToken(bob.id)]) await fixture.store.tokens.create(token);
+    expect((await fixture.store.tokens.listForUser(user.id)).map((token) => token.id)).toEqual([second.id, first.id]);
+  });
+
+  it('revokes once: a second revocation keeps the first time', async () => {
+    const token = aToken(alice.id);
+    const other = aToken(alice.id);
+    await fixture.store.tokens.create(token);
+    await fixture.store.tokens.create(other);
+    await fixture.store.tokens.revoke(token.id, at(1));
+    await fixture.store.tokens.revoke(token.id, at(2));
+    expect((await fixture.store.tokens.getById(token.id))?.revokedAt).toBe(at(1));
+    expect((await fixture.store.tokens.getById(other.id))?.revokedAt).toBeNull();
+  });
+
+  it('records when a token was last used', async () => {
+    const token = aToken(alice.id);
+    await fixture.store.tokens.create(token);
+    await fixture.store.tokens.touch(token.id, at(7));
+    expect((await fixture.store.tokens.getById(token.id))?.lastUsedAt).toBe(at(7));
+  });
+
+  it('refuses two tokens with the same hash', async () => {
+    const token = aToken(alice.id);
+    await fixture.store.tokens.create(token);
+    await expect(fixture.store.tokens.create(aToken(bob.id, { tokenHash: token.tokenHash }))).rejects.toThrow();
+  });
+
+  it("goes with its user when the user is deleted", async () => {
+    const user = await addUser(fixture.store, (await addTenant(fixture.store)).id);
+    const token = aToken(user.id);
+    await fixture.store.tokens.create(token);
+    await fixture.store.users.delete(user.id);
+    expect(await fixture.store.tokens.getById(token.id)).toBeUndefined();
+  });
+});

@@ -1,0 +1,94 @@
+import type { Kysely } from 'kysely';
+import type { TwoFactorRecord, TwoFactorStatus, TwoFactorStore } from '../../domain/two-factor/two-factor.ts';
+import type { Database } from '../schema.ts';
+
+const toRecord = (row: Database['two_factor']): TwoFactorRecord => ({
+  userId: row.user_id,
+  status: row.status as TwoFactorStatus,
+  secretCiphertext: row.secret_ciphertext,
+  secretKeyId: row.secret_key_id,
+  createdAt: row.created_at,
+  enabledAt: row.enabled_at,
+  lastUsedStep: row.last_used_step === null ? null : Number(row.last_used_step),
+});
+
+export function sqlTwoFactorStore(db: Kysely<Database>): TwoFactorStore {
+  return {
+    async get(userId) {
+      const row = await db.selectFrom('two_factor').selectAll().where('user_id', '=', userId).executeTakeFirst();
+      return row && toRecord(row);
+    },
+    async savePending(record) {
+      await db.deleteFrom('two_factor').where('user_id', '=', record.userId).where('status', '=', 'pending').execute();
+      const result = await db
+        .insertInto('two_factor')
+        .values({
+          user_id: record.userId,
+          status: 'pending',
+          secret_ciphertext: record.secretCiphertext,
+          secret_key_id: record.secretKeyId,
+          created_at: record.createdAt,
+          enabled_at: null,
+          last_used_step: null,
+        })
+        .onConflict((conflict) => conflict.column('user_id').doNothing())
+        .executeTakeFirst();
+      return Number(result.numInsertedOrUpdatedRows ?? 0) === 1;
+    },
+    async enable(userId, enabledAt, lastUsedStep) {
+      const result = await db
+        .updateTable('two_factor')
+        .set({ status: 'enabled', enabled_at: enabledAt, last_used_step: lastUsedStep })
+        .where('user_id', '=', userId)
+        .where('status', '=', 'pending')
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows) === 1;
+    },
+    async acceptStep(userId, step) {
+      const result = await db
+        .updateTable('two_factor')
+        .set({ last_used_step: step })
+        .where('user_id', '=', userId)
+        .where('status', '=', 'enabled')
+        .where((eb) => eb.or([eb('last_used_step', 'is', null), eb('last_used_step', '<', step)]))
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows) === 1;
+    },
+    async delete(userId) {
+      await db.deleteFrom('recovery_codes').where('user_id', '=', userId).execute();
+      const result = await db.deleteFrom('two_factor').where('user_id', '=', userId).executeTakeFirst();
+      return Number(result.numDeletedRows) > 0;
+    },
+    async countByKey() {
+      const rows = await db.selectFrom('two_factor').select(['secret_key_id', (eb) => eb.fn.countAll<string | number>().as('count')]).groupBy('secret_key_id').execute();
+      return new Map(rows.map((row) => [row.secret_key_id, Number(row.count)]));
+    },
+    async replaceRecoveryCodes(userId, codes) {
+      await db.deleteFrom('recovery_codes').where('user_id', '=', userId).execute();
+      if (codes.length === 0) return;
+      await db
+        .insertInto('recovery_codes')
+        .values(codes.map((code) => ({ id: code.id, user_id: code.userId, code_hash: code.codeHash, created_at: code.createdAt, used_at: code.usedAt })))
+        .execute();
+    },
+    async consumeRecoveryCode(userId, codeHash, usedAt) {
+      const result = await db
+        .updateTable('recovery_codes')
+        .set({ used_at: usedAt })
+        .where('user_id', '=', userId)
+        .where('code_hash', '=', codeHash)
+        .where('used_at', 'is', null)
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows) >= 1;
+    },
+    async countUnusedRecoveryCodes(userId) {
+      const row = await db
+        .selectFrom('recovery_codes')
+        .select((eb) => eb.fn.countAll<string | number>().as('count'))
+        .where('user_id', '=', userId)
+        .where('used_at', 'is', null)
+        .executeTakeFirstOrThrow();
+      return Number(row.count);
+    },
+  };
+}

@@ -1,0 +1,113 @@
+/**
+ * The dashboard's one door to the HTTP API: same origin, the session cookie rides along,
+ * every write carries the CSRF token from the readable `sophon_csrf` cookie, and the
+ * acting tenant goes in X-Sophon-Tenant.
+ */
+
+export class ApiError extends Error {
+  override name = 'ApiError';
+  readonly status: number;
+  readonly code: string;
+  readonly missingPermission: string | undefined;
+
+  constructor(status: number, code: string, message: string, missingPermission?: string) {
+    super(message);
+    this.status = status;
+    this.code = code;
+    this.missingPermission = missingPermission;
+  }
+}
+
+const TENANT_KEY = 'sophon.tenant';
+
+/** The tenant the dashboard acts in (a slug); the caller's home tenant when unset. */
+export function actingTenant(): string | undefined {
+  return sessionStorage.getItem(TENANT_KEY) ?? undefined;
+}
+
+export function setActingTenant(slug: string | undefined): void {
+  if (slug) sessionStorage.setItem(TENANT_KEY, slug);
+  else sessionStorage.removeItem(TENANT_KEY);
+}
+
+function csrfToken(): string | undefined {
+  for (const part of document.cookie.split(';')) {
+    const [name, ...value] = part.trim().split('=');
+    if (name === 'sophon_csrf') return decodeURIComponent(value.join('='));
+  }
+  return undefined;
+}
+
+type Listener = (error: ApiError) => void;
+let onUnauthenticated: Listener | undefined;
+
+/** Called when the API says the session is gone, so the app can return to the sign-in page. */
+export function handleUnauthenticated(listener: Listener | undefined): void {
+  onUnauthenticated = listener;
+}
+
+export interface RequestOptions {
+  /** Act in this tenant instead of the selected one (e.g. setting a user's role in another tenant). */
+  tenant?: string;
+  /** Raw body (avatar bytes) with its content type. */
+  raw?: { body: Blob; contentType: string };
+}
+
+export async function api<T>(method: string, path: string, body?: unknown, options: RequestOptions = {}): Promise<T> {
+  const headers: Record<string, string> = { accept: 'application/json' };
+  const tenant = options.tenant ?? actingTenant();
+  if (tenant) headers['x-sophon-tenant'] = tenant;
+  if (method !== 'GET') {
+    const csrf = csrfToken();
+    if (csrf) headers['x-csrf-token'] = csrf;
+  }
+  let payload: BodyInit | undefined;
+  if (options.raw) {
+    headers['content-type'] = options.raw.contentType;
+    payload = options.raw.body;
+  } else if (body !== undefined) {
+    headers['content-type'] = 'application/json';
+    payload = JSON.stringify(body);
+  }
+  const response = await fetch(path, { method, headers, body: payload, credentials: 'same-origin' });
+  if (response.status === 204) return undefined as T;
+  const text = await response.text();
+  let parsed: unknown;
+  try {
+    parsed = text ? JSON.parse(text) : undefined;
+  } catch {
+    parsed = undefined;
+  }
+  if (!response.ok) {
+    const error = (parsed as { error?: { code?: string; message?: string; missingPermission?: string } } | undefined)?.error;
+    const failure = new ApiError(
+      response.status,
+      error?.code ?? 'HTTP_' + response.status,
+      error?.message ?? `The server answered ${response.status} ${response.statusText}.`,
+      error?.missingPermission,
+    );
+    if (response.status === 401 && path !== '/api/v1/auth/login') onUnauthenticated?.(failure);
+    throw failure;
+  }
+  return parsed as T;
+}
+
+export const get = <T>(path: string, options?: RequestOptions) => api<T>('GET', path, undefined, options);
+export const post = <T>(path: string, body: unknown = {}, options?: RequestOptions) => api<T>('POST', path, body, options);
+export const put = <T>(path: string, body: unknown = {}, options?: RequestOptions) => api<T>('PUT', path, body, options);
+export const patch = <T>(path: string, body: unknown = {}, options?: RequestOptions) => api<T>('PATCH', path, body, options);
+export const del = <T = void>(path: string, options?: RequestOptions) => api<T>('DELETE', path, undefined, options);
+
+/** Builds a query string from the defined, non-empty values. */
+export function query(values: Record<string, string | number | undefined | null>): string {
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(values)) if (value !== undefined && value !== null && value !== '') params.set(key, String(value));
+  const text = params.toString();
+  return text ? '?' + text : '';
+}
+
+export function describeError(error: unknown): string {
+  if (error instanceof ApiError) return error.message;
+  if (error instanceof Error) return error.message;
+  return String(error);
+}

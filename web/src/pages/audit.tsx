@@ -1,0 +1,102 @@
+import { useState, type FormEvent } from 'react';
+import { get, query } from '../api.ts';
+import { AuditTable } from '../components/audit-table.tsx';
+import { ErrorMessage, Field, Loading, Pager, useLoad, usePages } from '../components/ui.tsx';
+import { navigate, useLocation } from '../router.tsx';
+import { useSession } from '../session.tsx';
+import { auditCategories, type AuditEvent, type Page, type User } from '../types.ts';
+
+const PAGE_SIZE = 50;
+
+/** datetime-local values are in the browser's zone; the API wants ISO 8601 with an offset. */
+const toIso = (local: string) => (local ? new Date(local).toISOString() : undefined);
+
+/** Admin → Audit: the tenant's trail, newest first, filtered by user, category and time. */
+export function AuditPage() {
+  const { search } = useLocation();
+  const { can } = useSession();
+  const filters = { user: search.get('user') ?? '', category: search.get('category') ?? '', since: search.get('since') ?? '', until: search.get('until') ?? '' };
+  const [user, setUser] = useState(filters.user);
+  const [category, setCategory] = useState(filters.category);
+  const [since, setSince] = useState(filters.since);
+  const [until, setUntil] = useState(filters.until);
+  const [resolveError, setResolveError] = useState<unknown>();
+  const pages = usePages();
+  const key = JSON.stringify(filters);
+  const events = useLoad(
+    () => get<Page<AuditEvent>>('/api/v1/audit' + query({ user: filters.user, category: filters.category, since: toIso(filters.since), until: toIso(filters.until), cursor: pages.cursor, limit: PAGE_SIZE })),
+    [key, pages.cursor],
+  );
+
+  /** An email is looked up among the tenant's users; anything else is taken as a user id. */
+  const resolveUser = async (value: string): Promise<string> => {
+    if (!value.includes('@') || !can('ViewUsers')) return value;
+    const found = await get<Page<User>>('/api/v1/users' + query({ search: value, limit: 20 }));
+    const exact = found.items.find((item) => item.email.toLowerCase() === value.toLowerCase());
+    if (!exact) throw new Error(`No user with email ${value} in this tenant.`);
+    return exact.id;
+  };
+
+  const apply = (event: FormEvent) => {
+    event.preventDefault();
+    setResolveError(undefined);
+    resolveUser(user.trim())
+      .then((userId) => {
+        setUser(userId);
+        pages.reset();
+        navigate('/admin/audit' + query({ user: userId, category, since, until }));
+      })
+      .catch(setResolveError);
+  };
+
+  const clear = () => {
+    setUser('');
+    setCategory('');
+    setSince('');
+    setUntil('');
+    pages.reset();
+    navigate('/admin/audit');
+  };
+
+  return (
+    <>
+      <header className="page-header">
+        <h1>Audit log</h1>
+      </header>
+      <form className="card filters" onSubmit={apply} aria-label="Audit filters">
+        <Field label="User" hint="Email or user id">
+          {(id) => <input id={id} value={user} onChange={(e) => setUser(e.target.value)} />}
+        </Field>
+        <Field label="Category">
+          {(id) => (
+            <select id={id} value={category} onChange={(e) => setCategory(e.target.value)}>
+              <option value="">All categories</option>
+              {auditCategories.map((name) => (
+                <option key={name}>{name}</option>
+              ))}
+            </select>
+          )}
+        </Field>
+        <Field label="Since">{(id) => <input id={id} type="datetime-local" value={since} onChange={(e) => setSince(e.target.value)} />}</Field>
+        <Field label="Until">{(id) => <input id={id} type="datetime-local" value={until} onChange={(e) => setUntil(e.target.value)} />}</Field>
+        <div className="actions">
+          <button type="submit" className="primary">
+            Apply filters
+          </button>
+          <button type="button" onClick={clear}>
+            Clear
+          </button>
+        </div>
+      </form>
+      <ErrorMessage error={resolveError ?? events.error} />
+      {!events.data ? (
+        events.loading ? <Loading /> : null
+      ) : events.data.items.length === 0 ? (
+        <p className="muted">No events match these filters.</p>
+      ) : (
+        <AuditTable events={events.data.items} label="Audit events" />
+      )}
+      <Pager pageNumber={pages.pageNumber} nextCursor={events.data?.nextCursor} onNext={pages.next} onPrevious={pages.previous} />
+    </>
+  );
+}

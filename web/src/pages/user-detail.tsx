@@ -1,0 +1,476 @@
+import { useState, type FormEvent } from 'react';
+import { del, get, patch, post, put } from '../api.ts';
+import { AuditTable } from '../components/audit-table.tsx';
+import { AvatarImage, AvatarUpload } from '../components/avatar.tsx';
+import { ConfirmButton, ErrorMessage, Field, formatTime, Loading, Notice, OneTimeSecret, StatusBadge, useAction, useLoad } from '../components/ui.tsx';
+import { Link, navigate } from '../router.tsx';
+import { useMe, useSession } from '../session.tsx';
+import type { Activity, EffectivePermissions, ResetPasswordResult, Role, TenantMembership, User } from '../types.ts';
+
+/** Admin → Users → <user>: role per tenant, lifecycle, effective permissions and account activity. */
+export function UserDetailPage({ id }: { id: string }) {
+  const { can } = useSession();
+  const path = `/api/v1/users/${encodeURIComponent(id)}`;
+  const user = useLoad(() => get<User>(path), [path]);
+  const effective = useLoad(() => get<EffectivePermissions>(`${path}/effective-permissions`), [path]);
+  const activity = useLoad(() => get<Activity>(`${path}/activity`), [path]);
+  const reloadAll = () => {
+    user.reload();
+    effective.reload();
+    activity.reload();
+  };
+
+  if (user.error) return <ErrorMessage error={user.error} />;
+  if (!user.data) return <Loading />;
+  const subject = user.data;
+
+  return (
+    <>
+      <p className="breadcrumb">
+        <Link to="/admin/users">Users</Link> / {subject.email}
+      </p>
+      <header className="page-header user-header">
+        <AvatarImage src={`${path}/avatar`} name={subject.displayName || subject.email} version={subject.updatedAt} />
+        <div>
+          <h1>{subject.displayName || subject.email}</h1>
+          <p className="muted">
+            {subject.email} · home tenant {subject.homeTenant ?? '—'} · <StatusBadge status={subject.status} />
+            {subject.mustChangePassword && <span className="badge">must change password</span>}
+          </p>
+        </div>
+      </header>
+
+      {can('ManageUsers') && <LifecycleActions user={subject} path={path} onChange={reloadAll} />}
+
+      <div className="grid">
+        <RolesPerTenant user={subject} path={path} effective={effective.data} error={effective.error} onChange={reloadAll} />
+        <section className="card" aria-labelledby="effective-heading">
+          <h2 id="effective-heading">Effective permissions</h2>
+          <p className="muted">Deduplicated across every tenant the user has a role in.</p>
+          {effective.data ? (
+            effective.data.permissions.length ? (
+              <ul className="chips" aria-label="Effective permissions">
+                {effective.data.permissions.map((permission) => (
+                  <li key={permission}>{permission}</li>
+                ))}
+              </ul>
+            ) : (
+              <p className="muted">No permissions.</p>
+            )
+          ) : (
+            <Loading />
+          )}
+        </section>
+      </div>
+
+      {can('ManageUsers') && <ProfileEditor user={subject} path={path} onChange={reloadAll} />}
+      {can('ManageUsers') && <MoveTenant user={subject} path={path} onChange={reloadAll} />}
+
+      <AccountActivity activity={activity.data} error={activity.error} userId={subject.id} onChange={activity.reload} />
+    </>
+  );
+}
+
+function LifecycleActions({ user, path, onChange }: { user: User; path: string; onChange: () => void }) {
+  const [reset, setReset] = useState<ResetPasswordResult>();
+  const [notice, setNotice] = useState<string>();
+  const action = useAction();
+  const me = useMe();
+  const self = me.user.id === user.id;
+  const resetPassword = () =>
+    action.run(async () => {
+      setNotice(undefined);
+      setReset(await post<ResetPasswordResult>(`${path}/reset-password`));
+    });
+  return (
+    <section className="card" aria-label="Account actions">
+      <div className="actions">
+        {user.status === 'active' ? (
+          !self && (
+            <ConfirmButton label="Suspend" title={`Suspend ${user.email}?`} confirmLabel="Suspend user" danger onConfirm={async () => (await post(`${path}/suspend`), onChange())}>
+              <p>They stay in the system, but can't sign in; their sessions and API tokens stop working at once. You can re-activate them later.</p>
+            </ConfirmButton>
+          )
+        ) : (
+          <button type="button" onClick={() => void action.run(async () => (await post(`${path}/reactivate`), onChange()))}>
+            Re-activate
+          </button>
+        )}
+        <button type="button" onClick={() => void resetPassword()} disabled={action.pending}>
+          Reset password
+        </button>
+        {!self && (
+          <ConfirmButton
+            label="Sign out everywhere"
+            title={`End every session of ${user.email}?`}
+            confirmLabel="End sessions"
+            onConfirm={async () => {
+              const result = await post<{ endedSessions?: number }>(`${path}/logout`);
+              setNotice(`Ended ${result?.endedSessions ?? 'all'} session(s).`);
+              onChange();
+            }}
+          >
+            <p>They are signed out on every device now. API tokens keep working; revoke them below if needed.</p>
+          </ConfirmButton>
+        )}
+        <ConfirmButton
+          label="Reset 2FA"
+          title={`Reset two-factor authentication of ${user.email}?`}
+          confirmLabel="Reset 2FA"
+          onConfirm={async () => {
+            const result = await post<{ wasEnabled: boolean }>(`${path}/reset-2fa`);
+            setNotice(result.wasEnabled ? 'Two-factor authentication was reset: the user enrols again at next sign-in.' : 'The user had no two-factor authentication; nothing changed.');
+            onChange();
+          }}
+        >
+          <p>Their authenticator and recovery codes are removed; they set up a new one at their next sign-in. Use this when they lost their device.</p>
+        </ConfirmButton>
+        {!self && (
+          <ConfirmButton
+            label="Delete user"
+            title={`Delete ${user.email} permanently?`}
+            confirmLabel="Delete permanently"
+            danger
+            onConfirm={async () => {
+              await del(path);
+              navigate('/admin/users');
+            }}
+          >
+            <p>
+              The user record is removed and can't be recovered. Their agents, workflows, memory and documents stay, without an owner, until an admin reassigns or purges them.
+            </p>
+          </ConfirmButton>
+        )}
+      </div>
+      <ErrorMessage error={action.error} />
+      {notice && <Notice>{notice}</Notice>}
+      {reset &&
+        (reset.emailed ? (
+          <Notice>A password-reset link was emailed to {user.email}; it expires {formatTime(reset.expiresAt)}.</Notice>
+        ) : (
+          <OneTimeSecret
+            title="Password-reset link"
+            note={<>Mail isn't configured, so send this link to the user yourself. It works once and expires {formatTime(reset.expiresAt)}.</>}
+            rows={[{ label: 'Reset link', value: reset.link ?? '' }]}
+          />
+        ))}
+    </section>
+  );
+}
+
+function RolesPerTenant({ user, path, effective, error, onChange }: { user: User; path: string; effective?: EffectivePermissions; error: unknown; onChange: () => void }) {
+  const me = useMe();
+  const assignable = me.tenants.filter((membership) => membership.permissions.includes('AssignRoles'));
+  const memberOf = new Set(effective?.tenants.map((entry) => entry.tenantId));
+  const addable = assignable.filter((membership) => !memberOf.has(membership.tenantId));
+  return (
+    <section className="card" aria-labelledby="roles-heading">
+      <h2 id="roles-heading">Role per tenant</h2>
+      <p className="muted">Role changes take effect on the user's next request.</p>
+      <ErrorMessage error={error} />
+      {!effective ? (
+        <Loading />
+      ) : (
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">Tenant</th>
+              <th scope="col">Role</th>
+            </tr>
+          </thead>
+          <tbody>
+            {effective.tenants.map((entry) => (
+              <tr key={entry.tenantId}>
+                <td>{entry.tenantSlug}</td>
+                <td>
+                  {assignable.some((membership) => membership.tenantId === entry.tenantId) ? (
+                    <RoleSelector
+                      path={path}
+                      tenant={entry.tenantSlug}
+                      current={entry.roleName}
+                      removable={entry.tenantId !== user.homeTenantId}
+                      onChange={onChange}
+                    />
+                  ) : (
+                    entry.roleName
+                  )}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      {effective && addable.length > 0 && <AddToTenant path={path} tenants={addable} onChange={onChange} />}
+    </section>
+  );
+}
+
+function useRoles(tenant: string) {
+  return useLoad(() => get<{ items: Role[] }>('/api/v1/roles', { tenant }), [tenant]);
+}
+
+function RoleSelector({ path, tenant, current, removable, onChange }: { path: string; tenant: string; current: string; removable: boolean; onChange: () => void }) {
+  const roles = useRoles(tenant);
+  const [role, setRole] = useState(current);
+  const action = useAction();
+  const save = (event: FormEvent) => {
+    event.preventDefault();
+    void action.run(async () => (await put(`${path}/role`, { role }, { tenant }), onChange()));
+  };
+  return (
+    <form className="inline" onSubmit={save}>
+      <label htmlFor={`role-${tenant}`} className="visually-hidden">
+        Role in {tenant}
+      </label>
+      <select id={`role-${tenant}`} value={role} onChange={(e) => setRole(e.target.value)}>
+        {!roles.data && <option value={current}>{current}</option>}
+        {roles.data?.items.map((item) => (
+          <option key={item.id} value={item.name}>
+            {item.name}
+          </option>
+        ))}
+      </select>
+      <button type="submit" className="small" disabled={action.pending || role === current}>
+        Save role
+      </button>
+      {removable && (
+        <ConfirmButton label="Remove" className="small" title={`Remove from tenant ${tenant}?`} confirmLabel="Remove from tenant" danger onConfirm={async () => (await del(`${path}/role`, { tenant }), onChange())}>
+          <p>The user loses their role and every permission in {tenant}.</p>
+        </ConfirmButton>
+      )}
+      <ErrorMessage error={action.error ?? roles.error} />
+    </form>
+  );
+}
+
+function AddToTenant({ path, tenants, onChange }: { path: string; tenants: TenantMembership[]; onChange: () => void }) {
+  const [tenant, setTenant] = useState(tenants[0]!.tenantSlug);
+  const roles = useRoles(tenant);
+  const [role, setRole] = useState('Viewer');
+  const action = useAction();
+  const add = (event: FormEvent) => {
+    event.preventDefault();
+    void action.run(async () => (await put(`${path}/role`, { role }, { tenant }), onChange()));
+  };
+  return (
+    <form className="inline add-tenant" onSubmit={add} aria-label="Add to tenant">
+      <Field label="Add to tenant">
+        {(id) => (
+          <select id={id} value={tenant} onChange={(e) => setTenant(e.target.value)}>
+            {tenants.map((membership) => (
+              <option key={membership.tenantId}>{membership.tenantSlug}</option>
+            ))}
+          </select>
+        )}
+      </Field>
+      <Field label="With role">
+        {(id) => (
+          <select id={id} value={role} onChange={(e) => setRole(e.target.value)}>
+            {roles.data?.items.map((item) => (
+              <option key={item.id}>{item.name}</option>
+            ))}
+          </select>
+        )}
+      </Field>
+      <button type="submit" disabled={action.pending}>
+        Add
+      </button>
+      <ErrorMessage error={action.error} />
+    </form>
+  );
+}
+
+function MoveTenant({ user, path, onChange }: { user: User; path: string; onChange: () => void }) {
+  const me = useMe();
+  const targets = me.tenants.filter((membership) => membership.tenantId !== user.homeTenantId && membership.permissions.includes('ManageUsers'));
+  const [tenant, setTenant] = useState(targets[0]?.tenantSlug ?? '');
+  const [role, setRole] = useState('');
+  const roles = useLoad(() => (tenant ? get<{ items: Role[] }>('/api/v1/roles', { tenant }) : Promise.resolve({ items: [] })), [tenant]);
+  if (targets.length === 0) return null;
+  return (
+    <section className="card" aria-labelledby="move-heading">
+      <h2 id="move-heading">Move to another tenant</h2>
+      <p className="muted">Changes the user's home tenant; the agents, workflows, memory and documents they own move with them.</p>
+      <div className="inline">
+        <Field label="Destination tenant">
+          {(id) => (
+            <select id={id} value={tenant} onChange={(e) => setTenant(e.target.value)}>
+              {targets.map((membership) => (
+                <option key={membership.tenantId}>{membership.tenantSlug}</option>
+              ))}
+            </select>
+          )}
+        </Field>
+        <Field label="Role there">
+          {(id) => (
+            <select id={id} value={role} onChange={(e) => setRole(e.target.value)}>
+              <option value="">Keep the current role</option>
+              {roles.data?.items.map((item) => (
+                <option key={item.id}>{item.name}</option>
+              ))}
+            </select>
+          )}
+        </Field>
+        <ConfirmButton
+          label="Move user"
+          title={`Move ${user.email} to ${tenant}?`}
+          confirmLabel="Move"
+          onConfirm={async () => (await post(`${path}/move`, { tenant, ...(role ? { role } : {}) }), onChange())}
+        >
+          <p>The resources they own in their current home tenant move to {tenant} too.</p>
+        </ConfirmButton>
+      </div>
+    </section>
+  );
+}
+
+function ProfileEditor({ user, path, onChange }: { user: User; path: string; onChange: () => void }) {
+  const [email, setEmail] = useState(user.email);
+  const [displayName, setDisplayName] = useState(user.displayName);
+  const [saved, setSaved] = useState(false);
+  const action = useAction();
+  const save = (event: FormEvent) => {
+    event.preventDefault();
+    setSaved(false);
+    void action.run(async () => {
+      await patch(path, { email, displayName });
+      setSaved(true);
+      onChange();
+    });
+  };
+  return (
+    <section className="card" aria-labelledby="profile-heading">
+      <h2 id="profile-heading">Profile</h2>
+      <form className="inline" onSubmit={save}>
+        <Field label="Email">{(id) => <input id={id} type="email" required value={email} onChange={(e) => setEmail(e.target.value)} />}</Field>
+        <Field label="Display name">{(id) => <input id={id} value={displayName} onChange={(e) => setDisplayName(e.target.value)} />}</Field>
+        <button type="submit" disabled={action.pending}>
+          Save profile
+        </button>
+      </form>
+      <ErrorMessage error={action.error} />
+      {saved && <Notice>Profile saved.</Notice>}
+      <AvatarUpload path={`${path}/avatar`} onChange={onChange} />
+    </section>
+  );
+}
+
+function AccountActivity({ activity, error, userId, onChange }: { activity?: Activity; error: unknown; userId: string; onChange: () => void }) {
+  const { can } = useSession();
+  const manage = can('ManageUsers');
+  const action = useAction();
+  return (
+    <section className="card" aria-labelledby="activity-heading">
+      <h2 id="activity-heading">Account activity</h2>
+      <ErrorMessage error={error ?? action.error} />
+      {!activity ? (
+        <Loading />
+      ) : (
+        <>
+          <h3>Last login</h3>
+          {activity.lastLogin ? (
+            <p>
+              {formatTime(activity.lastLogin.at)} from {activity.lastLogin.ip ?? 'unknown address'} <span className="muted">({activity.lastLogin.userAgent ?? 'unknown client'})</span>
+            </p>
+          ) : (
+            <p className="muted">Never signed in.</p>
+          )}
+
+          <h3>Active sessions</h3>
+          {activity.sessions.length === 0 ? (
+            <p className="muted">No active sessions.</p>
+          ) : (
+            <table aria-label="Active sessions">
+              <thead>
+                <tr>
+                  <th scope="col">Device</th>
+                  <th scope="col">IP</th>
+                  <th scope="col">Created</th>
+                  <th scope="col">Last seen</th>
+                  {manage && <th scope="col">Actions</th>}
+                </tr>
+              </thead>
+              <tbody>
+                {activity.sessions.map((session) => (
+                  <tr key={session.id}>
+                    <td>{session.userAgent ?? '—'}</td>
+                    <td>{session.ip ?? '—'}</td>
+                    <td>{formatTime(session.createdAt)}</td>
+                    <td>{formatTime(session.lastSeenAt)}</td>
+                    {manage && (
+                      <td>
+                        <button
+                          type="button"
+                          className="small"
+                          onClick={() => void action.run(async () => (await del(`/api/v1/users/${encodeURIComponent(userId)}/sessions/${encodeURIComponent(session.id)}`), onChange()))}
+                        >
+                          Revoke
+                        </button>
+                      </td>
+                    )}
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+
+          <h3>API tokens</h3>
+          {activity.tokens.length === 0 ? (
+            <p className="muted">No API tokens.</p>
+          ) : (
+            <table aria-label="API tokens">
+              <thead>
+                <tr>
+                  <th scope="col">Name</th>
+                  <th scope="col">Prefix</th>
+                  <th scope="col">Created</th>
+                  <th scope="col">Expires</th>
+                  <th scope="col">Last used</th>
+                  {manage && <th scope="col">Actions</th>}
+                </tr>
+              </thead>
+              <tbody>
+                {activity.tokens.map((token) => (
+                  <tr key={token.id}>
+                    <td>{token.name}</td>
+                    <td>
+                      <code>{token.prefix}…</code>
+                    </td>
+                    <td>{formatTime(token.createdAt)}</td>
+                    <td>{token.expiresAt ? formatTime(token.expiresAt) : 'never'}</td>
+                    <td>{formatTime(token.lastUsedAt)}</td>
+                    {manage && (
+                      <td>
+                        {token.revokedAt ? (
+                          <span className="badge">revoked</span>
+                        ) : (
+                          <button type="button" className="small" onClick={() => void action.run(async () => (await del(`/api/v1/tokens/${encodeURIComponent(token.id)}`), onChange()))}>
+                            Revoke
+                          </button>
+                        )}
+                      </td>
+                    )}
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+
+          <h3>Recent actions</h3>
+          {activity.recentEvents === null ? (
+            <p className="muted">Reading recent actions needs the ViewAuditLogs permission.</p>
+          ) : activity.recentEvents.length === 0 ? (
+            <p className="muted">No recorded actions.</p>
+          ) : (
+            <>
+              <AuditTable events={activity.recentEvents} label="Recent actions" />
+              <p>
+                <Link to={`/admin/audit?user=${encodeURIComponent(userId)}`}>Full audit trail for this user</Link>
+              </p>
+            </>
+          )}
+        </>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,136 @@
+/** The shapes the dashboard reads from the HTTP API (see /api/openapi.json). */
+
+export interface User {
+  id: string;
+  email: string;
+  displayName: string;
+  homeTenantId: string;
+  status: 'active' | 'suspended';
+  mustChangePassword: boolean;
+  createdAt: string;
+  updatedAt: string;
+  lastLoginAt: string | null;
+  lastLoginIp: string | null;
+  lastLoginUserAgent: string | null;
+  /** Present on list and detail answers. */
+  homeTenant?: string;
+  role?: string | null;
+}
+
+export interface TenantMembership {
+  tenantId: string;
+  tenantSlug: string;
+  roleId: string;
+  roleName: string;
+  permissions: string[];
+}
+
+export interface Me {
+  user: User;
+  tenant: { id: string; slug: string; role: string; permissions: string[] } | null;
+  tenants: TenantMembership[];
+  permissions: string[];
+  via: 'session' | 'token';
+}
+
+export interface Tenant {
+  id: string;
+  slug: string;
+  name: string;
+  myRole?: string;
+}
+
+export interface Role {
+  id: string;
+  name: string;
+  description: string;
+  tenantId: string | null;
+  builtIn: boolean;
+  permissions: string[];
+  scope: 'global' | 'tenant';
+  usedBy: number;
+}
+
+export interface PermissionCatalogue {
+  groups: { group: string; permissions: { name: string; description: string }[] }[];
+}
+
+export interface ApiToken {
+  id: string;
+  userId: string;
+  name: string;
+  prefix: string;
+  createdAt: string;
+  expiresAt: string | null;
+  lastUsedAt: string | null;
+  revokedAt: string | null;
+}
+
+export interface SessionView {
+  id: string;
+  createdAt: string;
+  lastSeenAt: string;
+  expiresAt: string;
+  ip: string | null;
+  userAgent: string | null;
+  current?: boolean;
+}
+
+export interface AuditEvent {
+  id: string;
+  occurredAt: string;
+  tenantId: string | null;
+  actorId: string | null;
+  actorEmail: string | null;
+  category: string;
+  action: string;
+  outcome: string;
+  subjectType: string | null;
+  subjectId: string | null;
+  diff: { before: unknown; after: unknown } | null;
+  detail: Record<string, unknown> | null;
+  ip: string | null;
+  userAgent: string | null;
+}
+
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+export interface Activity {
+  user: User;
+  lastLogin: { at: string; ip: string | null; userAgent: string | null } | null;
+  sessions: SessionView[];
+  tokens: ApiToken[];
+  recentEvents: AuditEvent[] | null;
+}
+
+export interface EffectivePermissions {
+  userId: string;
+  tenants: TenantMembership[];
+  permissions: string[];
+}
+
+export interface CreatedUser {
+  user: User;
+  passwordExpiresAt: string | null;
+  oneTimePassword?: string;
+}
+
+export interface ResetPasswordResult {
+  emailed: boolean;
+  link?: string;
+  expiresAt: string;
+}
+
+export interface CreatedToken {
+  token: ApiToken;
+  secret: string;
+}
+
+export type LoginResult =
+  | { twoFactorRequired: true; challenge: string }
+  | { twoFactorRequired?: false; user: User; mustChangePassword: boolean; csrfToken: string };
+
+export const auditCategories = ['auth', 'authz', 'rbac', 'users', 'tenants', 'tokens', 'sessions', 'resources', 'system'] as const;
