@@ -114,7 +114,26 @@ describe.each(engines)('audit trail on %s', (engine) => {
       const viewer = await createSignedInUser(test, { role: 'Viewer' });
       expect((await viewer.client.post('/api/v1/agents', { name: 'nope' })).status).toBe(403);
       const denied = (await events(`&category=authz&user=${viewer.id}`))[0];
-      expect(denied).toMatchObject({ action: 'permission.denied', outcome: 'denied', actorId: viewer.id, detail: { route: 'POST /api/v1/agents', missingPermission: 'ManageAgents', tenant: 'default' } });
+      expect(denied).toMatchObject({
+        action: 'permission.denied',
+        outcome: 'denied',
+        actorId: viewer.id,
+        detail: { route: 'POST /api/v1/agents', code: 'PERMISSION_MISSING', missingPermission: 'ManageAgents', tenant: 'default' },
+      });
+    });
+
+    it('records refusals decided inside a command, like a privilege escalation', async () => {
+      await test.admin.post('/api/v1/roles', { name: 'role-manager', permissions: ['ManageRoles', 'ViewUsers'] });
+      const manager = await createSignedInUser(test, { role: 'role-manager' });
+      expect((await manager.client.post('/api/v1/roles', { name: 'grab', permissions: ['ManageUsers'] })).status).toBe(403);
+      const denied = (await events(`&category=authz&user=${manager.id}`))[0];
+      expect(denied).toMatchObject({ action: 'permission.denied', outcome: 'denied', detail: { route: 'POST /api/v1/roles', code: 'PRIVILEGE_ESCALATION' } });
+    });
+
+    it('records a refusal once, not once at the route and again in the command', async () => {
+      const viewer = await createSignedInUser(test, { role: 'Viewer' });
+      await viewer.client.delete(`/api/v1/users/${adminId}`);
+      expect(await events(`&category=authz&user=${viewer.id}`)).toHaveLength(1);
     });
 
     it('does not record a command that failed', async () => {

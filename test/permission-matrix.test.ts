@@ -119,6 +119,14 @@ describe.each(engines)('permission matrix on %s', (engine) => {
     }
   });
 
+  it('authorizes HEAD like the GET it mirrors', async () => {
+    const head = (client: ApiClient) =>
+      fetch(`${test.url}/api/v1/audit`, { method: 'HEAD', headers: { cookie: client.credential.cookie!, 'x-sophon-tenant': 'acme' } }).then((response) => response.status);
+    expect(await head(members.get('Operator')!)).toBe(403);
+    expect(await head(members.get('Viewer')!)).toBe(200);
+    expect((await fetch(`${test.url}/api/v1/audit`, { method: 'HEAD' })).status).toBe(401);
+  });
+
   it('checks the permission before validating the body', async () => {
     const viewer = members.get('Viewer')!;
     const invalid = await viewer.post('/api/v1/users', { email: 42, displayName: ['not', 'a', 'name'] });

@@ -112,6 +112,30 @@ describe.each(engines)('roles on %s', (engine) => {
     });
   });
 
+  describe('concurrent changes', () => {
+    const created = (responses: { status: number }[]) => responses.filter((response) => response.status === 201).length;
+
+    it('creates one global role when many requests race for the same name', async () => {
+      const responses = await Promise.all(Array.from({ length: 8 }, () => test.admin.post('/api/v1/roles', { name: 'raced-global', permissions: [], scope: 'global' })));
+      expect(created(responses)).toBe(1);
+      expect(responses.every((response) => response.status === 201 || response.status === 409)).toBe(true);
+    });
+
+    it('creates one role when a global and a tenant role race for the same name', async () => {
+      const responses = await Promise.all(
+        Array.from({ length: 8 }, (_, index) =>
+          index % 2 ? test.admin.post('/api/v1/roles', { name: 'raced-mixed', permissions: [], scope: 'global' }) : acme.post('/api/v1/roles', { name: 'raced-mixed', permissions: [] }),
+        ),
+      );
+      expect(created(responses)).toBe(1);
+    });
+
+    it('creates one tenant role when many requests race for the same name', async () => {
+      const responses = await Promise.all(Array.from({ length: 8 }, () => acme.post('/api/v1/roles', { name: 'raced-tenant', permissions: [] })));
+      expect(created(responses)).toBe(1);
+    });
+  });
+
   describe('scope', () => {
     it('makes a global role visible and assignable in every tenant', async () => {
       const created = await test.admin.post('/api/v1/roles', { name: 'everywhere', permissions: ['ViewUsers'], scope: 'global' });
@@ -171,6 +195,14 @@ describe.each(engines)('the custom role limit on %s', (engine) => {
 
   it('counts each tenant separately', async () => {
     expect((await test.admin.inTenant('globex').post('/api/v1/roles', { name: 'one', permissions: [] })).status).toBe(201);
+  });
+
+  it('holds the limit when creations race', async () => {
+    await test.admin.post('/api/v1/tenants', { slug: 'initech', name: 'initech' });
+    const initech = test.admin.inTenant('initech');
+    const responses = await Promise.all(Array.from({ length: 6 }, (_, index) => initech.post('/api/v1/roles', { name: `racer-${index}`, permissions: [] })));
+    expect(responses.filter((response) => response.status === 201)).toHaveLength(2);
+    expect(responses.filter((response) => response.body.error?.code === 'ROLE_LIMIT_REACHED')).toHaveLength(4);
   });
 
   it('frees a place when a role is deleted', async () => {

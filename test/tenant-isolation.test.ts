@@ -216,4 +216,50 @@ describe.each(engines)('tenant isolation on %s', (engine) => {
     const inBeta = await test.admin.inTenant('beta').get(`/api/v1/workflows/${alphaWorkflowId}`);
     expect(inBeta.status).toBe(404);
   });
+
+  describe('tenants themselves', () => {
+    it('refuses an invalid or taken slug, saying why', async () => {
+      const invalid = await test.admin.post('/api/v1/tenants', { slug: 'Not A Slug', name: 'X' });
+      expect(invalid.status).toBe(400);
+      expect(invalid.body.error.code).toBe('TENANT_SLUG_INVALID');
+      const taken = await test.admin.post('/api/v1/tenants', { slug: 'alpha', name: 'Alpha again' });
+      expect(taken.status).toBe(409);
+      expect(taken.body.error.code).toBe('TENANT_SLUG_TAKEN');
+    });
+
+    it('creates one tenant when many requests race for the same slug', async () => {
+      const responses = await Promise.all(Array.from({ length: 6 }, () => test.admin.post('/api/v1/tenants', { slug: 'raced', name: 'Raced' })));
+      expect(responses.filter((response) => response.status === 201)).toHaveLength(1);
+      expect(responses.filter((response) => response.status === 409)).toHaveLength(5);
+    });
+
+    it('makes the creator Admin of the new tenant, and shows every tenant to a holder of ManageTenants', async () => {
+      const tenants = (await test.admin.get('/api/v1/tenants')).body.items;
+      expect(tenants.find((tenant: { slug: string }) => tenant.slug === 'alpha')).toMatchObject({ myRole: 'Admin' });
+      expect(tenants.map((tenant: { slug: string }) => tenant.slug)).toEqual(expect.arrayContaining(['default', 'alpha', 'beta']));
+    });
+
+    it("doesn't let a tenant's own Admin rename or delete it: tenants are managed from default", async () => {
+      const refused = await alphaAdmin.patch('/api/v1/tenants/alpha', { name: 'Mine now' });
+      expect(refused.status).toBe(403);
+      expect(refused.body.error).toMatchObject({ code: 'PERMISSION_MISSING', missingPermission: 'ManageTenants' });
+      expect(refused.body.error.message).toContain('"default"');
+      expect((await test.admin.patch('/api/v1/tenants/alpha', { name: 'Alpha Corp' })).body.name).toBe('Alpha Corp');
+    });
+
+    it('refuses to delete default, or a tenant that still has users or resources', async () => {
+      expect((await test.admin.delete('/api/v1/tenants/default')).body.error.code).toBe('TENANT_IS_DEFAULT');
+      const busy = await test.admin.delete('/api/v1/tenants/alpha');
+      expect(busy.status).toBe(409);
+      expect(busy.body.error.code).toBe('TENANT_NOT_EMPTY');
+    });
+
+    it('deletes an empty tenant, after which it is not found', async () => {
+      await test.admin.post('/api/v1/tenants', { slug: 'fleeting', name: 'Fleeting' });
+      await test.admin.inTenant('fleeting').post('/api/v1/roles', { name: 'fleeting-role', permissions: [] });
+      expect((await test.admin.delete('/api/v1/tenants/fleeting')).status).toBe(204);
+      expect((await test.admin.inTenant('fleeting').get('/api/v1/me')).status).toBe(404);
+      expect((await test.admin.get('/api/v1/tenants/fleeting')).status).toBe(404);
+    });
+  });
 });

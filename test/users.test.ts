@@ -29,6 +29,14 @@ describe.each(engines)('users on %s', (engine) => {
       expect(response.body.mustChangePassword).toBe(true);
     });
 
+    it('never shows a password hash, in any view of a user', async () => {
+      const user = await createSignedInUser(test, { role: 'Viewer' });
+      for (const path of ['/api/v1/users', `/api/v1/users/${user.id}`, `/api/v1/users/${user.id}/activity`]) {
+        expect(JSON.stringify((await test.admin.get(path)).body), path).not.toMatch(/argon2|passwordHash/);
+      }
+      expect(JSON.stringify((await user.client.get('/api/v1/me')).body)).not.toMatch(/argon2|passwordHash/);
+    });
+
     it('makes a user a Viewer of the tenant of the request when no role or tenant is given', async () => {
       const created = await test.admin.inTenant('acme').post('/api/v1/users', { email: uniqueEmail(), displayName: 'Plain' });
       expect(created.status).toBe(201);
@@ -43,6 +51,13 @@ describe.each(engines)('users on %s', (engine) => {
       expect(again.body.error.code).toBe('EMAIL_TAKEN');
       const spaced = await test.admin.post('/api/v1/users', { email: `  ${email.toLowerCase()} `, displayName: 'Grace spaced' });
       expect(spaced.status).toBe(409);
+    });
+
+    it('creates one user when many requests race for the same email', async () => {
+      const email = uniqueEmail('racer');
+      const responses = await Promise.all(Array.from({ length: 6 }, (_, index) => test.admin.post('/api/v1/users', { email: index % 2 ? email : email.toUpperCase(), displayName: 'Racer' })));
+      expect(responses.filter((response) => response.status === 201)).toHaveLength(1);
+      expect(responses.filter((response) => response.status === 409)).toHaveLength(5);
     });
 
     it('refuses an email taken in another tenant: emails are unique in the installation', async () => {
@@ -265,5 +280,27 @@ describe.each(engines)('users on %s', (engine) => {
       expect((await userAdmin.put(`/api/v1/users/${second.id}/role`, { role: 'Viewer' })).status).toBe(200);
       expect((await userAdmin.put(`/api/v1/users/${adminId}/role`, { role: 'Viewer' })).body.error.code).toBe('LAST_ADMIN');
     });
+  });
+});
+
+describe.each(engines)('racing to remove the last two Admins of default on %s', (engine) => {
+  let test: TestServer;
+  let userAdmin: ApiClient;
+  beforeAll(async () => {
+    test = await startTestServer(engine);
+    await test.admin.post('/api/v1/roles', {
+      name: 'user-admin',
+      permissions: ['ManageUsers', 'AssignRoles', 'ViewUsers', 'ViewActiveTasks', 'ViewBudgets', 'ViewSystemHealth', 'ViewAuditLogs', 'ViewLicense'],
+    });
+    userAdmin = (await createSignedInUser(test, { role: 'user-admin' })).client;
+  });
+  afterAll(() => test.close());
+
+  it('lets only one of two concurrent demotions through', async () => {
+    const first = (await test.admin.get('/api/v1/me')).body.user.id;
+    const second = (await test.admin.post('/api/v1/users', { email: uniqueEmail('admin'), displayName: 'Second', role: 'Admin' })).body.user.id;
+    const responses = await Promise.all([userAdmin.put(`/api/v1/users/${first}/role`, { role: 'Viewer' }), userAdmin.post(`/api/v1/users/${second}/suspend`)]);
+    expect(responses.map((response) => response.status).sort()).toEqual([200, 409]);
+    expect(responses.find((response) => response.status === 409)!.body.error.code).toBe('LAST_ADMIN');
   });
 });

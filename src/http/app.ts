@@ -1,9 +1,9 @@
 import cookie from '@fastify/cookie';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify';
-import { invalid } from '../domain/errors.ts';
+import { DomainError, invalid } from '../domain/errors.ts';
 import { isPermission } from '../domain/permissions.ts';
 import type { Services } from '../domain/services.ts';
-import { authorizeRequest } from './authenticate.ts';
+import { authorizeRequest, recordRefusal } from './authenticate.ts';
 import { isUniqueViolation, toErrorResponse } from './errors.ts';
 import { buildOpenApiDocument } from './openapi.ts';
 import type { AnyRoute } from './route.ts';
@@ -64,7 +64,12 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   );
   app.decorate('cookieSecure', options.cookieSecure ?? false);
 
-  app.setErrorHandler((error, request, reply) => {
+  app.setErrorHandler(async (error, request, reply) => {
+    // Refusals inside a command (an escalation, a user managed from another tenant) are audited
+    // like those at the route; those at the route were recorded before any actor was set.
+    if (error instanceof DomainError && error.kind === 'forbidden' && request.actor) {
+      await recordRefusal(options.services, request.actor, `${request.method} ${request.routeOptions.url}`, error);
+    }
     const mapped = toErrorResponse(error);
     if (mapped) return reply.status(mapped.status).send(mapped.body);
     if (isUniqueViolation(error)) {

@@ -86,7 +86,7 @@ export async function authorizeRequest(services: Services, route: AnyRoute, requ
     try {
       await services.access.require(actor, route.access.permission, tenantId);
     } catch (error) {
-      if (error instanceof DomainError) await recordRefusal(services, actor, route, error);
+      if (error instanceof DomainError) await recordRefusal(services, actor, `${route.method} ${route.url}`, error);
       throw error;
     }
   }
@@ -105,12 +105,13 @@ async function resolveTenant(services: Services, userId: string, homeTenantId: s
   return tenant.id;
 }
 
-async function recordRefusal(services: Services, actor: Actor, route: AnyRoute, error: DomainError): Promise<void> {
+/** Writes a refused authorization (at the route, or inside a command) to the audit log. */
+export async function recordRefusal(services: Services, actor: Actor, route: string, error: DomainError): Promise<void> {
   await recordAudit(services.context, services.context.store, actor, {
     category: 'authz',
     action: 'permission.denied',
     outcome: 'denied',
-    detail: { route: `${route.method} ${route.url}`, missingPermission: error.details.missingPermission ?? null, tenant: error.details.tenant ?? null },
+    detail: { route, code: error.code, missingPermission: error.details.missingPermission ?? null, tenant: error.details.tenant ?? null },
   });
 }
 

@@ -22,7 +22,7 @@ export function createSqlStore(db: Kysely<Database>, engine: Engine, inTransacti
   const store: Store = {
     tenants: sqlTenantStore(db),
     users: sqlUserStore(db),
-    roles: sqlRoleStore(db),
+    roles: sqlRoleStore(db, engine),
     assignments: sqlAssignmentStore(db, engine),
     sessions: sqlSessionStore(db),
     tokens: sqlTokenStore(db),

@@ -1,5 +1,6 @@
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
 import { ApiError, get, handleUnauthenticated, post, setActingTenant } from './api.ts';
+import { navigate } from './router.tsx';
 import type { Me } from './types.ts';
 
 /** Who is signed in, in which tenant, and what they may do there. */
@@ -52,6 +53,8 @@ export function SessionProvider({ children }: { children: ReactNode }) {
       // already signed out on the server
     }
     setActingTenant(undefined);
+    // Whoever signs in next starts from their own landing page, not from this user's last one.
+    navigate('/login', { replace: true });
     setState({ status: 'signed-out' });
   }, []);
 

@@ -46,8 +46,9 @@ export function waitAfter(failures: number, settings: DetectorSettings): number 
 export function lockOf(stored: FailureRecord | undefined, settings: DetectorSettings, now: number): Lock {
   const record = currentRecord(stored, settings, now);
   if (isHard(record, settings)) return { kind: 'hard' };
-  if (record.lastFailureAt === null) return { kind: 'none' };
-  const until = Date.parse(record.lastFailureAt) + waitAfter(record.failures, settings);
+  const wait = waitAfter(record.failures, settings);
+  if (record.lastFailureAt === null || wait === 0) return { kind: 'none' };
+  const until = Date.parse(record.lastFailureAt) + wait;
   return now < until ? { kind: 'wait', until } : { kind: 'none' };
 }
 

@@ -88,6 +88,16 @@ export class LoginThrottle {
   }
 
   /**
+   * Counts an attempt that names no account (redeeming a one-time link): per source address
+   * only. Call `succeeded(attempt, true)` when the secret was right.
+   */
+  async beginFromAddress(origin: Pick<AttemptOrigin, 'ip'>): Promise<Attempt> {
+    const now = this.#context.clock.now().getTime();
+    if (!origin.ip) return { allowed: true, lockedBy: [], trustedDevice: false, accountKey: '', receipts: [] };
+    return this.#count([[`ip:${origin.ip}`, 'ip', this.#settings.ip]], undefined, now, '');
+  }
+
+  /**
    * Counts a password typed to confirm a change inside a session (enable or disable 2FA,
    * new recovery codes, password change): per session or token, not per account, so
    * someone guessing a signed-in user's password can't lock them out of signing in.

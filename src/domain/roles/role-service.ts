@@ -79,6 +79,7 @@ export class RoleService {
       const tenantId = await this.#scopeHome(actor, input.scope, store);
       await this.#access.require(actor, 'ManageRoles', tenantId, store);
       await checkNoEscalation(this.#access, actor, permissions, tenantId, store);
+      await store.roles.lockNamesForTransaction();
       await this.#checkNameFree(store, name, input.scope === 'global' ? null : actor.tenantId);
       const limit = this.#context.settings.maxCustomRolesPerTenant;
       if ((await store.roles.countCustomIn(input.scope === 'global' ? null : actor.tenantId)) >= limit) {
@@ -119,7 +120,10 @@ export class RoleService {
       const description = changes.description === undefined ? role.description : changes.description.trim();
       const added = permissions.filter((permission) => !role.permissions.includes(permission));
       await checkNoEscalation(this.#access, actor, added, tenantId, store);
-      if (normalizeRoleName(name) !== normalizeRoleName(role.name)) await this.#checkNameFree(store, name, role.tenantId);
+      if (normalizeRoleName(name) !== normalizeRoleName(role.name)) {
+        await store.roles.lockNamesForTransaction();
+        await this.#checkNameFree(store, name, role.tenantId);
+      }
       const updated = { ...role, name, description, permissions, updatedAt: this.#context.clock.now().toISOString() };
       await store.roles.update(role.id, updated);
       await recordAudit(this.#context, store, actor, {

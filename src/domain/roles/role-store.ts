@@ -16,6 +16,11 @@ export interface RoleStore {
   /** Every role: for checking a new global role's name against all tenants. */
   listAll(): Promise<Role[]>;
   countCustomIn(tenantId: string | null): Promise<number>;
+  /**
+   * Serializes, until the transaction ends, the commands that check role names and counts
+   * before writing: two concurrent creations of "editor" can't both pass the check.
+   */
+  lockNamesForTransaction(): Promise<void>;
   update(roleId: string, changes: Pick<Role, 'name' | 'description' | 'permissions' | 'updatedAt'>): Promise<void>;
   delete(roleId: string): Promise<void>;
 }

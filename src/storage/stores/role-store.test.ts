@@ -76,6 +76,29 @@ describe.each(engines)('role store on %s', (engine) => {
     expect(await fixture.store.roles.getById(bystander.id)).toEqual(bystander);
   });
 
+  it('makes a second transaction wait for the role-name lock until the first one ends', async () => {
+    const order: string[] = [];
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let locked!: () => void;
+    const firstLocked = new Promise<void>((resolve) => (locked = resolve));
+    const first = fixture.store.transaction(async (store) => {
+      await store.roles.lockNamesForTransaction();
+      locked();
+      await held;
+      order.push('first done');
+    });
+    await firstLocked;
+    const second = fixture.store.transaction(async (store) => {
+      await store.roles.lockNamesForTransaction();
+      order.push('second locked');
+    });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    release();
+    await Promise.all([first, second]);
+    expect(order).toEqual(['first done', 'second locked']);
+  });
+
   describe('assignments', () => {
     it('holds one role per user and tenant: setting again replaces it', async () => {
       const user = await addMember(fixture.store, acme.id, 'viewer');

@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { Permission } from '../../domain/permissions.ts';
 import type { AssignmentStore, RoleAssignment, RoleStore } from '../../domain/roles/role-store.ts';
 import { normalizeRoleName, type Role } from '../../domain/roles/role.ts';
@@ -16,7 +16,10 @@ const toRole = (row: Database['roles']): Role => ({
   updatedAt: row.updated_at,
 });
 
-export function sqlRoleStore(db: Kysely<Database>): RoleStore {
+/** An arbitrary, fixed key for PostgreSQL's advisory lock over role names. */
+const ROLE_NAMES_LOCK = 7_201_604_101;
+
+export function sqlRoleStore(db: Kysely<Database>, engine: Engine): RoleStore {
   const count = async (tenantId: string | null) => {
     const row = await db
       .selectFrom('roles')
@@ -61,6 +64,11 @@ export function sqlRoleStore(db: Kysely<Database>): RoleStore {
       return (await db.selectFrom('roles').selectAll().orderBy('name_normalized').execute()).map(toRole);
     },
     countCustomIn: count,
+    async lockNamesForTransaction() {
+      // A global role's name must not clash with any tenant's roles, so one lock covers every tenant.
+      // SQLite needs none: it runs one writing transaction at a time.
+      if (engine === 'postgres') await sql`select pg_advisory_xact_lock(${ROLE_NAMES_LOCK})`.execute(db);
+    },
     async update(roleId, changes) {
       await db
         .updateTable('roles')

@@ -7,6 +7,7 @@ function show(value: unknown): string {
   if (value === undefined) return '—';
   if (value === null) return 'none';
   if (typeof value === 'string') return value;
+  if (Array.isArray(value)) return value.length ? value.map(show).join(', ') : 'none';
   return JSON.stringify(value);
 }
 
@@ -50,47 +51,60 @@ export function DiffView({ diff }: { diff: AuditEvent['diff'] }) {
   );
 }
 
+/** Ids are long and time-ordered (UUIDv7): their last characters tell them apart; the full id is in the tooltip. */
+const shortId = (id: string | null) => (id && id.length > 12 ? `…${id.slice(-8)}` : (id ?? ''));
+
 export function AuditTable({ events, label }: { events: AuditEvent[]; label: string }) {
   return (
-    <table aria-label={label} className="audit">
-      <thead>
-        <tr>
-          <th scope="col">Time</th>
-          <th scope="col">Actor</th>
-          <th scope="col">Category</th>
-          <th scope="col">Action</th>
-          <th scope="col">Outcome</th>
-          <th scope="col">Subject</th>
-          <th scope="col">Changes</th>
-        </tr>
-      </thead>
-      <tbody>
-        {events.map((event) => (
-          <tr key={event.id}>
-            <td className="nowrap">{formatTime(event.occurredAt)}</td>
-            <td>{event.actorEmail ?? 'system'}</td>
-            <td>
-              <span className="badge">{event.category}</span>
-            </td>
-            <td>
-              <code>{event.action}</code>
-            </td>
-            <td>
-              <span className={`badge badge-${event.outcome}`}>{event.outcome}</span>
-            </td>
-            <td className="subject">{event.subjectType ? `${event.subjectType} ${event.subjectId ?? ''}` : '—'}</td>
-            <td>
-              <DiffView diff={event.diff} />
-              {event.detail && Object.keys(event.detail).length > 0 && (
-                <details>
-                  <summary>Details</summary>
-                  <pre>{JSON.stringify(event.detail, null, 2)}</pre>
-                </details>
-              )}
-            </td>
+    <div className="table-wrap">
+      <table aria-label={label} className="audit">
+        <thead>
+          <tr>
+            <th scope="col">Time</th>
+            <th scope="col">Actor</th>
+            <th scope="col">Category</th>
+            <th scope="col">Action</th>
+            <th scope="col">Outcome</th>
+            <th scope="col">Subject</th>
+            <th scope="col">Changes</th>
           </tr>
-        ))}
-      </tbody>
-    </table>
+        </thead>
+        <tbody>
+          {events.map((event) => (
+            <tr key={event.id}>
+              <td className="nowrap">{formatTime(event.occurredAt)}</td>
+              <td className="actor">{event.actorEmail ?? 'system'}</td>
+              <td>
+                <span className="badge">{event.category}</span>
+              </td>
+              <td className="nowrap">
+                <code>{event.action}</code>
+              </td>
+              <td>
+                <span className={`badge badge-${event.outcome}`}>{event.outcome}</span>
+              </td>
+              <td className="subject">
+                {event.subjectType ? (
+                  <>
+                    {event.subjectType} <code title={event.subjectId ?? undefined}>{shortId(event.subjectId)}</code>
+                  </>
+                ) : (
+                  '—'
+                )}
+              </td>
+              <td className="changes">
+                <DiffView diff={event.diff} />
+                {event.detail && Object.keys(event.detail).length > 0 && (
+                  <details>
+                    <summary>Details</summary>
+                    <pre>{JSON.stringify(event.detail, null, 2)}</pre>
+                  </details>
+                )}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
   );
 }

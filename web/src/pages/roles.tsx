@@ -115,7 +115,7 @@ function RoleForm({ catalogue, role }: { catalogue: PermissionCatalogue; role?: 
         )}
       </header>
       {role?.builtIn && <p className="message info">Built-in roles are fixed, so Admin can't be unlocked by accident. Create a custom role for a variant.</p>}
-      <form className="card form" onSubmit={save} aria-label={role ? 'Edit role' : 'New role'}>
+      <form className="card form wide" onSubmit={save} aria-label={role ? 'Edit role' : 'New role'}>
         <Field label="Name" hint="For example finance-auditor or workflow-editor; unique within the tenant.">
           {(id) => <input id={id} required readOnly={readOnly} value={name} onChange={(e) => setName(e.target.value)} />}
         </Field>

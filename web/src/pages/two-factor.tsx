@@ -59,7 +59,7 @@ function RecoveryCodes({ codes }: { codes: string[] }) {
 }
 
 /** Enrolment: a new secret as QR code and text, confirmed with a code from the app and the password. */
-export function TwoFactorEnrollment({ onEnabled }: { onEnabled: () => void }) {
+export function TwoFactorEnrollment({ onEnabled, onConfirmed }: { onEnabled: () => void; onConfirmed?: () => void }) {
   const [start, setStart] = useState<EnrollmentStart>();
   const [code, setCode] = useState('');
   const [currentPassword, setCurrentPassword] = useState('');
@@ -73,6 +73,7 @@ export function TwoFactorEnrollment({ onEnabled }: { onEnabled: () => void }) {
       const result = await post<{ recoveryCodes: string[] }>('/api/v1/me/two-factor/enrollment/confirm', { code: code.replace(/\s/g, ''), currentPassword });
       setCurrentPassword('');
       setRecoveryCodes(result.recoveryCodes);
+      onConfirmed?.();
     });
   };
 
@@ -143,13 +144,14 @@ function TwoFactorSettings({ status, onChange }: { status: TwoFactorStatus; onCh
   const [currentPassword, setCurrentPassword] = useState('');
   const [codes, setCodes] = useState<string[]>();
   const [notice, setNotice] = useState<string>();
+  const [confirmed, setConfirmed] = useState(false);
   const action = useAction();
 
   if (!status.enabled) {
     return (
       <>
-        <p className="muted">{status.required ? 'Required for your account.' : 'Off.'} Add a code from an authenticator app to every sign-in.</p>
-        <TwoFactorEnrollment onEnabled={onChange} />
+        {!confirmed && <p className="muted">{status.required ? 'Required for your account.' : 'Off.'} Add a code from an authenticator app to every sign-in.</p>}
+        <TwoFactorEnrollment onEnabled={onChange} onConfirmed={() => setConfirmed(true)} />
       </>
     );
   }

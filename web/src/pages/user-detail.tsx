@@ -64,7 +64,7 @@ export function UserDetailPage({ id }: { id: string }) {
       </div>
 
       {can('ManageUsers') && <ProfileEditor user={subject} path={path} onChange={reloadAll} />}
-      {can('ManageUsers') && <MoveTenant user={subject} path={path} onChange={reloadAll} />}
+      {can('ManageUsers') && <MoveTenant key={subject.homeTenantId} user={subject} path={path} />}
 
       <AccountActivity activity={activity.data} error={activity.error} userId={subject.id} onChange={activity.reload} />
     </>
@@ -200,7 +200,7 @@ function RolesPerTenant({ user, path, effective, error, onChange }: { user: User
           </tbody>
         </table>
       )}
-      {effective && addable.length > 0 && <AddToTenant path={path} tenants={addable} onChange={onChange} />}
+      {effective && addable.length > 0 && <AddToTenant key={addable.map((membership) => membership.tenantId).join()} path={path} tenants={addable} onChange={onChange} />}
     </section>
   );
 }
@@ -280,9 +280,10 @@ function AddToTenant({ path, tenants, onChange }: { path: string; tenants: Tenan
   );
 }
 
-function MoveTenant({ user, path, onChange }: { user: User; path: string; onChange: () => void }) {
+function MoveTenant({ user, path }: { user: User; path: string }) {
   const me = useMe();
-  const targets = me.tenants.filter((membership) => membership.tenantId !== user.homeTenantId && membership.permissions.includes('ManageUsers'));
+  // Moving needs ManageUsers where the user lives now (the acting tenant) and AssignRoles where they go.
+  const targets = me.tenants.filter((membership) => membership.tenantId !== user.homeTenantId && membership.permissions.includes('AssignRoles'));
   const [tenant, setTenant] = useState(targets[0]?.tenantSlug ?? '');
   const [role, setRole] = useState('');
   const roles = useLoad(() => (tenant ? get<{ items: Role[] }>('/api/v1/roles', { tenant }) : Promise.resolve({ items: [] })), [tenant]);
@@ -315,9 +316,13 @@ function MoveTenant({ user, path, onChange }: { user: User; path: string; onChan
           label="Move user"
           title={`Move ${user.email} to ${tenant}?`}
           confirmLabel="Move"
-          onConfirm={async () => (await post(`${path}/move`, { tenant, ...(role ? { role } : {}) }), onChange())}
+          onConfirm={async () => {
+            await post(`${path}/move`, { tenant, ...(role ? { role } : {}) });
+            // They leave this tenant: its user list no longer shows them.
+            navigate('/admin/users');
+          }}
         >
-          <p>The resources they own in their current home tenant move to {tenant} too.</p>
+          <p>They leave this tenant for {tenant}, and the resources they own here move with them.</p>
         </ConfirmButton>
       </div>
     </section>

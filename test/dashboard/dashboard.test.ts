@@ -1,0 +1,285 @@
+import { TOTP } from 'otpauth';
+import type { Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { ApiClient, login } from '../support/api-client.ts';
+import { ADMIN_EMAIL, createSignedInUser, engines, startTestServer, uniqueEmail, USER_PASSWORD, type TestServer } from '../support/harness.ts';
+import { launchBrowser, type Browser } from './browser.ts';
+import { ensureDashboardBuilt } from './build-dashboard.ts';
+
+/**
+ * The dashboard in a real browser against the real server: the seed's stories, one after
+ * the other, as the bootstrap admin would live them on a fresh installation.
+ */
+describe.each(engines)('the dashboard on %s', (engine) => {
+  const NEW_ADMIN_PASSWORD = 'a brand new admin password';
+  let test: TestServer;
+  let browser: Browser;
+  let page: Page;
+  /** The admin through the API, once the browser has changed the one-time password. */
+  let admin: ApiClient;
+
+  const heading = (name: string) => page.getByRole('heading', { name, exact: true });
+  const navigateTo = (name: 'Users' | 'Roles' | 'Audit' | 'Security') => page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name, exact: true }).click();
+
+  async function signIn(email: string, password: string) {
+    await page.getByLabel('Email').fill(email);
+    await page.getByLabel('Password', { exact: true }).fill(password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+  }
+
+  beforeAll(async () => {
+    ensureDashboardBuilt();
+    test = await startTestServer(engine, { keepOneTimePassword: true });
+    browser = await launchBrowser(engine);
+    page = browser.page;
+  });
+  afterEach(async (context) => {
+    // A failing story leaves a picture of where it stood.
+    if (context.task.result?.state === 'fail' && page) await browser.screenshot(`failed-${context.task.name.replace(/\W+/g, '-')}`).catch(() => undefined);
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await test?.close();
+    if (browser) console.log(`dashboard screenshots (${engine}): ${browser.screenshotDir}`);
+  });
+
+  it('makes the bootstrap admin change the one-time password at first sign-in', async () => {
+    await page.goto(test.url + '/');
+    await heading('Sign in').waitFor();
+    await browser.screenshot('01-sign-in');
+
+    await signIn(ADMIN_EMAIL, test.server.bootstrap.admin!.oneTimePassword);
+    await heading('Choose a new password').waitFor();
+    await page.getByLabel('New password', { exact: true }).fill(NEW_ADMIN_PASSWORD);
+    await page.getByLabel('Confirm new password').fill(NEW_ADMIN_PASSWORD);
+    await page.getByRole('button', { name: 'Set password and continue' }).click();
+
+    await heading('Users').waitFor();
+    expect(new URL(page.url()).pathname).toBe('/admin/users');
+    await expect(page.getByRole('link', { name: 'New user' }).isVisible()).resolves.toBe(true);
+    // Through a token: turning 2FA on later ends the admin's other sessions.
+    const session = (await login(test.url, ADMIN_EMAIL, NEW_ADMIN_PASSWORD)).client;
+    expect((await session.get('/api/v1/me')).body.user.mustChangePassword).toBe(false);
+    admin = new ApiClient(test.url, { token: (await session.post('/api/v1/me/tokens', { name: 'dashboard test', expiresIn: '1d' })).body.secret });
+    await browser.screenshot('02-users');
+  });
+
+  it('creates a role with the permission matrix of the Roles page', async () => {
+    await navigateTo('Roles');
+    await heading('Roles').waitFor();
+    await page.getByRole('link', { name: 'New role' }).click();
+    await heading('New role').waitFor();
+    await page.getByLabel('Name').fill('workflow-editor');
+    await page.getByLabel('Description').fill('Edits workflows and what triggers them');
+    const granted = ['ViewUsers', 'ManageWorkflows', 'ManageCronJobs', 'ManageWebhooks', 'ApproveActions', 'ViewAuditLogs'];
+    for (const permission of granted) await page.getByRole('checkbox', { name: new RegExp(`^${permission}\\b`) }).check();
+    await browser.screenshot('03-role-matrix');
+    await page.getByRole('button', { name: 'Create role' }).click();
+
+    await heading('Roles').waitFor();
+    await page.getByRole('link', { name: 'workflow-editor' }).waitFor();
+    const roles = (await admin.get('/api/v1/roles')).body.items as { name: string; permissions: string[] }[];
+    expect(roles.find((role) => role.name === 'workflow-editor')?.permissions.sort()).toEqual([...granted].sort());
+    await browser.screenshot('04-roles');
+  });
+
+  it('shows built-in roles read-only', async () => {
+    await page.getByRole('link', { name: 'Admin', exact: true }).click();
+    await heading('Admin').waitFor();
+    await expect(page.getByRole('checkbox', { name: /^ManageUsers\b/ }).isDisabled()).resolves.toBe(true);
+    await expect(page.getByRole('button', { name: 'Save role' }).count()).resolves.toBe(0);
+  });
+
+  let createdEmail: string;
+
+  it('creates a user with the custom role and shows the one-time password once', async () => {
+    createdEmail = uniqueEmail('editor');
+    await navigateTo('Users');
+    await page.getByRole('link', { name: 'New user' }).click();
+    await heading('New user').waitFor();
+    await page.getByLabel('Email').fill(createdEmail);
+    await page.getByLabel('Display name').fill('Wanda Editor');
+    await page.getByLabel('Role', { exact: true }).selectOption('workflow-editor');
+    await expect(page.getByLabel('Generate one').isChecked()).resolves.toBe(true);
+    await page.getByRole('button', { name: 'Create user' }).click();
+
+    const credentials = page.getByRole('region', { name: 'One-time credentials' });
+    await credentials.waitFor();
+    const oneTimePassword = (await credentials.getByLabel('One-time password', { exact: true }).textContent())!;
+    expect(oneTimePassword.length).toBeGreaterThanOrEqual(12);
+    await browser.screenshot('05-user-created');
+
+    const signedIn = await login(test.url, createdEmail, oneTimePassword);
+    expect(signedIn.response.status).toBe(200);
+    expect(signedIn.response.body).toMatchObject({ mustChangePassword: true });
+
+    await page.getByRole('link', { name: 'Open user' }).click();
+    await heading('Wanda Editor').waitFor();
+    await expect(page.getByLabel('Role in default').inputValue()).resolves.toBe('workflow-editor');
+    await page.goBack();
+    await heading('New user').waitFor();
+    expect(await page.content()).not.toContain(oneTimePassword);
+  });
+
+  it('suspends a user from the user page', async () => {
+    await navigateTo('Users');
+    await page.getByRole('searchbox', { name: 'Search users' }).fill(createdEmail);
+    await page.getByRole('button', { name: 'Search' }).click();
+    await page.getByRole('link', { name: 'Wanda Editor' }).click();
+    await heading('Wanda Editor').waitFor();
+    await expect(page.getByLabel('Role in default').inputValue()).resolves.toBe('workflow-editor');
+    await page.getByRole('list', { name: 'Effective permissions' }).getByText('ManageWorkflows').waitFor();
+
+    await page.getByRole('button', { name: 'Suspend', exact: true }).click();
+    const dialog = page.getByRole('dialog', { name: `Suspend ${createdEmail}?` });
+    await dialog.getByRole('button', { name: 'Suspend user' }).click();
+
+    await page.getByRole('button', { name: 'Re-activate' }).waitFor();
+    await expect(page.locator('.user-header .badge-suspended').textContent()).resolves.toBe('suspended');
+    const users = (await admin.get(`/api/v1/users?search=${encodeURIComponent(createdEmail)}`)).body.items;
+    expect(users[0]).toMatchObject({ email: createdEmail, status: 'suspended' });
+    await browser.screenshot('06-user-suspended');
+  });
+
+  it('resets a password with a one-time link that the Set password page redeems', async () => {
+    const person = await createSignedInUser(test, { role: 'Viewer', displayName: 'Reset Me' }, admin);
+    await page.goto(`${test.url}/admin/users/${person.id}`);
+    await heading('Reset Me').waitFor();
+    await page.getByRole('button', { name: 'Reset password' }).click();
+    const link = (await page.getByRole('region', { name: 'Password-reset link' }).getByLabel('Reset link', { exact: true }).textContent())!;
+    expect(link).toMatch(/\/set-password#token=/);
+
+    // The link names the configured public URL; the test server listens on a port of its own.
+    await page.goto(test.url + '/set-password' + new URL(link).hash);
+    await heading('Set your password').waitFor();
+    expect(new URL(page.url()).hash).toBe('');
+    await page.getByLabel('New password', { exact: true }).fill('the password I chose myself');
+    await page.getByLabel('Confirm new password').fill('the password I chose myself');
+    await browser.screenshot('07-set-password');
+    await page.getByRole('button', { name: 'Set password' }).click();
+    await page.getByText('is set').waitFor();
+    expect((await login(test.url, person.email, 'the password I chose myself')).response.status).toBe(200);
+  });
+
+  it('shows the rbac trail, with diffs, on the Audit page filtered by category', async () => {
+    await page.goto(test.url + '/admin/users');
+    await navigateTo('Audit');
+    await heading('Audit log').waitFor();
+    await page.getByLabel('Category').selectOption('rbac');
+    await page.getByRole('button', { name: 'Apply filters' }).click();
+    await page.waitForURL(/category=rbac/);
+
+    const table = page.getByRole('table', { name: 'Audit events' });
+    const categories = () => table.locator('tbody tr td:nth-child(3)').allTextContents();
+    // Until the filtered page arrives, the unfiltered one is still on screen.
+    await expect.poll(async () => [...new Set(await categories())]).toEqual(['rbac']);
+    expect((await categories()).length).toBeGreaterThanOrEqual(3);
+    await expect(table.getByText('role.created').first().isVisible()).resolves.toBe(true);
+    await expect(table.getByText('role.assigned').first().isVisible()).resolves.toBe(true);
+    // The diffs: the permissions the role was created with, the role the user was given.
+    await expect(table.getByRole('listitem').filter({ hasText: /^permissions.*ManageWorkflows/ }).first().isVisible()).resolves.toBe(true);
+    await expect(table.getByRole('listitem').filter({ hasText: /^role.*workflow-editor/ }).first().isVisible()).resolves.toBe(true);
+    await browser.screenshot('08-audit-rbac');
+  });
+
+  it('creates an API token in Settings → Security and shows its secret once', async () => {
+    await navigateTo('Security');
+    await heading('Security settings').waitFor();
+    await page.getByLabel('Token name').fill('ci-deploy');
+    await page.getByRole('button', { name: 'Create token' }).click();
+    const secret = (await page.getByRole('region', { name: 'New token “ci-deploy”' }).getByLabel('Token secret', { exact: true }).textContent())!;
+    expect(secret).toMatch(/^sph_/);
+    await browser.screenshot('09-security');
+
+    const viaToken = await new ApiClient(test.url, { token: secret }).get('/api/v1/me');
+    expect(viaToken.status).toBe(200);
+    expect(viaToken.body.user.email).toBe(ADMIN_EMAIL);
+
+    await page.reload();
+    await page.getByRole('table', { name: 'Your API tokens' }).getByRole('cell', { name: 'ci-deploy' }).waitFor();
+    expect(await page.content()).not.toContain(secret);
+  });
+
+  it('turns on two-factor authentication, then asks for a second factor at sign-in', async () => {
+    await page.getByRole('button', { name: 'Set up an authenticator app' }).click();
+    const key = (await page.getByLabel('Setup key').textContent())!;
+    await page.getByRole('img', { name: 'QR code for your authenticator app' }).waitFor();
+    await browser.screenshot('10-two-factor-setup');
+    // The server's clock is the test's manual clock: the code is computed for its time.
+    const code = new TOTP({ secret: key, digits: 6, period: 30 }).generate({ timestamp: test.clock.now().getTime() });
+    await page.getByLabel('Code from the app').fill(code);
+    await page.getByRole('form', { name: 'Confirm two-factor authentication' }).getByLabel('Current password').fill(NEW_ADMIN_PASSWORD);
+    await page.getByRole('button', { name: 'Turn on two-factor authentication' }).click();
+    const codeList = page.getByRole('list', { name: 'Recovery code list' });
+    await codeList.waitFor();
+    const codes = await codeList.getByRole('listitem').allTextContents();
+    expect(codes.length).toBeGreaterThan(0);
+    await browser.screenshot('11-two-factor-on');
+    await page.getByRole('button', { name: 'I saved my recovery codes' }).click();
+
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await heading('Sign in').waitFor();
+    await signIn(ADMIN_EMAIL, NEW_ADMIN_PASSWORD);
+    await heading('Two-factor authentication').waitFor();
+    await page.getByRole('button', { name: 'Use a recovery code' }).click();
+    await page.getByLabel('Recovery code').fill(codes[0]!);
+    await browser.screenshot('12-two-factor-step');
+    await page.getByRole('button', { name: 'Verify' }).click();
+    await heading('Users').waitFor();
+  });
+
+  it('acts in the tenant picked in the tenant switcher', async () => {
+    expect((await admin.post('/api/v1/tenants', { slug: 'acme', name: 'Acme' })).status).toBe(201);
+    const acmeEmail = uniqueEmail('acme');
+    expect((await admin.inTenant('acme').post('/api/v1/users', { email: acmeEmail, displayName: 'Acme Person', role: 'Viewer', tenant: 'acme' })).status).toBe(201);
+    await page.reload();
+    await heading('Users').waitFor();
+    await page.getByLabel('Tenant', { exact: true }).selectOption('acme');
+    await page.getByRole('link', { name: 'Acme Person' }).waitFor();
+    await expect(page.getByRole('link', { name: 'Wanda Editor' }).count()).resolves.toBe(0);
+    await page.getByLabel('Tenant', { exact: true }).selectOption('default');
+    await page.getByRole('link', { name: 'Wanda Editor' }).waitFor();
+  });
+
+  it('moves a user to another tenant from the user page', async () => {
+    const mover = await createSignedInUser(test, { role: 'Viewer', displayName: 'Moe Mover' }, admin);
+    await page.goto(`${test.url}/admin/users/${mover.id}`);
+    await heading('Moe Mover').waitFor();
+    await page.getByLabel('Destination tenant').selectOption('acme');
+    await page.getByRole('button', { name: 'Move user' }).click();
+    await page.getByRole('dialog', { name: `Move ${mover.email} to acme?` }).getByRole('button', { name: 'Move', exact: true }).click();
+    await page.waitForURL(/\/admin\/users$/);
+    expect((await admin.inTenant('acme').get(`/api/v1/users/${mover.id}`)).body).toMatchObject({ homeTenant: 'acme', role: 'Viewer' });
+  });
+
+  it("hides the controls a Viewer lacks the permission for, like the New user button", async () => {
+    const viewer = await createSignedInUser(test, { role: 'Viewer', displayName: 'Vic Viewer' }, admin);
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await heading('Sign in').waitFor();
+    await signIn(viewer.email, USER_PASSWORD);
+
+    await heading('Users').waitFor();
+    await page.getByRole('link', { name: 'Vic Viewer' }).waitFor();
+    await expect(page.getByRole('link', { name: 'New user' }).count()).resolves.toBe(0);
+    await browser.screenshot('13-users-as-viewer');
+
+    await page.getByRole('link', { name: 'Wanda Editor' }).click();
+    await heading('Wanda Editor').waitFor();
+    await page.getByRole('heading', { name: 'Account activity' }).waitFor();
+    for (const control of ['Suspend', 'Re-activate', 'Reset password', 'Delete user', 'Save role']) {
+      await expect(page.getByRole('button', { name: control, exact: true }).count(), control).resolves.toBe(0);
+    }
+    await navigateTo('Roles');
+    await heading('Roles').waitFor();
+    await expect(page.getByRole('link', { name: 'New role' }).count()).resolves.toBe(0);
+
+    await page.goto(test.url + '/admin/users/new');
+    await heading('Not available').waitFor();
+    await expect(page.getByText('ManageUsers').isVisible()).resolves.toBe(true);
+  });
+
+  it('stayed on 127.0.0.1, within its Content-Security-Policy, without script errors', () => {
+    expect(browser.blocked).toEqual([]);
+    expect(browser.problems).toEqual([]);
+  });
+});
