@@ -248,7 +248,13 @@ function printTable(results: CaseResult[]): void {
 }
 
 async function main(): Promise<number> {
-  const options = readOptions();
+  let options: BenchOptions;
+  try {
+    options = readOptions();
+  } catch (error) {
+    console.error(`bench: ${(error as Error).message}`);
+    return 2;
+  }
   console.log(
     `Sophon Identity benchmark: Node ${process.version}, ${availableParallelism()} CPU(s) (${cpus()[0]?.model.trim() ?? 'unknown'}), ` +
       `load average ${loadavg()[0]?.toFixed(2)} at start; ${options.connections} keep-alive connections, ` +
@@ -269,7 +275,7 @@ async function main(): Promise<number> {
     } catch (error) {
       console.error(`${engine}: ${(error as Error).message}`);
       await cleanUp();
-      printTable(results);
+      if (results.length > 0) printTable(results);
       return 1;
     } finally {
       await cleanUp();
