@@ -25,6 +25,7 @@ export function createServices(context: DomainContext) {
   const users = new UserService(context, access, tenants, links);
   const authenticationPolicy = new AuthenticationPolicyService(context, access);
   const loginThrottle = new LoginThrottle(context, users);
+  links.useThrottle(loginThrottle);
   const twoFactor = new TwoFactorService(context, users, authenticationPolicy, loginThrottle);
   return {
     context,

@@ -72,7 +72,10 @@ export class AccessService {
     for (const assignment of await store.assignments.listForUser(userId)) {
       const [tenant, role] = await Promise.all([store.tenants.getById(assignment.tenantId), store.roles.getById(assignment.roleId)]);
       if (!tenant || !role) continue;
-      tenants.push({ tenantId: tenant.id, tenantSlug: tenant.slug, roleId: role.id, roleName: role.name, permissions: permissionsOfRole(role) });
+      // Installation-wide permissions take effect only through the role in `default`; listing them
+      // for other tenants would make the dashboard and CLI offer what the server refuses.
+      const permissions = permissionsOfRole(role).filter((permission) => tenant.slug === DEFAULT_TENANT_SLUG || !installationWidePermissions.has(permission));
+      tenants.push({ tenantId: tenant.id, tenantSlug: tenant.slug, roleId: role.id, roleName: role.name, permissions });
     }
     const flat = new Set(tenants.flatMap((entry) => entry.permissions));
     return { tenants, permissions: [...flat].sort() };

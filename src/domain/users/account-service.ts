@@ -5,6 +5,7 @@ import { notFound } from '../errors.ts';
 import type { Actor, DomainContext } from '../context.ts';
 import type { Store } from '../store.ts';
 import { describeToken } from '../tokens/api-token.ts';
+import { sessionView } from '../sessions/session-service.ts';
 import { detectAvatarType, type Avatar } from './avatar.ts';
 import { checkDisplayName, publicUser, type User } from './user.ts';
 import type { UserService } from './user-service.ts';
@@ -38,7 +39,7 @@ export class AccountService {
     return {
       user: publicUser(user),
       lastLogin: user.lastLoginAt ? { at: user.lastLoginAt, ip: user.lastLoginIp, userAgent: user.lastLoginUserAgent } : null,
-      sessions: sessions.map(({ id, createdAt, lastSeenAt, expiresAt, ip, userAgent }) => ({ id, createdAt, lastSeenAt, expiresAt, ip, userAgent })),
+      sessions: sessions.map((session) => sessionView(session, null)),
       tokens: tokens.map(describeToken),
       recentEvents,
     };

@@ -4,6 +4,7 @@ import { hashSecret, newId, newSecret } from '../ids.ts';
 import type { DomainContext } from '../context.ts';
 import type { Store } from '../store.ts';
 import type { OneTimeLinkPurpose } from './one-time-link.ts';
+import type { LoginThrottle } from '../login-throttle/login-throttle-service.ts';
 import { checkPasswordPolicy, hashPassword } from './passwords.ts';
 
 const linkInvalid = () =>
@@ -15,9 +16,15 @@ export const REDEEM_PATH = '/set-password#token=';
 /** Issues and redeems one-time links (invitations, password resets). */
 export class OneTimeLinkService {
   readonly #context: DomainContext;
+  #throttle: LoginThrottle | undefined;
 
   constructor(context: DomainContext) {
     this.#context = context;
+  }
+
+  /** Guessing link tokens is throttled per source address like password guesses (set once services are wired). */
+  useThrottle(throttle: LoginThrottle): void {
+    this.#throttle = throttle;
   }
 
   /** Creates a link inside the caller's transaction; returns the URL to hand out (once). */
@@ -38,9 +45,13 @@ export class OneTimeLinkService {
    */
   async redeem(token: string, newPassword: string, origin: { ip: string | null; userAgent: string | null }): Promise<{ email: string }> {
     const { store, clock, settings } = this.#context;
+    const attempt = this.#throttle ? await this.#throttle.beginFromAddress(origin) : undefined;
+    if (attempt && !attempt.allowed) throw linkInvalid();
     const link = await store.links.getByHash(hashSecret(token));
     const now = clock.now();
     if (!link || link.usedAt || now.getTime() >= Date.parse(link.expiresAt)) throw linkInvalid();
+    // The token was right: it isn't a guess, whatever the password policy says next.
+    if (attempt) await this.#throttle!.succeeded(attempt, false);
     const user = await store.users.getById(link.userId);
     if (!user || user.status !== 'active') throw linkInvalid();
     checkPasswordPolicy(newPassword, settings.passwordMinLength, { email: user.email });
@@ -49,6 +60,8 @@ export class OneTimeLinkService {
       if (!(await tx.links.consume(link.id, now.toISOString()))) throw linkInvalid();
       await tx.users.update(user.id, { passwordHash, mustChangePassword: false, passwordExpiresAt: null, updatedAt: now.toISOString() });
       const endedSessions = await tx.sessions.endAllForUser(user.id, now.toISOString(), `${link.purpose} link redeemed`);
+      // A new password set through a link ends any brute-force lock on the account, the hard one included.
+      if (this.#throttle) await tx.loginThrottle.delete(this.#throttle.accountKey(user.email));
       await recordAudit(this.#context, tx, { userId: user.id, email: user.email, tenantId: user.homeTenantId, ...origin }, {
         category: 'auth',
         action: link.purpose === 'invitation' ? 'invitation.redeemed' : 'password_reset.redeemed',

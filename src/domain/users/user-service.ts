@@ -181,6 +181,7 @@ export class UserService {
       const roleReference = input.role ?? (oldRole && oldRole.tenantId === null ? oldRole.id : 'Viewer');
       const role = await resolveRole(store, target.id, roleReference);
       await checkNoEscalation(this.#access, actor, permissionsOfRole(role), target.id, store);
+      await this.#guardNotMorePrivileged(actor, user.id, user.homeTenantId, store);
       if (oldAssignment?.roleId === ADMIN_ROLE_ID) await this.#guardLastAdmin(store, user.id, user.homeTenantId);
       const now = this.#context.clock.now().toISOString();
       const movedResources = await store.resources.moveOwned(user.id, user.homeTenantId, target.id, now);
@@ -263,6 +264,7 @@ export class UserService {
     return this.#context.store.transaction(async (store) => {
       const user = await this.#loadManageable(actor, userId, store);
       if (user.id === actor.userId) throw forbidden('CANNOT_DELETE_SELF', 'You cannot delete your own account; ask another admin.');
+      await this.#guardNotMorePrivileged(actor, user.id, user.homeTenantId, store);
       await this.#guardLastAdmin(store, user.id);
       const now = this.#context.clock.now().toISOString();
       const orphaned = await store.resources.orphanAllOf(user.id, now);
@@ -296,6 +298,7 @@ export class UserService {
       if (!current) await this.#access.require(actor, 'ManageUsers', tenantId, store);
       const role = await resolveRole(store, tenantId, roleReference);
       await checkNoEscalation(this.#access, actor, permissionsOfRole(role), tenantId, store);
+      if (current) await this.#guardNotMorePrivileged(actor, user.id, tenantId, store);
       if (current?.roleId === ADMIN_ROLE_ID && role.id !== ADMIN_ROLE_ID) await this.#guardLastAdmin(store, user.id, tenantId);
       const now = this.#context.clock.now().toISOString();
       await store.assignments.set({ userId: user.id, tenantId, roleId: role.id, assignedAt: now, assignedBy: actor.userId });
@@ -323,6 +326,8 @@ export class UserService {
       }
       const current = await store.assignments.get(actor.tenantId, user.id);
       const role = current ? await store.roles.getById(current.roleId) : undefined;
+      await this.#guardNotMorePrivileged(actor, user.id, actor.tenantId, store);
+      if (current?.roleId === ADMIN_ROLE_ID) await this.#guardLastAdmin(store, user.id, actor.tenantId);
       await store.assignments.remove(actor.tenantId, user.id);
       await recordAudit(this.#context, store, actor, {
         category: 'rbac',
@@ -378,6 +383,7 @@ export class UserService {
       if (user.status === status) return user;
       if (status === 'suspended') {
         if (user.id === actor.userId) throw forbidden('CANNOT_SUSPEND_SELF', 'You cannot suspend your own account.');
+        await this.#guardNotMorePrivileged(actor, user.id, user.homeTenantId, store);
         await this.#guardLastAdmin(store, user.id);
       }
       const now = this.#context.clock.now().toISOString();
@@ -394,6 +400,23 @@ export class UserService {
       return { ...user, status, updatedAt: now };
     });
     return this.#view(user, actor.tenantId);
+  }
+
+  /**
+   * The other half of the escalation rule: nobody demotes, removes, suspends, moves or
+   * deletes someone who holds permissions they don't hold themselves in that tenant — a
+   * user with AssignRoles alone can't unseat an Admin.
+   */
+  async #guardNotMorePrivileged(actor: Actor, userId: string, tenantId: string, store: Store): Promise<void> {
+    const role = await this.#access.roleIn(userId, tenantId, store);
+    if (!role) return;
+    const held = await this.#access.permissionsIn(actor.userId, tenantId, store);
+    const beyond = permissionsOfRole(role).filter((permission) => !held.has(permission));
+    if (beyond.length > 0) {
+      throw forbidden('TARGET_MORE_PRIVILEGED', `This user holds permissions you don't hold in this tenant (${beyond.join(', ')}); ask someone who holds them all.`, {
+        permissionsNotHeld: beyond,
+      });
+    }
   }
 
   /** The last active Admin of `default` can't be demoted, suspended or deleted: someone must be able to administer. */

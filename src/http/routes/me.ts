@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { publicUser } from '../../domain/users/user.ts';
 import { defineRoute } from '../route.ts';
 import { idParams } from './schemas.ts';
 
@@ -15,9 +16,8 @@ export const meRoutes = [
       const user = await services.context.store.users.getById(actor.userId);
       const effective = await services.access.effectivePermissions(actor.userId);
       const current = effective.tenants.find((entry) => entry.tenantId === actor.tenantId);
-      const { passwordHash: _hidden, ...profile } = user!;
       return {
-        user: profile,
+        user: publicUser(user!),
         tenant: current ? { id: current.tenantId, slug: current.tenantSlug, role: current.roleName, permissions: current.permissions } : null,
         tenants: effective.tenants,
         permissions: effective.permissions,
