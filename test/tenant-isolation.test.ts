@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { allPermissions } from '../src/domain/permissions.ts';
+import { allPermissions, installationWidePermissions } from '../src/domain/permissions.ts';
 import { builtInPermissions } from '../src/domain/roles/role.ts';
 import { ApiClient } from './support/api-client.ts';
 import { createSignedInUser, engines, startTestServer, type TestServer } from './support/harness.ts';
@@ -174,15 +174,16 @@ describe.each(engines)('tenant isolation on %s', (engine) => {
       const roles = Object.fromEntries(me.body.tenants.map((entry: { tenantSlug: string; roleName: string }) => [entry.tenantSlug, entry.roleName]));
       expect(roles).toEqual({ alpha: 'Admin', beta: 'Viewer' });
       expect(new Set(me.body.permissions).size).toBe(me.body.permissions.length);
-      expect([...me.body.permissions].sort()).toEqual([...allPermissions].sort());
+      // Installation-wide permissions count only through a role in `default`, where this user has none.
+      expect([...me.body.permissions].sort()).toEqual(allPermissions.filter((permission) => !installationWidePermissions.has(permission)).sort());
     });
 
     it('shows both tenants in effective permissions to an admin of both', async () => {
       const effective = await test.admin.inTenant('alpha').get(`/api/v1/users/${dual.id}/effective-permissions`);
       expect(effective.status).toBe(200);
       const perTenant = Object.fromEntries(effective.body.tenants.map((entry: { tenantSlug: string; permissions: string[] }) => [entry.tenantSlug, entry.permissions]));
-      expect(perTenant.alpha).toEqual(builtInPermissions('admin'));
-      expect(perTenant.beta).toEqual(builtInPermissions('viewer'));
+      expect(perTenant.alpha).toEqual(withoutInstallationWide('admin'));
+      expect(perTenant.beta).toEqual(withoutInstallationWide('viewer'));
       expect(effective.body.permissions).toEqual([...new Set([...perTenant.alpha, ...perTenant.beta])].sort());
     });
 
@@ -190,7 +191,7 @@ describe.each(engines)('tenant isolation on %s', (engine) => {
       const effective = await betaAdmin.get(`/api/v1/users/${dual.id}/effective-permissions`);
       expect(effective.status).toBe(200);
       expect(effective.body.tenants.map((entry: { tenantSlug: string }) => entry.tenantSlug)).toEqual(['beta']);
-      expect(effective.body.permissions).toEqual([...builtInPermissions('viewer')!].sort());
+      expect(effective.body.permissions).toEqual([...withoutInstallationWide('viewer')].sort());
     });
 
     it("doesn't let beta's admin suspend or delete a user whose home is alpha", async () => {
@@ -263,3 +264,7 @@ describe.each(engines)('tenant isolation on %s', (engine) => {
     });
   });
 });
+
+function withoutInstallationWide(roleId: string): string[] {
+  return builtInPermissions(roleId)!.filter((permission) => !installationWidePermissions.has(permission));
+}

@@ -1,3 +1,4 @@
+import { allPermissions } from '../src/domain/permissions.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApiClient } from './support/api-client.ts';
 import { createSignedInUser, engines, startTestServer, uniqueEmail, type TestServer } from './support/harness.ts';
@@ -243,10 +244,10 @@ describe.each(engines)('users on %s', (engine) => {
     let userAdmin: ApiClient;
 
     beforeAll(async () => {
-      // Everything needed to demote, suspend or delete an Admin, without being one.
+      // Every permission an Admin holds (nobody may unseat someone holding more than they do), without being Admin.
       const role = await test.admin.post('/api/v1/roles', {
         name: 'user-admin',
-        permissions: ['ManageUsers', 'AssignRoles', 'ViewUsers', 'ViewActiveTasks', 'ViewBudgets', 'ViewSystemHealth', 'ViewAuditLogs', 'ViewLicense'],
+        permissions: [...allPermissions],
       });
       expect(role.status).toBe(201);
       userAdmin = (await createSignedInUser(test, { role: 'user-admin' })).client;
@@ -290,7 +291,7 @@ describe.each(engines)('racing to remove the last two Admins of default on %s', 
     test = await startTestServer(engine);
     await test.admin.post('/api/v1/roles', {
       name: 'user-admin',
-      permissions: ['ManageUsers', 'AssignRoles', 'ViewUsers', 'ViewActiveTasks', 'ViewBudgets', 'ViewSystemHealth', 'ViewAuditLogs', 'ViewLicense'],
+      permissions: [...allPermissions],
     });
     userAdmin = (await createSignedInUser(test, { role: 'user-admin' })).client;
   });
