@@ -47,7 +47,8 @@ export async function launchBrowser(label: string): Promise<Browser> {
     return route.abort('blockedbyclient');
   });
   const page = context.pages()[0] ?? (await context.newPage());
-  page.setDefaultTimeout(10_000);
+  // Generous: CI machines have two cores and the server, PostgreSQL and Chromium share them.
+  page.setDefaultTimeout(30_000);
   page.on('console', (message) => {
     // The API's own refusals (a 4xx the page shows to the user) are expected; anything else is a problem.
     if (message.type() === 'error' && !/status of 4\d\d/.test(message.text())) problems.push(message.text());
