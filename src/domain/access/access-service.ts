@@ -43,9 +43,7 @@ export class AccessService {
   }
 
   async roleIn(userId: string, tenantId: string, store: Store = this.#store): Promise<Role | undefined> {
-    const assignment = await store.assignments.get(tenantId, userId);
-    if (!assignment) return undefined;
-    return store.roles.getById(assignment.roleId);
+    return store.assignments.getRole(tenantId, userId);
   }
 
   async permissionsIn(userId: string, tenantId: string, store: Store = this.#store): Promise<Set<Permission>> {

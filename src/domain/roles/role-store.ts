@@ -29,6 +29,8 @@ export interface AssignmentStore {
   /** Sets (adds or replaces) the user's one role in the tenant. */
   set(assignment: RoleAssignment): Promise<void>;
   get(tenantId: string, userId: string): Promise<RoleAssignment | undefined>;
+  /** The role the user holds in the tenant, in one round trip: every authorized request asks this. */
+  getRole(tenantId: string, userId: string): Promise<Role | undefined>;
   listForUser(userId: string): Promise<RoleAssignment[]>;
   remove(tenantId: string, userId: string): Promise<void>;
   countUsingRole(roleId: string): Promise<number>;

@@ -120,6 +120,14 @@ describe.each(engines)('role store on %s', (engine) => {
       expect(await fixture.store.assignments.get(acme.id, user.id)).toBeDefined();
     });
 
+    it("reads the role a user holds in one tenant, and nothing for another tenant", async () => {
+      const role = customRole('reader-of-acme', acme.id, ['ViewUsers', 'ViewAuditLogs']);
+      await fixture.store.roles.create(role);
+      const user = await addMember(fixture.store, acme.id, role.id);
+      expect(await fixture.store.assignments.getRole(acme.id, user.id)).toEqual(role);
+      expect(await fixture.store.assignments.getRole(globex.id, user.id)).toBeUndefined();
+    });
+
     it('counts the holders of a role', async () => {
       const role = customRole('counted', acme.id);
       await fixture.store.roles.create(role);

@@ -117,6 +117,16 @@ export function sqlAssignmentStore(db: Kysely<Database>, engine: Engine): Assign
       const row = await db.selectFrom('role_assignments').selectAll().where('tenant_id', '=', tenantId).where('user_id', '=', userId).executeTakeFirst();
       return row && toAssignment(row);
     },
+    async getRole(tenantId, userId) {
+      const row = await db
+        .selectFrom('role_assignments')
+        .innerJoin('roles', 'roles.id', 'role_assignments.role_id')
+        .selectAll('roles')
+        .where('role_assignments.tenant_id', '=', tenantId)
+        .where('role_assignments.user_id', '=', userId)
+        .executeTakeFirst();
+      return row && toRole(row);
+    },
     async listForUser(userId) {
       return (await db.selectFrom('role_assignments').selectAll().where('user_id', '=', userId).orderBy('assigned_at').execute()).map(toAssignment);
     },
