@@ -100,3 +100,72 @@ describe.each(engines)('one-time link guessing on %s', (engine) => {
     expect((await test.anonymous.post('/api/v1/auth/redeem-link', { token, newPassword: 'the right new passphrase' })).status).toBe(200);
   });
 });
+
+describe.each(engines)('the installation and its tenants on %s', (engine) => {
+  let test: TestServer;
+  let alice: Awaited<ReturnType<typeof createSignedInUser>>;
+  beforeAll(async () => {
+    test = await startTestServer(engine);
+    await test.admin.post('/api/v1/tenants', { slug: 'acme', name: 'Acme' });
+    alice = await createSignedInUser(test, { role: 'Admin', tenant: 'acme' }, test.admin.inTenant('acme'));
+  });
+  afterAll(() => test.close());
+
+  it('lets the installation Admin back into a tenant whose admin removed them', async () => {
+    const me = (await test.admin.get('/api/v1/me')).body.user.id;
+    expect((await alice.client.put(`/api/v1/users/${me}/role`, { role: 'Viewer' })).status).toBe(200);
+    expect((await alice.client.delete(`/api/v1/users/${me}/role`)).status).toBe(204);
+    expect((await test.admin.inTenant('acme').get('/api/v1/users')).body.error.code).toBe('TENANT_NOT_FOUND');
+
+    const refused = await alice.client.put(`/api/v1/tenants/acme/members/${alice.id}`, { role: 'Admin' });
+    expect(refused.body.error).toMatchObject({ code: 'PERMISSION_MISSING', missingPermission: 'ManageTenants', tenant: 'default' });
+
+    const back = await test.admin.put(`/api/v1/tenants/acme/members/${me}`, { role: 'Admin' });
+    expect(back.status).toBe(200);
+    expect(back.body).toMatchObject({ tenant: 'acme', role: 'Admin' });
+    expect((await test.admin.inTenant('acme').get('/api/v1/users')).status).toBe(200);
+    const trail = (await test.admin.inTenant('acme').get('/api/v1/audit?category=rbac')).body.items;
+    expect(trail[0]).toMatchObject({ action: 'role.assigned', subjectId: me, detail: { via: 'installation (ManageTenants)' } });
+  });
+
+  it('makes installation-wide permissions in a role of another tenant inert', async () => {
+    const role = await alice.client.post('/api/v1/roles', { name: 'big', permissions: ['ManageTenants', 'ViewUsers'] });
+    expect(role.status).toBe(201);
+    const holder = await createSignedInUser(test, { role: 'big', tenant: 'acme' }, alice.client);
+    const me = await holder.client.get('/api/v1/me');
+    expect(me.body.tenant.permissions).toEqual(['ViewUsers']);
+    expect((await holder.client.post('/api/v1/tenants', { slug: 'mine', name: 'Mine' })).body.error).toMatchObject({ missingPermission: 'ManageTenants', tenant: 'default' });
+    // A global role, which can be held in default, needs them held there.
+    const global = await alice.client.post('/api/v1/roles', { name: 'big-global', scope: 'global', permissions: ['ViewUsers'] });
+    expect(global.body.error.missingPermission).toBe('ManageRoles');
+  });
+
+  it("counts a global role's holders in the tenant looking at it only", async () => {
+    const role = await test.admin.post('/api/v1/roles', { name: 'global-reader', scope: 'global', permissions: ['ViewUsers'] });
+    await createSignedInUser(test, { role: 'global-reader' });
+    expect((await test.admin.get(`/api/v1/roles/${role.body.id}`)).body.usedBy).toBe(1);
+    expect((await alice.client.get(`/api/v1/roles/${role.body.id}`)).body.usedBy).toBe(0);
+  });
+
+  it("writes a user's deletion into the trail of every tenant they belonged to", async () => {
+    const leaver = await createSignedInUser(test, { role: 'Viewer' });
+    expect((await test.admin.inTenant('acme').put(`/api/v1/users/${leaver.id}/role`, { role: 'Viewer' })).status).toBe(200);
+    expect((await test.admin.delete(`/api/v1/users/${leaver.id}`)).status).toBe(200);
+    const acmeTrail = (await alice.client.get(`/api/v1/audit?user=${leaver.id}&category=users`)).body.items;
+    expect(acmeTrail[0]).toMatchObject({ action: 'user.deleted', diff: { before: { role: 'Viewer' }, after: null } });
+  });
+
+  it('points one-time links at the address the server listens on when no PublicUrl is set', async () => {
+    const user = await createSignedInUser(test, { role: 'Viewer' });
+    const reset = await test.admin.post(`/api/v1/users/${user.id}/reset-password`);
+    expect(reset.body.link.startsWith(`${test.url}/set-password#token=`)).toBe(true);
+  });
+
+  it('names the wrong field of a second-factor answer', async () => {
+    const answer = await test.anonymous.post('/api/v1/auth/login/two-factor', { challenge: 'abc', code: 123456 });
+    expect(answer.status).toBe(400);
+    expect(answer.body.error.message).toContain('code');
+    const both = await test.anonymous.post('/api/v1/auth/login/two-factor', { challenge: 'abc', code: '123456', recoveryCode: 'x' });
+    expect(both.body.error.message).toContain('exactly one');
+  });
+});

@@ -93,7 +93,8 @@ const settingsSchema = z
           .object({ TrustProxy: z.union([z.boolean(), z.string().max(1000)]).transform((value) => (value === 'true' ? true : value === 'false' || value === '' ? false : value)).prefault(false) })
           .strict()
           .prefault({}),
-        PublicUrl: z.url({ protocol: /^https?$/ }).prefault('http://127.0.0.1:8080'),
+        /** Where users reach this server; one-time links point there. Default: the address the server listens on. */
+        PublicUrl: z.url({ protocol: /^https?$/ }).optional(),
         Smtp: z
           .object({
             Host: z.string().min(1),

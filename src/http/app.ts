@@ -1,4 +1,5 @@
 import cookie from '@fastify/cookie';
+import { z } from 'zod';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify';
 import { DomainError, invalid } from '../domain/errors.ts';
 import { isPermission } from '../domain/permissions.ts';
@@ -41,7 +42,9 @@ export interface AppOptions {
 
 /** Builds the HTTP application; `listen` is the caller's business (src/http/server.ts, tests, benchmarks). */
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
-  const routes = options.routes ?? apiRoutes;
+  // Unknown body fields are refused, not ignored: a client sending `status` or `ownerId` where
+  // they can't be set must learn it wasn't applied.
+  const routes = (options.routes ?? apiRoutes).map((route) => (route.body instanceof z.ZodObject ? { ...route, body: route.body.strict() } : route));
   checkRouteDeclarations(routes);
   const app = Fastify({
     logger: options.logger ?? false,

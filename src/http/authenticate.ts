@@ -100,7 +100,7 @@ async function resolveTenant(services: Services, userId: string, homeTenantId: s
   const tenant = (await store.tenants.getBySlug(named)) ?? (await store.tenants.getById(named));
   // A tenant the caller has no role in is indistinguishable from one that doesn't exist.
   if (!tenant || !(await store.assignments.get(tenant.id, userId))) {
-    throw notFound('TENANT_NOT_FOUND', `No tenant "${named}" exists, or you have no role in it.`);
+    throw notFound('TENANT_NOT_FOUND', `No tenant "${named.slice(0, 100)}" exists, or you have no role in it.`);
   }
   return tenant.id;
 }

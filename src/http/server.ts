@@ -49,7 +49,7 @@ export async function startServer(
         initialPasswordLifetime: auth.InitialPasswordLifetime,
         invitationLifetime: auth.InvitationLifetime,
         passwordResetLifetime: auth.PasswordResetLifetime,
-        publicUrl: config.settings.Sophon.PublicUrl,
+        publicUrl: config.settings.Sophon.PublicUrl ?? `http://${config.host}:${config.port}`,
         mailEnabled: config.settings.Sophon.Smtp !== undefined,
         authentication: authenticationSettingsOf(config.settings),
       },
@@ -78,6 +78,8 @@ export async function startServer(
     outboxTimer?.unref();
     const app = await buildApp({ services, logger: options.logger ?? false, cookieSecure: auth.CookieSecure, trustProxy: config.settings.Sophon.Http.TrustProxy });
     const address = await app.listen({ host: config.host, port: config.port });
+    // Without Sophon:PublicUrl, links point to the address actually listened on (the port may have been 0).
+    if (!config.settings.Sophon.PublicUrl) services.context.settings.publicUrl = address;
     print(`Sophon Identity listening on ${address} (${database.engine}: ${database.location})`);
     return {
       app,

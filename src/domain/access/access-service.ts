@@ -46,9 +46,12 @@ export class AccessService {
     return store.assignments.getRole(tenantId, userId);
   }
 
+  /** What the user holds in the tenant. Installation-wide permissions are held only through `default`. */
   async permissionsIn(userId: string, tenantId: string, store: Store = this.#store): Promise<Set<Permission>> {
     const role = await this.roleIn(userId, tenantId, store);
-    return new Set(role ? permissionsOfRole(role) : []);
+    if (!role) return new Set();
+    const inDefault = tenantId === (this.#defaultTenantId ?? (await this.defaultTenant(store)).id);
+    return new Set(permissionsOfRole(role).filter((permission) => inDefault || !installationWidePermissions.has(permission)));
   }
 
   async holds(actor: Pick<Actor, 'userId'>, permission: Permission, tenantId: string, store: Store = this.#store): Promise<boolean> {

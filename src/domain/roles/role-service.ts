@@ -3,7 +3,7 @@ import { recordAudit } from '../audit/audit-log.ts';
 import { diffOf } from '../audit/audit-event.ts';
 import { conflict, forbidden, notFound } from '../errors.ts';
 import { newId } from '../ids.ts';
-import type { Permission } from '../permissions.ts';
+import { installationWidePermissions, type Permission } from '../permissions.ts';
 import type { Actor, DomainContext } from '../context.ts';
 import type { Store } from '../store.ts';
 import { builtInRoleDefinitions, checkPermissionNames, checkRoleName, normalizeRoleName, type Role } from './role.ts';
@@ -33,7 +33,14 @@ export async function checkNoEscalation(
   store: Store,
 ): Promise<void> {
   const held = await access.permissionsIn(actor.userId, tenantId, store);
-  const lacking = permissions.filter((permission) => !held.has(permission));
+  // A role grants in a tenant what takes effect there: installation-wide permissions only count in
+  // `default`, so elsewhere they are inert and need not be held (the seed's compliance-auditor, with
+  // ViewLicense, can be made in any tenant). Assignments and role content follow the same rule.
+  const granted =
+    tenantId !== (await access.defaultTenant(store)).id
+      ? permissions.filter((permission) => !installationWidePermissions.has(permission))
+      : permissions;
+  const lacking = granted.filter((permission) => !held.has(permission));
   if (lacking.length > 0) {
     throw forbidden('PRIVILEGE_ESCALATION', `You cannot grant permissions you do not hold yourself in this tenant: ${lacking.join(', ')}.`, {
       permissionsNotHeld: lacking,
@@ -63,12 +70,12 @@ export class RoleService {
     const { store } = this.#context;
     await this.#access.require(actor, 'ViewUsers', actor.tenantId);
     const roles = await store.roles.listVisibleIn(actor.tenantId);
-    return Promise.all(roles.map((role) => this.#view(role)));
+    return Promise.all(roles.map((role) => this.#view(role, actor.tenantId)));
   }
 
   async get(actor: Actor, roleId: string): Promise<RoleView> {
     await this.#access.require(actor, 'ViewUsers', actor.tenantId);
-    return this.#view(await this.#loadVisible(actor, roleId, this.#context.store));
+    return this.#view(await this.#loadVisible(actor, roleId, this.#context.store), actor.tenantId);
   }
 
   async create(actor: Actor, input: RoleInput): Promise<RoleView> {
@@ -134,7 +141,7 @@ export class RoleService {
         subjectId: role.id,
         diff: diffOf({ name: role.name, description: role.description, permissions: role.permissions }, { name, description, permissions }),
       });
-      return this.#view(updated, store);
+      return this.#view(updated, actor.tenantId, store);
     });
   }
 
@@ -160,12 +167,13 @@ export class RoleService {
     });
   }
 
-  async #view(role: Role, store: Store = this.#context.store): Promise<RoleView> {
+  /** `usedBy` counts holders in the tenant looking at the role only. */
+  async #view(role: Role, tenantId: string, store: Store = this.#context.store): Promise<RoleView> {
     return {
       ...role,
       permissions: permissionsOfRole(role),
       scope: role.tenantId === null ? 'global' : 'tenant',
-      usedBy: await store.assignments.countUsingRole(role.id),
+      usedBy: await store.assignments.countUsingRole(role.id, tenantId),
     };
   }
 

@@ -33,7 +33,8 @@ export interface AssignmentStore {
   getRole(tenantId: string, userId: string): Promise<Role | undefined>;
   listForUser(userId: string): Promise<RoleAssignment[]>;
   remove(tenantId: string, userId: string): Promise<void>;
-  countUsingRole(roleId: string): Promise<number>;
+  /** Holders of the role, in one tenant when given (a global role's holders elsewhere are none of its business). */
+  countUsingRole(roleId: string, tenantId?: string): Promise<number>;
   /** Active users holding the role in the tenant, locked for the rest of the transaction where the engine can. */
   listActiveHolders(tenantId: string, roleId: string): Promise<string[]>;
 }

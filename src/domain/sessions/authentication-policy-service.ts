@@ -139,6 +139,9 @@ export class AuthenticationPolicyService {
         updatedAt: this.#context.clock.now().toISOString(),
         updatedBy: actor.userId,
       };
+      if (record.idleTimeoutSeconds !== null && record.absoluteTimeoutSeconds !== null && record.idleTimeoutSeconds > record.absoluteTimeoutSeconds) {
+        throw invalid('TIMEOUT_OUT_OF_RANGE', 'idleTimeout must not be longer than absoluteTimeout: a session ends at the absolute timeout anyway.');
+      }
       if (record.requireTwoFactor === null && record.idleTimeoutSeconds === null && record.absoluteTimeoutSeconds === null) await store.authPolicies.delete(tenant.id);
       else await store.authPolicies.set(record);
       const shape = (entry: AuthPolicyRecord | undefined) => ({

@@ -3,6 +3,9 @@ import { recordAudit } from '../audit/audit-log.ts';
 import { conflict, invalid, notFound } from '../errors.ts';
 import { newId } from '../ids.ts';
 import { ADMIN_ROLE_ID } from '../roles/role.ts';
+import { checkNoEscalation, resolveRole } from '../roles/role-service.ts';
+import { permissionsOfRole } from '../access/access-service.ts';
+import { normalizeEmail } from '../users/user.ts';
 import type { Actor, DomainContext } from '../context.ts';
 import type { Store } from '../store.ts';
 import { checkTenantSlug, DEFAULT_TENANT_SLUG, type Tenant } from './tenant.ts';
@@ -95,6 +98,40 @@ export class TenantService {
         diff: { before: { name: tenant.name }, after: { name } },
       });
       return { ...tenant, name, updatedAt };
+    });
+  }
+
+  /**
+   * The installation's way back into a tenant: holders of ManageTenants (evaluated in
+   * `default`) set anyone's role in any tenant — themselves included, so a tenant whose own
+   * admins removed everyone else is never lost. Only roles made of permissions the caller
+   * holds in `default` can be given, and the event lands in both tenants' audit trails.
+   */
+  async setMemberRole(actor: Actor, reference: string, userReference: string, roleReference: string): Promise<{ tenant: string; userId: string; role: string }> {
+    return this.#context.store.transaction(async (store) => {
+      await this.#access.require(actor, 'ManageTenants', actor.tenantId, store);
+      const tenant = (await store.tenants.getBySlug(reference)) ?? (await store.tenants.getById(reference));
+      if (!tenant) throw notFound('TENANT_NOT_FOUND', `No tenant "${reference.slice(0, 100)}" exists.`);
+      const user = userReference.includes('@') ? await store.users.getByEmail(normalizeEmail(userReference)) : await store.users.getById(userReference);
+      if (!user) throw notFound('USER_NOT_FOUND', `No user "${userReference.slice(0, 100)}" exists.`);
+      const role = await resolveRole(store, tenant.id, roleReference);
+      const home = await this.#access.defaultTenant(store);
+      await checkNoEscalation(this.#access, actor, permissionsOfRole(role), home.id, store);
+      const previous = await this.#access.roleIn(user.id, tenant.id, store);
+      const now = this.#context.clock.now().toISOString();
+      await store.assignments.set({ userId: user.id, tenantId: tenant.id, roleId: role.id, assignedAt: now, assignedBy: actor.userId });
+      for (const tenantId of new Set([home.id, tenant.id])) {
+        await recordAudit(this.#context, store, actor, {
+          tenantId,
+          category: 'rbac',
+          action: 'role.assigned',
+          subjectType: 'user',
+          subjectId: user.id,
+          diff: { before: previous ? { role: previous.name, tenant: tenant.slug } : null, after: { role: role.name, tenant: tenant.slug } },
+          detail: { via: 'installation (ManageTenants)' },
+        });
+      }
+      return { tenant: tenant.slug, userId: user.id, role: role.name };
     });
   }
 

@@ -267,18 +267,23 @@ export class UserService {
       await this.#guardNotMorePrivileged(actor, user.id, user.homeTenantId, store);
       await this.#guardLastAdmin(store, user.id);
       const now = this.#context.clock.now().toISOString();
+      const memberships = await store.assignments.listForUser(user.id);
       const orphaned = await store.resources.orphanAllOf(user.id, now);
       await store.sessions.endAllForUser(user.id, now, 'user deleted');
       await store.users.delete(user.id);
-      await recordAudit(this.#context, store, actor, {
-        tenantId: user.homeTenantId,
-        category: 'users',
-        action: 'user.deleted',
-        subjectType: 'user',
-        subjectId: user.id,
-        diff: { before: { email: user.email, displayName: user.displayName, status: user.status }, after: null },
-        detail: { orphanedResources: orphaned },
-      });
+      // Every tenant the user belonged to gets the event in its own trail, with the role they lost there.
+      for (const membership of memberships) {
+        const role = await store.roles.getById(membership.roleId);
+        await recordAudit(this.#context, store, actor, {
+          tenantId: membership.tenantId,
+          category: 'users',
+          action: 'user.deleted',
+          subjectType: 'user',
+          subjectId: user.id,
+          diff: { before: { email: user.email, displayName: user.displayName, status: user.status, role: role?.name ?? null }, after: null },
+          detail: { orphanedResources: orphaned, homeTenant: membership.tenantId === user.homeTenantId },
+        });
+      }
       return { orphanedResources: orphaned };
     });
   }
@@ -408,10 +413,9 @@ export class UserService {
    * user with AssignRoles alone can't unseat an Admin.
    */
   async #guardNotMorePrivileged(actor: Actor, userId: string, tenantId: string, store: Store): Promise<void> {
-    const role = await this.#access.roleIn(userId, tenantId, store);
-    if (!role) return;
+    const theirs = await this.#access.permissionsIn(userId, tenantId, store);
     const held = await this.#access.permissionsIn(actor.userId, tenantId, store);
-    const beyond = permissionsOfRole(role).filter((permission) => !held.has(permission));
+    const beyond = [...theirs].filter((permission) => !held.has(permission));
     if (beyond.length > 0) {
       throw forbidden('TARGET_MORE_PRIVILEGED', `This user holds permissions you don't hold in this tenant (${beyond.join(', ')}); ask someone who holds them all.`, {
         permissionsNotHeld: beyond,

@@ -26,10 +26,18 @@ function signedIn(result: LoginResult, services: Services, request: FastifyReque
   };
 }
 
-const secondFactor = z.union([
-  z.object({ challenge: z.string().min(1).max(200), code: z.string().min(1).max(20) }).strict(),
-  z.object({ challenge: z.string().min(1).max(200), recoveryCode: z.string().min(1).max(40) }).strict(),
-]);
+/** Exactly one of `code` and `recoveryCode`; the errors say which field is wrong, not just "invalid input". */
+const secondFactor = z
+  .object({
+    challenge: z.string('challenge: send the challenge from the login answer as a string').min(1).max(200),
+    code: z.string('code: send the 6-digit code as a string, e.g. "123456"').min(1).max(20).optional(),
+    recoveryCode: z.string('recoveryCode: send the recovery code as a string').min(1).max(40).optional(),
+  })
+  .strict()
+  .refine((body) => (body.code === undefined) !== (body.recoveryCode === undefined), {
+    message: 'Send exactly one of "code" (from your authenticator app) and "recoveryCode".',
+  })
+  .transform((body) => ({ challenge: body.challenge, factor: body.code !== undefined ? { code: body.code } : { recoveryCode: body.recoveryCode! } }));
 
 export const authRoutes = [
   defineRoute({
@@ -54,8 +62,7 @@ export const authRoutes = [
     access: 'public',
     body: secondFactor,
     async handler({ body, services, request, reply }) {
-      const factor = 'code' in body ? { code: body.code } : { recoveryCode: body.recoveryCode };
-      const result = await services.auth.completeTwoFactorLogin(body.challenge, factor, loginOriginOf(request), request.cookies[SESSION_COOKIE]);
+      const result = await services.auth.completeTwoFactorLogin(body.challenge, body.factor, loginOriginOf(request), request.cookies[SESSION_COOKIE]);
       return signedIn(result, services, request, reply);
     },
   }),

@@ -49,6 +49,18 @@ export const tenantRoutes = [
     },
   }),
   defineRoute({
+    method: 'PUT',
+    url: '/api/v1/tenants/:tenant/members/:user',
+    summary: "Set anyone's role in any tenant, as the installation (the way back into a tenant)",
+    tag: 'tenants',
+    access: { permission: 'ManageTenants' },
+    params: z.object({ tenant: z.string().min(1).max(100), user: z.string().min(1).max(254) }),
+    body: z.object({ role: z.string().min(1).max(100) }),
+    async handler({ actor, params, body, services }) {
+      return services.tenants.setMemberRole(actor, params.tenant, params.user, body.role);
+    },
+  }),
+  defineRoute({
     method: 'DELETE',
     url: '/api/v1/tenants/:tenant',
     summary: 'Delete an empty tenant',

@@ -133,8 +133,10 @@ export function sqlAssignmentStore(db: Kysely<Database>, engine: Engine): Assign
     async remove(tenantId, userId) {
       await db.deleteFrom('role_assignments').where('tenant_id', '=', tenantId).where('user_id', '=', userId).execute();
     },
-    async countUsingRole(roleId) {
-      const row = await db.selectFrom('role_assignments').select((eb) => eb.fn.countAll<string | number>().as('n')).where('role_id', '=', roleId).executeTakeFirstOrThrow();
+    async countUsingRole(roleId, tenantId) {
+      let query = db.selectFrom('role_assignments').select((eb) => eb.fn.countAll<string | number>().as('n')).where('role_id', '=', roleId);
+      if (tenantId !== undefined) query = query.where('tenant_id', '=', tenantId);
+      const row = await query.executeTakeFirstOrThrow();
       return Number(row.n);
     },
     async listActiveHolders(tenantId, roleId) {
