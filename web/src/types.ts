@@ -68,6 +68,8 @@ export interface ApiToken {
 
 export interface SessionView {
   id: string;
+  /** Browser and system, read from the user agent by the server. */
+  device?: string;
   createdAt: string;
   lastSeenAt: string;
   expiresAt: string;

@@ -53,7 +53,7 @@ export class AccountService {
       if (!session || session.endedAt) throw notFound('SESSION_NOT_FOUND', `No active session "${sessionId}" for this user.`);
       await store.sessions.end(session.id, this.#context.clock.now().toISOString(), userId === actor.userId ? 'revoked by user' : 'revoked by admin');
       await recordAudit(this.#context, store, actor, {
-        tenantId: userId === actor.userId ? actor.homeTenantId : actor.tenantId,
+        tenantId: auditTenant(actor, userId),
         category: 'sessions',
         action: 'session.revoked',
         subjectType: 'user',
@@ -90,7 +90,7 @@ export class AccountService {
       const updatedAt = this.#context.clock.now().toISOString();
       await store.avatars.set({ userId, contentType, data, updatedAt });
       await recordAudit(this.#context, store, actor, {
-        tenantId: userId === actor.userId ? actor.homeTenantId : actor.tenantId,
+        tenantId: auditTenant(actor, userId),
         category: 'users',
         action: 'avatar.updated',
         subjectType: 'user',
@@ -106,7 +106,7 @@ export class AccountService {
       await this.#checkCanEdit(actor, userId, store);
       await store.avatars.delete(userId);
       await recordAudit(this.#context, store, actor, {
-        tenantId: userId === actor.userId ? actor.homeTenantId : actor.tenantId,
+        tenantId: auditTenant(actor, userId),
         category: 'users',
         action: 'avatar.deleted',
         subjectType: 'user',
@@ -126,4 +126,9 @@ export class AccountService {
   async #checkCanEdit(actor: Actor, userId: string, store: Store): Promise<void> {
     if (userId !== actor.userId) await this.#users.loadManageable(actor, userId, store);
   }
+}
+
+/** Self-service lands in the user's home tenant's trail; an admin's override in the tenant they act in. */
+function auditTenant(actor: Actor, userId: string): string {
+  return userId === actor.userId ? actor.homeTenantId : actor.tenantId;
 }

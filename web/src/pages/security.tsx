@@ -1,7 +1,8 @@
 import { useState, type FormEvent } from 'react';
 import { del, get, patch, post } from '../api.ts';
+import { SessionTable, TokenTable } from '../components/account-tables.tsx';
 import { AvatarImage, AvatarUpload } from '../components/avatar.tsx';
-import { ConfirmButton, ErrorMessage, Field, formatTime, Loading, Notice, OneTimeSecret, useAction, useLoad } from '../components/ui.tsx';
+import { ConfirmButton, ErrorMessage, Field, Loading, Notice, OneTimeSecret, useAction, useLoad } from '../components/ui.tsx';
 import { useMe, useSession } from '../session.tsx';
 import type { ApiToken, CreatedToken, SessionView } from '../types.ts';
 import { ChangePasswordForm } from './sign-in.tsx';
@@ -138,49 +139,30 @@ function TokensSection() {
       ) : active.length === 0 ? (
         <p className="muted">You have no API tokens.</p>
       ) : (
-        <table aria-label="Your API tokens">
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Prefix</th>
-              <th scope="col">Created</th>
-              <th scope="col">Expires</th>
-              <th scope="col">Last used</th>
-              <th scope="col">Actions</th>
-            </tr>
-          </thead>
-          <tbody>
-            {active.map((token) => (
-              <tr key={token.id}>
-                <td>{token.name}</td>
-                <td>
-                  <code>{token.prefix}…</code>
-                </td>
-                <td>{formatTime(token.createdAt)}</td>
-                <td>{token.expiresAt ? formatTime(token.expiresAt) : 'never'}</td>
-                <td>{formatTime(token.lastUsedAt)}</td>
-                <td className="row-actions">
-                  <ConfirmButton label="Rotate" className="small" title={`Rotate ${token.name}?`} confirmLabel="Rotate token" onConfirm={() => rotate(token)}>
-                    <p>The current secret stops working now; a new one with the same name and lifetime is shown once.</p>
-                  </ConfirmButton>
-                  <ConfirmButton
-                    label="Delete"
-                    className="small"
-                    title={`Delete ${token.name}?`}
-                    confirmLabel="Delete token"
-                    danger
-                    onConfirm={async () => {
-                      await del(`/api/v1/me/tokens/${encodeURIComponent(token.id)}`);
-                      tokens.reload();
-                    }}
-                  >
-                    <p>Anything using this token loses access immediately.</p>
-                  </ConfirmButton>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <TokenTable
+          label="Your API tokens"
+          tokens={active}
+          actions={(token) => (
+            <>
+              <ConfirmButton label="Rotate" className="small" title={`Rotate ${token.name}?`} confirmLabel="Rotate token" onConfirm={() => rotate(token)}>
+                <p>The current secret stops working now; a new one with the same name and lifetime is shown once.</p>
+              </ConfirmButton>
+              <ConfirmButton
+                label="Delete"
+                className="small"
+                title={`Delete ${token.name}?`}
+                confirmLabel="Delete token"
+                danger
+                onConfirm={async () => {
+                  await del(`/api/v1/me/tokens/${encodeURIComponent(token.id)}`);
+                  tokens.reload();
+                }}
+              >
+                <p>Anything using this token loses access immediately.</p>
+              </ConfirmButton>
+            </>
+          )}
+        />
       )}
     </section>
   );
@@ -201,36 +183,18 @@ function SessionsSection() {
       {!sessions.data ? (
         <Loading />
       ) : (
-        <table aria-label="Your active sessions">
-          <thead>
-            <tr>
-              <th scope="col">Device</th>
-              <th scope="col">IP</th>
-              <th scope="col">Signed in</th>
-              <th scope="col">Last seen</th>
-              <th scope="col">Actions</th>
-            </tr>
-          </thead>
-          <tbody>
-            {sessions.data.items.map((session) => (
-              <tr key={session.id}>
-                <td>
-                  {session.userAgent ?? '—'} {session.current && <span className="badge badge-active">this session</span>}
-                </td>
-                <td>{session.ip ?? '—'}</td>
-                <td>{formatTime(session.createdAt)}</td>
-                <td>{formatTime(session.lastSeenAt)}</td>
-                <td>
-                  {!session.current && (
-                    <button type="button" className="small" onClick={() => void revoke(session)} disabled={action.pending}>
-                      Revoke
-                    </button>
-                  )}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <SessionTable
+          label="Your active sessions"
+          sessions={sessions.data.items}
+          createdHeading="Signed in"
+          actions={(session) =>
+            !session.current && (
+              <button type="button" className="small" onClick={() => void revoke(session)} disabled={action.pending}>
+                Revoke
+              </button>
+            )
+          }
+        />
       )}
     </section>
   );

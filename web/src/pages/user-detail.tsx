@@ -1,5 +1,6 @@
 import { useState, type FormEvent } from 'react';
 import { del, get, patch, post, put } from '../api.ts';
+import { SessionTable, TokenTable } from '../components/account-tables.tsx';
 import { AuditTable } from '../components/audit-table.tsx';
 import { AvatarImage, AvatarUpload } from '../components/avatar.tsx';
 import { ConfirmButton, ErrorMessage, Field, formatTime, Loading, Notice, OneTimeSecret, StatusBadge, useAction, useLoad } from '../components/ui.tsx';
@@ -385,80 +386,45 @@ function AccountActivity({ activity, error, userId, onChange }: { activity?: Act
           {activity.sessions.length === 0 ? (
             <p className="muted">No active sessions.</p>
           ) : (
-            <table aria-label="Active sessions">
-              <thead>
-                <tr>
-                  <th scope="col">Device</th>
-                  <th scope="col">IP</th>
-                  <th scope="col">Created</th>
-                  <th scope="col">Last seen</th>
-                  {manage && <th scope="col">Actions</th>}
-                </tr>
-              </thead>
-              <tbody>
-                {activity.sessions.map((session) => (
-                  <tr key={session.id}>
-                    <td>{session.userAgent ?? '—'}</td>
-                    <td>{session.ip ?? '—'}</td>
-                    <td>{formatTime(session.createdAt)}</td>
-                    <td>{formatTime(session.lastSeenAt)}</td>
-                    {manage && (
-                      <td>
-                        <button
-                          type="button"
-                          className="small"
-                          onClick={() => void action.run(async () => (await del(`/api/v1/users/${encodeURIComponent(userId)}/sessions/${encodeURIComponent(session.id)}`), onChange()))}
-                        >
-                          Revoke
-                        </button>
-                      </td>
-                    )}
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+            <SessionTable
+              label="Active sessions"
+              sessions={activity.sessions}
+              actions={
+                manage
+                  ? (session) => (
+                      <button
+                        type="button"
+                        className="small"
+                        onClick={() => void action.run(async () => (await del(`/api/v1/users/${encodeURIComponent(userId)}/sessions/${encodeURIComponent(session.id)}`), onChange()))}
+                      >
+                        Revoke
+                      </button>
+                    )
+                  : undefined
+              }
+            />
           )}
 
           <h3>API tokens</h3>
           {activity.tokens.length === 0 ? (
             <p className="muted">No API tokens.</p>
           ) : (
-            <table aria-label="API tokens">
-              <thead>
-                <tr>
-                  <th scope="col">Name</th>
-                  <th scope="col">Prefix</th>
-                  <th scope="col">Created</th>
-                  <th scope="col">Expires</th>
-                  <th scope="col">Last used</th>
-                  {manage && <th scope="col">Actions</th>}
-                </tr>
-              </thead>
-              <tbody>
-                {activity.tokens.map((token) => (
-                  <tr key={token.id}>
-                    <td>{token.name}</td>
-                    <td>
-                      <code>{token.prefix}…</code>
-                    </td>
-                    <td>{formatTime(token.createdAt)}</td>
-                    <td>{token.expiresAt ? formatTime(token.expiresAt) : 'never'}</td>
-                    <td>{formatTime(token.lastUsedAt)}</td>
-                    {manage && (
-                      <td>
-                        {token.revokedAt ? (
-                          <span className="badge">revoked</span>
-                        ) : (
-                          <button type="button" className="small" onClick={() => void action.run(async () => (await del(`/api/v1/tokens/${encodeURIComponent(token.id)}`), onChange()))}>
-                            Revoke
-                          </button>
-                        )}
-                      </td>
-                    )}
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+            <TokenTable
+              label="API tokens"
+              tokens={activity.tokens}
+              actions={
+                manage
+                  ? (token) =>
+                      token.revokedAt ? (
+                        <span className="badge">revoked</span>
+                      ) : (
+                        <button type="button" className="small" onClick={() => void action.run(async () => (await del(`/api/v1/tokens/${encodeURIComponent(token.id)}`), onChange()))}>
+                          Revoke
+                        </button>
+                      )
+                  : undefined
+              }
+            />
           )}
 
           <h3>Recent actions</h3>
