@@ -129,10 +129,13 @@ describe.each(engines)('user lifecycle without SMTP on %s', (engine) => {
     expect(reset.body.emailed).toBe(false);
     const token = new URL(reset.body.link).hash.replace('#token=', '');
     const attempts = await Promise.all(
-      Array.from({ length: 12 }, (_, index) => test.anonymous.post('/api/v1/auth/redeem-link', { token, newPassword: `concurrent passphrase ${index}` })),
+      Array.from({ length: 8 }, (_, index) => test.anonymous.post('/api/v1/auth/redeem-link', { token, newPassword: `concurrent passphrase ${index}` })),
     );
     expect(attempts.filter((attempt) => attempt.status === 200)).toHaveLength(1);
-    expect(attempts.filter((attempt) => attempt.status === 400)).toHaveLength(11);
+    expect(attempts.filter((attempt) => attempt.status === 400)).toHaveLength(7);
+    // The losers count as failed attempts from this address; let the count reset so later
+    // sign-ins from 127.0.0.1 in this suite aren't throttled, whatever order the race ran in.
+    test.clock.advance(12 * 3_600_000);
   });
 
   it('refuses an expired reset link', async () => {

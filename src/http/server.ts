@@ -29,7 +29,7 @@ export async function startServer(
 ): Promise<RunningServer> {
   const print = options.print ?? ((line: string) => console.log(line));
   const clock = options.clock ?? systemClock;
-  const database = openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const database = openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, report: (line) => print(`Sophon Identity: ${line}`) });
   try {
     await migrate(database.db);
     const store = createSqlStore(database.db, database.engine);

@@ -27,13 +27,14 @@ const migrations: Record<string, Migration> = {
 const provider: MigrationProvider = { getMigrations: async () => migrations };
 
 /** PostgreSQL when a postgres:// URL is given, else the embedded SQLite file under the data directory. */
-export function openDatabase(options: { databaseUrl?: string; dataDir: string }): OpenedDatabase {
+export function openDatabase(options: { databaseUrl?: string; dataDir: string; report?: (line: string) => void }): OpenedDatabase {
   if (options.databaseUrl) {
     if (!/^postgres(ql)?:\/\//.test(options.databaseUrl)) {
       throw new Error(`SOPHON_DATABASE_URL must start with postgres:// (got "${options.databaseUrl.split(':')[0]}:")`);
     }
     const location = options.databaseUrl.replace(/\/\/[^@/]*@/, '//');
-    return { db: new Kysely<Database>({ dialect: createPostgresDialect(options.databaseUrl) }), engine: 'postgres', location };
+    const report = options.report ?? ((line: string) => console.error(`Sophon Identity: ${line}`));
+    return { db: new Kysely<Database>({ dialect: createPostgresDialect(options.databaseUrl, (error) => report(`lost an idle PostgreSQL connection (${error.message}); the next query opens a new one`)) }), engine: 'postgres', location };
   }
   mkdirSync(options.dataDir, { recursive: true });
   const file = path.resolve(options.dataDir, 'sophon.db');

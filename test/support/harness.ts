@@ -125,6 +125,7 @@ export async function createSignedInUser(
   const created = await creator.post('/api/v1/users', { email, displayName: input.displayName ?? email.split('@')[0], role: input.role, tenant: input.tenant, password: 'initial password 123' });
   if (created.status !== 201) throw new Error(`could not create ${email}: ${created.status} ${JSON.stringify(created.body)}`);
   const signedIn = await test.login(email, 'initial password 123');
+  if (signedIn.response.status !== 200) throw new Error(`could not sign in as ${email}: ${signedIn.response.status} ${JSON.stringify(signedIn.response.body)}`);
   const changed = await signedIn.client.post('/api/v1/auth/password', { currentPassword: 'initial password 123', newPassword: USER_PASSWORD });
   if (changed.status !== 200) throw new Error(`could not change password: ${JSON.stringify(changed.body)}`);
   return { id: created.body.user.id, email, client: signedIn.client.inTenant(input.tenant) };
