@@ -23,6 +23,7 @@ describe.each(engines)('bad input on %s', (engine) => {
     expect(typeof response.body.error.message).toBe('string');
     expect(response.body.error.message.length).toBeGreaterThan(0);
     if (code) expect(response.body.error.code).toBe(code);
+    return response;
   };
 
   it('answers malformed JSON with 400 INVALID_JSON', async () => {
@@ -93,9 +94,14 @@ describe.each(engines)('bad input on %s', (engine) => {
     expectClientError(await test.admin.get('/api/v1/audit?until=2026-13-45T99:00:00Z'), 400, 'VALIDATION_FAILED');
   });
 
-  it('treats an unknown cursor as a position, not an error', async () => {
-    expect((await test.admin.get('/api/v1/users?cursor=not-an-id')).status).toBe(200);
-    expect((await test.admin.get('/api/v1/audit?cursor=zzzz')).status).toBe(200);
+  it('refuses a cursor that no page handed out, and takes a well-formed one as a position', async () => {
+    const made = expectClientError(await test.admin.get('/api/v1/users?cursor=not-an-id'), 400, 'VALIDATION_FAILED');
+    expect(made.body.error.message).toContain('cursor');
+    expectClientError(await test.admin.get('/api/v1/audit?cursor=zzzz'), 400, 'VALIDATION_FAILED');
+    expectClientError(await test.admin.get('/api/v1/workflows?cursor=1%27%20OR%201=1'), 400, 'VALIDATION_FAILED');
+    // A deleted user's id still marks a place in the order.
+    const position = await test.admin.get('/api/v1/users?cursor=00000000-0000-7000-8000-000000000000');
+    expect(position.status).toBe(200);
   });
 
   it('answers NUL characters in text with 400 on every engine', async () => {
