@@ -66,12 +66,6 @@ export async function authorizeRequest(services: Services, route: AnyRoute, requ
   }
 
   const tenantId = await resolveTenant(services, user.id, user.homeTenantId, headerValue(request, TENANT_HEADER));
-  if (!route.allowDuringTwoFactorEnrollment && (await services.twoFactor.enrollmentRequired(user.id, [user.homeTenantId, tenantId]))) {
-    throw forbidden(
-      'TWO_FACTOR_ENROLLMENT_REQUIRED',
-      'Two-factor authentication is required for your account: enrol first with POST /api/v1/me/two-factor/enrollment, then confirm with POST /api/v1/me/two-factor/enrollment/confirm {"code","currentPassword"}.',
-    );
-  }
   const actor: Actor = {
     userId: user.id,
     email: user.email,
@@ -82,9 +76,23 @@ export async function authorizeRequest(services: Services, route: AnyRoute, requ
     tokenId: authenticated.via === 'token' ? authenticated.token.id : null,
   };
 
-  if (typeof route.access === 'object') {
+  // The two questions are independent reads: ask them at once, so a request pays one round
+  // trip for both, then answer in a fixed order (enrolment first, whatever the permission).
+  const permission = typeof route.access === 'object' ? route.access.permission : undefined;
+  const [mustEnrol, permitted] = await Promise.all([
+    route.allowDuringTwoFactorEnrollment ? false : services.twoFactor.enrollmentRequired(user.id, [user.homeTenantId, tenantId]),
+    permission ? services.access.holds(actor, permission, tenantId) : true,
+  ]);
+  if (mustEnrol) {
+    throw forbidden(
+      'TWO_FACTOR_ENROLLMENT_REQUIRED',
+      'Two-factor authentication is required for your account: enrol first with POST /api/v1/me/two-factor/enrollment, then confirm with POST /api/v1/me/two-factor/enrollment/confirm {"code","currentPassword"}.',
+    );
+  }
+  if (permission && !permitted) {
     try {
-      await services.access.require(actor, route.access.permission, tenantId);
+      // Builds the refusal (naming the permission and the tenant it was evaluated in); rare, so it may re-read.
+      await services.access.require(actor, permission, tenantId);
     } catch (error) {
       if (error instanceof DomainError) await recordRefusal(services, actor, `${route.method} ${route.url}`, error);
       throw error;
