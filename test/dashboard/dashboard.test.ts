@@ -19,7 +19,16 @@ describe.each(engines)('the dashboard on %s', (engine) => {
   let admin: ApiClient;
 
   const heading = (name: string) => page.getByRole('heading', { name, exact: true });
-  const navigateTo = (name: 'Users' | 'Roles' | 'Audit' | 'Security') => page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name, exact: true }).click();
+  const navigateTo = (name: 'Users' | 'Roles' | 'Audit' | 'Settings' | 'Security') => page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name, exact: true }).click();
+
+  /** The cells of one row of the "What applies in <tenant>" table of Admin → Settings → Authentication. */
+  const applies = (tenant: string, setting: string) =>
+    page
+      .getByRole('table', { name: `What applies in ${tenant}` })
+      .getByRole('row')
+      .filter({ has: page.getByRole('cell', { name: setting, exact: true }) })
+      .getByRole('cell')
+      .allTextContents();
 
   async function signIn(email: string, password: string) {
     await page.getByLabel('Email').fill(email);
@@ -217,7 +226,7 @@ describe.each(engines)('the dashboard on %s', (engine) => {
     await browser.screenshot('11-two-factor-on');
     await page.getByRole('button', { name: 'I saved my recovery codes' }).click();
 
-    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('button', { name: 'Sign out', exact: true }).click();
     await heading('Sign in').waitFor();
     await signIn(ADMIN_EMAIL, NEW_ADMIN_PASSWORD);
     await heading('Two-factor authentication').waitFor();
@@ -252,9 +261,102 @@ describe.each(engines)('the dashboard on %s', (engine) => {
     expect((await admin.inTenant('acme').get(`/api/v1/users/${mover.id}`)).body).toMatchObject({ homeTenant: 'acme', role: 'Viewer' });
   });
 
+  it('requires 2FA installation-wide from Admin → Settings → Authentication, and stops again', async () => {
+    const person = await createSignedInUser(test, { role: 'Viewer', displayName: 'Gus Global' }, admin);
+    await navigateTo('Settings');
+    await heading('Authentication settings').waitFor();
+    const installation = page.getByRole('form', { name: 'Installation-wide authentication' });
+    // The default session lifetimes of appsettings.json.
+    await installation.getByText('08:00:00').waitFor();
+    await expect(installation.getByText('7.00:00:00').isVisible()).resolves.toBe(true);
+
+    await installation.getByLabel('Require 2FA for every user').check();
+    await installation.getByRole('button', { name: 'Save installation setting' }).click();
+    await installation.getByRole('status').waitFor();
+    await browser.screenshot('14-authentication-settings');
+    expect((await admin.get('/api/v1/settings/authentication')).body.overrides.requireTwoFactor).toBe(true);
+    // What the tenants inherit follows at once.
+    await expect.poll(() => applies('default', 'Require 2FA')).toEqual(['Require 2FA', 'required', 'installation-wide setting']);
+    const held = await person.client.get('/api/v1/me');
+    expect(held.status).toBe(403);
+    expect(held.body.error.code).toBe('TWO_FACTOR_ENROLLMENT_REQUIRED');
+
+    // The admin has 2FA, so saving didn't send them to enrolment.
+    await installation.getByLabel('Require 2FA for every user').uncheck();
+    await installation.getByRole('button', { name: 'Save installation setting' }).click();
+    await expect.poll(async () => (await admin.get('/api/v1/settings/authentication')).body.overrides.requireTwoFactor).toBe(false);
+    expect((await person.client.get('/api/v1/me')).status).toBe(200);
+  });
+
+  it("requires 2FA for one tenant's users from the per-tenant settings", async () => {
+    const person = await createSignedInUser(test, { role: 'Viewer', tenant: 'acme', displayName: 'Ada Acme' }, admin.inTenant('acme'));
+    await page.goto(test.url + '/admin/settings/authentication');
+    await heading('Authentication settings').waitFor();
+    await page.getByLabel('Tenant to configure').selectOption('acme');
+    const form = page.getByRole('form', { name: 'Authentication settings of acme' });
+    await form.getByLabel('Require 2FA', { exact: true }).selectOption('Required');
+    await form.getByRole('button', { name: 'Save tenant settings' }).click();
+    await form.getByRole('status').waitFor();
+
+    await expect.poll(() => applies('acme', 'Require 2FA')).toEqual(['Require 2FA', 'required', "this tenant's setting"]);
+    await expect(applies('acme', 'Idle timeout')).resolves.toEqual(['Idle timeout', '08:00:00', 'appsettings.json']);
+    await browser.screenshot('15-tenant-authentication-settings');
+
+    const signedIn = await test.login(person.email, USER_PASSWORD);
+    expect(signedIn.response.status).toBe(200);
+    const held = await signedIn.client.get('/api/v1/me');
+    expect(held.status).toBe(403);
+    expect(held.body.error.code).toBe('TWO_FACTOR_ENROLLMENT_REQUIRED');
+    // Only acme requires it: the installation and the default tenant don't.
+    expect((await admin.get('/api/v1/tenants/default/settings/authentication')).body.effective.requireTwoFactor).toBe(false);
+  });
+
+  it("shows the server's message for an idle timeout it can't read, and saves nothing", async () => {
+    const before = (await admin.get('/api/v1/tenants/acme/settings/authentication')).body;
+    const form = page.getByRole('form', { name: 'Authentication settings of acme' });
+    await form.getByLabel('Idle timeout').fill('eight hours');
+    await form.getByRole('button', { name: 'Save tenant settings' }).click();
+    const alert = form.getByRole('alert');
+    await alert.waitFor();
+    const refused = await admin.put('/api/v1/tenants/acme/settings/authentication', { idleTimeout: 'eight hours' });
+    expect(refused.status).toBe(400);
+    await expect(alert.textContent()).resolves.toBe(refused.body.error.message);
+    expect(refused.body.error.message).toContain('eight hours');
+    expect((await admin.get('/api/v1/tenants/acme/settings/authentication')).body).toEqual(before);
+
+    // Corrected, it saves, written the server's way.
+    await form.getByLabel('Idle timeout').fill('4:00:00');
+    await form.getByRole('button', { name: 'Save tenant settings' }).click();
+    await form.getByRole('status').waitFor();
+    await expect(form.getByLabel('Idle timeout').inputValue()).resolves.toBe('04:00:00');
+    await expect.poll(() => applies('acme', 'Idle timeout')).toEqual(['Idle timeout', '04:00:00', "this tenant's setting"]);
+    await expect(form.getByRole('alert').count()).resolves.toBe(0);
+    expect((await admin.get('/api/v1/tenants/acme/settings/authentication')).body.overrides).toEqual({ requireTwoFactor: true, idleTimeout: '04:00:00', absoluteTimeout: null });
+  });
+
+  it("lifts a user's sign-in lock from the user page", async () => {
+    const person = await createSignedInUser(test, { role: 'Viewer', displayName: 'Lou Locked' }, admin);
+    // Five wrong passwords in a row: the account must wait (the test's clock stands still).
+    for (let attempt = 0; attempt < 5; attempt++) expect((await test.login(person.email, 'not the password')).response.status).toBe(401);
+    expect((await admin.get(`/api/v1/users/${person.id}/sign-in-lock`)).body).toMatchObject({ state: 'waiting', failures: 5 });
+    expect((await test.login(person.email, USER_PASSWORD)).response.status).not.toBe(200);
+
+    await page.goto(`${test.url}/admin/users/${person.id}`);
+    await heading('Lou Locked').waitFor();
+    const section = page.getByRole('region', { name: 'Sign-in lock' });
+    await section.getByText('waiting', { exact: true }).waitFor();
+    await browser.screenshot('16-sign-in-lock');
+    await section.getByRole('button', { name: 'Unlock' }).click();
+    await section.getByText('open', { exact: true }).waitFor();
+    await expect(section.getByRole('button', { name: 'Unlock' }).count()).resolves.toBe(0);
+
+    expect((await admin.get(`/api/v1/users/${person.id}/sign-in-lock`)).body).toMatchObject({ state: 'open', failures: 0 });
+    expect((await test.login(person.email, USER_PASSWORD)).response.status).toBe(200);
+  });
+
   it("hides the controls a Viewer lacks the permission for, like the New user button", async () => {
     const viewer = await createSignedInUser(test, { role: 'Viewer', displayName: 'Vic Viewer' }, admin);
-    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('button', { name: 'Sign out', exact: true }).click();
     await heading('Sign in').waitFor();
     await signIn(viewer.email, USER_PASSWORD);
 
@@ -276,6 +378,15 @@ describe.each(engines)('the dashboard on %s', (engine) => {
     await page.goto(test.url + '/admin/users/new');
     await heading('Not available').waitFor();
     await expect(page.getByText('ManageUsers').isVisible()).resolves.toBe(true);
+  });
+
+  it('shows a Viewer no Settings entry under Admin, and not the page', async () => {
+    const main = page.getByRole('navigation', { name: 'Main' });
+    await main.getByRole('link', { name: 'Users', exact: true }).waitFor();
+    await expect(main.getByRole('link', { name: 'Settings', exact: true }).count()).resolves.toBe(0);
+    await page.goto(test.url + '/admin/settings/authentication');
+    await heading('Not available').waitFor();
+    await expect(page.getByText('ManageSettings or ManageTenants').isVisible()).resolves.toBe(true);
   });
 
   it('stayed on 127.0.0.1, within its Content-Security-Policy, without script errors', () => {

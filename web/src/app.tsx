@@ -2,6 +2,7 @@ import type { ReactNode } from 'react';
 import { setActingTenant } from './api.ts';
 import { AvatarImage } from './components/avatar.tsx';
 import { AuditPage } from './pages/audit.tsx';
+import { AuthenticationSettingsPage } from './pages/authentication-settings.tsx';
 import { RoleEditorPage, RolesPage } from './pages/roles.tsx';
 import { SecurityPage } from './pages/security.tsx';
 import { SetPasswordPage } from './pages/set-password.tsx';
@@ -39,10 +40,14 @@ function Screens() {
   }
 }
 
+/** A page or link is shown only with this permission in the acting tenant, or with any one of these. */
+type Requirement = string | string[];
+
+const alternatives = (requirement: Requirement) => (typeof requirement === 'string' ? [requirement] : requirement);
+
 interface Page {
   pattern: string;
-  /** Shown only with this permission in the acting tenant. */
-  permission?: string;
+  permission?: Requirement;
   render: (params: Record<string, string>) => ReactNode;
 }
 
@@ -54,13 +59,16 @@ const pages: Page[] = [
   { pattern: '/admin/roles/new', permission: 'ManageRoles', render: () => <RoleEditorPage /> },
   { pattern: '/admin/roles/:id', permission: 'ViewUsers', render: ({ id }) => <RoleEditorPage id={id!} /> },
   { pattern: '/admin/audit', permission: 'ViewAuditLogs', render: () => <AuditPage /> },
+  // One page for both: each section shows only to those who hold its permission.
+  { pattern: '/admin/settings/authentication', permission: ['ManageSettings', 'ManageTenants'], render: () => <AuthenticationSettingsPage /> },
   { pattern: '/settings/security', render: () => <SecurityPage /> },
 ];
 
-const navigation = [
+const navigation: { section: 'Admin' | 'Settings'; to: string; label: string; permission?: Requirement }[] = [
   { section: 'Admin', to: '/admin/users', label: 'Users', permission: 'ViewUsers' },
   { section: 'Admin', to: '/admin/roles', label: 'Roles', permission: 'ViewUsers' },
   { section: 'Admin', to: '/admin/audit', label: 'Audit', permission: 'ViewAuditLogs' },
+  { section: 'Admin', to: '/admin/settings/authentication', label: 'Settings', permission: ['ManageSettings', 'ManageTenants'] },
   { section: 'Settings', to: '/settings/security', label: 'Security' },
 ];
 
@@ -68,16 +76,18 @@ function Shell() {
   const { path } = useLocation();
   const { can } = useSession();
   const me = useMe();
-  const links = navigation.filter((item) => !item.permission || can(item.permission));
+  const allowed = (requirement: Requirement | undefined) => !requirement || alternatives(requirement).some(can);
+  const links = navigation.filter((item) => allowed(item.permission));
 
   let content: ReactNode;
   if (path === '/' || path === '/login' || path === '/admin') content = <Redirect to={links[0]!.to} />;
   else if (path === '/settings') content = <Redirect to="/settings/security" />;
+  else if (path === '/admin/settings') content = <Redirect to="/admin/settings/authentication" />;
   else {
     const found = pages.map((page) => ({ page, params: match(page.pattern, path) })).find((candidate) => candidate.params);
     if (!found) content = <Missing title="Page not found" text={`Nothing lives at ${path}.`} />;
-    else if (found.page.permission && !can(found.page.permission))
-      content = <Missing title="Not available" text={`This page needs the ${found.page.permission} permission in tenant ${me.tenant?.slug ?? '—'}.`} />;
+    else if (!allowed(found.page.permission))
+      content = <Missing title="Not available" text={`This page needs the ${alternatives(found.page.permission!).join(' or ')} permission in tenant ${me.tenant?.slug ?? '—'}.`} />;
     else content = found.page.render(found.params!);
   }
 

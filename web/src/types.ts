@@ -136,3 +136,30 @@ export type LoginResult =
   | { twoFactorRequired?: false; user: User; mustChangePassword: boolean; csrfToken: string };
 
 export const auditCategories = ['auth', 'authz', 'rbac', 'users', 'tenants', 'tokens', 'sessions', 'resources', 'system'] as const;
+
+/** Where a value of the authentication policy comes from, most specific first. */
+export type PolicySource = 'default' | 'appsettings' | 'tenant appsettings' | 'admin API' | 'tenant admin API';
+
+/** `GET /api/v1/settings/authentication` and `GET /api/v1/tenants/:tenant/settings/authentication`. */
+export interface AuthenticationPolicy {
+  scope: 'global' | { tenantId: string; slug: string };
+  /** What the admin API set at this scope; null: not set (inherit). Timeouts are .NET TimeSpans ("08:00:00", "7.00:00:00"). */
+  overrides: { requireTwoFactor: boolean | null; idleTimeout: string | null; absoluteTimeout: string | null };
+  effective: {
+    requireTwoFactor: boolean;
+    idleTimeout: string;
+    absoluteTimeout: string;
+    sources: { requireTwoFactor: PolicySource; idleTimeout: PolicySource; absoluteTimeout: PolicySource };
+  };
+  updatedAt: string | null;
+}
+
+/** `GET /api/v1/users/:id/sign-in-lock`: the account's brute-force lock. */
+export interface SignInLock {
+  userId: string;
+  failures: number;
+  lastFailureAt: string | null;
+  state: 'open' | 'waiting' | 'locked';
+  /** While waiting: when the next attempt is counted again. */
+  until: string | null;
+}

@@ -6,9 +6,9 @@ import { AvatarImage, AvatarUpload } from '../components/avatar.tsx';
 import { ConfirmButton, ErrorMessage, Field, formatTime, Loading, Notice, OneTimeSecret, StatusBadge, useAction, useLoad } from '../components/ui.tsx';
 import { Link, navigate } from '../router.tsx';
 import { useMe, useSession } from '../session.tsx';
-import type { Activity, EffectivePermissions, ResetPasswordResult, Role, TenantMembership, User } from '../types.ts';
+import type { Activity, EffectivePermissions, ResetPasswordResult, Role, SignInLock, TenantMembership, User } from '../types.ts';
 
-/** Admin → Users → <user>: role per tenant, lifecycle, effective permissions and account activity. */
+/** Admin → Users → <user>: role per tenant, lifecycle, effective permissions, sign-in lock and account activity. */
 export function UserDetailPage({ id }: { id: string }) {
   const { can } = useSession();
   const path = `/api/v1/users/${encodeURIComponent(id)}`;
@@ -66,6 +66,7 @@ export function UserDetailPage({ id }: { id: string }) {
 
       {can('ManageUsers') && <ProfileEditor user={subject} path={path} onChange={reloadAll} />}
       {can('ManageUsers') && <MoveTenant key={subject.homeTenantId} user={subject} path={path} />}
+      {can('ManageUsers') && <SignInLockSection path={path} />}
 
       <AccountActivity activity={activity.data} error={activity.error} userId={subject.id} onChange={activity.reload} />
     </>
@@ -357,6 +358,47 @@ function ProfileEditor({ user, path, onChange }: { user: User; path: string; onC
       <ErrorMessage error={action.error} />
       {saved && <Notice>Profile saved.</Notice>}
       <AvatarUpload path={`${path}/avatar`} onChange={onChange} />
+    </section>
+  );
+}
+
+function SignInLockSection({ path }: { path: string }) {
+  const lock = useLoad(() => get<SignInLock>(`${path}/sign-in-lock`), [path]);
+  const [notice, setNotice] = useState<string>();
+  const action = useAction();
+  const unlock = () =>
+    action.run(async () => {
+      await del(`${path}/sign-in-lock`);
+      setNotice('Unlocked: their next sign-in is checked as usual.');
+      lock.reload();
+    });
+  const state = lock.data;
+  return (
+    <section className="card" aria-labelledby="lock-heading">
+      <h2 id="lock-heading">Sign-in lock</h2>
+      <p className="muted">
+        Wrong passwords and codes in a row make the account wait, longer and longer, before the next attempt is checked; after too many it stays locked until unlocked here, or
+        until the user signs in from a browser they signed in with before.
+      </p>
+      <ErrorMessage error={action.error ?? lock.error} />
+      {!state ? (
+        !lock.error && <Loading />
+      ) : (
+        <div className="actions">
+          <StatusBadge status={state.state} />
+          <span>
+            {state.state === 'open' && (state.failures ? `${state.failures} failed attempt(s) in a row, not enough to wait.` : 'No failed attempts.')}
+            {state.state === 'waiting' && `${state.failures} failed attempts in a row: the next one is checked after ${state.until ? new Date(state.until).toLocaleTimeString() : '—'}.`}
+            {state.state === 'locked' && `Locked after ${state.failures} failed attempts in a row.`}
+          </span>
+          {state.state !== 'open' && (
+            <button type="button" onClick={() => void unlock()} disabled={action.pending}>
+              Unlock
+            </button>
+          )}
+        </div>
+      )}
+      {notice && <Notice>{notice}</Notice>}
     </section>
   );
 }
