@@ -8,6 +8,7 @@ import { SessionService } from './sessions/session-service.ts';
 import { TenantService } from './tenants/tenant-service.ts';
 import { TokenService } from './tokens/token-service.ts';
 import { UserService } from './users/user-service.ts';
+import { UserCsvService } from './users/user-csv-service.ts';
 import { OneTimeLinkService } from './users/one-time-link-service.ts';
 import { AccountService } from './users/account-service.ts';
 import { OrphanService } from './resources/orphan-service.ts';
@@ -32,6 +33,7 @@ export function createServices(context: DomainContext) {
     access,
     tenants,
     users,
+    userCsv: new UserCsvService(context, access, users),
     roles: new RoleService(context, access),
     auth: new AuthService(context, access, twoFactor, loginThrottle, authenticationPolicy),
     twoFactor,

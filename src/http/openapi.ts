@@ -46,7 +46,7 @@ export function buildOpenApiDocument(routes: readonly AnyRoute[]) {
         ...parametersOf(route.query, 'query'),
         ...(isPublic ? [] : [{ name: 'X-Sophon-Tenant', in: 'header', required: false, description: "Tenant slug the request acts in; the caller's home tenant when absent.", schema: { type: 'string' } }]),
       ],
-      ...(route.body ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(route.body) } } } } : {}),
+      ...(route.body ? { requestBody: { required: true, content: { [route.requestContentType ?? 'application/json']: { schema: jsonSchema(route.body) } } } } : {}),
       responses: {
         [String(route.status ?? 200)]: { description: 'Success' },
         default: { description: 'Error', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } },

@@ -35,6 +35,8 @@ export interface RouteDefinition<Body = unknown, Query = unknown, Params = unkno
   /** Reachable while a Require 2FA policy holds the caller to enrol first (the enrolment itself, logout, password change). */
   allowDuringTwoFactorEnrollment?: boolean;
   body?: ZodType<Body>;
+  /** The body's media type when it isn't JSON (a CSV file, an image). */
+  requestContentType?: string;
   query?: ZodType<Query>;
   params?: ZodType<Params>;
   /** The success status; 200 unless said otherwise. 204 sends no body. */

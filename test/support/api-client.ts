@@ -11,6 +11,16 @@ export interface Credential {
   csrf?: string;
 }
 
+/** A body sent as it is, with its own media type (a CSV file, an image). */
+export class RawBody {
+  readonly content: string;
+  readonly contentType: string;
+  constructor(content: string, contentType: string) {
+    this.content = content;
+    this.contentType = contentType;
+  }
+}
+
 export class ApiClient {
   readonly baseUrl: string;
   readonly credential: Credential;
@@ -29,12 +39,13 @@ export class ApiClient {
 
   async request<T = any>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<ApiResponse<T>> {
     const sent: Record<string, string> = { ...headers };
-    if (body !== undefined) sent['content-type'] = 'application/json';
+    const raw = body instanceof RawBody;
+    if (body !== undefined) sent['content-type'] = raw ? body.contentType : 'application/json';
     if (this.credential.token) sent.authorization = `Bearer ${this.credential.token}`;
     if (this.credential.cookie) sent.cookie = this.credential.cookie;
     if (this.credential.csrf && method !== 'GET') sent['x-csrf-token'] = this.credential.csrf;
     if (this.tenant) sent['x-sophon-tenant'] = this.tenant;
-    const response = await fetch(this.baseUrl + path, { method, headers: sent, body: body === undefined ? undefined : JSON.stringify(body) });
+    const response = await fetch(this.baseUrl + path, { method, headers: sent, body: body === undefined ? undefined : raw ? body.content : JSON.stringify(body) });
     const text = await response.text();
     let parsed: unknown = text;
     try {

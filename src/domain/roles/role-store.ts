@@ -32,6 +32,8 @@ export interface AssignmentStore {
   /** The role the user holds in the tenant, in one round trip: every authorized request asks this. */
   getRole(tenantId: string, userId: string): Promise<Role | undefined>;
   listForUser(userId: string): Promise<RoleAssignment[]>;
+  /** Every assignment in the tenant (an export reads them in one go rather than user by user). */
+  listForTenant(tenantId: string): Promise<RoleAssignment[]>;
   remove(tenantId: string, userId: string): Promise<void>;
   /** Holders of the role, in one tenant when given (a global role's holders elsewhere are none of its business). */
   countUsingRole(roleId: string, tenantId?: string): Promise<number>;

@@ -4,12 +4,13 @@ import { diffOf } from '../audit/audit-event.ts';
 import { conflict, forbidden, notFound } from '../errors.ts';
 import { newId } from '../ids.ts';
 import type { Permission } from '../permissions.ts';
-import { ADMIN_ROLE_ID } from '../roles/role.ts';
+import { ADMIN_ROLE_ID, type Role } from '../roles/role.ts';
 import { checkNoEscalation, resolveRole } from '../roles/role-service.ts';
 import { permissionsOfRole } from '../access/access-service.ts';
 import type { Actor, DomainContext } from '../context.ts';
 import type { Store } from '../store.ts';
 import type { TenantService } from '../tenants/tenant-service.ts';
+import type { Tenant } from '../tenants/tenant.ts';
 import { DEFAULT_TENANT_SLUG } from '../tenants/tenant.ts';
 import { checkPasswordPolicy, generatePassword, hashPassword } from './passwords.ts';
 import { checkDisplayName, checkEmail, normalizeEmail, publicUser, type StoredUser, type User } from './user.ts';
@@ -23,6 +24,45 @@ export interface CreateUserInput {
   role?: string;
   tenant?: string;
   password?: string;
+}
+
+/** A new user whose fields, password and tenant have been checked. */
+export interface PreparedUser {
+  email: string;
+  displayName: string;
+  role: string;
+  tenant: Tenant;
+  /** As the admin gave it; undefined when one is to be generated. */
+  password: string | undefined;
+}
+
+/** A prepared user with the initial password settled and hashed. */
+export interface HashedUser extends PreparedUser {
+  initialPassword: string;
+  passwordHash: string;
+}
+
+export interface InsertedUser {
+  created: StoredUser;
+  invitation: CreatedUser['invitation'];
+  tenantId: string;
+}
+
+/** Settles each user's initial password (given or generated) and hashes them, a few at a time. */
+export async function hashPrepared(prepared: PreparedUser[]): Promise<HashedUser[]> {
+  const hashed: HashedUser[] = [];
+  // Argon2 runs on libuv's four worker threads: more at once only queues.
+  for (let start = 0; start < prepared.length; start += 4) {
+    hashed.push(
+      ...(await Promise.all(
+        prepared.slice(start, start + 4).map(async (user) => {
+          const initialPassword = user.password ?? generatePassword();
+          return { ...user, initialPassword, passwordHash: await hashPassword(initialPassword) };
+        }),
+      )),
+    );
+  }
+  return hashed;
 }
 
 export interface CreatedUser {
@@ -59,81 +99,106 @@ export class UserService {
    * transaction; without it, a generated password is returned to the admin once.
    */
   async create(actor: Actor, input: CreateUserInput): Promise<CreatedUser> {
+    const prepared = await this.prepareCreate(actor, input);
+    const [hashed] = await hashPrepared([prepared]);
+    const result = await this.#context.store.transaction(async (store) => {
+      const role = await this.checkCreatable(store, actor, prepared);
+      return this.insertPrepared(store, actor, hashed!, role);
+    });
+    return this.answerFor(result, hashed!);
+  }
+
+  /**
+   * The checks of a new user that need no transaction (fields, password policy, the tenant
+   * and ManageUsers in it); throws a DomainError naming what is wrong.
+   */
+  async prepareCreate(actor: Actor, input: CreateUserInput): Promise<PreparedUser> {
     const email = checkEmail(input.email);
     const displayName = checkDisplayName(input.displayName);
     if (input.password !== undefined) checkPasswordPolicy(input.password, this.#context.settings.passwordMinLength, { email });
     const tenant = input.tenant ? await this.#tenants.getVisible(actor, input.tenant) : await this.#context.store.tenants.getById(actor.tenantId);
     if (!tenant) throw notFound('TENANT_NOT_FOUND', 'The tenant of this request no longer exists.');
     await this.#access.require(actor, 'ManageUsers', tenant.id);
+    return { email, displayName, role: input.role ?? 'Viewer', tenant, password: input.password };
+  }
+
+  /** The checks that must hold at the moment of insertion, inside its transaction; returns the role to assign. */
+  async checkCreatable(store: Store, actor: Actor, prepared: PreparedUser): Promise<Role> {
+    await this.#access.require(actor, 'ManageUsers', prepared.tenant.id, store);
+    const role = await resolveRole(store, prepared.tenant.id, prepared.role);
+    await checkNoEscalation(this.#access, actor, permissionsOfRole(role), prepared.tenant.id, store);
+    if (await store.users.getByEmail(normalizeEmail(prepared.email))) {
+      throw conflict('EMAIL_TAKEN', `A user with email ${prepared.email} already exists.`);
+    }
+    return role;
+  }
+
+  /** Writes a checked user, their role, their invitation mail and the audit events, in the caller's transaction. */
+  async insertPrepared(store: Store, actor: Actor, prepared: HashedUser, role: Role, via?: string): Promise<InsertedUser> {
     const { mailEnabled, initialPasswordLifetime } = this.#context.settings;
-    const password = input.password ?? generatePassword();
-    const passwordHash = await hashPassword(password);
-    const result = await this.#context.store.transaction(async (store) => {
-      await this.#access.require(actor, 'ManageUsers', tenant.id, store);
-      const role = await resolveRole(store, tenant.id, input.role ?? 'Viewer');
-      await checkNoEscalation(this.#access, actor, permissionsOfRole(role), tenant.id, store);
-      if (await store.users.getByEmail(normalizeEmail(email))) {
-        throw conflict('EMAIL_TAKEN', `A user with email ${email} already exists.`);
-      }
-      const now = this.#context.clock.now();
-      const created: StoredUser = {
-        id: newId(),
-        email,
+    const { email, displayName, tenant } = prepared;
+    const now = this.#context.clock.now();
+    const created: StoredUser = {
+      id: newId(),
+      email,
+      displayName,
+      homeTenantId: tenant.id,
+      status: 'active',
+      mustChangePassword: true,
+      passwordHash: prepared.passwordHash,
+      passwordExpiresAt: new Date(now.getTime() + initialPasswordLifetime).toISOString(),
+      createdAt: now.toISOString(),
+      updatedAt: now.toISOString(),
+      lastLoginAt: null,
+      lastLoginIp: null,
+      lastLoginUserAgent: null,
+    };
+    await store.users.create(created);
+    await store.assignments.set({ userId: created.id, tenantId: tenant.id, roleId: role.id, assignedAt: created.createdAt, assignedBy: actor.userId });
+    let invitation: CreatedUser['invitation'];
+    if (mailEnabled) {
+      const link = await this.#links.issue(store, created.id, 'invitation', actor.userId);
+      const mail = invitationMessage({
+        tenantId: tenant.id,
+        userId: created.id,
+        recipient: email,
+        now,
         displayName,
-        homeTenantId: tenant.id,
-        status: 'active',
-        mustChangePassword: true,
-        passwordHash,
-        passwordExpiresAt: new Date(now.getTime() + initialPasswordLifetime).toISOString(),
-        createdAt: now.toISOString(),
-        updatedAt: now.toISOString(),
-        lastLoginAt: null,
-        lastLoginIp: null,
-        lastLoginUserAgent: null,
-      };
-      await store.users.create(created);
-      await store.assignments.set({ userId: created.id, tenantId: tenant.id, roleId: role.id, assignedAt: created.createdAt, assignedBy: actor.userId });
-      let invitation: CreatedUser['invitation'];
-      if (mailEnabled) {
-        const link = await this.#links.issue(store, created.id, 'invitation', actor.userId);
-        const mail = invitationMessage({
-          tenantId: tenant.id,
-          userId: created.id,
-          recipient: email,
-          now,
-          displayName,
-          tenantName: tenant.name,
-          link: link.url,
-          expiresAt: link.expiresAt,
-          publicUrl: this.#context.settings.publicUrl,
-        });
-        await store.mail.enqueue(mail);
-        invitation = { emailed: true, messageId: mail.id, expiresAt: link.expiresAt };
-      }
-      await recordAudit(this.#context, store, actor, {
-        tenantId: tenant.id,
-        category: 'users',
-        action: 'user.created',
-        subjectType: 'user',
-        subjectId: created.id,
-        diff: { before: null, after: { email, displayName, role: role.name, tenant: tenant.slug } },
-        detail: { passwordGenerated: input.password === undefined, invitationEmailed: mailEnabled },
+        tenantName: tenant.name,
+        link: link.url,
+        expiresAt: link.expiresAt,
+        publicUrl: this.#context.settings.publicUrl,
       });
-      await recordAudit(this.#context, store, actor, {
-        tenantId: tenant.id,
-        category: 'rbac',
-        action: 'role.assigned',
-        subjectType: 'user',
-        subjectId: created.id,
-        diff: { before: null, after: { role: role.name } },
-      });
-      return { created, invitation };
+      await store.mail.enqueue(mail);
+      invitation = { emailed: true, messageId: mail.id, expiresAt: link.expiresAt };
+    }
+    await recordAudit(this.#context, store, actor, {
+      tenantId: tenant.id,
+      category: 'users',
+      action: 'user.created',
+      subjectType: 'user',
+      subjectId: created.id,
+      diff: { before: null, after: { email, displayName, role: role.name, tenant: tenant.slug } },
+      detail: { passwordGenerated: prepared.password === undefined, invitationEmailed: mailEnabled, ...(via ? { via } : {}) },
     });
-    const user = await this.#view(result.created, tenant.id);
+    await recordAudit(this.#context, store, actor, {
+      tenantId: tenant.id,
+      category: 'rbac',
+      action: 'role.assigned',
+      subjectType: 'user',
+      subjectId: created.id,
+      diff: { before: null, after: { role: role.name } },
+    });
+    return { created, invitation, tenantId: tenant.id };
+  }
+
+  /** What the admin gets back for a created user, the one-time password included when it is theirs to pass on. */
+  async answerFor(result: InsertedUser, prepared: HashedUser): Promise<CreatedUser> {
+    const user = await this.#view(result.created, result.tenantId);
     const answer: CreatedUser = { user, passwordExpiresAt: result.created.passwordExpiresAt! };
     if (result.invitation) answer.invitation = result.invitation;
     // Shown once, only when nobody else can deliver it: no mail, and the admin didn't choose it.
-    else if (input.password === undefined) answer.oneTimePassword = password;
+    else if (prepared.password === undefined) answer.oneTimePassword = prepared.initialPassword;
     return answer;
   }
 

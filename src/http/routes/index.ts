@@ -1,5 +1,6 @@
 import type { AnyRoute } from '../route.ts';
 import { auditRoutes } from './audit.ts';
+import { bulkRoutes } from './bulk.ts';
 import { authRoutes } from './auth.ts';
 import { dashboardRoutes } from './dashboard.ts';
 import { meRoutes } from './me.ts';
@@ -19,6 +20,7 @@ export const apiRoutes: readonly AnyRoute[] = [
   ...authRoutes,
   ...meRoutes,
   ...tenantRoutes,
+  ...bulkRoutes,
   ...userRoutes,
   ...userLifecycleRoutes,
   ...tokenRoutes,

@@ -90,6 +90,7 @@ export const userLifecycleRoutes = [
     tag: 'users',
     access: { permission: 'ManageUsers' },
     params: idParams,
+    requestContentType: 'image/*',
     body: imageBody,
     async handler({ actor, params, body, services }) {
       return services.accounts.setAvatar(actor, params.id, body);
@@ -137,6 +138,7 @@ export const userLifecycleRoutes = [
     summary: 'Set your avatar (PNG, JPEG or WebP, at most 512 KiB)',
     tag: 'me',
     access: 'authenticated',
+    requestContentType: 'image/*',
     body: imageBody,
     async handler({ actor, body, services }) {
       return services.accounts.setAvatar(actor, actor.userId, body);

@@ -115,8 +115,11 @@ describe.each(engines)('role store on %s', (engine) => {
         [acme.id, 'admin'],
         [globex.id, 'viewer'],
       ]);
+      expect((await fixture.store.assignments.listForTenant(globex.id)).filter((assignment) => assignment.userId === user.id).map((assignment) => assignment.roleId)).toEqual(['viewer']);
       await fixture.store.assignments.remove(globex.id, user.id);
       expect(await fixture.store.assignments.get(globex.id, user.id)).toBeUndefined();
+      expect((await fixture.store.assignments.listForTenant(globex.id)).some((assignment) => assignment.userId === user.id)).toBe(false);
+      expect((await fixture.store.assignments.listForTenant(acme.id)).some((assignment) => assignment.userId === user.id)).toBe(true);
       expect(await fixture.store.assignments.get(acme.id, user.id)).toBeDefined();
     });
 

@@ -130,6 +130,9 @@ export function sqlAssignmentStore(db: Kysely<Database>, engine: Engine): Assign
     async listForUser(userId) {
       return (await db.selectFrom('role_assignments').selectAll().where('user_id', '=', userId).orderBy('assigned_at').execute()).map(toAssignment);
     },
+    async listForTenant(tenantId) {
+      return (await db.selectFrom('role_assignments').selectAll().where('tenant_id', '=', tenantId).orderBy('user_id').execute()).map(toAssignment);
+    },
     async remove(tenantId, userId) {
       await db.deleteFrom('role_assignments').where('tenant_id', '=', tenantId).where('user_id', '=', userId).execute();
     },

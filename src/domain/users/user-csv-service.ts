@@ -1,0 +1,179 @@
+import type { AccessService } from '../access/access-service.ts';
+import { recordAudit } from '../audit/audit-log.ts';
+import type { Actor, DomainContext } from '../context.ts';
+import { DomainError } from '../errors.ts';
+import type { Role } from '../roles/role.ts';
+import { normalizeEmail } from './user.ts';
+import { toCsv } from '../csv.ts';
+import { EXPORT_COLUMNS, parseImportCsv, type ImportRow } from './user-csv.ts';
+import { hashPrepared, type CreatedUser, type PreparedUser, type UserService } from './user-service.ts';
+
+export interface ImportOptions {
+  /** Check every row and report, without creating anyone. */
+  dryRun?: boolean;
+  /** Create nobody unless every row is valid. */
+  allOrNothing?: boolean;
+}
+
+export interface ImportProblem {
+  code: string;
+  message: string;
+}
+
+export type ImportRowResult =
+  | ({ line: number; email: string; status: 'created' } & CreatedUser)
+  | { line: number; email: string; status: 'valid' }
+  | { line: number; email: string; status: 'rejected'; error: ImportProblem };
+
+export interface ImportReport {
+  dryRun: boolean;
+  allOrNothing: boolean;
+  /** Whether users were written: false on a dry run, or when all-or-nothing met a rejected row. */
+  applied: boolean;
+  counts: { rows: number; created: number; valid: number; rejected: number };
+  rows: ImportRowResult[];
+}
+
+/**
+ * The seed's bulk operations: `sophon admin users import users.csv` and `export --out users.csv`.
+ *
+ * Each row is a user created exactly as `POST /users` would (same checks, same invitation
+ * mail or one-time password, same audit events); a row that fails a check is rejected with
+ * its reason, the others go in. All accepted rows are written in one transaction, so an
+ * import is never half-applied by a crash.
+ */
+export class UserCsvService {
+  readonly #context: DomainContext;
+  readonly #access: AccessService;
+  readonly #users: UserService;
+
+  constructor(context: DomainContext, access: AccessService, users: UserService) {
+    this.#context = context;
+    this.#access = access;
+    this.#users = users;
+  }
+
+  async importCsv(actor: Actor, csv: string, options: ImportOptions = {}): Promise<ImportReport> {
+    await this.#access.require(actor, 'ManageUsers', actor.tenantId);
+    const rows = parseImportCsv(csv);
+    const dryRun = options.dryRun ?? false;
+    const allOrNothing = options.allOrNothing ?? false;
+    const results = new Map<number, ImportRowResult>();
+    const reject = (row: ImportRow, error: unknown) => {
+      if (!(error instanceof DomainError)) throw error;
+      results.set(row.line, { line: row.line, email: row.input.email, status: 'rejected', error: { code: error.code, message: error.message } });
+    };
+
+    // Checks that need no transaction, row by row; a repeated email is the later row's problem.
+    const prepared: { row: ImportRow; user: PreparedUser }[] = [];
+    const seen = new Map<string, number>();
+    for (const row of rows) {
+      try {
+        const user = await this.#users.prepareCreate(actor, row.input);
+        const earlier = seen.get(normalizeEmail(user.email));
+        if (earlier !== undefined) throw new DomainError('conflict', 'EMAIL_REPEATED', `${user.email} already appears at line ${earlier} of this file.`);
+        seen.set(normalizeEmail(user.email), row.line);
+        prepared.push({ row, user });
+      } catch (error) {
+        reject(row, error);
+      }
+    }
+
+    // Nothing is written on a dry run or a doomed all-or-nothing import, so nothing needs hashing.
+    const mayWrite = !dryRun && !(allOrNothing && results.size > 0);
+    const hashed = mayWrite ? await hashPrepared(prepared.map(({ user }) => user)) : [];
+
+    const created = await this.#context.store.transaction(async (store) => {
+      const accepted: { index: number; role: Role }[] = [];
+      for (const [index, { row, user }] of prepared.entries()) {
+        try {
+          accepted.push({ index, role: await this.#users.checkCreatable(store, actor, user) });
+        } catch (error) {
+          reject(row, error);
+        }
+      }
+      if (dryRun || (allOrNothing && results.size > 0) || hashed.length === 0) return [];
+      const inserted = [];
+      for (const { index, role } of accepted) {
+        inserted.push({ index, result: await this.#users.insertPrepared(store, actor, hashed[index]!, role, 'csv import') });
+      }
+      await recordAudit(this.#context, store, actor, {
+        category: 'users',
+        action: 'users.imported',
+        detail: {
+          rows: rows.length,
+          created: inserted.length,
+          rejected: results.size,
+          rejectedLines: [...results.values()].map((result) => ({ line: result.line, code: result.status === 'rejected' ? result.error.code : null })).slice(0, 100),
+        },
+      });
+      return inserted;
+    });
+
+    for (const { index, result } of created) {
+      const { row } = prepared[index]!;
+      results.set(row.line, { line: row.line, email: result.created.email, status: 'created', ...(await this.#users.answerFor(result, hashed[index]!)) });
+    }
+    for (const { row, user } of prepared) {
+      if (!results.has(row.line)) results.set(row.line, { line: row.line, email: user.email, status: 'valid' });
+    }
+    const ordered = rows.map((row) => results.get(row.line)!);
+    const count = (status: ImportRowResult['status']) => ordered.filter((result) => result.status === status).length;
+    return {
+      dryRun,
+      allOrNothing,
+      applied: created.length > 0,
+      counts: { rows: rows.length, created: count('created'), valid: count('valid'), rejected: count('rejected') },
+      rows: ordered,
+    };
+  }
+
+  /**
+   * Every member of the tenant the request acts in (or, with `allTenants`, of every tenant
+   * where the caller holds ViewUsers), one row per membership, with role, status, last
+   * login and creation date.
+   */
+  async exportCsv(actor: Actor, options: { allTenants?: boolean } = {}): Promise<{ csv: string; rows: number }> {
+    await this.#access.require(actor, 'ViewUsers', actor.tenantId);
+    const { store } = this.#context;
+    const tenantIds = options.allTenants ? await this.#viewableTenants(actor) : [actor.tenantId];
+    const rows: Record<(typeof EXPORT_COLUMNS)[number], string | null>[] = [];
+    const slugs = new Map((await store.tenants.list()).map((tenant) => [tenant.id, tenant.slug]));
+    const roleNames = new Map<string, string>();
+    for (const tenantId of tenantIds) {
+      const roleOf = new Map((await store.assignments.listForTenant(tenantId)).map((assignment) => [assignment.userId, assignment.roleId]));
+      for (const roleId of new Set(roleOf.values())) {
+        if (!roleNames.has(roleId)) roleNames.set(roleId, (await store.roles.getById(roleId))?.name ?? roleId);
+      }
+      for (let after: string | undefined; ; ) {
+        const page = await store.users.listInTenant(tenantId, { after, limit: 500 });
+        for (const user of page) {
+          const roleId = roleOf.get(user.id);
+          rows.push({
+            email: user.email,
+            displayName: user.displayName,
+            role: roleId ? (roleNames.get(roleId) ?? null) : null,
+            tenant: slugs.get(tenantId) ?? tenantId,
+            status: user.status,
+            lastLoginAt: user.lastLoginAt,
+            createdAt: user.createdAt,
+            homeTenant: slugs.get(user.homeTenantId) ?? user.homeTenantId,
+            id: user.id,
+          });
+        }
+        if (page.length < 500) break;
+        after = page.at(-1)!.id;
+      }
+    }
+    return { csv: toCsv(EXPORT_COLUMNS, rows), rows: rows.length };
+  }
+
+  async #viewableTenants(actor: Actor): Promise<string[]> {
+    const tenants = await this.#context.store.tenants.list();
+    const viewable: string[] = [];
+    for (const tenant of tenants) {
+      if (await this.#access.holds(actor, 'ViewUsers', tenant.id)) viewable.push(tenant.id);
+    }
+    return viewable;
+  }
+}

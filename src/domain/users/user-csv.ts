@@ -1,0 +1,82 @@
+import { CsvError, parse } from 'csv-parse/sync';
+import { restoreFormula } from '../csv.ts';
+import { invalid } from '../errors.ts';
+import type { CreateUserInput } from './user-service.ts';
+
+/** The seed's import columns, in its order; `email` and `displayName` are required. */
+export const IMPORT_COLUMNS = ['email', 'displayName', 'role', 'tenant', 'password'] as const;
+const REQUIRED_COLUMNS = ['email', 'displayName'] as const;
+
+/** The export's columns: the import's first (so an export re-imports), then what only an export can say. */
+export const EXPORT_COLUMNS = ['email', 'displayName', 'role', 'tenant', 'status', 'lastLoginAt', 'createdAt', 'homeTenant', 'id'] as const;
+
+export const MAX_IMPORT_ROWS = 1000;
+
+export interface ImportRow {
+  /** The line of the file the row ends on (1 is the header), for messages a person can find. */
+  line: number;
+  input: CreateUserInput;
+}
+
+/**
+ * Reads an import file: a header naming the seed's columns (in any order, case-insensitively),
+ * then one user per row. A file that isn't well-formed CSV is refused as a whole, naming the line.
+ */
+export function parseImportCsv(text: string): ImportRow[] {
+  let records: { record: Record<string, string>; info: { lines: number } }[];
+  try {
+    records = parse(text, {
+      bom: true,
+      columns: (header: string[]) => checkHeader(header),
+      skip_empty_lines: true,
+      trim: true,
+      info: true,
+      // Files edited on several systems mix line endings; a row is a row either way.
+      record_delimiter: ['\r\n', '\n'],
+      max_record_size: 64 * 1024,
+    });
+  } catch (error) {
+    if (error instanceof CsvError) {
+      const line = (error as CsvError & { lines?: number }).lines;
+      throw invalid('CSV_INVALID', `The file is not valid CSV${line ? ` at line ${line}` : ''}: ${error.message.replace(/ on line \d+$/, '')}.`);
+    }
+    throw error;
+  }
+  if (records.length === 0) throw invalid('CSV_EMPTY', 'The file has a header but no users.');
+  if (records.length > MAX_IMPORT_ROWS) {
+    throw invalid('CSV_TOO_MANY_ROWS', `The file has ${records.length} users; import at most ${MAX_IMPORT_ROWS} at a time (the CLI splits larger files for you).`);
+  }
+  return records.map(({ record, info }) => {
+    const cell = (column: string) => {
+      const value = restoreFormula(record[column] ?? '');
+      return value === '' ? undefined : value;
+    };
+    const input: CreateUserInput = { email: cell('email') ?? '', displayName: cell('displayName') ?? '' };
+    const role = cell('role');
+    const tenant = cell('tenant');
+    // Spaces around a cell are dropped; a password that begins or ends with one is written in quotes.
+    const password = record.password === undefined || record.password === '' ? undefined : record.password;
+    if (role) input.role = role;
+    if (tenant) input.tenant = tenant;
+    if (password !== undefined) input.password = password;
+    return { line: info.lines, input };
+  });
+}
+
+// What an export adds to the import's columns: read past, so an exported file imports as it is.
+const EXPORT_ONLY_COLUMNS: readonly string[] = EXPORT_COLUMNS.filter((column) => !(IMPORT_COLUMNS as readonly string[]).includes(column));
+
+function checkHeader(header: string[]): string[] {
+  const known = new Map([...IMPORT_COLUMNS, ...EXPORT_ONLY_COLUMNS].map((column) => [column.toLowerCase(), column]));
+  const columns = header.map((name) => name.trim());
+  const unknown = columns.filter((name) => !known.has(name.toLowerCase()));
+  if (unknown.length > 0) {
+    throw invalid('CSV_UNKNOWN_COLUMNS', `Unknown column${unknown.length > 1 ? 's' : ''} ${unknown.map((name) => `"${name.slice(0, 50)}"`).join(', ')}; the columns are ${IMPORT_COLUMNS.join(',')} (an export's other columns are read past).`);
+  }
+  const named = columns.map((name) => known.get(name.toLowerCase())!);
+  const repeated = named.filter((name, index) => named.indexOf(name) !== index);
+  if (repeated.length > 0) throw invalid('CSV_UNKNOWN_COLUMNS', `Column "${repeated[0]}" appears twice in the header.`);
+  const missing = REQUIRED_COLUMNS.filter((column) => !named.includes(column));
+  if (missing.length > 0) throw invalid('CSV_MISSING_COLUMNS', `The header must name ${missing.join(' and ')}; the columns are ${IMPORT_COLUMNS.join(',')}.`);
+  return named;
+}
