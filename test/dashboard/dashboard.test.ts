@@ -1,7 +1,9 @@
+import { readFile } from 'node:fs/promises';
+import { parse } from 'csv-parse/sync';
 import { TOTP } from 'otpauth';
 import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ApiClient, login } from '../support/api-client.ts';
+import { ApiClient, login, RawBody } from '../support/api-client.ts';
 import { ADMIN_EMAIL, createSignedInUser, engines, startTestServer, uniqueEmail, USER_PASSWORD, type TestServer } from '../support/harness.ts';
 import { launchBrowser, type Browser } from './browser.ts';
 import { ensureDashboardBuilt } from './build-dashboard.ts';
@@ -354,6 +356,109 @@ describe.each(engines)('the dashboard on %s', (engine) => {
     expect((await test.login(person.email, USER_PASSWORD)).response.status).toBe(200);
   });
 
+  /** A CSV file as the file picker would hand it over. */
+  const csvFile = (name: string, ...lines: string[]) => ({ name, mimeType: 'text/csv', buffer: Buffer.from(lines.join('\r\n') + '\r\n') });
+  /** The cells of the report's row for an email. */
+  const reportRow = (table: string, email: string) => page.getByRole('table', { name: table }).getByRole('row').filter({ has: page.getByRole('cell', { name: email, exact: true }) }).getByRole('cell');
+  const usersNamed = async (email: string) => (await admin.get(`/api/v1/users?search=${encodeURIComponent(email)}`)).body.items as { email: string; role: string }[];
+
+  let importedEmail: string;
+
+  it("shows the server's message for a CSV file it refuses whole", async () => {
+    await navigateTo('Users');
+    await heading('Users').waitFor();
+    await page.getByRole('link', { name: 'Import CSV' }).click();
+    await heading('Import users').waitFor();
+    const lines = ['email,displayName,shoeSize', `${uniqueEmail('shoe')},Sam Shoe,44`];
+    await page.getByLabel('CSV file').setInputFiles(csvFile('shoes.csv', ...lines));
+    await page.getByRole('button', { name: 'Check file' }).click();
+    const alert = page.getByRole('form', { name: 'Import users' }).getByRole('alert');
+    await alert.waitFor();
+    const refused = await admin.post('/api/v1/users/import?dryRun=true', new RawBody(lines.join('\r\n') + '\r\n', 'text/csv'));
+    expect(refused.status).toBe(400);
+    expect(refused.body.error.code).toBe('CSV_UNKNOWN_COLUMNS');
+    await expect(alert.textContent()).resolves.toBe(refused.body.error.message);
+    await expect(page.getByRole('table', { name: 'Import check' }).count()).resolves.toBe(0);
+  });
+
+  it('checks a CSV file row by row without creating anyone, then imports its valid row', async () => {
+    importedEmail = uniqueEmail('imported');
+    const rejectedEmail = uniqueEmail('rejected');
+    await page.getByLabel('CSV file').setInputFiles(
+      csvFile('people.csv', 'email,displayName,role,tenant,password', `${importedEmail},Ivy Imported,workflow-editor,,`, `${rejectedEmail},Rex Rejected,no-such-role,,`),
+    );
+
+    // Check file: a dry run, row by row, with the reason of the rejected one.
+    await page.getByRole('button', { name: 'Check file' }).click();
+    await page.getByRole('table', { name: 'Import check' }).waitFor();
+    await expect(reportRow('Import check', importedEmail).allTextContents()).resolves.toEqual(['2', importedEmail, 'valid', 'Ready to import']);
+    const rejected = await reportRow('Import check', rejectedEmail).allTextContents();
+    expect(rejected.slice(0, 3)).toEqual(['3', rejectedEmail, 'rejected']);
+    expect(rejected[3]).toContain('No role "no-such-role" exists in this tenant.');
+    expect(rejected[3]).toContain('ROLE_NOT_FOUND');
+    await expect(page.getByRole('status').textContent()).resolves.toContain('Nothing was written');
+    await browser.screenshot('17-import-check');
+    expect(await usersNamed(importedEmail)).toEqual([]);
+
+    // All or nothing: the rejected row keeps the valid one out too.
+    await page.getByLabel('All or nothing').check();
+    await page.getByRole('button', { name: 'Import', exact: true }).click();
+    await heading('Nothing was imported').waitFor();
+    await expect(reportRow('Import result', importedEmail).allTextContents()).resolves.toEqual(['2', importedEmail, 'valid', 'Not created: another row was rejected']);
+    expect(await usersNamed(importedEmail)).toEqual([]);
+
+    // Without it, the valid row goes in, and its one-time password is shown this once.
+    await page.getByLabel('All or nothing').uncheck();
+    await page.getByRole('button', { name: 'Import', exact: true }).click();
+    await heading('Users imported').waitFor();
+    await expect(page.getByRole('status').textContent()).resolves.toContain('1 user created, 1 row rejected');
+    await page.getByRole('region', { name: 'One-time passwords' }).getByText('only this once').waitFor();
+    const created = await reportRow('Import result', importedEmail).allTextContents();
+    expect(created.slice(0, 3)).toEqual(['2', importedEmail, 'created']);
+    expect(created[3]).toContain('Ivy Imported in default as workflow-editor');
+    expect((await reportRow('Import result', rejectedEmail).allTextContents())[2]).toBe('rejected');
+    const oneTimePassword = (await page.getByLabel(`One-time password for ${importedEmail}`, { exact: true }).textContent())!;
+    expect(oneTimePassword.length).toBeGreaterThanOrEqual(12);
+    await browser.screenshot('18-import-done');
+
+    expect(await usersNamed(importedEmail)).toMatchObject([{ email: importedEmail, role: 'workflow-editor' }]);
+    expect(await usersNamed(rejectedEmail)).toEqual([]);
+    const signedIn = await login(test.url, importedEmail, oneTimePassword);
+    expect(signedIn.response.status).toBe(200);
+    expect(signedIn.response.body).toMatchObject({ mustChangePassword: true });
+
+    await page.getByRole('link', { name: 'Back to users' }).click();
+    await heading('Users').waitFor();
+    expect(await page.content()).not.toContain(oneTimePassword);
+  });
+
+  it("downloads the tenant's users with Export CSV", async () => {
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export CSV' }).click()]);
+    expect(download.suggestedFilename()).toBe('users-default.csv');
+    const rows = parse(await readFile((await download.path())!), { columns: true, bom: true }) as Record<string, string>[];
+    expect(Object.keys(rows[0]!)).toEqual(['email', 'displayName', 'role', 'tenant', 'status', 'lastLoginAt', 'createdAt', 'homeTenant', 'id']);
+    expect(rows.find((row) => row.email === importedEmail)).toMatchObject({ displayName: 'Ivy Imported', role: 'workflow-editor', tenant: 'default', status: 'active' });
+    expect(rows.find((row) => row.email === createdEmail)).toMatchObject({ displayName: 'Wanda Editor', status: 'suspended' });
+    expect(rows.map((row) => row.email)).toContain(ADMIN_EMAIL);
+    // Only the acting tenant's members: Acme Person lives in acme.
+    expect(rows.every((row) => row.tenant === 'default')).toBe(true);
+  });
+
+  it('exports the audit trail with the filters of the Audit page, as JSON', async () => {
+    await page.goto(test.url + '/admin/audit?category=users');
+    await heading('Audit log').waitFor();
+    await page.getByRole('table', { name: 'Audit events' }).waitFor();
+    await page.getByLabel('Export format').selectOption('json');
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export', exact: true }).click()]);
+    expect(download.suggestedFilename()).toBe('audit-users.json');
+    const { items } = JSON.parse(await readFile((await download.path())!, 'utf8')) as { items: { category: string; action: string; detail: { via?: string } | null }[] };
+    expect(items.length).toBeGreaterThan(0);
+    expect(items.every((event) => event.category === 'users')).toBe(true);
+    expect(items.some((event) => event.action === 'users.imported')).toBe(true);
+    const exported = (await admin.get('/api/v1/audit?category=system&limit=5')).body.items as { action: string; detail: { format: string; filters: { category: string } } }[];
+    expect(exported.find((event) => event.action === 'audit.exported')?.detail).toMatchObject({ format: 'json', filters: { category: 'users' } });
+  });
+
   it("hides the controls a Viewer lacks the permission for, like the New user button", async () => {
     const viewer = await createSignedInUser(test, { role: 'Viewer', displayName: 'Vic Viewer' }, admin);
     await page.getByRole('button', { name: 'Sign out', exact: true }).click();
@@ -363,6 +468,9 @@ describe.each(engines)('the dashboard on %s', (engine) => {
     await heading('Users').waitFor();
     await page.getByRole('link', { name: 'Vic Viewer' }).waitFor();
     await expect(page.getByRole('link', { name: 'New user' }).count()).resolves.toBe(0);
+    await expect(page.getByRole('link', { name: 'Import CSV' }).count()).resolves.toBe(0);
+    // Viewing users is enough to export them.
+    await expect(page.getByRole('button', { name: 'Export CSV' }).isVisible()).resolves.toBe(true);
     await browser.screenshot('13-users-as-viewer');
 
     await page.getByRole('link', { name: 'Wanda Editor' }).click();
@@ -376,6 +484,9 @@ describe.each(engines)('the dashboard on %s', (engine) => {
     await expect(page.getByRole('link', { name: 'New role' }).count()).resolves.toBe(0);
 
     await page.goto(test.url + '/admin/users/new');
+    await heading('Not available').waitFor();
+    await expect(page.getByText('ManageUsers').isVisible()).resolves.toBe(true);
+    await page.goto(test.url + '/admin/users/import');
     await heading('Not available').waitFor();
     await expect(page.getByText('ManageUsers').isVisible()).resolves.toBe(true);
   });

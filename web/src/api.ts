@@ -72,24 +72,56 @@ export async function api<T>(method: string, path: string, body?: unknown, optio
   const response = await fetch(path, { method, headers, body: payload, credentials: 'same-origin' });
   if (response.status === 204) return undefined as T;
   const text = await response.text();
-  let parsed: unknown;
-  try {
-    parsed = text ? JSON.parse(text) : undefined;
-  } catch {
-    parsed = undefined;
-  }
-  if (!response.ok) {
-    const error = (parsed as { error?: { code?: string; message?: string; missingPermission?: string } } | undefined)?.error;
-    const failure = new ApiError(
-      response.status,
-      error?.code ?? 'HTTP_' + response.status,
-      error?.message ?? `The server answered ${response.status} ${response.statusText}.`,
-      error?.missingPermission,
-    );
-    if (response.status === 401 && path !== '/api/v1/auth/login') onUnauthenticated?.(failure);
-    throw failure;
-  }
+  const parsed = parseJson(text);
+  if (!response.ok) throw failureOf(response, parsed, path);
   return parsed as T;
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return text ? JSON.parse(text) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The API's error envelope as an ApiError; a 401 also tells the app the session is gone. */
+function failureOf(response: Response, parsed: unknown, path: string): ApiError {
+  const error = (parsed as { error?: { code?: string; message?: string; missingPermission?: string } } | undefined)?.error;
+  const failure = new ApiError(
+    response.status,
+    error?.code ?? 'HTTP_' + response.status,
+    error?.message ?? `The server answered ${response.status} ${response.statusText}.`,
+    error?.missingPermission,
+  );
+  if (response.status === 401 && path !== '/api/v1/auth/login') onUnauthenticated?.(failure);
+  return failure;
+}
+
+/**
+ * Downloads a file the API answers as an attachment (a CSV or JSON export). A plain link
+ * couldn't carry X-Sophon-Tenant, so the file is fetched like any request and handed to the
+ * browser as a Blob, under the name the server's Content-Disposition gives it.
+ */
+export async function download(path: string, fallbackName: string, options: Pick<RequestOptions, 'tenant'> = {}): Promise<string> {
+  const headers: Record<string, string> = {};
+  const tenant = options.tenant ?? actingTenant();
+  if (tenant) headers['x-sophon-tenant'] = tenant;
+  const response = await fetch(path, { headers, credentials: 'same-origin' });
+  if (!response.ok) throw failureOf(response, parseJson(await response.text()), path);
+  const blob = await response.blob();
+  const name = /filename="([^"]+)"/.exec(response.headers.get('content-disposition') ?? '')?.[1] ?? fallbackName;
+  const url = URL.createObjectURL(blob);
+  const anchor = document.createElement('a');
+  anchor.href = url;
+  anchor.download = name;
+  anchor.hidden = true;
+  document.body.append(anchor);
+  anchor.click();
+  anchor.remove();
+  // The browser has taken the file by then; the Blob's memory is freed afterwards.
+  setTimeout(() => URL.revokeObjectURL(url), 30_000);
+  return name;
 }
 
 export const get = <T>(path: string, options?: RequestOptions) => api<T>('GET', path, undefined, options);

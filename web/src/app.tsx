@@ -9,6 +9,7 @@ import { SetPasswordPage } from './pages/set-password.tsx';
 import { MustEnrollTwoFactorPage } from './pages/two-factor.tsx';
 import { MustChangePasswordPage, SignInPage } from './pages/sign-in.tsx';
 import { UserDetailPage } from './pages/user-detail.tsx';
+import { ImportUsersPage } from './pages/user-import.tsx';
 import { NewUserPage, UsersPage } from './pages/users.tsx';
 import { Link, match, Redirect, useLocation } from './router.tsx';
 import { SessionProvider, useMe, useSession } from './session.tsx';
@@ -54,6 +55,7 @@ interface Page {
 const pages: Page[] = [
   { pattern: '/admin/users', permission: 'ViewUsers', render: () => <UsersPage /> },
   { pattern: '/admin/users/new', permission: 'ManageUsers', render: () => <NewUserPage /> },
+  { pattern: '/admin/users/import', permission: 'ManageUsers', render: () => <ImportUsersPage /> },
   { pattern: '/admin/users/:id', permission: 'ViewUsers', render: ({ id }) => <UserDetailPage id={id!} /> },
   { pattern: '/admin/roles', permission: 'ViewUsers', render: () => <RolesPage /> },
   { pattern: '/admin/roles/new', permission: 'ManageRoles', render: () => <RoleEditorPage /> },

@@ -120,6 +120,30 @@ export interface CreatedUser {
   oneTimePassword?: string;
 }
 
+/** One row of `POST /api/v1/users/import`'s report. */
+export type ImportRow =
+  | {
+      line: number;
+      email: string;
+      status: 'created';
+      user: User;
+      passwordExpiresAt: string | null;
+      oneTimePassword?: string;
+      invitation?: { emailed: true; messageId: string; expiresAt: string };
+    }
+  | { line: number; email: string; status: 'valid' }
+  | { line: number; email: string; status: 'rejected'; error: { code: string; message: string } };
+
+/** `POST /api/v1/users/import`: what each row of the file did (or would do, on a dry run). */
+export interface ImportReport {
+  dryRun: boolean;
+  allOrNothing: boolean;
+  /** Whether users were written. */
+  applied: boolean;
+  counts: { rows: number; created: number; valid: number; rejected: number };
+  rows: ImportRow[];
+}
+
 export interface ResetPasswordResult {
   emailed: boolean;
   link?: string;

@@ -1,7 +1,7 @@
 import { useState, type FormEvent } from 'react';
-import { get, query } from '../api.ts';
+import { download, get, query } from '../api.ts';
 import { AuditTable } from '../components/audit-table.tsx';
-import { ErrorMessage, Field, Loading, Pager, useLoad, usePages } from '../components/ui.tsx';
+import { ErrorMessage, Field, Loading, Pager, useAction, useLoad, usePages } from '../components/ui.tsx';
 import { navigate, useLocation } from '../router.tsx';
 import { useSession } from '../session.tsx';
 import { auditCategories, type AuditEvent, type Page, type User } from '../types.ts';
@@ -22,6 +22,7 @@ export function AuditPage() {
   const [until, setUntil] = useState(filters.until);
   const [resolveError, setResolveError] = useState<unknown>();
   const pages = usePages();
+  const exporting = useAction();
   const key = JSON.stringify(filters);
   const events = useLoad(
     () => get<Page<AuditEvent>>('/api/v1/audit' + query({ user: filters.user, category: filters.category, since: toIso(filters.since), until: toIso(filters.until), cursor: pages.cursor, limit: PAGE_SIZE })),
@@ -62,7 +63,9 @@ export function AuditPage() {
     <>
       <header className="page-header">
         <h1>Audit log</h1>
+        {can('ExportAuditLogs') && <AuditExport filters={{ user: filters.user, category: filters.category, since: toIso(filters.since), until: toIso(filters.until) }} action={exporting} />}
       </header>
+      <ErrorMessage error={exporting.error} />
       <form className="card filters" onSubmit={apply} aria-label="Audit filters">
         <Field label="User" hint="Email or user id">
           {(id) => <input id={id} value={user} onChange={(e) => setUser(e.target.value)} />}
@@ -98,5 +101,33 @@ export function AuditPage() {
       )}
       <Pager pageNumber={pages.pageNumber} nextCursor={events.data?.nextCursor} onNext={pages.next} onPrevious={pages.previous} />
     </>
+  );
+}
+
+/**
+ * Export: every event matching the applied filters (those in the address, not the ones still
+ * being edited), oldest first, as CSV or JSON through `GET /api/v1/audit/export`.
+ */
+function AuditExport({ filters, action }: { filters: Record<string, string | undefined>; action: ReturnType<typeof useAction> }) {
+  const [format, setFormat] = useState<'csv' | 'json'>('csv');
+  const save = (event: FormEvent) => {
+    event.preventDefault();
+    void action.run(async () => {
+      await download('/api/v1/audit/export' + query({ ...filters, format }), `audit${filters.category ? `-${filters.category}` : ''}.${format}`);
+    });
+  };
+  return (
+    <form className="inline" onSubmit={save} aria-label="Export audit log" title="Every event matching the applied filters, oldest first">
+      <label htmlFor="audit-export-format" className="visually-hidden">
+        Export format
+      </label>
+      <select id="audit-export-format" value={format} onChange={(e) => setFormat(e.target.value as 'csv' | 'json')}>
+        <option value="csv">CSV</option>
+        <option value="json">JSON</option>
+      </select>
+      <button type="submit" disabled={action.pending}>
+        Export
+      </button>
+    </form>
   );
 }

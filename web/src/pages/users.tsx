@@ -1,5 +1,5 @@
 import { useState, type FormEvent } from 'react';
-import { get, post, query } from '../api.ts';
+import { download, get, post, query } from '../api.ts';
 import { ErrorMessage, Field, formatTime, Loading, OneTimeSecret, Pager, StatusBadge, useAction, useLoad, usePages } from '../components/ui.tsx';
 import { Link } from '../router.tsx';
 import { useMe, useSession } from '../session.tsx';
@@ -13,6 +13,7 @@ export function UsersPage() {
   const [search, setSearch] = useState('');
   const [applied, setApplied] = useState('');
   const pages = usePages();
+  const exporting = useAction();
   const users = useLoad(() => get<Page<User>>('/api/v1/users' + query({ search: applied, cursor: pages.cursor, limit: PAGE_SIZE })), [applied, pages.cursor]);
 
   const submit = (event: FormEvent) => {
@@ -25,12 +26,21 @@ export function UsersPage() {
     <>
       <header className="page-header">
         <h1>Users</h1>
-        {can('ManageUsers') && (
-          <Link to="/admin/users/new" className="button primary">
-            New user
-          </Link>
-        )}
+        <div className="actions">
+          {can('ViewUsers') && <ExportUsers action={exporting} />}
+          {can('ManageUsers') && (
+            <Link to="/admin/users/import" className="button">
+              Import CSV
+            </Link>
+          )}
+          {can('ManageUsers') && (
+            <Link to="/admin/users/new" className="button primary">
+              New user
+            </Link>
+          )}
+        </div>
       </header>
+      <ErrorMessage error={exporting.error} />
       <form className="toolbar" role="search" onSubmit={submit}>
         <label htmlFor="user-search" className="visually-hidden">
           Search users
@@ -74,6 +84,31 @@ export function UsersPage() {
         </table>
       )}
       <Pager pageNumber={pages.pageNumber} nextCursor={users.data?.nextCursor} onNext={pages.next} onPrevious={pages.previous} />
+    </>
+  );
+}
+
+/**
+ * Export CSV: the acting tenant's users as `GET /api/v1/users/export` writes them (an export
+ * imports as it is); with ViewUsers in several tenants, also every one of them at once.
+ */
+function ExportUsers({ action }: { action: ReturnType<typeof useAction> }) {
+  const me = useMe();
+  const viewable = me.tenants.filter((membership) => membership.permissions.includes('ViewUsers'));
+  const save = (allTenants: boolean) =>
+    action.run(async () => {
+      await download('/api/v1/users/export' + query({ allTenants: allTenants ? 'true' : undefined }), allTenants ? 'users-all-tenants.csv' : `users-${me.tenant?.slug ?? 'tenant'}.csv`);
+    });
+  return (
+    <>
+      <button type="button" onClick={() => void save(false)} disabled={action.pending}>
+        Export CSV
+      </button>
+      {viewable.length > 1 && (
+        <button type="button" onClick={() => void save(true)} disabled={action.pending} title="One row per membership, in every tenant where you may view users">
+          Export all tenants
+        </button>
+      )}
     </>
   );
 }

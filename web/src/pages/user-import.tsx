@@ -1,0 +1,220 @@
+import { useState, type ChangeEvent } from 'react';
+import { post, query } from '../api.ts';
+import { CopyButton, ErrorMessage, Field, formatTime, Notice, StatusBadge, useAction } from '../components/ui.tsx';
+import { Link } from '../router.tsx';
+import { useMe } from '../session.tsx';
+import type { ImportReport, ImportRow } from '../types.ts';
+
+/** The server reads at most this many rows per file (`CSV_TOO_MANY_ROWS`); the CLI splits larger ones. */
+const MAX_ROWS = 1000;
+
+/**
+ * Admin → Users → Import CSV: the seed's bulk import. "Check file" is a dry run that reports
+ * every row and writes nothing; "Import" creates the valid rows (or, all-or-nothing, nobody
+ * unless every row is valid). One-time passwords of the created users are shown this once.
+ */
+export function ImportUsersPage() {
+  const me = useMe();
+  const [file, setFile] = useState<File>();
+  // A new <input type="file"> after "Import another file", so the old choice is gone.
+  const [inputKey, setInputKey] = useState(0);
+  const [allOrNothing, setAllOrNothing] = useState(false);
+  const [report, setReport] = useState<ImportReport>();
+  const action = useAction();
+
+  const choose = (event: ChangeEvent<HTMLInputElement>) => {
+    setFile(event.target.files?.[0]);
+    setReport(undefined);
+    action.clear();
+  };
+
+  const send = (dryRun: boolean) =>
+    action.run(async () => {
+      setReport(undefined);
+      if (!file) throw new Error('Choose a CSV file first.');
+      const path = '/api/v1/users/import' + query({ dryRun: dryRun ? 'true' : undefined, allOrNothing: allOrNothing ? 'true' : undefined });
+      setReport(await post<ImportReport>(path, undefined, { raw: { body: file, contentType: 'text/csv' } }));
+    });
+
+  const startOver = () => {
+    setFile(undefined);
+    setReport(undefined);
+    setInputKey((key) => key + 1);
+  };
+
+  // Once users were created the form goes away: sending the same file again would only reject
+  // every row as taken, and replace the report holding the one-time passwords.
+  if (report?.applied) {
+    return (
+      <>
+        <p className="breadcrumb">
+          <Link to="/admin/users">Users</Link> / Import CSV
+        </p>
+        <header className="page-header">
+          <h1>Users imported</h1>
+        </header>
+        <Notice>
+          {file?.name ? <>From {file.name}: </> : null}
+          {summary(report)}
+        </Notice>
+        <ImportResult report={report} />
+        <div className="actions">
+          <Link to="/admin/users" className="button primary">
+            Back to users
+          </Link>
+          <button type="button" onClick={startOver}>
+            Import another file
+          </button>
+        </div>
+      </>
+    );
+  }
+
+  return (
+    <>
+      <p className="breadcrumb">
+        <Link to="/admin/users">Users</Link> / Import CSV
+      </p>
+      <header className="page-header">
+        <h1>Import users</h1>
+      </header>
+      <form className="card form" aria-label="Import users" onSubmit={(event) => event.preventDefault()}>
+        <Field
+          label="CSV file"
+          hint={
+            <>
+              Columns <code>email</code>, <code>displayName</code> (both required), <code>role</code> (blank: Viewer), <code>tenant</code> (blank: {me.tenant?.slug ?? 'this tenant'}
+              ), <code>password</code> (blank: an invitation, or a one-time password when mail isn't configured). A file from <strong>Export CSV</strong> imports as it is. At
+              most {MAX_ROWS.toLocaleString('en')} rows.
+            </>
+          }
+        >
+          {(id) => <input key={inputKey} id={id} type="file" accept=".csv,text/csv" onChange={choose} disabled={action.pending} />}
+        </Field>
+        <label className="checkbox">
+          <input type="checkbox" checked={allOrNothing} onChange={(e) => setAllOrNothing(e.target.checked)} /> All or nothing: import nobody unless every row is valid
+        </label>
+        <ErrorMessage error={action.error} />
+        <div className="actions">
+          <button type="button" onClick={() => void send(true)} disabled={!file || action.pending}>
+            Check file
+          </button>
+          <button type="button" className="primary" onClick={() => void send(false)} disabled={!file || action.pending}>
+            Import
+          </button>
+          <Link to="/admin/users" className="button">
+            Cancel
+          </Link>
+          {action.pending && <span className="muted">Working…</span>}
+        </div>
+      </form>
+      {report && (
+        <section className="card" aria-labelledby="import-report-heading">
+          <h2 id="import-report-heading">{report.dryRun ? 'Check result' : 'Nothing was imported'}</h2>
+          <p className={`message ${report.counts.rejected ? 'info' : 'success'}`} role="status">
+            {summary(report)}
+          </p>
+          <ImportResult report={report} />
+        </section>
+      )}
+    </>
+  );
+}
+
+function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
+}
+
+/** One sentence on what the file did (or would do). */
+function summary(report: ImportReport): string {
+  const { rows, created, valid, rejected } = report.counts;
+  if (report.dryRun) {
+    const verdict = rejected === 0 ? 'every row can be imported.' : report.allOrNothing ? 'with all or nothing, importing it would create nobody.' : `importing it would create ${plural(valid, 'user')}.`;
+    return `Checked ${plural(rows, 'row')}: ${valid} valid, ${rejected} rejected; ${verdict} Nothing was written.`;
+  }
+  if (report.applied) return `${plural(created, 'user')} created, ${rejected} ${rejected === 1 ? 'row' : 'rows'} rejected, of ${plural(rows, 'row')}.`;
+  if (report.allOrNothing && rejected > 0) return `${rejected} of ${plural(rows, 'row')} rejected, so with all or nothing nobody was created. Fix the rejected rows and import the file again.`;
+  return `Every row was rejected (${plural(rows, 'row')}); nobody was created.`;
+}
+
+/** The report row by row; created rows carry their one-time password or invitation mark. */
+function ImportResult({ report }: { report: ImportReport }) {
+  const oneTime = report.rows.filter((row) => row.status === 'created' && row.oneTimePassword);
+  const expiry = report.rows.find((row) => row.status === 'created' && row.passwordExpiresAt);
+  return (
+    <>
+      {oneTime.length > 0 && (
+        <section className="secret" aria-label="One-time passwords">
+          <h3>One-time passwords</h3>
+          <p className="muted">
+            Mail isn't configured, so {oneTime.length === 1 ? 'this user has' : `these ${oneTime.length} users have`} a generated one-time password, shown below{' '}
+            <strong>only this once</strong>: copy each to its user now; leaving this page discards them. They must choose their own password at first sign-in
+            {expiry?.status === 'created' && expiry.passwordExpiresAt ? <>, before {formatTime(expiry.passwordExpiresAt)}</> : null}.
+          </p>
+        </section>
+      )}
+      <div className="table-wrap">
+        <table aria-label={report.dryRun ? 'Import check' : 'Import result'} className="import-report">
+          <thead>
+            <tr>
+              <th scope="col">Line</th>
+              <th scope="col">Email</th>
+              <th scope="col">Status</th>
+              <th scope="col">Details</th>
+            </tr>
+          </thead>
+          <tbody>
+            {report.rows.map((row) => (
+              <tr key={row.line}>
+                <td>{row.line}</td>
+                <td className="email">{row.email}</td>
+                <td>
+                  <StatusBadge status={row.status} />
+                </td>
+                <td>
+                  <RowDetails row={row} report={report} />
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </>
+  );
+}
+
+function RowDetails({ row, report }: { row: ImportRow; report: ImportReport }) {
+  const me = useMe();
+  switch (row.status) {
+    case 'rejected':
+      return (
+        <>
+          {row.error.message} <small className="muted">({row.error.code})</small>
+        </>
+      );
+    case 'valid':
+      return <span className="muted">{report.dryRun ? 'Ready to import' : 'Not created: another row was rejected'}</span>;
+    case 'created':
+      return (
+        <div className="inline">
+          <span>
+            {row.user.homeTenant === me.tenant?.slug ? <Link to={`/admin/users/${encodeURIComponent(row.user.id)}`}>{row.user.displayName || row.email}</Link> : row.user.displayName || row.email}
+            {row.user.homeTenant ? <span className="muted"> in {row.user.homeTenant}</span> : null}
+            {row.user.role ? <span className="muted"> as {row.user.role}</span> : null}
+          </span>
+          {row.oneTimePassword ? (
+            <span className="one-time">
+              <code aria-label={`One-time password for ${row.email}`}>{row.oneTimePassword}</code>
+              <CopyButton value={row.oneTimePassword} label={`Copy one-time password for ${row.email}`} />
+            </span>
+          ) : row.invitation ? (
+            <span className="badge badge-success" title={`The link expires ${formatTime(row.invitation.expiresAt)}`}>
+              invitation sent
+            </span>
+          ) : (
+            <span className="muted">password from the file</span>
+          )}
+        </div>
+      );
+  }
+}
