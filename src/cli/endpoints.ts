@@ -26,8 +26,15 @@ export const endpoints = {
   createOwnToken: endpoint('POST', '/api/v1/me/tokens'),
   rotateOwnToken: endpoint('POST', '/api/v1/me/tokens/:id/rotate'),
   deleteOwnToken: endpoint('DELETE', '/api/v1/me/tokens/:id'),
+  twoFactorStatus: endpoint('GET', '/api/v1/me/two-factor'),
+  startTwoFactorEnrollment: endpoint('POST', '/api/v1/me/two-factor/enrollment'),
+  confirmTwoFactorEnrollment: endpoint('POST', '/api/v1/me/two-factor/enrollment/confirm'),
+  disableTwoFactor: endpoint('POST', '/api/v1/me/two-factor/disable'),
+  regenerateRecoveryCodes: endpoint('POST', '/api/v1/me/two-factor/recovery-codes'),
 
   createUser: endpoint('POST', '/api/v1/users', 'ManageUsers'),
+  importUsers: endpoint('POST', '/api/v1/users/import', 'ManageUsers'),
+  exportUsers: endpoint('GET', '/api/v1/users/export', 'ViewUsers'),
   listUsers: endpoint('GET', '/api/v1/users', 'ViewUsers'),
   getUser: endpoint('GET', '/api/v1/users/:id', 'ViewUsers'),
   updateUser: endpoint('PATCH', '/api/v1/users/:id', 'ManageUsers'),
@@ -57,4 +64,5 @@ export const endpoints = {
   createTenant: endpoint('POST', '/api/v1/tenants', 'ManageTenants'),
 
   listAudit: endpoint('GET', '/api/v1/audit', 'ViewAuditLogs'),
+  exportAudit: endpoint('GET', '/api/v1/audit/export', 'ExportAuditLogs'),
 } as const satisfies Record<string, Endpoint>;

@@ -11,6 +11,8 @@ export interface RequestInput {
   params?: Record<string, string>;
   query?: Record<string, string | number | undefined>;
   body?: unknown;
+  /** A body sent as it is instead of JSON (a CSV file). */
+  raw?: { content: string; contentType: string };
 }
 
 export interface ApiResponse<T> {
@@ -56,6 +58,7 @@ export class HttpClient {
     const url = this.baseUrl + pathOf(endpoint, input);
     const headers: Record<string, string> = { accept: 'application/json', 'user-agent': `sophon-cli/${cliVersion}` };
     if (input.body !== undefined) headers['content-type'] = 'application/json';
+    if (input.raw) headers['content-type'] = input.raw.contentType;
     if (this.credential.kind === 'token') headers.authorization = `Bearer ${this.credential.token}`;
     if (this.credential.kind === 'session') {
       headers.cookie = this.credential.cookie;
@@ -65,7 +68,7 @@ export class HttpClient {
 
     let response: RawResponse;
     try {
-      response = await transmit(new URL(url), endpoint.method, headers, input.body === undefined ? undefined : JSON.stringify(input.body));
+      response = await transmit(new URL(url), endpoint.method, headers, input.raw ? input.raw.content : input.body === undefined ? undefined : JSON.stringify(input.body));
     } catch (error) {
       const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
       throw new CliError(ExitCode.ServerError, `cannot reach the Sophon server at ${this.baseUrl} (${reason}). Is it running? Set --url or SOPHON_URL.`);
@@ -129,7 +132,8 @@ function errorOf(status: number, body: unknown, endpoint: Endpoint, client: Http
     return new CliError(ExitCode.PermissionDenied, `not signed in: ${message}${hint}`, code);
   }
   if (status === 403) {
-    const hint = code === 'PASSWORD_CHANGE_REQUIRED' ? ' Run "sophon auth password".' : '';
+    const hints: Record<string, string> = { PASSWORD_CHANGE_REQUIRED: ' Run "sophon auth password".', TWO_FACTOR_ENROLLMENT_REQUIRED: ' Run "sophon auth 2fa enable".' };
+    const hint = (code && hints[code]) ?? '';
     return new CliError(ExitCode.PermissionDenied, `permission denied: ${message}${hint}`, code);
   }
   if (status === 404) return new CliError(ExitCode.NotFound, `not found: ${message}`, code);

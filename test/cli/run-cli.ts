@@ -100,9 +100,14 @@ const shellQuote = (text: string) => `'${text.replaceAll("'", "'\\''")}'`;
 
 /**
  * Runs the CLI on a pseudo-terminal (via `script`), answering each prompt once it has
- * appeared, as a person would. `output` is everything the terminal showed.
+ * appeared, as a person would. An answer can depend on what the terminal showed so far
+ * (a code from the secret it displayed). `output` is everything the terminal showed.
  */
-export function runInTerminal(args: readonly string[], dialogue: ReadonlyArray<readonly [prompt: string, answer: string]>, options: RunOptions = {}): Promise<{ code: number | null; output: string }> {
+export function runInTerminal(
+  args: readonly string[],
+  dialogue: ReadonlyArray<readonly [prompt: string, answer: string | ((shown: string) => string)]>,
+  options: RunOptions = {},
+): Promise<{ code: number | null; output: string }> {
   const inherited = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('SOPHON_')));
   const command = [node24, options.bin ?? sophonBin, ...args].map(shellQuote).join(' ');
   return new Promise((resolve, reject) => {
@@ -122,7 +127,8 @@ export function runInTerminal(args: readonly string[], dialogue: ReadonlyArray<r
       if (at === -1) return;
       searchFrom = at + step[0].length;
       answered += 1;
-      child.stdin.write(`${step[1]}\r`);
+      const answer = typeof step[1] === 'function' ? step[1](output) : step[1];
+      child.stdin.write(`${answer}\r`);
       onOutput(Buffer.alloc(0));
     };
     child.stdout.on('data', onOutput);

@@ -7,6 +7,7 @@ import { usageError } from '../exit-codes.ts';
 import { formatValue, note, printLine, printTable, renderDetails, type Column } from '../output.ts';
 import { confirm } from '../prompt.ts';
 import { tokenColumns, type TokenView } from './auth.ts';
+import { addUserCsvCommands } from './admin-users-csv.ts';
 
 export interface UserView {
   id: string;
@@ -379,6 +380,8 @@ export function adminUsersCommand(): Command {
         context.output(answer, printActivity);
       }),
     );
+
+  addUserCsvCommands(users);
 
   return users;
 }

@@ -1,4 +1,4 @@
-import { Command, Option } from 'commander';
+import { Command } from 'commander';
 import { hostname } from 'node:os';
 import { action, examples } from '../action.ts';
 import { durationArgument } from '../arguments.ts';
@@ -8,6 +8,8 @@ import { CliError, ExitCode, usageError } from '../exit-codes.ts';
 import { HttpClient } from '../http-client.ts';
 import { note, printLine, printTable, renderDetails, type Column } from '../output.ts';
 import { askSecret, confirm, isInteractive, nextStdinLine, obtain } from '../prompt.ts';
+import { endSession, signIn, signInOptions, type SignInOptions } from '../sign-in.ts';
+import { enrolDuringLogin, twoFactorCommand } from './two-factor.ts';
 
 export interface TokenView {
   id: string;
@@ -36,73 +38,6 @@ function tokenStatus(token: TokenView): string {
   return 'active';
 }
 
-interface LoginBody {
-  user: { id: string; email: string; displayName: string };
-  mustChangePassword: boolean;
-  csrfToken: string;
-  session: { id: string; expiresAt: string };
-}
-
-/** The 2FA contract: a first answer with a challenge and no cookie, then the code against the challenge. */
-interface TwoFactorChallenge {
-  twoFactorRequired: true;
-  challenge: string;
-}
-
-interface SignInOptions {
-  email?: string;
-  password?: string;
-  passwordStdin?: boolean;
-  totp?: string;
-  recoveryCode?: string;
-}
-
-interface SignedIn {
-  /** A client carrying the new cookie session (and its CSRF token), in no particular tenant. */
-  session: HttpClient;
-  body: LoginBody;
-  password: string;
-}
-
-/** Email and password (and a second factor when the account has one) → a cookie session. */
-async function signIn(context: CliContext, options: SignInOptions, passwordLabel = 'Password'): Promise<SignedIn> {
-  const email = await obtain(options.email, 'Email', { flag: '--email <email>' });
-  const password = options.passwordStdin ? await nextStdinLine(passwordLabel.toLowerCase()) : await obtain(options.password, passwordLabel, { secret: true, flag: '--password <password> or --password-stdin' });
-  const anonymous = new HttpClient(context.url, { kind: 'none' });
-  let response = await anonymous.send<LoginBody | TwoFactorChallenge>(endpoints.login, { body: { email, password } }).catch(loginRefused);
-  if ('twoFactorRequired' in response.body && response.body.twoFactorRequired) {
-    const second = await secondFactor(options);
-    response = await anonymous.send<LoginBody>(endpoints.loginTwoFactor, { body: { challenge: response.body.challenge, ...second } }).catch(loginRefused);
-  }
-  const cookie = response.setCookies
-    .map((line) => line.split(';')[0]!)
-    .filter((pair) => pair.startsWith('sophon_session='))
-    .join('; ');
-  const body = response.body as LoginBody;
-  if (!cookie || !body.csrfToken) throw new CliError(ExitCode.ServerError, `the server at ${context.url} accepted the login but sent no session cookie.`);
-  return { session: anonymous.withCredential({ kind: 'session', cookie, csrf: body.csrfToken }), body, password };
-}
-
-function loginRefused(error: unknown): never {
-  if (error instanceof CliError && error.exitCode === ExitCode.PermissionDenied) {
-    throw new CliError(ExitCode.PermissionDenied, `login refused: ${error.message.replace(/^not signed in: /, '')}`, error.code);
-  }
-  throw error;
-}
-
-async function secondFactor(options: SignInOptions): Promise<{ code: string } | { recoveryCode: string }> {
-  if (options.totp) return { code: options.totp.trim() };
-  if (options.recoveryCode) return { recoveryCode: options.recoveryCode.trim() };
-  if (!isInteractive()) throw usageError('this account has two-factor authentication: pass --totp <code> or --recovery-code <code>.');
-  const answer = (await askSecret('Authentication code from your app (or a recovery code): ')).trim();
-  if (!answer) throw usageError('no authentication code given.');
-  return /^\d{6,8}$/.test(answer.replace(/\s/g, '')) ? { code: answer.replace(/\s/g, '') } : { recoveryCode: answer };
-}
-
-async function endSession(session: HttpClient): Promise<void> {
-  await session.send(endpoints.logout).catch(() => undefined);
-}
-
 /** A new password from the flag, the terminal (typed twice) or the next stdin line. */
 async function newPassword(flag: string | undefined, fromStdin: boolean): Promise<string | undefined> {
   if (flag) return flag;
@@ -118,6 +53,7 @@ async function newPassword(flag: string | undefined, fromStdin: boolean): Promis
 async function login(context: CliContext, _args: string[], options: SignInOptions & { newPassword?: string; expires: string }): Promise<void> {
   const signedIn = await signIn(context, options);
   const { session, body } = signedIn;
+  let currentPassword = signedIn.password;
   try {
     if (body.mustChangePassword) {
       if (!options.newPassword && isInteractive()) note('This is a one-time password: choose your own now.');
@@ -129,10 +65,18 @@ async function login(context: CliContext, _args: string[], options: SignInOption
           'PASSWORD_CHANGE_REQUIRED',
         );
       }
-      await session.send(endpoints.changePassword, { body: { currentPassword: signedIn.password, newPassword: replacement } });
+      await session.send(endpoints.changePassword, { body: { currentPassword, newPassword: replacement } });
+      currentPassword = replacement;
     }
-    const created = await session.send<{ token: TokenView; secret: string }>(endpoints.createOwnToken, {
-      body: { name: `sophon-cli@${hostname()}`.slice(0, 100), expiresIn: options.expires },
+    const createToken = () =>
+      session.send<{ token: TokenView; secret: string }>(endpoints.createOwnToken, {
+        body: { name: `sophon-cli@${hostname()}`.slice(0, 100), expiresIn: options.expires },
+      });
+    // Under Require 2FA the session may only enrol until 2FA is on; the server's refusal, not the login answer, decides.
+    const created = await createToken().catch(async (error: unknown) => {
+      if (!(error instanceof CliError && error.code === 'TWO_FACTOR_ENROLLMENT_REQUIRED')) throw error;
+      await enrolDuringLogin(context, session, body.user.email, currentPassword);
+      return createToken();
     });
     const previous = context.credentials.get(context.url);
     context.credentials.save({
@@ -286,21 +230,13 @@ function tokensCommand(): Command {
   return tokens;
 }
 
-const signInOptions = (command: Command, passwordDescription = 'your password (prefer the prompt or --password-stdin: flags show in the process list)') =>
-  command
-    .option('--email <email>', 'your email (asked on a terminal)')
-    .option('--password <password>', passwordDescription)
-    .option('--password-stdin', 'read the password from the first line of standard input')
-    .option('--totp <code>', 'the code from your authenticator app, when the account has 2FA')
-    .addOption(new Option('--recovery-code <code>', 'a 2FA recovery code, instead of --totp').conflicts('totp'));
-
 export function authCommand(): Command {
-  const auth = new Command('auth').description('log in and out, and manage your own password and API tokens');
+  const auth = new Command('auth').description('log in and out, and manage your own password, two-factor authentication and API tokens');
   signInOptions(
     auth
       .command('login')
       .description(
-        'log in with email and password (and 2FA code); stores an API token for this machine in a file only you can read. With no terminal, the password is read from standard input.',
+        'log in with email and password (and 2FA code); stores an API token for this machine in a file only you can read. With no terminal, the password is read from standard input. When Require 2FA applies and 2FA is not set up, it offers to set it up at a terminal; without one it stops with exit code 3 (see "sophon auth 2fa enable").',
       ),
   )
     .option('--new-password <password>', 'when the password is a one-time password: the new one to set')
@@ -338,5 +274,6 @@ export function authCommand(): Command {
     .addHelpText('after', examples('sophon auth whoami', 'sophon auth whoami --tenant acme --json'))
     .action(action(whoami));
   auth.addCommand(tokensCommand());
+  auth.addCommand(twoFactorCommand());
   return auth;
 }

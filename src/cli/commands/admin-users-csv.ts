@@ -1,0 +1,150 @@
+import type { Command } from 'commander';
+import { parse } from 'csv-parse/sync';
+import { stringify } from 'csv-stringify/sync';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { action, examples } from '../action.ts';
+import type { CliContext } from '../context.ts';
+import { endpoints } from '../endpoints.ts';
+import { CliError, ExitCode, usageError } from '../exit-codes.ts';
+import { note, printLine, printTable } from '../output.ts';
+
+/** What the server takes in one request; a bigger file goes in batches of this many rows. */
+const BATCH_ROWS = 1000;
+
+interface ImportRowResult {
+  line: number;
+  email: string;
+  status: 'created' | 'valid' | 'rejected';
+  error?: { code: string; message: string };
+  user?: { id: string; role: string | null; homeTenant: string };
+  oneTimePassword?: string;
+  invitation?: { emailed: boolean };
+}
+
+interface ImportReport {
+  dryRun: boolean;
+  allOrNothing: boolean;
+  applied: boolean;
+  counts: { rows: number; created: number; valid: number; rejected: number };
+  rows: ImportRowResult[];
+}
+
+interface Batch {
+  csv: string;
+  /** The line of the original file each row ends on, in order. */
+  lines: number[];
+}
+
+/**
+ * Splits a file into batches the server takes, each with the header. A file within the limit
+ * goes as it is, so the server's line numbers are the file's; a bigger one is re-written per
+ * batch, and the lines are mapped back.
+ */
+function batchesOf(text: string, file: string): Batch[] {
+  let records: { record: string[]; info: { lines: number } }[];
+  try {
+    records = parse(text, { bom: true, skip_empty_lines: true, info: true, relax_column_count: true, record_delimiter: ['\r\n', '\n'] }) as unknown as typeof records;
+  } catch (error) {
+    throw new CliError(ExitCode.Failure, `${file} is not valid CSV: ${(error as Error).message}`, 'CSV_INVALID');
+  }
+  const [header, ...rows] = records;
+  if (!header || rows.length <= BATCH_ROWS) return [{ csv: text, lines: rows.map((row) => row.info.lines) }];
+  const batches: Batch[] = [];
+  for (let start = 0; start < rows.length; start += BATCH_ROWS) {
+    const slice = rows.slice(start, start + BATCH_ROWS);
+    batches.push({ csv: stringify([header.record, ...slice.map((row) => row.record)]), lines: slice.map((row) => row.info.lines) });
+  }
+  return batches;
+}
+
+async function importUsers(context: CliContext, [file]: string[], options: { dryRun?: boolean; allOrNothing?: boolean }): Promise<void> {
+  let text: string;
+  try {
+    text = readFileSync(file!, 'utf8');
+  } catch (error) {
+    throw usageError(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+  await context.authorize('ManageUsers');
+  const batches = batchesOf(text, file!);
+  const send = async (batch: Batch, dryRun: boolean): Promise<ImportReport> => {
+    const report = await context.call<ImportReport>(endpoints.importUsers, {
+      raw: { content: batch.csv, contentType: 'text/csv' },
+      query: { dryRun: dryRun ? 'true' : undefined, allOrNothing: options.allOrNothing ? 'true' : undefined },
+    });
+    // The server numbers the lines of what it was sent; say them as lines of the file.
+    return { ...report, rows: report.rows.map((row, index) => ({ ...row, line: batch.lines[index] ?? row.line })) };
+  };
+
+  let reports: ImportReport[];
+  if (!options.dryRun && options.allOrNothing && batches.length > 1) {
+    // All or nothing over several requests: check every batch first, write only if all pass.
+    const checked = [];
+    for (const batch of batches) checked.push(await send(batch, true));
+    reports = checked.some((report) => report.counts.rejected > 0) ? checked.map((report) => ({ ...report, dryRun: false })) : [];
+    if (reports.length === 0) for (const batch of batches) reports.push(await send(batch, false));
+  } else {
+    reports = [];
+    for (const batch of batches) reports.push(await send(batch, options.dryRun ?? false));
+  }
+
+  const rows = reports.flatMap((report) => report.rows);
+  const counts = { rows: rows.length, created: 0, valid: 0, rejected: 0 };
+  for (const row of rows) counts[row.status] += 1;
+  const summary: ImportReport = { dryRun: options.dryRun ?? false, allOrNothing: options.allOrNothing ?? false, applied: counts.created > 0, counts, rows };
+
+  context.output(summary, () => {
+    printTable(rows, [
+      { header: 'LINE', value: (row) => row.line },
+      { header: 'EMAIL', value: (row) => row.email },
+      { header: 'STATUS', value: (row) => row.status },
+      { header: 'ID', value: (row) => row.user?.id ?? null },
+      {
+        header: 'DETAIL',
+        value: (row) =>
+          row.error ? `${row.error.message} (${row.error.code})` : row.oneTimePassword ? `one-time password: ${row.oneTimePassword}` : row.invitation?.emailed ? 'invitation emailed' : null,
+      },
+    ]);
+    if (rows.some((row) => row.oneTimePassword)) note('The one-time passwords above are shown this once: pass them on now; each must be changed at first sign-in.');
+    const verdict = summary.dryRun
+      ? `Dry run: ${counts.valid} row(s) would be created, ${counts.rejected} rejected; nothing was written.`
+      : counts.created === 0 && counts.rejected > 0 && summary.allOrNothing
+        ? `All or nothing: ${counts.rejected} row(s) rejected, so nobody was created.`
+        : `${counts.created} user(s) created, ${counts.rejected} row(s) rejected.`;
+    printLine(verdict);
+  });
+  // A script must be able to tell a file that went in whole from one that didn't.
+  if (counts.rejected > 0) throw new CliError(ExitCode.Failure, `${counts.rejected} of ${counts.rows} row(s) rejected; see the table${context.json ? ' (JSON)' : ''} for each line's reason.`, 'CSV_ROWS_REJECTED');
+}
+
+async function exportUsers(context: CliContext, _args: string[], options: { out?: string; allTenants?: boolean }): Promise<void> {
+  const csv = await context.call<string>(endpoints.exportUsers, { query: { allTenants: options.allTenants ? 'true' : undefined } });
+  const rows = Math.max(0, parse(csv, { bom: true, skip_empty_lines: true }).length - 1);
+  if (!options.out) {
+    if (context.json) printLine(JSON.stringify(parse(csv, { bom: true, columns: true, skip_empty_lines: true }), null, 2));
+    else process.stdout.write(csv);
+    return;
+  }
+  writeFileSync(options.out, csv, { mode: 0o600 });
+  context.output({ out: options.out, rows }, () => printLine(`Exported ${rows} user row(s) to ${options.out}.`));
+}
+
+export function addUserCsvCommands(users: Command): void {
+  users
+    .command('import')
+    .description(
+      'create users from a CSV file with the columns email,displayName,role,tenant,password; rows without a password get an invitation email (or, without SMTP, a one-time password printed once); a row whose role or tenant does not exist, or that fails another check, is rejected with its reason (exit 1)',
+    )
+    .argument('<file>', 'the CSV file (header row first)')
+    .option('--dry-run', 'check every row and report; create nobody')
+    .option('--all-or-nothing', 'create nobody unless every row is valid')
+    .addHelpText('after', examples('sophon admin users import users.csv', 'sophon admin users import users.csv --dry-run', 'sophon admin users import users.csv --all-or-nothing --tenant acme --json'))
+    .action(action(importUsers));
+
+  users
+    .command('export')
+    .description('write the users of the tenant (or of every tenant you can see) as CSV: email,displayName,role,tenant,status,lastLoginAt,createdAt,homeTenant,id')
+    .option('--out <file>', 'write to this file (created readable by you only); without it, the CSV goes to standard output')
+    .option('--all-tenants', 'one row per membership in every tenant where you hold ViewUsers')
+    .addHelpText('after', examples('sophon admin users export --out users.csv', 'sophon admin users export --all-tenants --out everyone.csv'))
+    .action(action(exportUsers));
+}

@@ -1,0 +1,117 @@
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { parse } from 'csv-parse/sync';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ApiClient } from '../support/api-client.ts';
+import { createSignedInUser, engines, startTestServer, uniqueEmail, type TestServer } from '../support/harness.ts';
+import { runCli, temporaryConfig, tokenFor } from './run-cli.ts';
+
+/** `sophon admin users import users.csv`, `sophon admin users export --out users.csv` and the audit export, against a real server. */
+describe.each(engines)('CSV commands on %s', (engine) => {
+  let test: TestServer;
+  let admin: ApiClient;
+  let env: Record<string, string>;
+  const config = temporaryConfig();
+  const directory = mkdtempSync(path.join(tmpdir(), 'sophon-cli-csv-'));
+  const file = (name: string, content?: string) => {
+    const where = path.join(directory, name);
+    if (content !== undefined) writeFileSync(where, content);
+    return where;
+  };
+  const sophon = (...args: string[]) => runCli(args, { env });
+  const exists = async (email: string) => (await admin.get(`/api/v1/users?search=${encodeURIComponent(email)}`)).body.items.length > 0;
+
+  beforeAll(async () => {
+    test = await startTestServer(engine);
+    const token = await tokenFor(test.admin, '30d');
+    admin = new ApiClient(test.url, { token });
+    env = { SOPHON_URL: test.url, SOPHON_TOKEN: token, SOPHON_CLI_CONFIG: config.file };
+  });
+  afterAll(async () => {
+    await test.close();
+    config.remove();
+    rmSync(directory, { recursive: true, force: true });
+  });
+
+  it('sophon admin users import users.csv: creates the valid rows, prints one-time passwords once, rejects the rest with exit 1', async () => {
+    const good = uniqueEmail('csv-good');
+    const bad = uniqueEmail('csv-bad');
+    const users = file('users.csv', `email,displayName,role,tenant,password\n${good},Good Row,Operator,,\n${bad},Bad Row,no-such-role,,\n`);
+    const result = await sophon('admin', 'users', 'import', users);
+    expect(result.code, result.stderr).toBe(1);
+    expect(result.stdout).toMatch(new RegExp(`2 +${good.replace(/\./g, '\\.')} +created .*one-time password: \\S+`));
+    expect(result.stdout).toContain('ROLE_NOT_FOUND');
+    expect(result.stdout).toContain('1 user(s) created, 1 row(s) rejected.');
+    expect(result.stderr).toContain('1 of 2 row(s) rejected');
+    expect((await admin.get(`/api/v1/users?search=${encodeURIComponent(good)}`)).body.items[0]).toMatchObject({ role: 'Operator' });
+    expect(await exists(bad)).toBe(false);
+
+    const oneTime = /one-time password: (\S+)/.exec(result.stdout)![1]!;
+    expect((await test.login(good, oneTime)).response.body.mustChangePassword).toBe(true);
+  });
+
+  it('--dry-run and --all-or-nothing create nobody; --json prints the report', async () => {
+    const first = uniqueEmail('csv-dry');
+    const users = file('dry.csv', `email,displayName\n${first},First\nnot-an-email,Broken\n`);
+    const dry = await sophon('admin', 'users', 'import', users, '--dry-run', '--json');
+    expect(dry.code).toBe(1);
+    expect(dry.json()).toMatchObject({ dryRun: true, counts: { rows: 2, valid: 1, rejected: 1, created: 0 } });
+    const strict = await sophon('admin', 'users', 'import', users, '--all-or-nothing');
+    expect(strict.code).toBe(1);
+    expect(strict.stdout).toContain('All or nothing: 1 row(s) rejected, so nobody was created.');
+    expect(await exists(first)).toBe(false);
+
+    const clean = await sophon('admin', 'users', 'import', file('clean.csv', `email,displayName\n${first},First\n`), '--all-or-nothing', '--json');
+    expect(clean.code, clean.stderr).toBe(0);
+    expect(clean.json().counts).toMatchObject({ created: 1, rejected: 0 });
+    expect(await exists(first)).toBe(true);
+  });
+
+  it('splits a file of more than 1000 rows into batches and reports lines of the file', async () => {
+    const rows = Array.from({ length: 1200 }, (_, index) => `${uniqueEmail(`batch${index}`)},"Batch\nPerson ${index}"`);
+    rows[1100] = 'broken-address,Somebody';
+    const big = file('big.csv', `email,displayName\n${rows.join('\n')}\n`);
+    const result = await sophon('admin', 'users', 'import', big, '--dry-run', '--json');
+    expect(result.code, result.stderr).toBe(1);
+    const report = result.json();
+    expect(report.counts).toEqual({ rows: 1200, created: 0, valid: 1199, rejected: 1 });
+    const rejected = report.rows.find((row: { status: string }) => row.status === 'rejected');
+    // Every row above spans two lines of the file: row 1101 starts on line 2 + 2 × 1100.
+    expect(rejected).toMatchObject({ email: 'broken-address', line: 2 + 2 * 1100, error: { code: 'EMAIL_INVALID' } });
+  });
+
+  it('sophon admin users export --out users.csv writes every user with role, tenant, status, last login and creation date', async () => {
+    const out = file('export.csv');
+    const result = await sophon('admin', 'users', 'export', '--out', out);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/Exported \d+ user row\(s\) to /);
+    expect(statSync(out).mode & 0o777).toBe(0o600);
+    const rows = parse(readFileSync(out, 'utf8'), { columns: true }) as Record<string, string>[];
+    expect(rows.find((row) => row.email === 'admin@sophon.local')).toMatchObject({ role: 'Admin', tenant: 'default', status: 'active' });
+
+    const asJson = await sophon('admin', 'users', 'export', '--json');
+    expect(asJson.code).toBe(0);
+    expect(asJson.json().map((row: { email: string }) => row.email).sort()).toEqual(rows.map((row) => row.email).sort());
+  });
+
+  it('sophon admin audit export writes the trail, and a caller without ExportAuditLogs is stopped before anything is sent', async () => {
+    const out = file('rbac.csv');
+    const result = await sophon('admin', 'audit', 'export', '--category', 'rbac', '--out', out);
+    expect(result.code, result.stderr).toBe(0);
+    const events = parse(readFileSync(out, 'utf8'), { columns: true }) as Record<string, string>[];
+    expect(events.length).toBeGreaterThan(0);
+    expect(events.every((event) => event.category === 'rbac')).toBe(true);
+
+    const json = await sophon('admin', 'audit', 'export', '--format', 'json', '--category', 'rbac');
+    expect(json.json().items.map((event: { id: string }) => event.id)).toEqual(events.map((event) => event.id));
+
+    const viewer = await createSignedInUser(test, { role: 'Viewer' });
+    const before = (await admin.get('/api/v1/audit?category=system')).body.items.length;
+    const refused = await runCli(['admin', 'audit', 'export'], { env: { ...env, SOPHON_TOKEN: await tokenFor(viewer.client) } });
+    expect(refused.code).toBe(3);
+    expect(refused.stderr).toContain('ExportAuditLogs');
+    expect(refused.stderr).toContain('Nothing was sent to the server');
+    expect((await admin.get('/api/v1/audit?category=system')).body.items.length).toBe(before);
+  });
+});
