@@ -40,6 +40,80 @@ const encryptionKey = z.string().refine((text) => /^[A-Za-z0-9+/]+={0,2}$/.test(
   message: 'must be 32 random bytes in base64, e.g. the output of "openssl rand -base64 32"',
 });
 
+/**
+ * An OpenID Provider's issuer: https, or http only on a loopback address (a provider on the same
+ * machine, as in tests); discovery reads `<Issuer>/.well-known/openid-configuration`.
+ */
+const issuerUrl = z.string().superRefine((text, context) => {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    context.addIssue({ code: 'custom', message: `"${text}" is not a URL; give the provider's issuer, e.g. "https://login.example.com/realms/acme"` });
+    return;
+  }
+  const loopback = ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) {
+    context.addIssue({ code: 'custom', message: `"${text}" must be an https:// URL (http:// is accepted only for a loopback address)` });
+  }
+  if (url.search || url.hash) context.addIssue({ code: 'custom', message: `"${text}" must not have a query or a fragment` });
+});
+
+/** The same rule as role names (src/domain/roles/role.ts): a mapping can't name a role that could never exist. */
+const roleReference = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9 _.-]{0,62}$/, 'must be a role name: 1-63 letters, digits, spaces, dots, hyphens or underscores');
+
+/**
+ * IdP group → Sophon role, evaluated in the order written (first match wins). JavaScript keeps
+ * the order of object keys except integer-like ones ("42"), which it moves first; so those are refused.
+ */
+const roleMappings = z.record(z.string().min(1).max(256), roleReference).superRefine((mappings, context) => {
+  for (const group of Object.keys(mappings)) {
+    if (/^(0|[1-9]\d*)$/.test(group)) {
+      context.addIssue({ code: 'custom', path: [group], message: `group "${group}" looks like a number, whose place in the order can't be kept; numeric group ids are not supported` });
+    }
+  }
+});
+
+const sso = z
+  .object({
+    Enabled: flag.prefault(false),
+    Issuer: issuerUrl.optional(),
+    ClientId: z.string().min(1).max(255).optional(),
+    /** Absent: a public client (PKCE only, token_endpoint_auth_method "none"). */
+    ClientSecret: z.string().min(1).max(1000).optional(),
+    Scopes: z
+      .string()
+      .prefault('openid email profile')
+      .refine((scopes) => scopes.split(/\s+/).includes('openid'), { message: 'must include "openid"' })
+      .refine((scopes) => /^[\x21\x23-\x5B\x5D-\x7E]+( [\x21\x23-\x5B\x5D-\x7E]+)*$/.test(scopes.trim()), { message: 'must be scope names separated by single spaces' })
+      .transform((scopes) => scopes.trim()),
+    /** The claim holding the user's groups; a dotted path reaches into an object ("realm_access.roles"). */
+    GroupClaim: z.string().min(1).max(200).prefault('groups'),
+    RoleMappings: roleMappings.prefault({}),
+    /** The tenant the mapped roles apply in, and the home of users SSO creates. */
+    Tenant: z
+      .string()
+      .transform((slug) => slug.toLowerCase())
+      .pipe(z.string().regex(/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/, 'must be a tenant slug: 1-63 lowercase letters, digits and hyphens'))
+      .prefault('default'),
+    AutoCreateUsers: flag.prefault(true),
+    /** The role when no mapping matches; absent: such a login is refused. */
+    DefaultRole: roleReference.optional(),
+    ButtonLabel: z.string().trim().min(1).max(100).prefault('Sign in with SSO'),
+    /** Treat the provider's email as verified even without `email_verified: true` (for providers that never send it). */
+    TrustEmail: flag.prefault(false),
+    /** Sent as `max_age`: the provider re-authenticates older logins, and the session ends by auth_time + MaxAge. */
+    MaxAge: timeSpan.optional(),
+    /** The session ends when the ID token expires (its `exp`). */
+    SessionEndsWithIdToken: flag.prefault(true),
+  })
+  .strict()
+  .superRefine((settings, context) => {
+    if (!settings.Enabled) return;
+    if (settings.Issuer === undefined) context.addIssue({ code: 'custom', path: ['Issuer'], message: 'is required when Sso:Enabled is true' });
+    if (settings.ClientId === undefined) context.addIssue({ code: 'custom', path: ['ClientId'], message: 'is required when Sso:Enabled is true' });
+  });
+
 const tenantAuth = z
   .object({ IdleTimeout: timeSpan.optional(), AbsoluteTimeout: timeSpan.optional(), RequireTwoFactor: flag.optional() })
   .strict();
@@ -67,6 +141,8 @@ const settingsSchema = z
               .record(z.string(), tenantAuth)
               .transform((tenants) => Object.fromEntries(Object.entries(tenants).map(([slug, value]) => [slug.toLowerCase(), value])))
               .prefault({}),
+            // Single sign-on through an OpenID Provider (docs/sso.md).
+            Sso: sso.prefault({}),
             BruteForce: z
               .object({
                 PerAccount: z

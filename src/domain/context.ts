@@ -2,6 +2,7 @@ import type { Clock } from './clock.ts';
 import type { Store } from './store.ts';
 import type { AuthenticationSettings } from './sessions/authentication-policy.ts';
 import type { MasterKeyState } from './two-factor/secret-box.ts';
+import type { SsoSettings } from './sso/sso-settings.ts';
 
 /** Settings the domain enforces; read from appsettings.json by src/config. */
 export interface DomainSettings {
@@ -20,6 +21,8 @@ export interface DomainSettings {
   mailEnabled: boolean;
   /** 2FA, per-tenant session policy and brute-force settings; defaults when absent. */
   authentication?: AuthenticationSettings;
+  /** Single sign-on through an OpenID Provider; absent when not enabled. */
+  sso?: SsoSettings;
 }
 
 export interface DomainContext {

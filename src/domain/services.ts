@@ -16,6 +16,8 @@ import { MailService } from './mail/mail-service.ts';
 import { AuthenticationPolicyService } from './sessions/authentication-policy-service.ts';
 import { LoginThrottle } from './login-throttle/login-throttle-service.ts';
 import { TwoFactorService } from './two-factor/two-factor-service.ts';
+import { SsoService } from './sso/sso-service.ts';
+import { OpenIdConnectProvider } from './sso/openid-connect-provider.ts';
 
 export type Services = ReturnType<typeof createServices>;
 
@@ -28,6 +30,8 @@ export function createServices(context: DomainContext) {
   const loginThrottle = new LoginThrottle(context, users);
   links.useThrottle(loginThrottle);
   const twoFactor = new TwoFactorService(context, users, authenticationPolicy, loginThrottle);
+  const auth = new AuthService(context, access, twoFactor, loginThrottle, authenticationPolicy);
+  const sso = context.settings.sso?.enabled ? context.settings.sso : undefined;
   return {
     context,
     access,
@@ -35,7 +39,8 @@ export function createServices(context: DomainContext) {
     users,
     userCsv: new UserCsvService(context, access, users),
     roles: new RoleService(context, access),
-    auth: new AuthService(context, access, twoFactor, loginThrottle, authenticationPolicy),
+    auth,
+    sso: new SsoService(context, access, auth, sso ? new OpenIdConnectProvider(sso) : undefined),
     twoFactor,
     loginThrottle,
     authenticationPolicy,

@@ -12,6 +12,8 @@ import type { TwoFactorStore } from './two-factor/two-factor.ts';
 import type { LoginChallengeStore } from './sessions/login-challenge.ts';
 import type { LoginThrottleStore } from './login-throttle/login-throttle.ts';
 import type { AuthPolicyStore } from './sessions/authentication-policy.ts';
+import type { ExternalIdentityStore } from './sso/external-identity.ts';
+import type { SsoLoginStateStore } from './sso/sso-login-state.ts';
 
 /** Everything the domain needs from storage. Implemented once, over Kysely, for SQLite and PostgreSQL. */
 export interface Store {
@@ -30,6 +32,8 @@ export interface Store {
   loginChallenges: LoginChallengeStore;
   loginThrottle: LoginThrottleStore;
   authPolicies: AuthPolicyStore;
+  externalIdentities: ExternalIdentityStore;
+  ssoLoginStates: SsoLoginStateStore;
   /**
    * Runs `work` in one database transaction: a command writes its change and its audit
    * event through the store it is handed, so both land or neither does. Nested calls

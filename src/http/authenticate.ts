@@ -4,6 +4,7 @@ import type { Actor } from '../domain/context.ts';
 import { DomainError, forbidden, notFound, unauthenticated } from '../domain/errors.ts';
 import type { Services } from '../domain/services.ts';
 import type { Authenticated } from '../domain/sessions/auth-service.ts';
+import { hasUsablePassword } from '../domain/users/passwords.ts';
 import type { AnyRoute } from './route.ts';
 import { clearSessionCookies, setSessionCookies } from './session-cookies.ts';
 
@@ -61,7 +62,9 @@ export async function authorizeRequest(services: Services, route: AnyRoute, requ
     }
   }
   const { user } = authenticated;
-  if (user.mustChangePassword && !route.allowDuringPasswordChange) {
+  // A session opened through single sign-on didn't use the local password, so it isn't held to change it.
+  const viaSingleSignOn = authenticated.via === 'session' && authenticated.session.method === 'sso';
+  if (user.mustChangePassword && !route.allowDuringPasswordChange && !viaSingleSignOn) {
     throw forbidden('PASSWORD_CHANGE_REQUIRED', 'You must change your password first: POST /api/v1/auth/password with {"currentPassword","newPassword"}.');
   }
 
@@ -79,8 +82,11 @@ export async function authorizeRequest(services: Services, route: AnyRoute, requ
   // The two questions are independent reads: ask them at once, so a request pays one round
   // trip for both, then answer in a fixed order (enrolment first, whatever the permission).
   const permission = typeof route.access === 'object' ? route.access.permission : undefined;
+  // Require 2FA guards the local password: a session opened through single sign-on, and an account
+  // without a password, answer to the identity provider's MFA instead (docs/sso.md).
+  const exempt = route.allowDuringTwoFactorEnrollment || viaSingleSignOn || !hasUsablePassword(user.passwordHash);
   const [mustEnrol, permitted] = await Promise.all([
-    route.allowDuringTwoFactorEnrollment ? false : services.twoFactor.enrollmentRequired(user.id, [user.homeTenantId, tenantId]),
+    exempt ? false : services.twoFactor.enrollmentRequired(user.id, [user.homeTenantId, tenantId]),
     permission ? services.access.holds(actor, permission, tenantId) : true,
   ]);
   if (mustEnrol) {

@@ -2,12 +2,14 @@ import type { FastifyInstance } from 'fastify';
 import { bootstrap, type BootstrapResult } from '../bootstrap.ts';
 import { type ServerConfig } from '../config/config.ts';
 import { authenticationSettingsOf } from '../config/authentication.ts';
+import { ssoSettingsOf } from '../config/sso.ts';
 import { loadMasterKey } from '../domain/two-factor/master-key.ts';
 import { systemClock, type Clock } from '../domain/clock.ts';
 import { createServices, type Services } from '../domain/services.ts';
 import { migrate, openDatabase, type OpenedDatabase } from '../storage/open-database.ts';
 import { createSqlStore } from '../storage/sql-store.ts';
 import { buildApp } from './app.ts';
+import { ssoRedirectUri } from './routes/sso.ts';
 import { OutboxWorker } from '../domain/mail/outbox-worker.ts';
 import { createSmtpSender } from '../mail/smtp-sender.ts';
 
@@ -52,6 +54,7 @@ export async function startServer(
         publicUrl: config.settings.Sophon.PublicUrl ?? `http://${config.host}:${config.port}`,
         mailEnabled: config.settings.Sophon.Smtp !== undefined,
         authentication: authenticationSettingsOf(config.settings),
+        sso: ssoSettingsOf(config.settings),
       },
     });
     const bootstrapped = await bootstrap(store, clock, config.bootstrapAdminEmail);
@@ -81,6 +84,10 @@ export async function startServer(
     // Without Sophon:PublicUrl, links point to the address actually listened on (the port may have been 0).
     if (!config.settings.Sophon.PublicUrl) services.context.settings.publicUrl = address;
     print(`Sophon Identity listening on ${address} (${database.engine}: ${database.location})`);
+    if (services.sso.enabled) {
+      print(`Sophon Identity: single sign-on through ${auth.Sso.Issuer}; register the redirect URI ${ssoRedirectUri(services)} with the provider.`);
+      for (const note of await services.sso.checkConfiguration()) print(`Sophon Identity: SSO warning: ${note}`);
+    }
     return {
       app,
       services,

@@ -7,6 +7,7 @@ import { createSqliteDialect } from './sqlite-dialect.ts';
 import * as initial from './migrations/001-initial.ts';
 import * as userLifecycle from './migrations/002-user-lifecycle.ts';
 import * as twoFactor from './migrations/003-two-factor.ts';
+import * as sso from './migrations/004-sso.ts';
 
 export type Engine = 'sqlite' | 'postgres';
 
@@ -22,6 +23,7 @@ const migrations: Record<string, Migration> = {
   '001-initial': initial,
   '002-user-lifecycle': userLifecycle,
   '003-two-factor': twoFactor,
+  '004-sso': sso,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -45,6 +45,7 @@ export interface Database {
     user_agent: string | null;
     ended_at: string | null;
     end_reason: string | null;
+    method: string | null;
   };
   api_tokens: {
     id: string;
@@ -131,5 +132,16 @@ export interface Database {
     absolute_timeout_seconds: number | null;
     updated_at: string;
     updated_by: string | null;
+  };
+  external_identities: { issuer: string; subject: string; user_id: string; created_at: string; last_login_at: string | null };
+  sso_login_states: {
+    id: string;
+    state_hash: string;
+    code_verifier: string;
+    nonce: string;
+    issuer: string;
+    created_at: string;
+    expires_at: string;
+    consumed_at: string | null;
   };
 }

@@ -16,6 +16,8 @@ import { sqlTwoFactorStore } from './stores/two-factor-store.ts';
 import { sqlLoginChallengeStore } from './stores/login-challenge-store.ts';
 import { sqlLoginThrottleStore } from './stores/login-throttle-store.ts';
 import { sqlAuthPolicyStore } from './stores/auth-policy-store.ts';
+import { sqlExternalIdentityStore } from './stores/external-identity-store.ts';
+import { sqlSsoLoginStateStore } from './stores/sso-login-state-store.ts';
 
 /** The domain's Store over Kysely: the same code for SQLite and PostgreSQL. */
 export function createSqlStore(db: Kysely<Database>, engine: Engine, inTransaction = false): Store {
@@ -35,6 +37,8 @@ export function createSqlStore(db: Kysely<Database>, engine: Engine, inTransacti
     loginChallenges: sqlLoginChallengeStore(db),
     loginThrottle: sqlLoginThrottleStore(db, engine),
     authPolicies: sqlAuthPolicyStore(db),
+    externalIdentities: sqlExternalIdentityStore(db),
+    ssoLoginStates: sqlSsoLoginStateStore(db),
     transaction(work) {
       if (inTransaction) return work(store);
       return db.transaction().execute((transaction) => work(createSqlStore(transaction, engine, true)));

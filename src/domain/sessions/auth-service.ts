@@ -6,12 +6,12 @@ import type { Actor, DomainContext } from '../context.ts';
 import type { LoginThrottle } from '../login-throttle/login-throttle-service.ts';
 import type { Store } from '../store.ts';
 import type { SecondFactor, TwoFactorService } from '../two-factor/two-factor-service.ts';
-import { checkPasswordPolicy, hashPassword, verifyAgainstDecoy, verifyPassword } from '../users/passwords.ts';
+import { checkPasswordPolicy, hashPassword, hasUsablePassword, verifyAgainstDecoy, verifyPassword } from '../users/passwords.ts';
 import { normalizeEmail, publicUser, type StoredUser, type User } from '../users/user.ts';
 import type { ApiToken } from '../tokens/api-token.ts';
 import type { AuthenticationPolicyService } from './authentication-policy-service.ts';
 import { LOGIN_CHALLENGE_LIFETIME_MS, LOGIN_CHALLENGE_MAX_FAILURES, type LoginChallenge } from './login-challenge.ts';
-import type { Session } from './session.ts';
+import type { Session, SessionMethod } from './session.ts';
 
 export interface Origin {
   ip: string | null;
@@ -84,11 +84,12 @@ export class AuthService {
       await this.#auditFailure(user, email, origin, 'login.failed', { reason: 'throttled', lockedBy: attempt.lockedBy });
       throw badCredentials();
     }
-    const passwordOk = user ? await verifyPassword(user.passwordHash, password) : (await verifyAgainstDecoy(password), false);
+    // An account single sign-on created has no password: checked against the decoy, so it looks like any other.
+    const passwordOk = user && hasUsablePassword(user.passwordHash) ? await verifyPassword(user.passwordHash, password) : (await verifyAgainstDecoy(password), false);
     // A one-time password an admin set stops working after Sophon:Auth:InitialPasswordLifetime.
     const oneTimeExpired = !!user?.mustChangePassword && !!user.passwordExpiresAt && clock.now().getTime() >= Date.parse(user.passwordExpiresAt);
     if (!user || !passwordOk || user.status !== 'active' || oneTimeExpired) {
-      const reason = !user ? 'unknown email' : !passwordOk ? 'wrong password' : user.status !== 'active' ? 'account suspended' : 'one-time password expired';
+      const reason = !user ? 'unknown email' : !hasUsablePassword(user.passwordHash) ? 'no password (single sign-on account)' : !passwordOk ? 'wrong password' : user.status !== 'active' ? 'account suspended' : 'one-time password expired';
       await this.#auditFailure(user, email, origin, 'login.failed', { reason, trustedDevice: attempt.trustedDevice });
       // Only someone who knows the password learns that it expired, so saying so reveals nothing.
       if (oneTimeExpired && passwordOk && user?.status === 'active') {
@@ -127,7 +128,7 @@ export class AuthService {
       result = await store.transaction(async (tx) => {
         const verified = await this.#twoFactor.verifySecondFactor(tx, user.id, factor);
         if (!(await tx.loginChallenges.consume(challenge.id, now.toISOString()))) throw challengeInvalid();
-        return this.#startSession(tx, user, origin, previousSessionToken, verified.method, verified.recoveryCodesRemaining);
+        return this.#startSession(tx, user, origin, previousSessionToken, verified.method, { detail: verified.recoveryCodesRemaining === undefined ? {} : { recoveryCodesRemaining: verified.recoveryCodesRemaining } });
       });
     } catch (error) {
       if (error instanceof DomainError && error.code === 'TWO_FACTOR_CODE_INVALID') {
@@ -265,10 +266,27 @@ export class AuthService {
     return { twoFactorRequired: true, challenge: token, expiresAt: challenge.expiresAt };
   }
 
-  /** Opens a session in the caller's transaction, with the lifetime of the user's home tenant. */
-  async #startSession(tx: Store, user: StoredUser, origin: Origin, previousSessionToken: string | undefined, method: 'password' | 'totp' | 'recovery_code', recoveryCodesRemaining?: number): Promise<LoginResult> {
+  /**
+   * A session for a user an OpenID Provider vouched for (src/domain/sso/sso-service.ts), in the
+   * caller's transaction: no local password or TOTP step, and an absolute end no later than
+   * `notAfter`, the provider's limit.
+   */
+  async startSingleSignOnSession(tx: Store, user: StoredUser, origin: Origin, previousSessionToken: string | undefined, options: { notAfter?: number; detail: Record<string, unknown> }): Promise<LoginResult> {
+    return this.#startSession(tx, user, origin, previousSessionToken, 'sso', options);
+  }
+
+  /** Opens a session in the caller's transaction, with the lifetime of the user's home tenant (and no later than `notAfter`). */
+  async #startSession(
+    tx: Store,
+    user: StoredUser,
+    origin: Origin,
+    previousSessionToken: string | undefined,
+    method: SessionMethod,
+    options: { notAfter?: number; detail?: Record<string, unknown> } = {},
+  ): Promise<LoginResult> {
     const now = this.#context.clock.now();
     const policy = await this.#policy.effective(user.homeTenantId, tx);
+    const absoluteDeadline = Math.min(now.getTime() + policy.absoluteTimeout, options.notAfter ?? Number.POSITIVE_INFINITY);
     const sessionToken = newSecret();
     const csrfToken = newSecret();
     const session: Session = {
@@ -278,11 +296,12 @@ export class AuthService {
       csrfHash: hashSecret(csrfToken),
       createdAt: now.toISOString(),
       lastSeenAt: now.toISOString(),
-      expiresAt: new Date(now.getTime() + policy.absoluteTimeout).toISOString(),
+      expiresAt: new Date(absoluteDeadline).toISOString(),
       ip: origin.ip,
       userAgent: origin.userAgent,
       endedAt: null,
       endReason: null,
+      method,
     };
     // Rotation: the session a browser came in with is replaced, never reused.
     if (previousSessionToken) {
@@ -296,7 +315,7 @@ export class AuthService {
       action: 'login.succeeded',
       subjectType: 'session',
       subjectId: session.id,
-      detail: { method, ...(recoveryCodesRemaining === undefined ? {} : { recoveryCodesRemaining }) },
+      detail: { method, ...options.detail },
     });
     const twoFactorEnrollmentRequired = method === 'password' && (await this.#twoFactor.enrollmentRequired(user.id, [user.homeTenantId], tx));
     const result: LoginResult = {
@@ -307,7 +326,7 @@ export class AuthService {
       csrfToken,
       mustChangePassword: user.mustChangePassword,
       twoFactorEnrollmentRequired,
-      expiresAt: Math.min(now.getTime() + policy.idleTimeout, now.getTime() + policy.absoluteTimeout),
+      expiresAt: Math.min(now.getTime() + policy.idleTimeout, absoluteDeadline),
     };
     const deviceToken = this.#throttle.issueDeviceToken(user.id);
     if (deviceToken) result.deviceToken = deviceToken;

@@ -1,3 +1,6 @@
+/** How a session was opened: the password (alone), with a TOTP or recovery code as second step, or through single sign-on. */
+export type SessionMethod = 'password' | 'totp' | 'recovery_code' | 'sso';
+
 export interface Session {
   id: string;
   userId: string;
@@ -13,6 +16,8 @@ export interface Session {
   userAgent: string | null;
   endedAt: string | null;
   endReason: string | null;
+  /** Null for sessions opened before this was recorded (all by password). */
+  method: SessionMethod | null;
 }
 
 export interface SessionStore {

@@ -9,6 +9,17 @@ const argon2Options = { algorithm: 2, memoryCost: 19456, timeCost: 2, parallelis
 
 export const MAX_PASSWORD_LENGTH = 256;
 
+/**
+ * The password hash of an account without a password (one single sign-on created): no
+ * argon2 hash, so nothing verifies against it; password login treats it like an unknown
+ * account. Setting a password (a reset link) replaces it.
+ */
+export const NO_PASSWORD_HASH = '!no-password';
+
+export function hasUsablePassword(passwordHash: string): boolean {
+  return passwordHash !== NO_PASSWORD_HASH;
+}
+
 export function hashPassword(password: string): Promise<string> {
   return hash(password, argon2Options);
 }

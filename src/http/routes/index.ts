@@ -13,11 +13,13 @@ import { userRoutes } from './users.ts';
 import { userLifecycleRoutes } from './user-lifecycle.ts';
 import { twoFactorRoutes } from './two-factor.ts';
 import { authenticationSettingsRoutes } from './authentication-settings.ts';
+import { ssoRoutes } from './sso.ts';
 
 /** The route table: the server, the OpenAPI document and the permission-matrix test all read it. */
 export const apiRoutes: readonly AnyRoute[] = [
   ...systemRoutes,
   ...authRoutes,
+  ...ssoRoutes,
   ...meRoutes,
   ...tenantRoutes,
   ...bulkRoutes,

@@ -17,6 +17,7 @@ const aSession = (userId: string, changes: Partial<Session> = {}): Session => ({
   userAgent: 'test',
   endedAt: null,
   endReason: null,
+  method: 'password',
   ...changes,
 });
 
@@ -55,6 +56,12 @@ describe.each(engines)('session store on %s', (engine) => {
     for (const session of [older, newer, ended, expired, aSession(bob.id)]) await fixture.store.sessions.create(session);
     await fixture.store.sessions.end(ended.id, at(3), 'logout');
     expect((await fixture.store.sessions.listActive(user.id, at(10))).map((session) => session.id)).toEqual([newer.id, older.id]);
+  });
+
+  it('keeps how the session was opened', async () => {
+    const session = aSession(alice.id, { method: 'sso' });
+    await fixture.store.sessions.create(session);
+    expect((await fixture.store.sessions.getByTokenHash(session.tokenHash))?.method).toBe('sso');
   });
 
   it('records when a session was last seen', async () => {

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { Session, SessionStore } from '../../domain/sessions/session.ts';
+import type { Session, SessionMethod, SessionStore } from '../../domain/sessions/session.ts';
 import type { Database } from '../schema.ts';
 
 const toSession = (row: Database['sessions']): Session => ({
@@ -14,6 +14,7 @@ const toSession = (row: Database['sessions']): Session => ({
   userAgent: row.user_agent,
   endedAt: row.ended_at,
   endReason: row.end_reason,
+  method: row.method as SessionMethod | null,
 });
 
 export function sqlSessionStore(db: Kysely<Database>): SessionStore {
@@ -33,6 +34,7 @@ export function sqlSessionStore(db: Kysely<Database>): SessionStore {
           user_agent: session.userAgent,
           ended_at: null,
           end_reason: null,
+          method: session.method,
         })
         .execute();
     },

@@ -1,0 +1,21 @@
+/**
+ * A user's account at an OpenID Provider, linked to the Sophon user: the provider's
+ * `(issuer, subject)` pair is the stable key (an email can change, a subject never does).
+ * Identities belong to users, not tenants; deleting the user deletes their links.
+ */
+export interface ExternalIdentity {
+  issuer: string;
+  subject: string;
+  userId: string;
+  createdAt: string;
+  lastLoginAt: string | null;
+}
+
+export interface ExternalIdentityStore {
+  /** Refuses a second link of the same (issuer, subject). */
+  create(identity: ExternalIdentity): Promise<void>;
+  get(issuer: string, subject: string): Promise<ExternalIdentity | undefined>;
+  /** The user's links, oldest first. */
+  listForUser(userId: string): Promise<ExternalIdentity[]>;
+  recordLogin(issuer: string, subject: string, at: string): Promise<void>;
+}

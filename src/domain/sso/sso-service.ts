@@ -1,0 +1,353 @@
+import type { AccessService } from '../access/access-service.ts';
+import { recordAudit } from '../audit/audit-log.ts';
+import type { DomainContext } from '../context.ts';
+import { DomainError } from '../errors.ts';
+import { hashSecret, newId, secretsEqual } from '../ids.ts';
+import { ADMIN_ROLE_ID, type Role } from '../roles/role.ts';
+import { resolveRole } from '../roles/role-service.ts';
+import type { AuthService, LoginResult, Origin } from '../sessions/auth-service.ts';
+import type { Store } from '../store.ts';
+import { DEFAULT_TENANT_SLUG, type Tenant } from '../tenants/tenant.ts';
+import { NO_PASSWORD_HASH } from '../users/passwords.ts';
+import { checkDisplayName, checkEmail, normalizeEmail, type StoredUser } from '../users/user.ts';
+import type { IdentityProvider, VerifiedIdentity } from './identity-provider.ts';
+import { chooseRole, groupsOf } from './role-mapping.ts';
+import {
+  ssoAccountLinkedElsewhere,
+  ssoAccountSuspended,
+  ssoEmailMissing,
+  ssoEmailNotVerified,
+  ssoNoRoleMapping,
+  ssoNotConfigured,
+  ssoRoleUnknown,
+  ssoSessionTooShort,
+  ssoStateInvalid,
+  ssoTenantUnknown,
+  ssoUserNotProvisioned,
+} from './sso-errors.ts';
+import { SSO_LOGIN_STATE_LIFETIME_MS } from './sso-login-state.ts';
+import type { SsoSettings } from './sso-settings.ts';
+
+/** What the dashboard needs to offer the button. */
+export type SsoPublicConfig = { enabled: false } | { enabled: true; buttonLabel: string; loginUrl: string };
+
+export interface SsoLoginResult extends LoginResult {
+  /** The user was created by this sign-in. */
+  created: boolean;
+}
+
+/** How the provider bounds the session: the earliest of these ends it (docs/sso.md, "Session lifetime"). */
+interface ProviderLimit {
+  by: 'id_token_exp' | 'max_age';
+  at: number;
+}
+
+/**
+ * Single sign-on through an OpenID Provider: starts the authorization code flow, and turns
+ * the provider's validated answer into a Sophon user (found by link, linked by verified
+ * email, or created), their mapped role in the SSO tenant, and a normal session — all in one
+ * transaction with its audit events.
+ */
+export class SsoService {
+  readonly #context: DomainContext;
+  readonly #access: AccessService;
+  readonly #auth: AuthService;
+  readonly #settings: SsoSettings | undefined;
+  readonly #provider: IdentityProvider | undefined;
+
+  constructor(context: DomainContext, access: AccessService, auth: AuthService, provider: IdentityProvider | undefined) {
+    this.#context = context;
+    this.#access = access;
+    this.#auth = auth;
+    this.#settings = context.settings.sso?.enabled ? context.settings.sso : undefined;
+    this.#provider = this.#settings ? provider : undefined;
+  }
+
+  get enabled(): boolean {
+    return this.#settings !== undefined && this.#provider !== undefined;
+  }
+
+  publicConfig(loginUrl: string): SsoPublicConfig {
+    return this.#settings ? { enabled: true, buttonLabel: this.#settings.buttonLabel, loginUrl } : { enabled: false };
+  }
+
+  /**
+   * Starts a sign-in: the provider's authorization URL (PKCE S256, state, nonce), with the
+   * verifier and nonce kept in the database under the hash of the state. The caller hands
+   * the state to the browser in a cookie, which the callback must bring back.
+   */
+  async begin(redirectUri: string): Promise<{ url: string; state: string; expiresAt: number }> {
+    const { settings, provider } = this.#require();
+    const { store, clock } = this.#context;
+    const request = await provider.startAuthorization(redirectUri);
+    const now = clock.now();
+    const expiresAt = now.getTime() + SSO_LOGIN_STATE_LIFETIME_MS;
+    await store.ssoLoginStates.deleteExpired(now.toISOString());
+    await store.ssoLoginStates.create({
+      id: newId(),
+      stateHash: hashSecret(request.state),
+      codeVerifier: request.codeVerifier,
+      nonce: request.nonce,
+      issuer: settings.issuer,
+      createdAt: now.toISOString(),
+      expiresAt: new Date(expiresAt).toISOString(),
+      consumedAt: null,
+    });
+    return { url: request.url, state: request.state, expiresAt };
+  }
+
+  /**
+   * Finishes a sign-in at the callback. The state must be in the URL and in the browser's
+   * cookie (so an attacker can't finish their own sign-in in someone else's browser), unspent
+   * and unexpired; it is spent before anything else, so a replayed callback fails.
+   */
+  async complete(input: { callbackUrl: URL; browserState: string | undefined; origin: Origin; previousSessionToken?: string }): Promise<SsoLoginResult> {
+    const { settings, provider } = this.#require();
+    let identity: VerifiedIdentity | undefined;
+    // The existing account the sign-in is for, once known: a refusal is recorded in its trail.
+    const seen: { user?: StoredUser } = {};
+    try {
+      const expected = await this.#spendState(input.callbackUrl, input.browserState);
+      identity = await provider.finishAuthorization(input.callbackUrl, expected);
+      const verified = identity;
+      return await this.#context.store.transaction((tx) => this.#signIn(tx, settings, verified, input.origin, input.previousSessionToken, seen));
+    } catch (error) {
+      if (error instanceof DomainError) await this.#auditFailure(error, identity, seen.user, input.origin);
+      throw error;
+    }
+  }
+
+  /**
+   * Start-time checks of what can be checked without the provider: the tenant and every
+   * role the mappings name. Problems are warnings (a role can be created later), and the
+   * same problems refuse the logins they affect, with a clear code.
+   */
+  async checkConfiguration(): Promise<string[]> {
+    const settings = this.#settings;
+    if (!settings) return [];
+    const { store } = this.#context;
+    const tenant = await store.tenants.getBySlug(settings.tenant);
+    if (!tenant) return [`Sophon:Auth:Sso:Tenant names the tenant "${settings.tenant}", which does not exist: every SSO sign-in will be refused until it is created.`];
+    const notes: string[] = [];
+    const references = [
+      ...settings.roleMappings.map((mapping) => ({ setting: `Sophon:Auth:Sso:RoleMappings:${mapping.group}`, role: mapping.role })),
+      ...(settings.defaultRole === undefined ? [] : [{ setting: 'Sophon:Auth:Sso:DefaultRole', role: settings.defaultRole }]),
+    ];
+    for (const reference of references) {
+      if (!(await findRole(store, tenant.id, reference.role))) {
+        notes.push(`${reference.setting} names the role "${reference.role}", which does not exist in tenant "${tenant.slug}": sign-ins mapped to it will be refused (SSO_ROLE_UNKNOWN) until it is created.`);
+      }
+    }
+    if (references.length === 0) notes.push('Sophon:Auth:Sso has no RoleMappings and no DefaultRole: every SSO sign-in will be refused (SSO_NO_ROLE_MAPPING).');
+    return notes;
+  }
+
+  #require(): { settings: SsoSettings; provider: IdentityProvider } {
+    if (!this.#settings || !this.#provider) throw ssoNotConfigured();
+    return { settings: this.#settings, provider: this.#provider };
+  }
+
+  async #spendState(callbackUrl: URL, browserState: string | undefined): Promise<{ state: string; nonce: string; codeVerifier: string }> {
+    const state = callbackUrl.searchParams.get('state');
+    if (!state) throw ssoStateInvalid('the answer carries no state');
+    if (!browserState) throw ssoStateInvalid('this browser did not start a sign-in, or took too long');
+    if (!secretsEqual(browserState, state)) throw ssoStateInvalid('the state does not belong to this browser');
+    const spent = await this.#context.store.ssoLoginStates.consume(hashSecret(state), this.#context.clock.now().toISOString());
+    if (!spent) throw ssoStateInvalid('the sign-in expired or was already completed');
+    if (spent.issuer !== this.#settings?.issuer) throw ssoStateInvalid('the identity provider changed since the sign-in started');
+    return { state, nonce: spent.nonce, codeVerifier: spent.codeVerifier };
+  }
+
+  async #signIn(
+    tx: Store,
+    settings: SsoSettings,
+    identity: VerifiedIdentity,
+    origin: Origin,
+    previousSessionToken: string | undefined,
+    seen: { user?: StoredUser },
+  ): Promise<SsoLoginResult> {
+    const now = this.#context.clock.now();
+    const tenant = await tx.tenants.getBySlug(settings.tenant);
+    if (!tenant) throw ssoTenantUnknown(settings.tenant);
+
+    // 1. Who: the linked account, else the account with the verified email (linked now), else a new one.
+    const link = await tx.externalIdentities.get(identity.issuer, identity.subject);
+    let user = link ? await tx.users.getById(link.userId) : undefined;
+    const linkNeeded = !user;
+    let email = user?.email;
+    if (!user) {
+      email = this.#verifiedEmail(settings, identity);
+      user = await tx.users.getByEmail(normalizeEmail(email));
+      seen.user = user;
+      // One account per provider: a second subject claiming a linked account's email is refused, not silently added.
+      if (user && (await tx.externalIdentities.listForUser(user.id)).some((other) => other.issuer === identity.issuer)) throw ssoAccountLinkedElsewhere();
+      if (!user && !settings.autoCreateUsers) throw ssoUserNotProvisioned(email);
+    }
+    seen.user ??= user;
+    if (user && user.status !== 'active') throw ssoAccountSuspended();
+
+    // 2. Which role: the first mapping whose group the user is in, else the default role; resolved in the SSO tenant.
+    const groups = groupsOf(identity.claims, settings.groupClaim);
+    const decision = chooseRole(groups, settings.roleMappings, settings.defaultRole);
+    if (decision.kind === 'none') throw ssoNoRoleMapping(settings.groupClaim, groups);
+    const role = await findRole(tx, tenant.id, decision.role);
+    if (!role) throw ssoRoleUnknown(decision.role, tenant.slug, decision.kind === 'mapped' ? `Sophon:Auth:Sso:RoleMappings:${decision.group}` : 'Sophon:Auth:Sso:DefaultRole');
+    const source = { via: 'sso', issuer: identity.issuer, ...(decision.kind === 'mapped' ? { group: decision.group } : { defaultRole: true }) };
+
+    let created = false;
+    if (!user) {
+      user = await this.#createUser(tx, tenant, identity, email!, role, origin);
+      created = true;
+    }
+    if (linkNeeded) {
+      await tx.externalIdentities.create({ issuer: identity.issuer, subject: identity.subject, userId: user.id, createdAt: now.toISOString(), lastLoginAt: null });
+      await recordAudit(this.#context, tx, null, {
+        tenantId: user.homeTenantId,
+        category: 'users',
+        action: 'identity.linked',
+        subjectType: 'user',
+        subjectId: user.id,
+        diff: { before: null, after: { issuer: identity.issuer, subject: identity.subject } },
+        detail: { via: 'sso', matchedBy: created ? 'created' : 'verified email', email: user.email },
+      }, origin);
+    }
+
+    // 3. The role, on every sign-in: the provider's groups are the source of truth for the SSO tenant.
+    await this.#applyRole(tx, user, tenant, role, source, origin);
+
+    // 4. The session, bounded by the provider.
+    const limit = this.#providerLimit(settings, identity);
+    if (limit && limit.at <= now.getTime()) throw ssoSessionTooShort();
+    await tx.externalIdentities.recordLogin(identity.issuer, identity.subject, now.toISOString());
+    const result = await this.#auth.startSingleSignOnSession(tx, user, origin, previousSessionToken, {
+      ...(limit ? { notAfter: limit.at } : {}),
+      detail: { issuer: identity.issuer, subject: identity.subject, role: role.name, tenant: tenant.slug, ...(limit ? { providerLimit: { by: limit.by, at: new Date(limit.at).toISOString() } } : {}) },
+    });
+    return { ...result, created };
+  }
+
+  /** The email the provider vouches for: `email_verified: true`, or any email with TrustEmail. */
+  #verifiedEmail(settings: SsoSettings, identity: VerifiedIdentity): string {
+    const email = identity.claims.email;
+    if (typeof email !== 'string' || email.trim() === '') throw ssoEmailMissing();
+    const verified = identity.claims.email_verified === true || identity.claims.email_verified === 'true';
+    if (!verified && !settings.trustEmail) throw ssoEmailNotVerified(email.slice(0, 254));
+    return checkEmail(email);
+  }
+
+  /** A user at home in the SSO tenant, without a password (their credential is at the provider). */
+  async #createUser(tx: Store, tenant: Tenant, identity: VerifiedIdentity, email: string, role: Role, origin: Origin): Promise<StoredUser> {
+    const now = this.#context.clock.now().toISOString();
+    const user: StoredUser = {
+      id: newId(),
+      email,
+      displayName: displayNameOf(identity.claims, email),
+      homeTenantId: tenant.id,
+      status: 'active',
+      mustChangePassword: false,
+      passwordHash: NO_PASSWORD_HASH,
+      passwordExpiresAt: null,
+      createdAt: now,
+      updatedAt: now,
+      lastLoginAt: null,
+      lastLoginIp: null,
+      lastLoginUserAgent: null,
+    };
+    await tx.users.create(user);
+    await recordAudit(this.#context, tx, null, {
+      tenantId: tenant.id,
+      category: 'users',
+      action: 'user.created',
+      subjectType: 'user',
+      subjectId: user.id,
+      diff: { before: null, after: { email, displayName: user.displayName, role: role.name, tenant: tenant.slug } },
+      detail: { via: 'sso', issuer: identity.issuer },
+    }, origin);
+    return user;
+  }
+
+  /**
+   * Sets the mapped role in the SSO tenant when it differs (an `rbac` event). The last active
+   * Admin of `default` is never demoted by a mapping — as with every other demotion — so the
+   * change is skipped and that is recorded instead.
+   */
+  async #applyRole(tx: Store, user: StoredUser, tenant: Tenant, role: Role, source: Record<string, unknown>, origin: Origin): Promise<void> {
+    const current = await tx.assignments.get(tenant.id, user.id);
+    if (current?.roleId === role.id) return;
+    const previous = current ? await tx.roles.getById(current.roleId) : undefined;
+    const diff = { before: previous ? { role: previous.name } : null, after: { role: role.name } };
+    if (current?.roleId === ADMIN_ROLE_ID && tenant.slug === DEFAULT_TENANT_SLUG) {
+      const admins = await tx.assignments.listActiveHolders(tenant.id, ADMIN_ROLE_ID);
+      if (admins.length === 1 && admins[0] === user.id) {
+        await recordAudit(this.#context, tx, null, {
+          tenantId: tenant.id,
+          category: 'rbac',
+          action: 'role.assignment_skipped',
+          outcome: 'failure',
+          subjectType: 'user',
+          subjectId: user.id,
+          diff,
+          detail: { ...source, reason: 'LAST_ADMIN' },
+        }, origin);
+        return;
+      }
+    }
+    await tx.assignments.set({ userId: user.id, tenantId: tenant.id, roleId: role.id, assignedAt: this.#context.clock.now().toISOString(), assignedBy: null });
+    await recordAudit(this.#context, tx, null, { tenantId: tenant.id, category: 'rbac', action: 'role.assigned', subjectType: 'user', subjectId: user.id, diff, detail: source }, origin);
+  }
+
+  /** The earliest end the provider sets: the ID token's `exp` (SessionEndsWithIdToken) and `auth_time` + MaxAge. */
+  #providerLimit(settings: SsoSettings, identity: VerifiedIdentity): ProviderLimit | undefined {
+    const limits: ProviderLimit[] = [];
+    if (settings.sessionEndsWithIdToken) limits.push({ by: 'id_token_exp', at: identity.idTokenExpiresAt });
+    if (settings.maxAge !== undefined && identity.authTime !== null) limits.push({ by: 'max_age', at: identity.authTime + settings.maxAge });
+    return limits.reduce<ProviderLimit | undefined>((earliest, limit) => (!earliest || limit.at < earliest.at ? limit : earliest), undefined);
+  }
+
+  /** A refused sign-in, in the trail of the user's home tenant when known, else the SSO tenant's (else `default`'s). */
+  async #auditFailure(error: DomainError, identity: VerifiedIdentity | undefined, knownUser: StoredUser | undefined, origin: Origin): Promise<void> {
+    const { store } = this.#context;
+    const user = knownUser;
+    const tenantId = user?.homeTenantId ?? (await store.tenants.getBySlug(this.#settings?.tenant ?? DEFAULT_TENANT_SLUG))?.id ?? (await this.#access.defaultTenant()).id;
+    const email = typeof identity?.claims.email === 'string' ? identity.claims.email.slice(0, 254) : undefined;
+    await recordAudit(
+      this.#context,
+      store,
+      user ? { userId: user.id, email: user.email, tenantId, ip: origin.ip, userAgent: origin.userAgent } : null,
+      {
+        tenantId,
+        category: 'auth',
+        action: 'login.failed',
+        outcome: 'failure',
+        subjectType: 'user',
+        subjectId: user?.id ?? null,
+        detail: {
+          method: 'sso',
+          reason: error.code,
+          message: error.message,
+          ...(identity ? { issuer: identity.issuer, subject: identity.subject } : {}),
+          ...(email ? { email } : {}),
+        },
+      },
+      origin,
+    );
+  }
+}
+
+/** A role usable in the tenant by id or name (built-ins case-insensitively, as everywhere); undefined if none. */
+async function findRole(store: Store, tenantId: string, reference: string): Promise<Role | undefined> {
+  try {
+    return await resolveRole(store, tenantId, reference);
+  } catch (error) {
+    if (error instanceof DomainError && error.code === 'ROLE_NOT_FOUND') return undefined;
+    throw error;
+  }
+}
+
+/** `name`, else given + family name, else `preferred_username`, else the email's local part. */
+function displayNameOf(claims: Record<string, unknown>, email: string): string {
+  const text = (value: unknown) => (typeof value === 'string' ? value.trim() : '');
+  const candidates = [text(claims.name), [text(claims.given_name), text(claims.family_name)].filter(Boolean).join(' '), text(claims.preferred_username), email.split('@')[0]!];
+  const name = candidates.find((candidate) => candidate.length > 0) ?? email;
+  return checkDisplayName(name.slice(0, 200));
+}

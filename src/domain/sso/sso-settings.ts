@@ -1,0 +1,31 @@
+/** `Sophon:Auth:Sso` as the domain takes it (src/config/sso.ts converts it); see docs/sso.md. */
+export interface SsoSettings {
+  enabled: boolean;
+  issuer: string;
+  clientId: string;
+  /** Absent: a public client (PKCE only). */
+  clientSecret?: string;
+  /** Space-separated; always includes `openid`. */
+  scopes: string;
+  /** The claim holding the groups; a dotted path reaches into an object (`realm_access.roles`). */
+  groupClaim: string;
+  /** In evaluation order: the first mapping whose group the user is in wins. */
+  roleMappings: readonly RoleMapping[];
+  /** The tenant (slug) the mapped role applies in, and the home of users SSO creates. */
+  tenant: string;
+  autoCreateUsers: boolean;
+  /** The role when no mapping matches; absent: the login is refused. */
+  defaultRole?: string;
+  buttonLabel: string;
+  /** Accept the provider's `email` as verified without `email_verified: true`. */
+  trustEmail: boolean;
+  /** Milliseconds; sent as `max_age`, and the session ends by `auth_time` + this. */
+  maxAge?: number;
+  /** The session ends at the ID token's `exp`. */
+  sessionEndsWithIdToken: boolean;
+}
+
+export interface RoleMapping {
+  group: string;
+  role: string;
+}
