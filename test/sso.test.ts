@@ -233,6 +233,11 @@ describe.each(engines)('single sign-on with group-to-role mapping on %s', (engin
 
     // No usable password: password sign-in answers like any wrong password.
     expect((await test.anonymous.post('/api/v1/auth/login', { email, password: 'any password at all' })).body.error.code).toBe('INVALID_CREDENTIALS');
+    expect(me.body.hasPassword).toBe(false);
+    // The user's page shows the provider account that signs in as them.
+    const activity = await test.admin.get(`/api/v1/users/${userId}/activity`);
+    expect(activity.body).toMatchObject({ hasPassword: false, identities: [{ issuer: idp.issuer, subject: 'first-login' }] });
+    expect(Date.parse(activity.body.identities[0].lastLoginAt)).not.toBeNaN();
   });
 
   it('sets the session cookie and the CSRF token as a password sign-in does, and writes need the token', async () => {
@@ -364,6 +369,7 @@ describe.each(engines)('single sign-on with group-to-role mapping on %s', (engin
     expect((await (await ssoSignIn(test, 'existing')).client!.get('/api/v1/me')).body.user.id).toBe(userId);
     // The password still works.
     expect((await test.login(email, 'initial password 123')).response.status).toBe(200);
+    expect((await test.admin.get(`/api/v1/users/${userId}/activity`)).body).toMatchObject({ hasPassword: true, identities: [{ subject: 'existing' }] });
   });
 
   it('neither links nor creates by an email the provider does not vouch for', async () => {

@@ -7,6 +7,7 @@ import type { Store } from '../store.ts';
 import { describeToken } from '../tokens/api-token.ts';
 import { sessionView } from '../sessions/session-service.ts';
 import { detectAvatarType, type Avatar } from './avatar.ts';
+import { hasUsablePassword } from './passwords.ts';
 import { checkDisplayName, publicUser, type User } from './user.ts';
 import type { UserService } from './user-service.ts';
 
@@ -30,7 +31,11 @@ export class AccountService {
     const { store, clock } = this.#context;
     await this.#access.require(actor, 'ViewUsers', actor.tenantId);
     const user = await this.#users.loadVisible(actor, userId);
-    const [sessions, tokens] = await Promise.all([store.sessions.listActive(user.id, clock.now().toISOString()), store.tokens.listForUser(user.id)]);
+    const [sessions, tokens, identities] = await Promise.all([
+      store.sessions.listActive(user.id, clock.now().toISOString()),
+      store.tokens.listForUser(user.id),
+      store.externalIdentities.listForUser(user.id),
+    ]);
     // Recent actions come from the audit log, so they need the right to read it.
     let recentEvents: AuditEvent[] | null = null;
     if (await this.#access.holds(actor, 'ViewAuditLogs', actor.tenantId)) {
@@ -41,6 +46,9 @@ export class AccountService {
       lastLogin: user.lastLoginAt ? { at: user.lastLoginAt, ip: user.lastLoginIp, userAgent: user.lastLoginUserAgent } : null,
       sessions: sessions.map((session) => sessionView(session, null)),
       tokens: tokens.map(describeToken),
+      hasPassword: hasUsablePassword(user.passwordHash),
+      // The identity-provider accounts that sign in as this user (single sign-on).
+      identities: identities.map(({ issuer, subject, createdAt, lastLoginAt }) => ({ issuer, subject, createdAt, lastLoginAt })),
       recentEvents,
     };
   }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { publicUser } from '../../domain/users/user.ts';
+import { hasUsablePassword } from '../../domain/users/passwords.ts';
 import { defineRoute } from '../route.ts';
 import { idParams } from './schemas.ts';
 
@@ -22,6 +23,8 @@ export const meRoutes = [
         tenants: effective.tenants,
         permissions: effective.permissions,
         via: actor.tokenId ? 'token' : 'session',
+        // An account single sign-on created has no local password: nothing that asks for one applies to it.
+        hasPassword: hasUsablePassword(user!.passwordHash),
       };
     },
   }),
