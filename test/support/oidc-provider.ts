@@ -71,12 +71,25 @@ export async function startTestIdentityProvider(options: { idTokenTtl?: number }
   };
 }
 
-/** The login "page": GET shows the interaction's id, POST …/login `account=<sub>` signs that account in, POST …/abort refuses. */
+/**
+ * The login page: GET shows a sign-in form to a browser (or, to a script asking for JSON, the
+ * interaction's id), POST …/login `account=<sub>` signs that account in, POST …/abort refuses.
+ */
 async function handle(provider: Provider, callback: ReturnType<Provider['callback']>, request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {
   const match = /^\/interaction\/([^/?]+)(\/login|\/abort)?/.exec(request.url ?? '');
   if (!match) return void (await callback(request, response));
   const details = await provider.interactionDetails(request, response);
   if (request.method === 'GET' && !match[2]) {
+    if (request.headers.accept?.includes('text/html')) {
+      const uid = encodeURIComponent(details.uid);
+      response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(
+        `<!doctype html><title>Test identity provider</title><h1>Test identity provider</h1>` +
+          `<form method="post" action="/interaction/${uid}/login" aria-label="Identity provider sign-in">` +
+          `<label>Account <input name="account" autocomplete="username"></label> <button type="submit">Continue</button></form>` +
+          `<form method="post" action="/interaction/${uid}/abort"><button type="submit">Cancel</button></form>`,
+      );
+      return;
+    }
     response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ uid: details.uid, prompt: details.prompt.name }));
     return;
   }

@@ -31,7 +31,16 @@ export interface Me {
   tenants: TenantMembership[];
   permissions: string[];
   via: 'session' | 'token';
+  /**
+   * Whether the account has a local password. An account single sign-on created has none:
+   * the controls that ask for the current password don't apply to it. Absent from servers
+   * older than SSO, where every account has one.
+   */
+  hasPassword?: boolean;
 }
+
+/** GET /api/v1/auth/sso/config: whether the sign-in page offers single sign-on. */
+export type SsoConfig = { enabled: false } | { enabled: true; buttonLabel: string; loginUrl: string };
 
 export interface Tenant {
   id: string;

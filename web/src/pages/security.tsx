@@ -61,7 +61,21 @@ function ProfileSection() {
 }
 
 function PasswordSection() {
+  const me = useMe();
   const [notice, setNotice] = useState<string>();
+  if (me.hasPassword === false) {
+    // An account single sign-on created: changing a password needs the current one, which it doesn't have.
+    return (
+      <section className="card" aria-labelledby="password-heading">
+        <h2 id="password-heading">Password</h2>
+        <p className="message info">
+          You sign in through your organisation's identity provider (single sign-on), and your account has no Sophon password: your password and its rules are
+          managed there. If you ever need a Sophon password too, an administrator can send you a password reset link. For the CLI and integrations, use an API token
+          (below).
+        </p>
+      </section>
+    );
+  }
   return (
     <section className="card" aria-labelledby="password-heading">
       <h2 id="password-heading">Password</h2>

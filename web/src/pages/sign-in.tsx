@@ -1,8 +1,9 @@
 import { useState, type FormEvent } from 'react';
-import { post } from '../api.ts';
-import { ErrorMessage, Field, useAction } from '../components/ui.tsx';
+import { get, post } from '../api.ts';
+import { ErrorMessage, Field, useAction, useLoad } from '../components/ui.tsx';
+import { navigate, useLocation } from '../router.tsx';
 import { useSession } from '../session.tsx';
-import type { LoginResult } from '../types.ts';
+import type { LoginResult, SsoConfig } from '../types.ts';
 
 type Step = { kind: 'credentials' } | { kind: 'two-factor'; challenge: string; password: string } | { kind: 'change-password'; currentPassword: string };
 
@@ -21,7 +22,14 @@ export function SignInPage() {
     <main className="auth-page">
       <div className="auth-card">
         <p className="brand">Sophon Identity</p>
-        {step.kind === 'credentials' && <CredentialsForm onResult={finish} />}
+        {step.kind === 'credentials' && (
+          <>
+            <h1>Sign in</h1>
+            <SsoErrorMessage />
+            <SingleSignOn />
+            <CredentialsForm onResult={finish} />
+          </>
+        )}
         {step.kind === 'two-factor' && <TwoFactorForm challenge={step.challenge} onResult={(result) => finish(result, step.password)} onCancel={() => setStep({ kind: 'credentials' })} />}
         {step.kind === 'change-password' && (
           <>
@@ -35,17 +43,101 @@ export function SignInPage() {
   );
 }
 
+/** Where the server starts single sign-on, unless its config names another path of this origin. */
+const SSO_LOGIN_URL = '/api/v1/auth/sso';
+
+/**
+ * "Sign in with …" when the server has single sign-on on: a plain link, so the browser
+ * itself goes to the server, which redirects it to the identity provider's page (a fetch
+ * couldn't take the browser there).
+ * The password form stays below it, for local accounts such as a break-glass admin.
+ */
+function SingleSignOn() {
+  const config = useLoad(async () => {
+    try {
+      return await get<SsoConfig>('/api/v1/auth/sso/config');
+    } catch {
+      // An older server without SSO, or a failure: the password form still works.
+      return { enabled: false } as const;
+    }
+  }, []);
+  if (!config.data?.enabled) return null;
+  const { loginUrl } = config.data;
+  // A path of this origin only ("//host" and "/\host" would leave it).
+  const href = typeof loginUrl === 'string' && /^\/(?![/\\])/.test(loginUrl) ? loginUrl : SSO_LOGIN_URL;
+  return (
+    <>
+      <a className="button primary sso-button" href={href}>
+        {config.data.buttonLabel}
+      </a>
+      <p className="separator">
+        <span>or</span>
+      </p>
+    </>
+  );
+}
+
+/**
+ * What the server's refusals of a single sign-on mean (it redirects to /login?ssoError=CODE;
+ * the codes are in src/domain/sso/sso-errors.ts and docs/sso.md).
+ */
+const SSO_ERROR_MESSAGES: Record<string, string> = {
+  SSO_NO_ROLE_MAPPING: "Your identity provider account isn't in any group mapped to a Sophon role; ask an administrator.",
+  SSO_STATE_INVALID: 'The sign-in took too long or was started in another browser; try again.',
+  SSO_PROVIDER_UNAVAILABLE: "The identity provider can't be reached right now; try again later, or tell an administrator if it persists.",
+  SSO_PROVIDER_ERROR: 'The identity provider did not sign you in (it refused, or the sign-in was cancelled); try again.',
+  SSO_TOKEN_INVALID: "The identity provider's answer failed Sophon's security checks; try again, and tell an administrator if it persists.",
+  SSO_TOKEN_EXPIRED: "The identity provider's answer had already expired by the time it reached Sophon (the servers' clocks may disagree); try again, or tell an administrator.",
+  SSO_EMAIL_MISSING: "Your identity provider didn't share an email address with Sophon; ask an administrator to release the email claim.",
+  SSO_EMAIL_NOT_VERIFIED: "Your identity provider doesn't vouch for your email address; verify it there, or ask an administrator.",
+  SSO_USER_NOT_PROVISIONED: "There is no Sophon account for you, and single sign-on doesn't create accounts here; ask an administrator to create yours.",
+  ACCOUNT_SUSPENDED: 'Your Sophon account is suspended; ask an administrator to re-activate it.',
+  SSO_ACCOUNT_LINKED_ELSEWHERE: 'The Sophon account with your email is already linked to another account at this identity provider; ask an administrator.',
+  SSO_ROLE_UNKNOWN: "Single sign-on maps you to a role that doesn't exist in Sophon; an administrator must fix the role mapping.",
+  SSO_TENANT_UNKNOWN: "Single sign-on is set up for a tenant that doesn't exist; an administrator must fix the setting.",
+  SSO_NOT_CONFIGURED: 'Single sign-on is not enabled on this server; sign in with your email and password.',
+  CONFLICT: 'Two sign-ins of your account happened at the same moment; sign in again.',
+};
+
+const GENERIC_SSO_ERROR = "Single sign-on didn't sign you in; try again, or ask an administrator.";
+
+/** The message for `?ssoError=CODE`; the code is shown only when it looks like one (the address is anyone's to write). */
+function ssoErrorOf(code: string | null): { message: string; code: string | undefined } | undefined {
+  if (code === null) return undefined;
+  const known = Object.hasOwn(SSO_ERROR_MESSAGES, code) ? SSO_ERROR_MESSAGES[code] : undefined;
+  return { message: known ?? GENERIC_SSO_ERROR, code: /^[A-Z][A-Z0-9_]{0,63}$/.test(code) ? code : undefined };
+}
+
+function SsoErrorMessage() {
+  const { search } = useLocation();
+  const error = ssoErrorOf(search.get('ssoError'));
+  if (!error) return null;
+  return (
+    <div className="message error" role="alert" aria-label="Single sign-on failed">
+      <p>{error.message}</p>
+      {error.code && (
+        <p>
+          <small>
+            Code: <code>{error.code}</code>
+          </small>
+        </p>
+      )}
+    </div>
+  );
+}
+
 function CredentialsForm({ onResult }: { onResult: (result: LoginResult, password: string) => Promise<void> }) {
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
   const action = useAction();
   const submit = (event: FormEvent) => {
     event.preventDefault();
+    // A password attempt is a new try: a refused single sign-on's message goes.
+    if (new URLSearchParams(window.location.search).has('ssoError')) navigate(window.location.pathname, { replace: true });
     void action.run(async () => onResult(await post<LoginResult>('/api/v1/auth/login', { email, password }), password));
   };
   return (
     <form onSubmit={submit} aria-label="Sign in">
-      <h1>Sign in</h1>
       <Field label="Email">{(id) => <input id={id} type="email" autoComplete="username" required value={email} onChange={(e) => setEmail(e.target.value)} />}</Field>
       <Field label="Password">
         {(id) => <input id={id} type="password" autoComplete="current-password" required value={password} onChange={(e) => setPassword(e.target.value)} />}

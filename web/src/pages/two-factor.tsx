@@ -1,7 +1,7 @@
 import { useMemo, useState, type FormEvent } from 'react';
 import { ApiError, get, post } from '../api.ts';
 import { CopyButton, ErrorMessage, Field, formatTime, Loading, Notice, useAction, useLoad } from '../components/ui.tsx';
-import { useSession } from '../session.tsx';
+import { useMe, useSession } from '../session.tsx';
 
 interface TwoFactorStatus {
   enabled: boolean;
@@ -122,6 +122,7 @@ export function TwoFactorEnrollment({ onEnabled, onConfirmed }: { onEnabled: () 
 
 /** Settings → Security → Two-factor authentication. Hidden if the server has no 2FA API. */
 export function TwoFactorSection() {
+  const me = useMe();
   const status = useLoad(async () => {
     try {
       return await get<TwoFactorStatus>('/api/v1/me/two-factor');
@@ -135,7 +136,18 @@ export function TwoFactorSection() {
     <section className="card" aria-labelledby="two-factor-heading">
       <h2 id="two-factor-heading">Two-factor authentication</h2>
       <ErrorMessage error={status.error} />
-      {!status.data ? <Loading /> : <TwoFactorSettings status={status.data} onChange={status.reload} />}
+      {!status.data ? (
+        <Loading />
+      ) : me.hasPassword === false && !status.data.enabled ? (
+        // Turning 2FA on is confirmed with the current password, which an account SSO created doesn't have.
+        <p className="message info">
+          Your account has no Sophon password: you sign in through your organisation's identity provider, and a second factor there is the provider's job (Sophon
+          doesn't ask for its own code on a single sign-on). Sophon's two-factor authentication protects a Sophon password; it can be turned on once an
+          administrator has given you one.
+        </p>
+      ) : (
+        <TwoFactorSettings status={status.data} onChange={status.reload} />
+      )}
     </section>
   );
 }
