@@ -167,6 +167,13 @@ describe('single sign-on in the dashboard', () => {
     expect(new URL(page.url()).search).toBe('');
     // The admin sees the person SSO created, with the mapped role.
     await page.getByRole('row').filter({ hasText: 'Dana O.' }).getByRole('cell', { name: 'Operator', exact: true }).waitFor();
+    // Their page names the provider account that signs in as them, and that they have no password.
+    await page.getByRole('link', { name: 'Dana O.' }).click();
+    await heading('Dana O.').waitFor();
+    const identities = page.getByRole('table', { name: 'Identity provider accounts' });
+    await identities.getByRole('cell', { name: 'dana', exact: true }).waitFor();
+    await expect(identities.getByRole('cell', { name: idp.issuer, exact: true }).isVisible()).resolves.toBe(true);
+    await page.getByText(/No local password/).waitFor();
     await page.getByRole('button', { name: 'Sign out', exact: true }).click();
     await heading('Sign in').waitFor();
   });

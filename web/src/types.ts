@@ -114,6 +114,10 @@ export interface Activity {
   lastLogin: { at: string; ip: string | null; userAgent: string | null } | null;
   sessions: SessionView[];
   tokens: ApiToken[];
+  /** False for an account single sign-on created: it has no local password. */
+  hasPassword: boolean;
+  /** Identity-provider accounts that sign in as this user. */
+  identities: { issuer: string; subject: string; createdAt: string; lastLoginAt: string | null }[];
   recentEvents: AuditEvent[] | null;
 }
 

@@ -424,6 +424,33 @@ function AccountActivity({ activity, error, userId, onChange }: { activity?: Act
             <p className="muted">Never signed in.</p>
           )}
 
+          <h3>Single sign-on</h3>
+          {activity.identities.length === 0 ? (
+            <p className="muted">Not linked to an identity provider.</p>
+          ) : (
+            <table aria-label="Identity provider accounts">
+              <thead>
+                <tr>
+                  <th>Provider</th>
+                  <th>Account (subject)</th>
+                  <th>Linked</th>
+                  <th>Last sign-in</th>
+                </tr>
+              </thead>
+              <tbody>
+                {activity.identities.map((identity) => (
+                  <tr key={`${identity.issuer} ${identity.subject}`}>
+                    <td>{identity.issuer}</td>
+                    <td>{identity.subject}</td>
+                    <td>{formatTime(identity.createdAt)}</td>
+                    <td>{identity.lastLoginAt ? formatTime(identity.lastLoginAt) : '—'}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+          {!activity.hasPassword && <p className="muted">No local password: this account signs in through its identity provider only (a password reset link gives it one).</p>}
+
           <h3>Active sessions</h3>
           {activity.sessions.length === 0 ? (
             <p className="muted">No active sessions.</p>
