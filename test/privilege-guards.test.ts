@@ -38,6 +38,31 @@ describe.each(engines)('guards around more privileged users on %s', (engine) => 
     expect(refused.body.error.permissionsNotHeld).toContain('ViewAuditLogs');
   });
 
+  it("keeps one tenant's admin from taking over an account that holds more in another tenant", async () => {
+    const acmeAdmin = await createSignedInUser(test, { role: 'Admin', tenant: 'acme' }, test.admin.inTenant('acme'));
+    // At home in acme, and also Admin of default: whoever controls this account is an installation Admin.
+    const dual = await createSignedInUser(test, { role: 'Viewer', tenant: 'acme' }, test.admin.inTenant('acme'));
+    expect((await test.admin.put(`/api/v1/tenants/default/members/${dual.id}`, { role: 'Admin' })).status).toBe(200);
+
+    const acme = acmeAdmin.client.inTenant('acme');
+    for (const attempt of [
+      acme.post(`/api/v1/users/${dual.id}/reset-password`),
+      acme.patch(`/api/v1/users/${dual.id}`, { email: 'attacker-controlled@example.test' }),
+      acme.post(`/api/v1/users/${dual.id}/reset-2fa`),
+      acme.post(`/api/v1/users/${dual.id}/suspend`),
+      acme.delete(`/api/v1/users/${dual.id}`),
+    ]) {
+      const answer = await attempt;
+      expect(answer.status, JSON.stringify(answer.body)).toBe(403);
+      expect(answer.body.error).toMatchObject({ code: 'TARGET_MORE_PRIVILEGED', tenant: 'default' });
+      expect(answer.body.error.message).toContain('"default"');
+    }
+    expect((await test.admin.get(`/api/v1/users/${dual.id}`)).body).toMatchObject({ email: dual.email, status: 'active' });
+    // The same admin still manages acme users who hold nothing beyond acme.
+    const plain = await createSignedInUser(test, { role: 'Viewer', tenant: 'acme' }, test.admin.inTenant('acme'));
+    expect((await acme.post(`/api/v1/users/${plain.id}/reset-password`)).status).toBe(200);
+  });
+
   it('never removes the last active Admin of default from it, by any route', async () => {
     // A user at home in acme becomes the only Admin of default.
     const outsider = await createSignedInUser(test, { role: 'Admin', tenant: 'acme' }, test.admin.inTenant('acme'));

@@ -199,7 +199,7 @@ export class TwoFactorService {
    */
   async reset(actor: Actor, userId: string): Promise<{ userId: string; wasEnabled: boolean }> {
     return this.#context.store.transaction(async (store) => {
-      const user = await this.#users.loadManageable(actor, userId, store);
+      const user = await this.#users.loadForAccountChange(actor, userId, store);
       const wasEnabled = await this.isEnabled(user.id, store);
       await store.twoFactor.delete(user.id);
       await recordAudit(this.#context, store, actor, {

@@ -208,7 +208,7 @@ export class UserService {
    */
   async resetPassword(actor: Actor, userId: string): Promise<{ emailed: boolean; link?: string; expiresAt: string }> {
     return this.#context.store.transaction(async (store) => {
-      const user = await this.#loadManageable(actor, userId, store);
+      const user = await this.loadForAccountChange(actor, userId, store);
       const link = await this.#links.issue(store, user.id, 'password_reset', actor.userId);
       const emailed = this.#context.settings.mailEnabled;
       if (emailed) {
@@ -246,7 +246,7 @@ export class UserService {
       const roleReference = input.role ?? (oldRole && oldRole.tenantId === null ? oldRole.id : 'Viewer');
       const role = await resolveRole(store, target.id, roleReference);
       await checkNoEscalation(this.#access, actor, permissionsOfRole(role), target.id, store);
-      await this.#guardNotMorePrivileged(actor, user.id, user.homeTenantId, store);
+      await this.#guardNotMorePrivilegedAnywhere(actor, user.id, store);
       if (oldAssignment?.roleId === ADMIN_ROLE_ID) await this.#guardLastAdmin(store, user.id, user.homeTenantId);
       const now = this.#context.clock.now().toISOString();
       const movedResources = await store.resources.moveOwned(user.id, user.homeTenantId, target.id, now);
@@ -297,7 +297,7 @@ export class UserService {
     const email = changes.email === undefined ? undefined : checkEmail(changes.email);
     const displayName = changes.displayName === undefined ? undefined : checkDisplayName(changes.displayName);
     const updated = await this.#context.store.transaction(async (store) => {
-      const user = await this.#loadManageable(actor, userId, store);
+      const user = await this.loadForAccountChange(actor, userId, store);
       if (email !== undefined && normalizeEmail(email) !== normalizeEmail(user.email)) {
         if (await store.users.getByEmail(normalizeEmail(email))) throw conflict('EMAIL_TAKEN', `A user with email ${email} already exists.`);
       }
@@ -329,7 +329,7 @@ export class UserService {
     return this.#context.store.transaction(async (store) => {
       const user = await this.#loadManageable(actor, userId, store);
       if (user.id === actor.userId) throw forbidden('CANNOT_DELETE_SELF', 'You cannot delete your own account; ask another admin.');
-      await this.#guardNotMorePrivileged(actor, user.id, user.homeTenantId, store);
+      await this.#guardNotMorePrivilegedAnywhere(actor, user.id, store);
       await this.#guardLastAdmin(store, user.id);
       const now = this.#context.clock.now().toISOString();
       const memberships = await store.assignments.listForUser(user.id);
@@ -447,13 +447,25 @@ export class UserService {
     return this.#loadManageable(actor, userId, store);
   }
 
+  /**
+   * A user whose account (credentials, status, identity) the actor is about to change. Whoever
+   * controls an account acts with its roles in every tenant, so the actor must hold, in each
+   * tenant where the user has a role, everything the user holds there: an admin of tenant B
+   * can't reset the password of, or re-address, a user who is also Admin of tenant A.
+   */
+  async loadForAccountChange(actor: Actor, userId: string, store: Store = this.#context.store): Promise<StoredUser> {
+    const user = await this.#loadManageable(actor, userId, store);
+    if (user.id !== actor.userId) await this.#guardNotMorePrivilegedAnywhere(actor, user.id, store);
+    return user;
+  }
+
   async #setStatus(actor: Actor, userId: string, status: 'active' | 'suspended'): Promise<UserView> {
     const user = await this.#context.store.transaction(async (store) => {
       const user = await this.#loadManageable(actor, userId, store);
       if (user.status === status) return user;
       if (status === 'suspended') {
         if (user.id === actor.userId) throw forbidden('CANNOT_SUSPEND_SELF', 'You cannot suspend your own account.');
-        await this.#guardNotMorePrivileged(actor, user.id, user.homeTenantId, store);
+        await this.#guardNotMorePrivilegedAnywhere(actor, user.id, store);
         await this.#guardLastAdmin(store, user.id);
       }
       const now = this.#context.clock.now().toISOString();
@@ -485,6 +497,21 @@ export class UserService {
       throw forbidden('TARGET_MORE_PRIVILEGED', `This user holds permissions you don't hold in this tenant (${beyond.join(', ')}); ask someone who holds them all.`, {
         permissionsNotHeld: beyond,
       });
+    }
+  }
+
+  async #guardNotMorePrivilegedAnywhere(actor: Actor, userId: string, store: Store): Promise<void> {
+    for (const assignment of await store.assignments.listForUser(userId)) {
+      const theirs = await this.#access.permissionsIn(userId, assignment.tenantId, store);
+      const held = await this.#access.permissionsIn(actor.userId, assignment.tenantId, store);
+      const beyond = [...theirs].filter((permission) => !held.has(permission));
+      if (beyond.length === 0) continue;
+      const tenant = await store.tenants.getById(assignment.tenantId);
+      throw forbidden(
+        'TARGET_MORE_PRIVILEGED',
+        `This user holds permissions you don't hold in tenant "${tenant?.slug ?? assignment.tenantId}" (${beyond.join(', ')}); whoever controls their account acts with those, so ask someone who holds them all.`,
+        { permissionsNotHeld: beyond, tenant: tenant?.slug ?? assignment.tenantId },
+      );
     }
   }
 
