@@ -114,10 +114,30 @@ describe.each(engines)('CSV import and export on %s', (engine) => {
     expect(report.body.rows[0]).toMatchObject({ status: 'rejected', error: { code: 'TENANT_NOT_FOUND' } });
     expect(report.body.rows[1]).toMatchObject({ status: 'created' });
 
+    // Someone who may manage users but not grant Admin: the row is refused, and the refusal audited even on a dry run.
+    expect((await test.admin.inTenant('acme').post('/api/v1/roles', { name: 'user-clerk', permissions: ['ViewUsers', 'ManageUsers'] })).status).toBe(201);
+    const clerk = await createSignedInUser(test, { role: 'user-clerk', tenant: 'acme' });
+    const escalating = uniqueEmail('escalating');
+    const probe = await importCsv(clerk.client, csv('email,displayName,role', `${escalating},Would Be Admin,Admin`), '?dryRun=true');
+    expect(probe.body.rows[0]).toMatchObject({ status: 'rejected', error: { code: 'PRIVILEGE_ESCALATION' } });
+    const denied = (await test.admin.inTenant('acme').get(`/api/v1/audit?category=authz&user=${clerk.id}`)).body.items;
+    expect(denied[0]).toMatchObject({ action: 'permission.denied', outcome: 'denied', detail: { via: 'csv import', line: 2, code: 'PRIVILEGE_ESCALATION' } });
+
     const editor = await createSignedInUser(test, { role: 'workflow-editor', tenant: 'acme' });
     const refused = await importCsv(editor.client, csv('email,displayName', `${uniqueEmail()},Nope`));
     expect(refused.status).toBe(403);
     expect(refused.body.error).toMatchObject({ code: 'PERMISSION_MISSING', missingPermission: 'ManageUsers' });
+  });
+
+  it('reports a row another import took at the same moment as taken, and creates everyone else', async () => {
+    const shared = uniqueEmail('raced');
+    const files = [0, 1].map((side) => csv('email,displayName', `${shared},Raced`, `${uniqueEmail(`side${side}`)},Side ${side}`));
+    const [first, second] = await Promise.all(files.map((file) => importCsv(test.admin, file)));
+    for (const report of [first!, second!]) expect(report.status, JSON.stringify(report.body)).toBe(200);
+    const sharedRows = [first!, second!].map((report) => report.body.rows[0]);
+    expect(sharedRows.map((row: { status: string }) => row.status).sort()).toEqual(['created', 'rejected']);
+    expect(sharedRows.find((row: { status: string }) => row.status === 'rejected').error.code).toBe('EMAIL_TAKEN');
+    expect([first!, second!].map((report) => report.body.rows[1].status)).toEqual(['created', 'created']);
   });
 
   it('exports the tenant\'s users with role, tenant, status, last login and creation date, safe to open in a spreadsheet', async () => {

@@ -69,16 +69,23 @@ describe.each(engines)('CSV commands on %s', (engine) => {
   });
 
   it('splits a file of more than 1000 rows into batches and reports lines of the file', async () => {
-    const rows = Array.from({ length: 1200 }, (_, index) => `${uniqueEmail(`batch${index}`)},"Batch\nPerson ${index}"`);
+    const rows = Array.from({ length: 1200 }, (_, index) => `${uniqueEmail(`batch${index}`)},"Batch Person ${index}"`);
     rows[1100] = 'broken-address,Somebody';
-    const big = file('big.csv', `email,displayName\n${rows.join('\n')}\n`);
+    // A blank line after every row: the lines of the file are not the rows' positions.
+    const big = file('big.csv', `email,displayName\n${rows.join('\n\n')}\n`);
     const result = await sophon('admin', 'users', 'import', big, '--dry-run', '--json');
     expect(result.code, result.stderr).toBe(1);
     const report = result.json();
     expect(report.counts).toEqual({ rows: 1200, created: 0, valid: 1199, rejected: 1 });
     const rejected = report.rows.find((row: { status: string }) => row.status === 'rejected');
-    // Every row above spans two lines of the file: row 1101 starts on line 2 + 2 × 1100.
+    // Row 1101 is on line 2 + 2 × 1100.
     expect(rejected).toMatchObject({ email: 'broken-address', line: 2 + 2 * 1100, error: { code: 'EMAIL_INVALID' } });
+
+    // All or nothing is one server transaction: a file that needs several requests is refused up front.
+    const strict = await sophon('admin', 'users', 'import', big, '--all-or-nothing');
+    expect(strict.code).toBe(2);
+    expect(strict.stderr).toContain('--all-or-nothing takes files of up to 1000 users');
+    expect(await exists(report.rows[0].email)).toBe(false);
   });
 
   it('sophon admin users export --out users.csv writes every user with role, tenant, status, last login and creation date', async () => {

@@ -31,28 +31,29 @@ interface ImportReport {
 
 interface Batch {
   csv: string;
-  /** The line of the original file each row ends on, in order. */
-  lines: number[];
+  /** For a re-written batch: the line of the file each row ends on, in order. */
+  lines: number[] | undefined;
 }
 
 /**
  * Splits a file into batches the server takes, each with the header. A file within the limit
- * goes as it is, so the server's line numbers are the file's; a bigger one is re-written per
- * batch, and the lines are mapped back.
+ * goes as it is, so the server's line numbers are the file's own; a bigger one is re-written
+ * per batch (every cell quoted, so spaces a password keeps stay), and each row carries the
+ * line of the file it came from. Parsed the way the server parses, so rows line up.
  */
-function batchesOf(text: string, file: string): Batch[] {
+export function batchesOf(text: string, file: string): Batch[] {
   let records: { record: string[]; info: { lines: number } }[];
   try {
-    records = parse(text, { bom: true, skip_empty_lines: true, info: true, relax_column_count: true, record_delimiter: ['\r\n', '\n'] }) as unknown as typeof records;
+    records = parse(text, { bom: true, trim: true, skip_empty_lines: true, info: true, record_delimiter: ['\r\n', '\n'] }) as unknown as typeof records;
   } catch (error) {
     throw new CliError(ExitCode.Failure, `${file} is not valid CSV: ${(error as Error).message}`, 'CSV_INVALID');
   }
   const [header, ...rows] = records;
-  if (!header || rows.length <= BATCH_ROWS) return [{ csv: text, lines: rows.map((row) => row.info.lines) }];
+  if (!header || rows.length <= BATCH_ROWS) return [{ csv: text, lines: undefined }];
   const batches: Batch[] = [];
   for (let start = 0; start < rows.length; start += BATCH_ROWS) {
     const slice = rows.slice(start, start + BATCH_ROWS);
-    batches.push({ csv: stringify([header.record, ...slice.map((row) => row.record)]), lines: slice.map((row) => row.info.lines) });
+    batches.push({ csv: stringify([header.record, ...slice.map((row) => row.record)], { quoted: true }), lines: slice.map((row) => row.info.lines) });
   }
   return batches;
 }
@@ -66,25 +67,18 @@ async function importUsers(context: CliContext, [file]: string[], options: { dry
   }
   await context.authorize('ManageUsers');
   const batches = batchesOf(text, file!);
-  const send = async (batch: Batch, dryRun: boolean): Promise<ImportReport> => {
+  // All or nothing is one transaction on the server, so one request: a promise the CLI can keep.
+  if (options.allOrNothing && batches.length > 1) {
+    throw usageError(`--all-or-nothing takes files of up to ${BATCH_ROWS} users (one transaction on the server); ${file} has more. Split it, or import without the flag (rejected rows are listed either way).`);
+  }
+  const reports: ImportReport[] = [];
+  for (const batch of batches) {
     const report = await context.call<ImportReport>(endpoints.importUsers, {
       raw: { content: batch.csv, contentType: 'text/csv' },
-      query: { dryRun: dryRun ? 'true' : undefined, allOrNothing: options.allOrNothing ? 'true' : undefined },
+      query: { dryRun: options.dryRun ? 'true' : undefined, allOrNothing: options.allOrNothing ? 'true' : undefined },
     });
-    // The server numbers the lines of what it was sent; say them as lines of the file.
-    return { ...report, rows: report.rows.map((row, index) => ({ ...row, line: batch.lines[index] ?? row.line })) };
-  };
-
-  let reports: ImportReport[];
-  if (!options.dryRun && options.allOrNothing && batches.length > 1) {
-    // All or nothing over several requests: check every batch first, write only if all pass.
-    const checked = [];
-    for (const batch of batches) checked.push(await send(batch, true));
-    reports = checked.some((report) => report.counts.rejected > 0) ? checked.map((report) => ({ ...report, dryRun: false })) : [];
-    if (reports.length === 0) for (const batch of batches) reports.push(await send(batch, false));
-  } else {
-    reports = [];
-    for (const batch of batches) reports.push(await send(batch, options.dryRun ?? false));
+    // A re-written batch has its own line numbers; say them as lines of the file.
+    reports.push(batch.lines ? { ...report, rows: report.rows.map((row, index) => ({ ...row, line: batch.lines![index] ?? row.line })) } : report);
   }
 
   const rows = reports.flatMap((report) => report.rows);

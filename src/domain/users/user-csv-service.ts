@@ -59,9 +59,11 @@ export class UserCsvService {
     const dryRun = options.dryRun ?? false;
     const allOrNothing = options.allOrNothing ?? false;
     const results = new Map<number, ImportRowResult>();
+    const refusals = new Map<number, DomainError>();
     const reject = (row: ImportRow, error: unknown) => {
       if (!(error instanceof DomainError)) throw error;
       results.set(row.line, { line: row.line, email: row.input.email, status: 'rejected', error: { code: error.code, message: error.message } });
+      if (error.kind === 'forbidden') refusals.set(row.line, error);
     };
 
     // Checks that need no transaction, row by row; a repeated email is the later row's problem.
@@ -109,6 +111,21 @@ export class UserCsvService {
       });
       return inserted;
     });
+
+    // A row refused for want of a permission is a refused authorization, audited as one would be
+    // at the route, dry run or not: probing what an import may grant leaves a trace.
+    if (refusals.size > 0) {
+      await this.#context.store.transaction(async (store) => {
+        for (const [line, error] of refusals) {
+          await recordAudit(this.#context, store, actor, {
+            category: 'authz',
+            action: 'permission.denied',
+            outcome: 'denied',
+            detail: { via: 'csv import', line, code: error.code, missingPermission: error.details.missingPermission ?? null, tenant: error.details.tenant ?? null },
+          });
+        }
+      });
+    }
 
     for (const { index, result } of created) {
       const { row } = prepared[index]!;

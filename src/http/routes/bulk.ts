@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isUniqueViolation } from '../errors.ts';
 import { defineRoute } from '../route.ts';
 
 const flag = z.enum(['true', 'false']).transform((value) => value === 'true');
@@ -22,7 +23,16 @@ export const bulkRoutes = [
     query: z.object({ dryRun: flag.optional(), allOrNothing: flag.optional() }),
     async handler({ actor, body, query, services }) {
       // Always 200: the report says row by row what happened, and `applied` whether anything was written.
-      return services.userCsv.importCsv(actor, body, query);
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await services.userCsv.importCsv(actor, body, query);
+        } catch (error) {
+          // Another import (or create) took one of these emails between the check and the insert,
+          // and the whole transaction rolled back: run it again, and that row is reported as taken.
+          if (attempt < 3 && isUniqueViolation(error)) continue;
+          throw error;
+        }
+      }
     },
   }),
   defineRoute({
