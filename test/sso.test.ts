@@ -1,9 +1,10 @@
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadAppSettings } from '../src/config/config.ts';
 import { ApiClient } from './support/api-client.ts';
-import { ADMIN_EMAIL, createTestDatabase, engines, startTestServer, uniqueEmail, type TestDatabase, type TestServer } from './support/harness.ts';
+import { ADMIN_EMAIL, ADMIN_PASSWORD, createSignedInUser, createTestDatabase, engines, startTestServer, uniqueEmail, USER_PASSWORD, type TestDatabase, type TestServer } from './support/harness.ts';
 import { startTestIdentityProvider, type TestIdentityProvider } from './support/oidc-provider.ts';
 import { RedirectBrowser } from './support/redirect-browser.ts';
 
@@ -88,7 +89,22 @@ describe('Sophon:Auth:Sso settings', () => {
       Tenant: 'default',
       AutoCreateUsers: true,
       SessionEndsWithIdToken: true,
+      LinkExistingAccountsByEmail: false,
+      AllowedEmailDomains: [],
     });
+  });
+
+  it('takes AllowedEmailDomains as a JSON array or, in the environment, a comma-separated list or indexed keys, lower-cased', () => {
+    const domains = (environment: Record<string, string>) => loadAppSettings({ ...enabled, Sophon__Auth__Sso__Issuer: 'https://login.example.com', ...environment }, '/nonexistent-sophon-dir').Sophon.Auth.Sso.AllowedEmailDomains;
+    expect(domains({ Sophon__Auth__Sso__AllowedEmailDomains: 'Corp.Example, example.org' })).toEqual(['corp.example', 'example.org']);
+    expect(domains({ Sophon__Auth__Sso__AllowedEmailDomains: '["corp.example"]' })).toEqual(['corp.example']);
+    expect(domains({ Sophon__Auth__Sso__AllowedEmailDomains__0: 'corp.example', Sophon__Auth__Sso__AllowedEmailDomains__1: 'EXAMPLE.org' })).toEqual(['corp.example', 'example.org']);
+    const file = path.join(mkdtempSync(path.join(tmpdir(), 'sophon-sso-settings-')), 'appsettings.json');
+    writeFileSync(file, JSON.stringify({ Sophon: { Auth: { Sso: { AllowedEmailDomains: ['Corp.Example'], LinkExistingAccountsByEmail: true } } } }));
+    expect(loadAppSettings({ SOPHON_CONFIG: file }, '/').Sophon.Auth.Sso).toMatchObject({ AllowedEmailDomains: ['corp.example'], LinkExistingAccountsByEmail: true });
+    const message = failure({ ...enabled, Sophon__Auth__Sso__Issuer: 'https://login.example.com', Sophon__Auth__Sso__AllowedEmailDomains: 'corp.example,@example.org,*.example.net' });
+    expect(message).toMatch(/Sophon:Auth:Sso:AllowedEmailDomains:1: must be a domain name/);
+    expect(message).toMatch(/Sophon:Auth:Sso:AllowedEmailDomains:2: must be a domain name/);
   });
 
   it('names the key of an Issuer that is not a URL', () => {
@@ -154,6 +170,9 @@ describe.each(engines)('single sign-on with group-to-role mapping on %s', (engin
             RoleMappings: { 'sophon-admins': 'Admin', 'sophon-auditors': 'compliance-auditor', 'legacy-team': 'retired-role' },
             ButtonLabel: 'Sign in with Acme SSO',
           },
+          // Refused callbacks count against the source address (127.0.0.1 for every test here); the
+          // throttle itself is tested in its own server below.
+          BruteForce: { PerIp: { FailureFactor: 1000 } },
         },
       },
     };
@@ -166,17 +185,6 @@ describe.each(engines)('single sign-on with group-to-role mapping on %s', (engin
     await test?.close();
     await database?.drop();
     await idp?.close();
-  });
-
-  // First in this suite, while the bootstrap Admin is still the only Admin of default.
-  it('never demotes the last Admin of default through a mapping: the change is skipped and recorded', async () => {
-    idp.setAccount({ sub: 'bootstrap-admin', email: ADMIN_EMAIL, groups: ['sophon-auditors'] });
-    const signIn = await ssoSignIn(test, 'bootstrap-admin');
-    expect(signIn.location).toBe('/');
-    const me = await signIn.client!.get('/api/v1/me');
-    expect(me.body.tenant.role).toBe('Admin');
-    const [skipped] = await auditEvents(test.admin, 'rbac', me.body.user.id);
-    expect(skipped).toMatchObject({ action: 'role.assignment_skipped', outcome: 'failure', diff: { before: { role: 'Admin' }, after: { role: 'compliance-auditor' } }, detail: { reason: 'LAST_ADMIN' } });
   });
 
   it('tells the dashboard that SSO is on, with its button label', async () => {
@@ -348,28 +356,60 @@ describe.each(engines)('single sign-on with group-to-role mapping on %s', (engin
     expect(refusal?.detail).toMatchObject({ method: 'sso', reason: 'ACCOUNT_SUSPENDED' });
   });
 
-  it('links an existing password user with the same verified email instead of creating another', async () => {
+  it("refuses to link an existing account by email when LinkExistingAccountsByEmail is off: another tenant's admin can't plant an account", async () => {
+    // An admin of tenant b creates the victim's email in b, with a password they chose and an API token they keep.
+    expect((await test.admin.post('/api/v1/tenants', { slug: 'planters', name: 'Planters' })).status).toBe(201);
+    const planter = await createSignedInUser(test, { role: 'Admin', tenant: 'planters' });
+    const email = uniqueEmail('planted');
+    const planted = await createSignedInUser(test, { role: 'Viewer', tenant: 'planters', email }, planter.client);
+    const token = await planted.client.post('/api/v1/me/tokens', { name: 'kept by the planter' });
+    expect(token.status).toBe(201);
+
+    // The real person's first SSO sign-in, mapped to Admin in default: refused, nothing linked or changed.
+    idp.setAccount({ sub: 'planted-victim', email, groups: ['sophon-admins'] });
+    const signIn = await ssoSignIn(test, 'planted-victim');
+    expect(signIn.location).toBe('/login?ssoError=SSO_ACCOUNT_EXISTS');
+    expect(signIn.browser.cookie(test.url, 'sophon_session')).toBeUndefined();
+    expect((await planter.client.get(`/api/v1/users/${planted.id}/activity`)).body).toMatchObject({ identities: [] });
+    expect(await auditEvents(test.admin, 'rbac', planted.id)).toEqual([]);
+    const refusal = (await auditEvents(test.admin, 'auth')).find((event) => event.action === 'login.failed' && event.detail?.subject === 'planted-victim');
+    expect(refusal).toMatchObject({ outcome: 'failure', subjectId: planted.id, actorId: null, detail: { method: 'sso', reason: 'SSO_ACCOUNT_EXISTS', email } });
+    expect(refusal?.detail.message).toContain('LinkExistingAccountsByEmail');
+
+    // The planted password and token still reach only what they reached before: Viewer in planters, nothing in default.
+    const byPassword = await test.login(email, USER_PASSWORD);
+    expect(byPassword.response.status).toBe(200);
+    expect((await byPassword.client.get('/api/v1/me')).body.tenant).toMatchObject({ slug: 'planters', role: 'Viewer' });
+    expect((await byPassword.client.inTenant('default').get('/api/v1/users')).status).toBe(404);
+    const byToken = new ApiClient(test.url, { token: token.body.secret });
+    expect((await byToken.get('/api/v1/me')).body.tenant).toMatchObject({ slug: 'planters', role: 'Viewer' });
+    expect((await byToken.inTenant('default').get('/api/v1/users')).status).toBe(404);
+  });
+
+  it('refuses an existing account of the SSO tenant too while linking is off', async () => {
     const email = uniqueEmail('existing');
     const created = await test.admin.post('/api/v1/users', { email, displayName: 'Existing User', role: 'Viewer', password: 'initial password 123' });
     expect(created.status).toBe(201);
-    const userId = created.body.user.id as string;
-
     idp.setAccount({ sub: 'existing', email: email.toUpperCase(), groups: ['sophon-auditors'] });
-    const signIn = await ssoSignIn(test, 'existing');
-    expect(signIn.location).toBe('/');
-    const me = await signIn.client!.get('/api/v1/me');
-    expect(me.body.user.id).toBe(userId);
-    expect(me.body.tenant.role).toBe('compliance-auditor');
+    expect((await ssoSignIn(test, 'existing')).location).toBe('/login?ssoError=SSO_ACCOUNT_EXISTS');
+    expect((await test.admin.get(`/api/v1/users/${created.body.user.id}/activity`)).body).toMatchObject({ hasPassword: true, identities: [] });
     expect(await findUser(test, email)).toHaveLength(1);
-    const linked = (await auditEvents(test.admin, 'users', userId)).find((event) => event.action === 'identity.linked');
-    expect(linked).toMatchObject({ diff: { after: { issuer: idp.issuer, subject: 'existing' } }, detail: { matchedBy: 'verified email' } });
+  });
 
-    // Linked by (issuer, subject) from now on: a new email at the provider still reaches the same account.
-    idp.setAccount({ sub: 'existing', email: uniqueEmail('renamed'), groups: ['sophon-auditors'] });
-    expect((await (await ssoSignIn(test, 'existing')).client!.get('/api/v1/me')).body.user.id).toBe(userId);
-    // The password still works.
-    expect((await test.login(email, 'initial password 123')).response.status).toBe(200);
-    expect((await test.admin.get(`/api/v1/users/${userId}/activity`)).body).toMatchObject({ hasPassword: true, identities: [{ subject: 'existing' }] });
+  it('refuses a claim with a control character (SSO_CLAIMS_INVALID), audited, instead of failing on the database', async () => {
+    const email = uniqueEmail('nul-name');
+    idp.setAccount({ sub: 'nul-name', email, name: 'Null\u0000Byte', groups: ['sophon-admins'] });
+    const signIn = await ssoSignIn(test, 'nul-name');
+    expect(signIn.location).toBe('/login?ssoError=SSO_CLAIMS_INVALID');
+    expect(await findUser(test, email)).toEqual([]);
+    const refusal = (await auditEvents(test.admin, 'auth')).find((event) => event.action === 'login.failed' && event.detail?.subject === 'nul-name');
+    expect(refusal?.detail).toMatchObject({ reason: 'SSO_CLAIMS_INVALID', email });
+    expect(refusal?.detail.message).toContain('"name"');
+
+    idp.setAccount({ sub: 'nul-email', email: `nul\u0000${uniqueEmail('email')}`, groups: ['sophon-admins'] });
+    expect((await ssoSignIn(test, 'nul-email')).location).toBe('/login?ssoError=SSO_CLAIMS_INVALID');
+    const emailRefusal = (await auditEvents(test.admin, 'auth')).find((event) => event.action === 'login.failed' && event.detail?.subject === 'nul-email');
+    expect(emailRefusal?.detail).toMatchObject({ reason: 'SSO_CLAIMS_INVALID' });
   });
 
   it('neither links nor creates by an email the provider does not vouch for', async () => {
@@ -433,6 +473,7 @@ describe.each(engines)('single sign-on into another tenant, with a default role 
         Sophon__Auth__Sso__Tenant: 'acme',
         Sophon__Auth__Sso__AutoCreateUsers: 'false',
         Sophon__Auth__Sso__DefaultRole: 'viewer',
+        Sophon__Auth__Sso__LinkExistingAccountsByEmail: 'true',
         'Sophon__Auth__Sso__RoleMappings__acme-ops': 'Operator',
         Sophon__Auth__Tenants__acme__RequireTwoFactor: 'true',
       },
@@ -460,6 +501,9 @@ describe.each(engines)('single sign-on into another tenant, with a default role 
     const email = uniqueEmail('acme-member');
     const created = await test.admin.post('/api/v1/users', { email, displayName: 'Acme Member', tenant: 'acme', role: 'Operator', password: 'initial password 123' });
     expect(created.status).toBe(201);
+    // The member sets their own password (kept when the account is linked), as a password user would.
+    const first = await test.login(email, 'initial password 123');
+    expect((await first.client.post('/api/v1/auth/password', { currentPassword: 'initial password 123', newPassword: USER_PASSWORD })).status).toBe(200);
 
     idp.setAccount({ sub: 'acme-member', email, groups: ['staff'] });
     const signIn = await ssoSignIn(test, 'acme-member');
@@ -473,8 +517,210 @@ describe.each(engines)('single sign-on into another tenant, with a default role 
     expect(assigned).toMatchObject({ diff: { before: { role: 'Operator' }, after: { role: 'Viewer' } }, detail: { via: 'sso', defaultRole: true } });
 
     // The same account by password is held to enrol, as before.
-    const byPassword = await test.login(email, 'initial password 123');
+    const byPassword = await test.login(email, USER_PASSWORD);
     expect(byPassword.response.body.twoFactorEnrollmentRequired).toBe(true);
+  });
+});
+
+describe.each(engines)('single sign-on linking existing accounts by email, within allowed email domains, on %s', (engine) => {
+  let idp: TestIdentityProvider;
+  let test: TestServer;
+
+  beforeAll(async () => {
+    idp = await startTestIdentityProvider();
+    test = await startTestServer(engine, {
+      environment: {
+        Sophon__Auth__Sso__Enabled: 'true',
+        Sophon__Auth__Sso__Issuer: idp.issuer,
+        Sophon__Auth__Sso__ClientId: idp.clientId,
+        Sophon__Auth__Sso__ClientSecret: idp.clientSecret,
+        Sophon__Auth__Sso__Scopes: 'openid email profile groups',
+        'Sophon__Auth__Sso__RoleMappings__sophon-admins': 'Admin',
+        'Sophon__Auth__Sso__RoleMappings__sophon-operators': 'Operator',
+        Sophon__Auth__Sso__DefaultRole: 'Viewer',
+        Sophon__Auth__Sso__LinkExistingAccountsByEmail: 'true',
+        Sophon__Auth__Sso__AllowedEmailDomains: 'EXAMPLE.test, corp.test, sophon.local',
+        Sophon__Auth__BruteForce__PerIp__FailureFactor: '1000',
+      },
+    });
+    idp.register(`${test.url}/api/v1/auth/sso/callback`);
+    expect((await test.admin.post('/api/v1/tenants', { slug: 'other', name: 'Other' })).status).toBe(201);
+  });
+  afterAll(async () => {
+    await test?.close();
+    await idp?.close();
+  });
+
+  it('does not warn about open sign-up when AllowedEmailDomains is set', () => {
+    expect(test.printed.join('\n')).not.toContain('anyone with an account at the provider');
+  });
+
+  it('refuses to link an account homed in another tenant, whose admins control it', async () => {
+    const email = uniqueEmail('homed-elsewhere');
+    const planted = await createSignedInUser(test, { role: 'Viewer', tenant: 'other', email });
+    idp.setAccount({ sub: 'homed-elsewhere', email, groups: ['sophon-admins'] });
+    const signIn = await ssoSignIn(test, 'homed-elsewhere');
+    expect(signIn.location).toBe('/login?ssoError=SSO_ACCOUNT_EXISTS');
+    expect((await test.admin.inTenant('other').get(`/api/v1/users/${planted.id}/activity`)).body).toMatchObject({ identities: [] });
+    expect((await planted.client.get('/api/v1/me')).status).toBe(200);
+    const refusal = (await auditEvents(test.admin, 'auth')).find((event) => event.action === 'login.failed' && event.detail?.subject === 'homed-elsewhere');
+    expect(refusal?.detail).toMatchObject({ reason: 'SSO_ACCOUNT_EXISTS' });
+    expect(refusal?.detail.message).toContain('tenant "other"');
+  });
+
+  it("links an account of the SSO tenant and retires what existed before: sessions, API tokens, an unused initial password; keeps a password the user chose", async () => {
+    // One account whose owner chose their password, with a session and an API token.
+    const chosen = await createSignedInUser(test, { role: 'Viewer' });
+    const token = await chosen.client.post('/api/v1/me/tokens', { name: 'made before the link' });
+    expect(token.status).toBe(201);
+    const byToken = new ApiClient(test.url, { token: token.body.secret });
+    expect((await byToken.get('/api/v1/me')).status).toBe(200);
+
+    idp.setAccount({ sub: 'chosen', email: chosen.email.toUpperCase(), groups: ['sophon-operators'] });
+    const signIn = await ssoSignIn(test, 'chosen');
+    expect(signIn.location).toBe('/');
+    const me = await signIn.client!.get('/api/v1/me');
+    expect(me.body.user.id).toBe(chosen.id);
+    expect(me.body.tenant.role).toBe('Operator');
+    expect(await findUser(test, chosen.email)).toHaveLength(1);
+
+    expect((await chosen.client.get('/api/v1/me')).status).toBe(401);
+    expect((await byToken.get('/api/v1/me')).status).toBe(401);
+    // Their own password still works, and now leads to the mapped role.
+    const again = await test.login(chosen.email, USER_PASSWORD);
+    expect(again.response.status).toBe(200);
+    expect((await again.client.get('/api/v1/me')).body.tenant.role).toBe('Operator');
+    const linked = (await auditEvents(test.admin, 'users', chosen.id)).find((event) => event.action === 'identity.linked');
+    expect(linked).toMatchObject({
+      diff: { after: { issuer: idp.issuer, subject: 'chosen' } },
+      detail: { matchedBy: 'verified email', retired: { sessions: 1, apiTokens: 1, apiTokenIds: [token.body.token.id], unusedOneTimeLinks: true, initialPassword: false } },
+    });
+
+    // Linked by (issuer, subject) from now on: a new email at the provider still reaches the same account.
+    idp.setAccount({ sub: 'chosen', email: uniqueEmail('renamed'), groups: ['sophon-operators'] });
+    expect((await (await ssoSignIn(test, 'chosen')).client!.get('/api/v1/me')).body.user.id).toBe(chosen.id);
+
+    // Another account, with the initial password an admin set and never changed (and a session opened with it).
+    const email = uniqueEmail('initial');
+    const created = await test.admin.post('/api/v1/users', { email, displayName: 'Initial Password', role: 'Viewer', password: 'initial password 123' });
+    expect(created.status).toBe(201);
+    const initialSession = await test.login(email, 'initial password 123');
+    expect(initialSession.response.status).toBe(200);
+    expect((await initialSession.client.get('/api/v1/me/sessions')).status).not.toBe(401);
+
+    idp.setAccount({ sub: 'initial', email, groups: [] });
+    const linkedInitial = await ssoSignIn(test, 'initial');
+    expect(linkedInitial.location).toBe('/');
+    const initialMe = await linkedInitial.client!.get('/api/v1/me');
+    expect(initialMe.body).toMatchObject({ user: { id: created.body.user.id, mustChangePassword: false }, hasPassword: false, tenant: { role: 'Viewer' } });
+    expect((await initialSession.client.get('/api/v1/me/sessions')).status).toBe(401);
+    expect((await test.login(email, 'initial password 123')).response.body.error.code).toBe('INVALID_CREDENTIALS');
+    const linkedEvent = (await auditEvents(test.admin, 'users', created.body.user.id)).find((event) => event.action === 'identity.linked');
+    expect(linkedEvent?.detail.retired).toMatchObject({ sessions: 1, apiTokens: 0, initialPassword: true });
+  });
+
+  it('refuses an email outside AllowedEmailDomains, creating nothing, and compares domains case-insensitively', async () => {
+    const outsider = `outsider.${process.pid}@elsewhere.test`;
+    idp.setAccount({ sub: 'outsider', email: outsider, groups: ['sophon-admins'] });
+    expect((await ssoSignIn(test, 'outsider')).location).toBe('/login?ssoError=SSO_EMAIL_DOMAIN_NOT_ALLOWED');
+    expect(await findUser(test, outsider)).toEqual([]);
+    const refusal = (await auditEvents(test.admin, 'auth')).find((event) => event.action === 'login.failed' && event.detail?.subject === 'outsider');
+    expect(refusal).toMatchObject({ outcome: 'failure', detail: { method: 'sso', reason: 'SSO_EMAIL_DOMAIN_NOT_ALLOWED', email: outsider } });
+
+    // A subdomain is another domain.
+    idp.setAccount({ sub: 'subdomain', email: `sub.${process.pid}@eu.corp.test`, groups: [] });
+    expect((await ssoSignIn(test, 'subdomain')).location).toBe('/login?ssoError=SSO_EMAIL_DOMAIN_NOT_ALLOWED');
+
+    const insider = `insider.${process.pid}@Corp.TEST`;
+    idp.setAccount({ sub: 'insider', email: insider, groups: [] });
+    const signIn = await ssoSignIn(test, 'insider');
+    expect(signIn.location).toBe('/');
+    expect((await signIn.client!.get('/api/v1/me')).body.tenant.role).toBe('Viewer');
+
+    // The rule holds at every sign-in: an email moved out of the allowed domains at the provider is refused, though linked.
+    idp.setAccount({ sub: 'insider', email: `insider.${process.pid}@elsewhere.test`, groups: [] });
+    expect((await ssoSignIn(test, 'insider')).location).toBe('/login?ssoError=SSO_EMAIL_DOMAIN_NOT_ALLOWED');
+  });
+
+  // Last in this suite: linking the bootstrap Admin retires the harness's API token and session (test.admin).
+  it('never demotes the last Admin of default through a mapping: the change is skipped and recorded', async () => {
+    idp.setAccount({ sub: 'bootstrap-admin', email: ADMIN_EMAIL, groups: [] });
+    const signIn = await ssoSignIn(test, 'bootstrap-admin');
+    expect(signIn.location).toBe('/');
+    const me = await signIn.client!.get('/api/v1/me');
+    expect(me.body.tenant.role).toBe('Admin');
+    const [skipped] = await auditEvents(signIn.client!, 'rbac', me.body.user.id);
+    expect(skipped).toMatchObject({ action: 'role.assignment_skipped', outcome: 'failure', diff: { before: { role: 'Admin' }, after: { role: 'Viewer' } }, detail: { reason: 'LAST_ADMIN' } });
+    // The link retired the Admin's earlier API token and session; their own password still works.
+    expect((await test.admin.get('/api/v1/me')).status).toBe(401);
+    expect((await test.adminSession.get('/api/v1/me')).status).toBe(401);
+    expect((await test.login(ADMIN_EMAIL, ADMIN_PASSWORD)).response.status).toBe(200);
+  });
+});
+
+describe.each(engines)('single sign-on under the per-address throttle on %s', (engine) => {
+  let idp: TestIdentityProvider;
+  let test: TestServer;
+  const FAILURE_FACTOR = 3;
+
+  beforeAll(async () => {
+    idp = await startTestIdentityProvider();
+    // Its own server: the per-address counter is shared with password sign-ins from 127.0.0.1.
+    test = await startTestServer(engine, {
+      environment: {
+        Sophon__Auth__Sso__Enabled: 'true',
+        Sophon__Auth__Sso__Issuer: idp.issuer,
+        Sophon__Auth__Sso__ClientId: idp.clientId,
+        Sophon__Auth__Sso__ClientSecret: idp.clientSecret,
+        Sophon__Auth__Sso__DefaultRole: 'Viewer',
+        Sophon__Auth__BruteForce__PerIp__FailureFactor: String(FAILURE_FACTOR),
+        Sophon__Auth__BruteForce__PerIp__WaitIncrement: '00:01:00',
+      },
+    });
+    idp.register(`${test.url}/api/v1/auth/sso/callback`);
+  });
+  afterAll(async () => {
+    await test?.close();
+    await idp?.close();
+  });
+
+  const callback = async (stateCookie?: string) => {
+    const browser = new RedirectBrowser();
+    if (stateCookie) browser.setCookie(test.url, 'sophon_sso_state', stateCookie);
+    const response = await browser.request(`${test.url}/api/v1/auth/sso/callback?code=bogus&state=forged`);
+    expect(response.status).toBe(302);
+    return response.headers.get('location');
+  };
+  const ssoFailures = async () => (await auditEvents(test.admin, 'auth')).filter((event) => event.action === 'login.failed' && event.detail?.method === 'sso');
+
+  it('warned at start that anyone with an account at the provider gets the DefaultRole', () => {
+    expect(test.printed.join('\n')).toContain('anyone with an account at the provider gets Viewer in tenant "default"');
+  });
+
+  it('counts bogus callbacks against the address, audits none without a state cookie, then refuses with SSO_TOO_MANY_ATTEMPTS, unaudited', async () => {
+    // No state cookie: noise, not a sign-in attempt; counted, not audited.
+    expect(await callback()).toBe('/login?ssoError=SSO_STATE_INVALID');
+    expect(await ssoFailures()).toHaveLength(0);
+    // A state cookie that doesn't match: a failed sign-in, audited and counted.
+    for (let attempt = 1; attempt < FAILURE_FACTOR; attempt++) expect(await callback('some other state')).toBe('/login?ssoError=SSO_STATE_INVALID');
+    expect(await ssoFailures()).toHaveLength(FAILURE_FACTOR - 1);
+
+    for (let attempt = 0; attempt < 20; attempt++) expect(await callback('some other state')).toBe('/login?ssoError=SSO_TOO_MANY_ATTEMPTS');
+    expect(await ssoFailures()).toHaveLength(FAILURE_FACTOR - 1);
+    // Nor can the address start sign-ins (each would write a login state).
+    const start = await fetch(`${test.url}/api/v1/auth/sso`, { redirect: 'manual' });
+    expect(start.headers.get('location')).toBe('/login?ssoError=SSO_TOO_MANY_ATTEMPTS');
+    expect(start.headers.getSetCookie().some((line) => line.startsWith('sophon_sso_state='))).toBe(false);
+
+    // After the wait, a real sign-in works, and being right it isn't counted.
+    test.clock.advance(61_000);
+    idp.setAccount({ sub: 'after-wait', email: uniqueEmail('after-wait') });
+    const signIn = await ssoSignIn(test, 'after-wait');
+    expect(signIn.location).toBe('/');
+    expect((await signIn.client!.get('/api/v1/me')).body.tenant.role).toBe('Viewer');
+    // One more failure puts the address straight back into waiting: the successful sign-in took nothing off its count.
+    expect(await callback('some other state')).toBe('/login?ssoError=SSO_STATE_INVALID');
+    expect(await callback('some other state')).toBe('/login?ssoError=SSO_TOO_MANY_ATTEMPTS');
   });
 });
 
@@ -485,6 +731,10 @@ describe.each(engines)('single sign-on with the provider unreachable on %s', (en
     test = await startTestServer(engine, { environment: { Sophon__Auth__Sso__Enabled: 'true', Sophon__Auth__Sso__Issuer: 'http://127.0.0.1:1', Sophon__Auth__Sso__ClientId: 'sophon', Sophon__Auth__Sso__DefaultRole: 'Viewer' } });
   });
   afterAll(() => test.close());
+
+  it('warned at start that anyone with an account at the provider gets the DefaultRole', () => {
+    expect(test.printed.join('\n')).toContain('anyone with an account at the provider gets Viewer in tenant "default"');
+  });
 
   it('sends the browser back to the sign-in page with SSO_PROVIDER_UNAVAILABLE, and password sign-in still works', async () => {
     const response = await fetch(`${test.url}/api/v1/auth/sso`, { redirect: 'manual' });

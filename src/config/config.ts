@@ -74,6 +74,36 @@ const roleMappings = z.record(z.string().min(1).max(256), roleReference).superRe
   }
 });
 
+/**
+ * Email domains allowed to sign in through SSO: a JSON array in appsettings.json, or in an
+ * environment variable a comma-separated string ("corp.example,example.org") or the .NET array
+ * convention (`…__AllowedEmailDomains__0`); lower-cased, each a plain domain name.
+ */
+const emailDomains = z.preprocess(
+  (value) => {
+    if (typeof value === 'string') return value.trim().startsWith('[') ? safeJson(value) : value.split(',').map((domain) => domain.trim()).filter((domain) => domain !== '');
+    // Environment variables `…__AllowedEmailDomains__0`, `…__1` arrive as an object with index keys.
+    if (typeof value === 'object' && value !== null && !Array.isArray(value) && Object.keys(value).every((key) => /^\d+$/.test(key))) return Object.values(value);
+    return value;
+  },
+  z
+    .array(
+      z
+        .string()
+        .transform((domain) => domain.trim().toLowerCase())
+        .pipe(z.string().regex(/^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)+$/, 'must be a domain name such as "example.com" (no "@", no wildcard)')),
+    )
+    .max(1000),
+);
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
 const sso = z
   .object({
     Enabled: flag.prefault(false),
@@ -106,6 +136,13 @@ const sso = z
     MaxAge: timeSpan.optional(),
     /** The session ends when the ID token expires (its `exp`). */
     SessionEndsWithIdToken: flag.prefault(true),
+    /**
+     * Link an identity to the existing account with its verified email (homed in Tenant only),
+     * retiring that account's earlier credentials. Off: such a sign-in is refused (SSO_ACCOUNT_EXISTS).
+     */
+    LinkExistingAccountsByEmail: flag.prefault(false),
+    /** Only verified emails at these domains may sign in (SSO_EMAIL_DOMAIN_NOT_ALLOWED); empty: any. */
+    AllowedEmailDomains: emailDomains.prefault([]),
   })
   .strict()
   .superRefine((settings, context) => {

@@ -21,5 +21,7 @@ export function ssoSettingsOf(settings: AppSettings): SsoSettings | undefined {
     trustEmail: sso.TrustEmail,
     ...(sso.MaxAge === undefined ? {} : { maxAge: sso.MaxAge }),
     sessionEndsWithIdToken: sso.SessionEndsWithIdToken,
+    linkExistingAccountsByEmail: sso.LinkExistingAccountsByEmail,
+    allowedEmailDomains: [...new Set(sso.AllowedEmailDomains)],
   };
 }

@@ -40,7 +40,7 @@ export function createServices(context: DomainContext) {
     userCsv: new UserCsvService(context, access, users),
     roles: new RoleService(context, access),
     auth,
-    sso: new SsoService(context, access, auth, sso ? new OpenIdConnectProvider(sso) : undefined),
+    sso: new SsoService(context, access, auth, loginThrottle, sso ? new OpenIdConnectProvider(sso) : undefined),
     twoFactor,
     loginThrottle,
     authenticationPolicy,

@@ -50,3 +50,25 @@ export const ssoAccountLinkedElsewhere = () =>
     'SSO_ACCOUNT_LINKED_ELSEWHERE',
     'The Sophon account with this email is already linked to another account at this identity provider; ask your administrator.',
   );
+
+/**
+ * An unlinked identity whose verified email belongs to an existing account: not linked, since
+ * whoever set that account up (an admin of its tenant) could still hold its password or tokens.
+ */
+export const ssoAccountExists = (email: string, why: 'linking off' | { homeTenant: string; ssoTenant: string }) =>
+  new DomainError(
+    'conflict',
+    'SSO_ACCOUNT_EXISTS',
+    why === 'linking off'
+      ? `A Sophon account with the email ${email} already exists and is not linked to this identity provider account, and Sophon:Auth:Sso:LinkExistingAccountsByEmail is off; an administrator must either turn it on (the account is then linked at its next single sign-on, and its earlier sessions, API tokens and unused initial password retired) or delete the local account.`
+      : `A Sophon account with the email ${email} already exists in tenant "${why.homeTenant}", not in the single sign-on tenant "${why.ssoTenant}", so it is not linked automatically (that tenant's administrators control it); an administrator must delete that account (or change its email) before its owner can sign in through the identity provider.`,
+  );
+
+export const ssoEmailDomainNotAllowed = (domain: string) =>
+  new DomainError('forbidden', 'SSO_EMAIL_DOMAIN_NOT_ALLOWED', `Email addresses at ${domain} may not sign in to Sophon through single sign-on (Sophon:Auth:Sso:AllowedEmailDomains); ask your administrator.`);
+
+export const ssoClaimsInvalid = (claim: string, why: string) =>
+  new DomainError('invalid', 'SSO_CLAIMS_INVALID', `The identity provider sent a "${claim}" claim Sophon can't accept (${why}); ask your administrator to correct it at the provider.`);
+
+export const ssoTooManyAttempts = () =>
+  new DomainError('unauthenticated', 'SSO_TOO_MANY_ATTEMPTS', 'Too many failed sign-ins from this address; wait a few minutes and try again.');

@@ -5,16 +5,20 @@ import { DomainError } from '../errors.ts';
 import { hashSecret, newId, secretsEqual } from '../ids.ts';
 import { ADMIN_ROLE_ID, type Role } from '../roles/role.ts';
 import { resolveRole } from '../roles/role-service.ts';
+import type { LoginThrottle } from '../login-throttle/login-throttle-service.ts';
 import type { AuthService, LoginResult, Origin } from '../sessions/auth-service.ts';
 import type { Store } from '../store.ts';
 import { DEFAULT_TENANT_SLUG, type Tenant } from '../tenants/tenant.ts';
-import { NO_PASSWORD_HASH } from '../users/passwords.ts';
+import { hasUsablePassword, NO_PASSWORD_HASH } from '../users/passwords.ts';
 import { checkDisplayName, checkEmail, normalizeEmail, type StoredUser } from '../users/user.ts';
 import type { IdentityProvider, VerifiedIdentity } from './identity-provider.ts';
 import { chooseRole, groupsOf } from './role-mapping.ts';
 import {
+  ssoAccountExists,
   ssoAccountLinkedElsewhere,
   ssoAccountSuspended,
+  ssoClaimsInvalid,
+  ssoEmailDomainNotAllowed,
   ssoEmailMissing,
   ssoEmailNotVerified,
   ssoNoRoleMapping,
@@ -23,6 +27,7 @@ import {
   ssoSessionTooShort,
   ssoStateInvalid,
   ssoTenantUnknown,
+  ssoTooManyAttempts,
   ssoUserNotProvisioned,
 } from './sso-errors.ts';
 import { SSO_LOGIN_STATE_LIFETIME_MS } from './sso-login-state.ts';
@@ -35,6 +40,26 @@ export interface SsoLoginResult extends LoginResult {
   /** The user was created by this sign-in. */
   created: boolean;
 }
+
+/**
+ * The per-address brute-force counter shared with password sign-ins and one-time links
+ * (LoginThrottle.beginFromAddress): the public SSO routes write to the database, so a
+ * refused callback counts as a failure of its source address, and a locked address can
+ * neither start nor finish a sign-in.
+ */
+export type AddressThrottle = Pick<LoginThrottle, 'beginFromAddress' | 'succeeded'>;
+
+/** What the sign-in learnt before it was refused, for the audit event. */
+interface Seen {
+  /** The account the identity is linked to (or was just linked to): the refusal goes to its trail. */
+  user?: StoredUser;
+  /** An account that only shares the email, not (yet) linked: named in the SSO tenant's trail, not acting. */
+  candidate?: StoredUser;
+}
+
+/** C0 control characters and DEL, which no claim Sophon stores may carry. */
+const CONTROL_CHARACTERS = /[\u0000-\u001F\u007F]/;
+const printable = (text: string) => text.replace(/[\u0000-\u001F\u007F]/g, '\uFFFD');
 
 /** How the provider bounds the session: the earliest of these ends it (docs/sso.md, "Session lifetime"). */
 interface ProviderLimit {
@@ -52,13 +77,15 @@ export class SsoService {
   readonly #context: DomainContext;
   readonly #access: AccessService;
   readonly #auth: AuthService;
+  readonly #throttle: AddressThrottle;
   readonly #settings: SsoSettings | undefined;
   readonly #provider: IdentityProvider | undefined;
 
-  constructor(context: DomainContext, access: AccessService, auth: AuthService, provider: IdentityProvider | undefined) {
+  constructor(context: DomainContext, access: AccessService, auth: AuthService, throttle: AddressThrottle, provider: IdentityProvider | undefined) {
     this.#context = context;
     this.#access = access;
     this.#auth = auth;
+    this.#throttle = throttle;
     this.#settings = context.settings.sso?.enabled ? context.settings.sso : undefined;
     this.#provider = this.#settings ? provider : undefined;
   }
@@ -76,9 +103,13 @@ export class SsoService {
    * verifier and nonce kept in the database under the hash of the state. The caller hands
    * the state to the browser in a cookie, which the callback must bring back.
    */
-  async begin(redirectUri: string): Promise<{ url: string; state: string; expiresAt: number }> {
+  async begin(redirectUri: string, origin: Pick<Origin, 'ip'>): Promise<{ url: string; state: string; expiresAt: number }> {
     const { settings, provider } = this.#require();
     const { store, clock } = this.#context;
+    // Every start writes a row: an address locked for failed sign-ins can't start more (checked, not counted).
+    const attempt = await this.#throttle.beginFromAddress(origin);
+    if (!attempt.allowed) throw ssoTooManyAttempts();
+    await this.#throttle.succeeded(attempt, true);
     const request = await provider.startAuthorization(redirectUri);
     const now = clock.now();
     const expiresAt = now.getTime() + SSO_LOGIN_STATE_LIFETIME_MS;
@@ -100,19 +131,32 @@ export class SsoService {
    * Finishes a sign-in at the callback. The state must be in the URL and in the browser's
    * cookie (so an attacker can't finish their own sign-in in someone else's browser), unspent
    * and unexpired; it is spent before anything else, so a replayed callback fails.
+   *
+   * Each callback is counted against its source address first (per-address throttle) and given
+   * back when it signs someone in: a refused callback stays counted, and an address over the
+   * limit is refused (SSO_TOO_MANY_ATTEMPTS) without touching anything else, unaudited. A
+   * callback from a browser that sent no state cookie at all is counted but not audited: it is
+   * noise (a bookmarked or forged URL), not somebody's sign-in.
    */
   async complete(input: { callbackUrl: URL; browserState: string | undefined; origin: Origin; previousSessionToken?: string }): Promise<SsoLoginResult> {
     const { settings, provider } = this.#require();
+    const attempt = await this.#throttle.beginFromAddress(input.origin);
+    if (!attempt.allowed) throw ssoTooManyAttempts();
     let identity: VerifiedIdentity | undefined;
     // The existing account the sign-in is for, once known: a refusal is recorded in its trail.
-    const seen: { user?: StoredUser } = {};
+    const seen: Seen = {};
     try {
       const expected = await this.#spendState(input.callbackUrl, input.browserState);
       identity = await provider.finishAuthorization(input.callbackUrl, expected);
       const verified = identity;
-      return await this.#context.store.transaction((tx) => this.#signIn(tx, settings, verified, input.origin, input.previousSessionToken, seen));
+      const result = await this.#context.store.transaction((tx) => this.#signIn(tx, settings, verified, input.origin, input.previousSessionToken, seen));
+      await this.#throttle.succeeded(attempt, true);
+      return result;
     } catch (error) {
-      if (error instanceof DomainError) await this.#auditFailure(error, identity, seen.user, input.origin);
+      // Not the caller's doing (the provider or the database is down, a mapped role is missing): not counted.
+      if (!(error instanceof DomainError) || error.kind === 'unavailable') await this.#throttle.succeeded(attempt, true);
+      const noise = error instanceof DomainError && error.code === 'SSO_STATE_INVALID' && !input.browserState;
+      if (error instanceof DomainError && !noise) await this.#auditFailure(error, identity, seen, input.origin);
       throw error;
     }
   }
@@ -126,9 +170,14 @@ export class SsoService {
     const settings = this.#settings;
     if (!settings) return [];
     const { store } = this.#context;
-    const tenant = await store.tenants.getBySlug(settings.tenant);
-    if (!tenant) return [`Sophon:Auth:Sso:Tenant names the tenant "${settings.tenant}", which does not exist: every SSO sign-in will be refused until it is created.`];
     const notes: string[] = [];
+    if (settings.autoCreateUsers && settings.defaultRole !== undefined && settings.allowedEmailDomains.length === 0) {
+      notes.push(
+        `Sophon:Auth:Sso:AutoCreateUsers is on, DefaultRole is "${settings.defaultRole}" and AllowedEmailDomains is empty: anyone with an account at the provider gets ${settings.defaultRole} in tenant "${settings.tenant}" at their first sign-in. Unless the provider admits only your people, set Sophon:Auth:Sso:AllowedEmailDomains, remove DefaultRole, or turn AutoCreateUsers off.`,
+      );
+    }
+    const tenant = await store.tenants.getBySlug(settings.tenant);
+    if (!tenant) return [...notes, `Sophon:Auth:Sso:Tenant names the tenant "${settings.tenant}", which does not exist: every SSO sign-in will be refused until it is created.`];
     const references = [
       ...settings.roleMappings.map((mapping) => ({ setting: `Sophon:Auth:Sso:RoleMappings:${mapping.group}`, role: mapping.role })),
       ...(settings.defaultRole === undefined ? [] : [{ setting: 'Sophon:Auth:Sso:DefaultRole', role: settings.defaultRole }]),
@@ -164,26 +213,48 @@ export class SsoService {
     identity: VerifiedIdentity,
     origin: Origin,
     previousSessionToken: string | undefined,
-    seen: { user?: StoredUser },
+    seen: Seen,
   ): Promise<SsoLoginResult> {
     const now = this.#context.clock.now();
     const tenant = await tx.tenants.getBySlug(settings.tenant);
     if (!tenant) throw ssoTenantUnknown(settings.tenant);
+    // OpenID Connect: at most 255 ASCII characters; a control character couldn't even be stored on PostgreSQL.
+    if (identity.subject.length > 255 || CONTROL_CHARACTERS.test(identity.subject)) throw ssoClaimsInvalid('sub', 'longer than 255 characters or with control characters');
 
-    // 1. Who: the linked account, else the account with the verified email (linked now), else a new one.
+    // 1. Who: the linked account, else the account with the verified email (linked now, if allowed), else a new one.
     const link = await tx.externalIdentities.get(identity.issuer, identity.subject);
     let user = link ? await tx.users.getById(link.userId) : undefined;
+    seen.user = user;
     const linkNeeded = !user;
-    let email = user?.email;
-    if (!user) {
+    let email: string | undefined;
+    // Who may sign in at all: with AllowedEmailDomains, a verified email at one of them, at every sign-in (linked accounts too).
+    if (settings.allowedEmailDomains.length > 0) {
       email = this.#verifiedEmail(settings, identity);
-      user = await tx.users.getByEmail(normalizeEmail(email));
-      seen.user = user;
-      // One account per provider: a second subject claiming a linked account's email is refused, not silently added.
-      if (user && (await tx.externalIdentities.listForUser(user.id)).some((other) => other.issuer === identity.issuer)) throw ssoAccountLinkedElsewhere();
-      if (!user && !settings.autoCreateUsers) throw ssoUserNotProvisioned(email);
+      const domain = email.slice(email.lastIndexOf('@') + 1).toLowerCase();
+      if (!settings.allowedEmailDomains.includes(domain)) throw ssoEmailDomainNotAllowed(domain);
     }
-    seen.user ??= user;
+    let linkingExisting = false;
+    if (!user) {
+      email ??= this.#verifiedEmail(settings, identity);
+      const existing = await tx.users.getByEmail(normalizeEmail(email));
+      if (existing) {
+        seen.candidate = existing;
+        // One account per provider: a second subject claiming a linked account's email is refused, not silently added.
+        if ((await tx.externalIdentities.listForUser(existing.id)).some((other) => other.issuer === identity.issuer)) throw ssoAccountLinkedElsewhere();
+        // Whoever created the account may still hold its password or tokens (account planting): linking is opt-in,
+        // and only for accounts the SSO tenant's own admins control.
+        if (!settings.linkExistingAccountsByEmail) throw ssoAccountExists(existing.email, 'linking off');
+        if (existing.homeTenantId !== tenant.id) {
+          const home = await tx.tenants.getById(existing.homeTenantId);
+          throw ssoAccountExists(existing.email, { homeTenant: home?.slug ?? existing.homeTenantId, ssoTenant: tenant.slug });
+        }
+        user = existing;
+        seen.user = existing;
+        linkingExisting = true;
+      } else if (!settings.autoCreateUsers) {
+        throw ssoUserNotProvisioned(email);
+      }
+    }
     if (user && user.status !== 'active') throw ssoAccountSuspended();
 
     // 2. Which role: the first mapping whose group the user is in, else the default role; resolved in the SSO tenant.
@@ -200,6 +271,9 @@ export class SsoService {
       created = true;
     }
     if (linkNeeded) {
+      // An existing account: the credentials that existed before its owner proved who they are are retired with the link.
+      const retirement = linkingExisting ? await this.#retireEarlierCredentials(tx, user, now.toISOString()) : undefined;
+      if (retirement) user = retirement.user;
       await tx.externalIdentities.create({ issuer: identity.issuer, subject: identity.subject, userId: user.id, createdAt: now.toISOString(), lastLoginAt: null });
       await recordAudit(this.#context, tx, null, {
         tenantId: user.homeTenantId,
@@ -208,7 +282,7 @@ export class SsoService {
         subjectType: 'user',
         subjectId: user.id,
         diff: { before: null, after: { issuer: identity.issuer, subject: identity.subject } },
-        detail: { via: 'sso', matchedBy: created ? 'created' : 'verified email', email: user.email },
+        detail: { via: 'sso', matchedBy: created ? 'created' : 'verified email', email: user.email, ...(retirement ? { retired: retirement.retired } : {}) },
       }, origin);
     }
 
@@ -226,13 +300,45 @@ export class SsoService {
     return { ...result, created };
   }
 
+  /**
+   * Linking an existing account to the provider: whatever let someone in before the owner proved
+   * their identity at the provider stops working — every open session, every API token, unused
+   * invitation and reset links, and an initial password never used (mustChangePassword: whoever
+   * set it, an admin, knows it). A password the user chose themselves stays: they proved it.
+   */
+  async #retireEarlierCredentials(tx: Store, user: StoredUser, at: string): Promise<{ user: StoredUser; retired: Record<string, unknown> }> {
+    const sessions = await tx.sessions.endAllForUser(user.id, at, 'account linked to single sign-on');
+    const tokens = (await tx.tokens.listForUser(user.id)).filter((token) => token.revokedAt === null);
+    for (const token of tokens) await tx.tokens.revoke(token.id, at);
+    await tx.links.retireUnused(user.id, 'invitation', at);
+    await tx.links.retireUnused(user.id, 'password_reset', at);
+    const initialPassword = user.mustChangePassword && hasUsablePassword(user.passwordHash);
+    let updated = user;
+    if (initialPassword) {
+      const changes = { passwordHash: NO_PASSWORD_HASH, mustChangePassword: false, passwordExpiresAt: null, updatedAt: at };
+      await tx.users.update(user.id, changes);
+      updated = { ...user, ...changes };
+    }
+    return {
+      user: updated,
+      retired: { sessions, apiTokens: tokens.length, apiTokenIds: tokens.slice(0, 100).map((token) => token.id), unusedOneTimeLinks: true, initialPassword },
+    };
+  }
+
   /** The email the provider vouches for: `email_verified: true`, or any email with TrustEmail. */
   #verifiedEmail(settings: SsoSettings, identity: VerifiedIdentity): string {
-    const email = identity.claims.email;
-    if (typeof email !== 'string' || email.trim() === '') throw ssoEmailMissing();
+    const claim = identity.claims.email;
+    if (typeof claim !== 'string' || claim.trim() === '') throw ssoEmailMissing();
+    let email: string;
+    try {
+      email = checkEmail(claim);
+    } catch (error) {
+      if (error instanceof DomainError && error.code === 'EMAIL_INVALID') throw ssoClaimsInvalid('email', 'not a valid email address');
+      throw error;
+    }
     const verified = identity.claims.email_verified === true || identity.claims.email_verified === 'true';
-    if (!verified && !settings.trustEmail) throw ssoEmailNotVerified(email.slice(0, 254));
-    return checkEmail(email);
+    if (!verified && !settings.trustEmail) throw ssoEmailNotVerified(email);
+    return email;
   }
 
   /** A user at home in the SSO tenant, without a password (their credential is at the provider). */
@@ -305,11 +411,11 @@ export class SsoService {
   }
 
   /** A refused sign-in, in the trail of the user's home tenant when known, else the SSO tenant's (else `default`'s). */
-  async #auditFailure(error: DomainError, identity: VerifiedIdentity | undefined, knownUser: StoredUser | undefined, origin: Origin): Promise<void> {
+  async #auditFailure(error: DomainError, identity: VerifiedIdentity | undefined, seen: Seen, origin: Origin): Promise<void> {
     const { store } = this.#context;
-    const user = knownUser;
+    const user = seen.user;
     const tenantId = user?.homeTenantId ?? (await store.tenants.getBySlug(this.#settings?.tenant ?? DEFAULT_TENANT_SLUG))?.id ?? (await this.#access.defaultTenant()).id;
-    const email = typeof identity?.claims.email === 'string' ? identity.claims.email.slice(0, 254) : undefined;
+    const email = typeof identity?.claims.email === 'string' ? printable(identity.claims.email.slice(0, 254)) : undefined;
     await recordAudit(
       this.#context,
       store,
@@ -320,12 +426,12 @@ export class SsoService {
         action: 'login.failed',
         outcome: 'failure',
         subjectType: 'user',
-        subjectId: user?.id ?? null,
+        subjectId: user?.id ?? seen.candidate?.id ?? null,
         detail: {
           method: 'sso',
           reason: error.code,
-          message: error.message,
-          ...(identity ? { issuer: identity.issuer, subject: identity.subject } : {}),
+          message: printable(error.message),
+          ...(identity ? { issuer: identity.issuer, subject: printable(identity.subject.slice(0, 255)) } : {}),
           ...(email ? { email } : {}),
         },
       },
@@ -344,10 +450,24 @@ async function findRole(store: Store, tenantId: string, reference: string): Prom
   }
 }
 
-/** `name`, else given + family name, else `preferred_username`, else the email's local part. */
+/**
+ * `name`, else given + family name, else `preferred_username`, else the email's local part. A
+ * name Sophon refuses (a control character) refuses the sign-in (SSO_CLAIMS_INVALID) rather than
+ * falling through to another claim: the provider's data needs fixing.
+ */
 function displayNameOf(claims: Record<string, unknown>, email: string): string {
   const text = (value: unknown) => (typeof value === 'string' ? value.trim() : '');
-  const candidates = [text(claims.name), [text(claims.given_name), text(claims.family_name)].filter(Boolean).join(' '), text(claims.preferred_username), email.split('@')[0]!];
-  const name = candidates.find((candidate) => candidate.length > 0) ?? email;
-  return checkDisplayName(name.slice(0, 200));
+  const candidates: [claim: string, value: string][] = [
+    ['name', text(claims.name)],
+    ['given_name/family_name', [text(claims.given_name), text(claims.family_name)].filter(Boolean).join(' ')],
+    ['preferred_username', text(claims.preferred_username)],
+    ['email', email.split('@')[0]!],
+  ];
+  const [claim, name] = candidates.find(([, candidate]) => candidate.length > 0) ?? ['email', email];
+  try {
+    return checkDisplayName(name.slice(0, 200));
+  } catch (error) {
+    if (error instanceof DomainError && error.code === 'DISPLAY_NAME_INVALID') throw ssoClaimsInvalid(claim, 'it contains control characters');
+    throw error;
+  }
 }

@@ -23,6 +23,13 @@ export interface SsoSettings {
   maxAge?: number;
   /** The session ends at the ID token's `exp`. */
   sessionEndsWithIdToken: boolean;
+  /**
+   * An unlinked identity whose verified email belongs to an existing account homed in `tenant`
+   * is linked to it (the account's earlier credentials retired); false: refused (SSO_ACCOUNT_EXISTS).
+   */
+  linkExistingAccountsByEmail: boolean;
+  /** Lower-case domains; a verified email elsewhere is refused (SSO_EMAIL_DOMAIN_NOT_ALLOWED). Empty: any domain. */
+  allowedEmailDomains: readonly string[];
 }
 
 export interface RoleMapping {

@@ -30,9 +30,12 @@ export function normalizeEmail(email: string): string {
 
 const emailPattern = /^[^\s@]+@[^\s@]+$/;
 
+/** C0 control characters and DEL: never part of an email or a name (PostgreSQL can't even store NUL in text). */
+const controlCharacter = /[\u0000-\u001F\u007F]/;
+
 export function checkEmail(email: string): string {
   const trimmed = email.trim();
-  if (!emailPattern.test(trimmed) || trimmed.length > 254) {
+  if (!emailPattern.test(trimmed) || trimmed.length > 254 || controlCharacter.test(trimmed)) {
     throw invalid('EMAIL_INVALID', `"${email}" is not a valid email address.`);
   }
   return trimmed;
@@ -40,8 +43,8 @@ export function checkEmail(email: string): string {
 
 export function checkDisplayName(displayName: string): string {
   const trimmed = displayName.trim();
-  if (trimmed.length === 0 || trimmed.length > 200) {
-    throw invalid('DISPLAY_NAME_INVALID', 'Display name must be 1 to 200 characters.');
+  if (trimmed.length === 0 || trimmed.length > 200 || controlCharacter.test(trimmed)) {
+    throw invalid('DISPLAY_NAME_INVALID', 'Display name must be 1 to 200 characters, without control characters.');
   }
   return trimmed;
 }

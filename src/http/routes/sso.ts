@@ -67,7 +67,7 @@ export const ssoRoutes = [
     async handler({ services, request, reply }) {
       requireEnabled(services);
       try {
-        const started = await services.sso.begin(ssoRedirectUri(services));
+        const started = await services.sso.begin(ssoRedirectUri(services), originOf(request));
         reply.setCookie(SSO_STATE_COOKIE, started.state, {
           httpOnly: true,
           // Lax, not Strict: the cookie must come back on the provider's top-level redirect to the callback.

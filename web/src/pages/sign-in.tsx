@@ -96,6 +96,10 @@ const SSO_ERROR_MESSAGES: Record<string, string> = {
   SSO_ROLE_UNKNOWN: "Single sign-on maps you to a role that doesn't exist in Sophon; an administrator must fix the role mapping.",
   SSO_TENANT_UNKNOWN: "Single sign-on is set up for a tenant that doesn't exist; an administrator must fix the setting.",
   SSO_NOT_CONFIGURED: 'Single sign-on is not enabled on this server; sign in with your email and password.',
+  SSO_ACCOUNT_EXISTS: 'A Sophon account with your email already exists and is not linked to your identity provider account; ask an administrator to link it, or sign in with your password.',
+  SSO_EMAIL_DOMAIN_NOT_ALLOWED: "Your email address's domain may not sign in here through single sign-on; ask an administrator.",
+  SSO_CLAIMS_INVALID: "Your identity provider sent a name or email Sophon can't accept (for example, with control characters); ask an administrator.",
+  SSO_TOO_MANY_ATTEMPTS: 'Too many failed sign-ins from your network; wait a few minutes and try again.',
   CONFLICT: 'Two sign-ins of your account happened at the same moment; sign in again.',
 };
 
