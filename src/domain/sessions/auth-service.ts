@@ -149,12 +149,12 @@ export class AuthService {
    */
   async authenticateSession(sessionToken: string): Promise<Authenticated & { via: 'session' }> {
     const { store, clock } = this.#context;
-    const session = await store.sessions.getByTokenHash(hashSecret(sessionToken));
-    if (!session || session.endedAt || !secretsEqual(session.tokenHash, hashSecret(sessionToken))) {
+    const tokenHash = hashSecret(sessionToken);
+    const [session, user] = await Promise.all([store.sessions.getByTokenHash(tokenHash), store.users.getByCredentialHash('session', tokenHash)]);
+    if (!session || session.endedAt || !secretsEqual(session.tokenHash, tokenHash)) {
       throw unauthenticated('SESSION_INVALID', 'Your session has ended; sign in again.');
     }
-    const user = await store.users.getById(session.userId);
-    if (!user) throw unauthenticated('SESSION_INVALID', 'This account no longer exists.');
+    if (!user || user.id !== session.userId) throw unauthenticated('SESSION_INVALID', 'This account no longer exists.');
     const now = clock.now().getTime();
     const policy = await this.#policy.effective(user.homeTenantId);
     const absoluteDeadline = Math.min(Date.parse(session.expiresAt), Date.parse(session.createdAt) + policy.absoluteTimeout);
@@ -174,7 +174,7 @@ export class AuthService {
   async authenticateToken(tokenValue: string): Promise<Authenticated & { via: 'token' }> {
     const { store, clock } = this.#context;
     const tokenHash = hashSecret(tokenValue);
-    const token = await store.tokens.getByHash(tokenHash);
+    const [token, owner] = await Promise.all([store.tokens.getByHash(tokenHash), store.users.getByCredentialHash('token', tokenHash)]);
     if (!token || token.revokedAt || !secretsEqual(token.tokenHash, tokenHash)) {
       throw unauthenticated('TOKEN_INVALID', 'This API token is not valid or has been revoked.');
     }
@@ -182,7 +182,7 @@ export class AuthService {
     if (token.expiresAt && now.getTime() >= Date.parse(token.expiresAt)) {
       throw unauthenticated('TOKEN_EXPIRED', `This API token expired at ${token.expiresAt}; create a new one.`);
     }
-    const user = await this.#activeUser(token.userId);
+    const user = activeUser(owner?.id === token.userId ? owner : undefined);
     if (!token.lastUsedAt || now.getTime() - Date.parse(token.lastUsedAt) >= TOUCH_INTERVAL_MS) await store.tokens.touch(token.id, now.toISOString());
     return { user, via: 'token', token };
   }
@@ -344,12 +344,12 @@ export class AuthService {
     );
   }
 
-  async #activeUser(userId: string): Promise<StoredUser> {
-    const user = await this.#context.store.users.getById(userId);
-    if (!user) throw unauthenticated('SESSION_INVALID', 'This account no longer exists.');
-    if (user.status !== 'active') throw unauthenticated('ACCOUNT_SUSPENDED', 'This account is suspended; ask an administrator to re-activate it.');
-    return user;
-  }
+}
+
+function activeUser(user: StoredUser | undefined): StoredUser {
+  if (!user) throw unauthenticated('SESSION_INVALID', 'This account no longer exists.');
+  if (user.status !== 'active') throw unauthenticated('ACCOUNT_SUSPENDED', 'This account is suspended; ask an administrator to re-activate it.');
+  return user;
 }
 
 function usable(challenge: LoginChallenge, now: number): boolean {

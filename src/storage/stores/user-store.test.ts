@@ -21,6 +21,21 @@ describe.each(engines)('user store on %s', (engine) => {
     expect(await fixture.store.users.getById(user.id)).toEqual(user);
   });
 
+  it('finds the owner of an API token or a session by its hash, and nobody for a hash of neither', async () => {
+    const alice = await addUser(fixture.store, acme.id);
+    const bob = await addUser(fixture.store, globex.id);
+    const tokenHash = `token-${newId()}`;
+    const sessionHash = `session-${newId()}`;
+    await fixture.store.tokens.create({ id: newId(), userId: alice.id, name: 'ci', tokenHash, prefix: 'sph_x', createdAt: at(), expiresAt: null, lastUsedAt: null, revokedAt: null });
+    await fixture.store.sessions.create({ id: newId(), userId: bob.id, tokenHash: sessionHash, csrfHash: newId(), createdAt: at(), lastSeenAt: at(), expiresAt: at(60), ip: null, userAgent: null, endedAt: null, endReason: null, method: 'password' });
+    expect((await fixture.store.users.getByCredentialHash('token', tokenHash))?.id).toBe(alice.id);
+    expect((await fixture.store.users.getByCredentialHash('session', sessionHash))?.id).toBe(bob.id);
+    // A token's hash is not a session's, nor the other way round.
+    expect(await fixture.store.users.getByCredentialHash('session', tokenHash)).toBeUndefined();
+    expect(await fixture.store.users.getByCredentialHash('token', sessionHash)).toBeUndefined();
+    expect(await fixture.store.users.getByCredentialHash('token', 'no such hash')).toBeUndefined();
+  });
+
   it('finds a user by email whatever its case, and keeps the case it was given', async () => {
     const user = await addUser(fixture.store, acme.id, { email: 'Mixed.Case@Example.test' });
     expect((await fixture.store.users.getByEmail('mixed.case@example.TEST'))?.id).toBe(user.id);

@@ -49,6 +49,14 @@ export function sqlUserStore(db: Kysely<Database>): UserStore {
       const row = await db.selectFrom('users').selectAll().where('id', '=', userId).executeTakeFirst();
       return row && toUser(row);
     },
+    async getByCredentialHash(kind, tokenHash) {
+      const owner =
+        kind === 'token'
+          ? db.selectFrom('api_tokens').select('user_id').where('token_hash', '=', tokenHash)
+          : db.selectFrom('sessions').select('user_id').where('token_hash', '=', tokenHash);
+      const row = await db.selectFrom('users').selectAll().where('id', '=', owner).executeTakeFirst();
+      return row && toUser(row);
+    },
     async getByEmail(email) {
       const row = await db.selectFrom('users').selectAll().where('email_normalized', '=', normalizeEmail(email)).executeTakeFirst();
       return row && toUser(row);
