@@ -1,4 +1,5 @@
 import { Command, Option } from 'commander';
+import { AUDIT_CATEGORIES } from '../../domain/audit/audit-event.ts';
 import { action, examples } from '../action.ts';
 import { positiveIntegerArgument, timeArgument } from '../arguments.ts';
 import { endpoints } from '../endpoints.ts';
@@ -19,7 +20,7 @@ interface AuditEvent {
   detail: Record<string, unknown> | null;
 }
 
-const categories = ['auth', 'authz', 'rbac', 'users', 'tenants', 'tokens', 'sessions', 'resources', 'system'];
+const categories: string[] = [...AUDIT_CATEGORIES];
 
 function describeChange(event: AuditEvent): string {
   const parts: string[] = [];

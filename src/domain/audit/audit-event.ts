@@ -1,4 +1,5 @@
-export type AuditCategory = 'auth' | 'authz' | 'rbac' | 'users' | 'tenants' | 'tokens' | 'sessions' | 'resources' | 'system';
+export const AUDIT_CATEGORIES = ['auth', 'authz', 'rbac', 'users', 'tenants', 'tokens', 'sessions', 'resources', 'system'] as const;
+export type AuditCategory = (typeof AUDIT_CATEGORIES)[number];
 export type AuditOutcome = 'success' | 'failure' | 'denied';
 
 export interface AuditEvent {

@@ -490,9 +490,7 @@ export class UserService {
    * user with AssignRoles alone can't unseat an Admin.
    */
   async #guardNotMorePrivileged(actor: Actor, userId: string, tenantId: string, store: Store): Promise<void> {
-    const theirs = await this.#access.permissionsIn(userId, tenantId, store);
-    const held = await this.#access.permissionsIn(actor.userId, tenantId, store);
-    const beyond = [...theirs].filter((permission) => !held.has(permission));
+    const beyond = await this.#permissionsBeyond(actor, userId, tenantId, store);
     if (beyond.length > 0) {
       throw forbidden('TARGET_MORE_PRIVILEGED', `This user holds permissions you don't hold in this tenant (${beyond.join(', ')}); ask someone who holds them all.`, {
         permissionsNotHeld: beyond,
@@ -502,17 +500,22 @@ export class UserService {
 
   async #guardNotMorePrivilegedAnywhere(actor: Actor, userId: string, store: Store): Promise<void> {
     for (const assignment of await store.assignments.listForUser(userId)) {
-      const theirs = await this.#access.permissionsIn(userId, assignment.tenantId, store);
-      const held = await this.#access.permissionsIn(actor.userId, assignment.tenantId, store);
-      const beyond = [...theirs].filter((permission) => !held.has(permission));
+      const beyond = await this.#permissionsBeyond(actor, userId, assignment.tenantId, store);
       if (beyond.length === 0) continue;
-      const tenant = await store.tenants.getById(assignment.tenantId);
+      const slug = (await store.tenants.getById(assignment.tenantId))?.slug ?? assignment.tenantId;
       throw forbidden(
         'TARGET_MORE_PRIVILEGED',
-        `This user holds permissions you don't hold in tenant "${tenant?.slug ?? assignment.tenantId}" (${beyond.join(', ')}); whoever controls their account acts with those, so ask someone who holds them all.`,
-        { permissionsNotHeld: beyond, tenant: tenant?.slug ?? assignment.tenantId },
+        `This user holds permissions you don't hold in tenant "${slug}" (${beyond.join(', ')}); whoever controls their account acts with those, so ask someone who holds them all.`,
+        { permissionsNotHeld: beyond, tenant: slug },
       );
     }
+  }
+
+  /** What the user holds in the tenant that the actor doesn't. */
+  async #permissionsBeyond(actor: Actor, userId: string, tenantId: string, store: Store): Promise<Permission[]> {
+    const theirs = await this.#access.permissionsIn(userId, tenantId, store);
+    const held = await this.#access.permissionsIn(actor.userId, tenantId, store);
+    return [...theirs].filter((permission) => !held.has(permission));
   }
 
   /** The last active Admin of `default` can't be demoted, suspended or deleted: someone must be able to administer. */

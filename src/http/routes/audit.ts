@@ -1,8 +1,17 @@
 import { z } from 'zod';
+import { AUDIT_CATEGORIES } from '../../domain/audit/audit-event.ts';
 import { defineRoute } from '../route.ts';
 import { pageQuery } from './schemas.ts';
 
 const isoTime = z.iso.datetime({ offset: true }).transform((text) => new Date(text).toISOString());
+
+/** The filters of the audit trail, shared by its list and its export. */
+export const auditFilters = z.object({
+  user: z.string().max(100).optional(),
+  category: z.enum(AUDIT_CATEGORIES).optional(),
+  since: isoTime.optional(),
+  until: isoTime.optional(),
+});
 
 export const auditRoutes = [
   defineRoute({
@@ -11,12 +20,7 @@ export const auditRoutes = [
     summary: "The tenant's audit trail, newest first, filtered by user, category and time",
     tag: 'audit',
     access: { permission: 'ViewAuditLogs' },
-    query: pageQuery.extend({
-      user: z.string().max(100).optional(),
-      category: z.enum(['auth', 'authz', 'rbac', 'users', 'tenants', 'tokens', 'sessions', 'resources', 'system']).optional(),
-      since: isoTime.optional(),
-      until: isoTime.optional(),
-    }),
+    query: pageQuery.extend(auditFilters.shape),
     async handler({ actor, query, services }) {
       return services.audit.list(actor, query);
     },

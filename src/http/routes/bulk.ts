@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import { isUniqueViolation } from '../errors.ts';
 import { defineRoute } from '../route.ts';
+import { auditFilters } from './audit.ts';
 
 const flag = z.enum(['true', 'false']).transform((value) => value === 'true');
-const isoTime = z.iso.datetime({ offset: true }).transform((text) => new Date(text).toISOString());
 const csvBody = z.string({ error: 'Send the CSV file as the request body, with Content-Type: text/csv.' }).min(1, 'The CSV file is empty.');
 
 /** The tenant-qualified name an exported file gets, so files from several tenants don't overwrite each other. */
@@ -55,13 +55,7 @@ export const bulkRoutes = [
     summary: "The tenant's audit trail, oldest first, as CSV or JSON, with the filters of GET /audit (at most 100,000 events)",
     tag: 'audit',
     access: { permission: 'ExportAuditLogs' },
-    query: z.object({
-      format: z.enum(['csv', 'json']).default('csv'),
-      user: z.string().max(100).optional(),
-      category: z.enum(['auth', 'authz', 'rbac', 'users', 'tenants', 'tokens', 'sessions', 'resources', 'system']).optional(),
-      since: isoTime.optional(),
-      until: isoTime.optional(),
-    }),
+    query: auditFilters.extend({ format: z.enum(['csv', 'json']).default('csv') }),
     async handler({ actor, query, services, reply }) {
       const { format, ...filters } = query;
       const { body } = await services.audit.export(actor, filters, format);
