@@ -5,7 +5,7 @@ import { apiRoutes } from '../src/http/routes/index.ts';
 import type { Services } from '../src/domain/services.ts';
 import { installationWidePermissions, type Permission } from '../src/domain/permissions.ts';
 import { builtInPermissions } from '../src/domain/roles/role.ts';
-import type { ApiClient, ApiResponse } from './support/api-client.ts';
+import { RawBody, type ApiClient, type ApiResponse } from './support/api-client.ts';
 import { createSignedInUser, engines, startTestServer, type TestServer } from './support/harness.ts';
 
 /**
@@ -148,5 +148,65 @@ describe.each(engines)('permission matrix on %s', (engine) => {
     expect(invalid.status).toBe(400);
     expect(invalid.body.error.code).toBe('VALIDATION_FAILED');
     expect(invalid.body.error.message).toContain('email');
+  });
+});
+
+/**
+ * The second pass: the same matrix over an app whose routes declare only "authenticated", so the
+ * route table checks nothing but the credential. Every refusal must then come from the domain's
+ * own re-check, naming the same permission in the same tenant: a service that forgot its check
+ * fails here. Each call sends a body that passes validation (else the route would answer 400
+ * before the domain is reached).
+ */
+const validInput: Record<string, { suffix?: string; body?: unknown }> = {
+  'POST /api/v1/tenants': { body: { slug: 'matrix-probe', name: 'Probe' } },
+  'PATCH /api/v1/tenants/:tenant': { body: { name: 'Renamed' } },
+  'PUT /api/v1/tenants/:tenant/members/:user': { body: { role: 'Viewer' } },
+  'POST /api/v1/users/import': { body: new RawBody('email,displayName\nmatrix.probe@example.test,Probe\n', 'text/csv') },
+  'POST /api/v1/users': { body: { email: 'matrix.probe@example.test', displayName: 'Probe' } },
+  'PUT /api/v1/users/:id/role': { body: { role: 'Viewer' } },
+  'POST /api/v1/users/:id/move': { body: { tenant: 'acme' } },
+  'POST /api/v1/users/reassign': { body: { from: FAKE_ID, to: FAKE_ID.replace(/0$/, '1') } },
+  'POST /api/v1/users/:id/one-time-link': { body: { deliver: 'manual' } },
+  'POST /api/v1/users/purge-orphans': { body: { olderThan: '30d', dryRun: true } },
+  'PUT /api/v1/users/:id/avatar': { body: new RawBody('not an image', 'image/png') },
+  'GET /api/v1/tokens': { suffix: `?user=${FAKE_ID}` },
+  'POST /api/v1/roles': { body: { name: 'matrix-probe', permissions: ['ViewUsers'] } },
+  'PUT /api/v1/settings/authentication': { body: { requireTwoFactor: false } },
+  ...Object.fromEntries(['agents', 'workflows', 'memory', 'documents'].map((kind) => [`POST /api/v1/${kind}`, { body: { name: 'probe' } }])),
+};
+
+const routesWithoutOwnChecks: AnyRoute[] = apiRoutes.map((route) => (typeof route.access === 'object' ? { ...route, access: 'authenticated' } : route));
+
+describe.each(engines)('permission matrix with every route check disabled, on %s', (engine) => {
+  let test: TestServer;
+  const members = new Map<string, ApiClient>();
+
+  beforeAll(async () => {
+    test = await startTestServer(engine, { routes: routesWithoutOwnChecks });
+    expect((await test.admin.post('/api/v1/tenants', { slug: 'acme', name: 'Acme' })).status).toBe(201);
+    const acmeAdmin = test.admin.inTenant('acme');
+    expect((await acmeAdmin.post('/api/v1/roles', { name: 'matrix-custom', permissions: CUSTOM_ROLE })).status).toBe(201);
+    for (const { role } of rolesUnderTest) {
+      members.set(role, (await createSignedInUser(test, { role, tenant: 'acme' }, acmeAdmin)).client);
+    }
+  });
+  afterAll(() => test.close());
+
+  describe.each(rolesUnderTest.filter(({ role }) => role !== 'Admin'))('as $role in acme', ({ role, permissions }) => {
+    const held = new Set(permissions);
+    const lacking = permissionRoutes.filter((route) => installationWidePermissions.has(route.access.permission) || !held.has(route.access.permission));
+
+    it.each(lacking.map((route) => [label(route), route] as const))('%s is refused by the domain', async (name, route) => {
+      const input = validInput[name] ?? {};
+      const withBody = route.method !== 'GET' && route.method !== 'DELETE';
+      const response = await members.get(role)!.request(route.method, urlOf(route) + (input.suffix ?? ''), withBody ? (input.body ?? {}) : undefined);
+      const permission = route.access.permission;
+      expect(response.body?.error?.code, `${name} needs a valid sample input in validInput: ${JSON.stringify(response.body)}`).not.toBe('VALIDATION_FAILED');
+      expect(response.status, JSON.stringify(response.body)).toBe(403);
+      expect(response.body.error).toMatchObject({ code: 'PERMISSION_MISSING', missingPermission: permission });
+      const evaluatedIn = installationWidePermissions.has(permission) ? 'default' : 'acme';
+      expect(response.body.error.message).toContain(`"${evaluatedIn}"`);
+    });
   });
 });

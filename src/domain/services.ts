@@ -1,4 +1,5 @@
 import { AccessService } from './access/access-service.ts';
+import { AccessGuards } from './access/guards.ts';
 import { AuditService } from './audit/audit-service.ts';
 import type { DomainContext } from './context.ts';
 import { ResourceService } from './resources/resource-service.ts';
@@ -12,6 +13,7 @@ import { UserCsvService } from './users/user-csv-service.ts';
 import { OneTimeLinkService } from './users/one-time-link-service.ts';
 import { AccountService } from './users/account-service.ts';
 import { OrphanService } from './resources/orphan-service.ts';
+import { UserMembershipService } from './users/user-membership-service.ts';
 import { MailService } from './mail/mail-service.ts';
 import { AuthenticationPolicyService } from './sessions/authentication-policy-service.ts';
 import { LoginThrottle } from './login-throttle/login-throttle-service.ts';
@@ -23,34 +25,38 @@ export type Services = ReturnType<typeof createServices>;
 
 export function createServices(context: DomainContext) {
   const access = new AccessService(context.store);
-  const tenants = new TenantService(context, access);
+  const guards = new AccessGuards(access);
+  const tenants = new TenantService(context, access, guards);
   const links = new OneTimeLinkService(context);
-  const users = new UserService(context, access, tenants, links);
+  const users = new UserService(context, access, guards, tenants, links);
   const authenticationPolicy = new AuthenticationPolicyService(context, access);
   const loginThrottle = new LoginThrottle(context, users);
   links.useThrottle(loginThrottle);
   const twoFactor = new TwoFactorService(context, users, authenticationPolicy, loginThrottle);
   const auth = new AuthService(context, access, twoFactor, loginThrottle, authenticationPolicy);
+  const sessions = new SessionService(context, users, authenticationPolicy);
   const sso = context.settings.sso?.enabled ? context.settings.sso : undefined;
   return {
     context,
     access,
+    guards,
     tenants,
     users,
     userCsv: new UserCsvService(context, access, users),
-    roles: new RoleService(context, access),
+    roles: new RoleService(context, access, guards),
     auth,
     sso: new SsoService(context, access, auth, loginThrottle, sso ? new OpenIdConnectProvider(sso) : undefined),
     twoFactor,
     loginThrottle,
     authenticationPolicy,
-    tokens: new TokenService(context, users),
-    sessions: new SessionService(context, users, authenticationPolicy),
+    tokens: new TokenService(context, users, guards),
+    sessions,
     audit: new AuditService(context, access),
     resources: new ResourceService(context, access),
     links,
-    accounts: new AccountService(context, access, users),
+    accounts: new AccountService(context, access, users, links, sessions),
     orphans: new OrphanService(context, access),
+    userMemberships: new UserMembershipService(context, access),
     mail: new MailService(context, access),
   };
 }

@@ -9,6 +9,7 @@ import { createServices, type Services } from '../domain/services.ts';
 import { migrate, openDatabase, type OpenedDatabase } from '../storage/open-database.ts';
 import { createSqlStore } from '../storage/sql-store.ts';
 import { buildApp } from './app.ts';
+import type { AnyRoute } from './route.ts';
 import { ssoRedirectUri } from './routes/sso.ts';
 import { OutboxWorker } from '../domain/mail/outbox-worker.ts';
 import { createSmtpSender } from '../mail/smtp-sender.ts';
@@ -27,7 +28,7 @@ export interface RunningServer {
 /** Opens the database, migrates, bootstraps on first start, and listens. */
 export async function startServer(
   config: ServerConfig,
-  options: { clock?: Clock; logger?: boolean; print?: (line: string) => void; outboxPollMs?: number } = {},
+  options: { clock?: Clock; logger?: boolean; print?: (line: string) => void; outboxPollMs?: number; routes?: readonly AnyRoute[] } = {},
 ): Promise<RunningServer> {
   const print = options.print ?? ((line: string) => console.log(line));
   const clock = options.clock ?? systemClock;
@@ -79,7 +80,7 @@ export async function startServer(
         }, options.outboxPollMs ?? 1000)
       : undefined;
     outboxTimer?.unref();
-    const app = await buildApp({ services, logger: options.logger ?? false, cookieSecure: auth.CookieSecure, trustProxy: config.settings.Sophon.Http.TrustProxy });
+    const app = await buildApp({ services, logger: options.logger ?? false, cookieSecure: auth.CookieSecure, trustProxy: config.settings.Sophon.Http.TrustProxy, routes: options.routes });
     const address = await app.listen({ host: config.host, port: config.port });
     // Without Sophon:PublicUrl, links point to the address actually listened on (the port may have been 0).
     if (!config.settings.Sophon.PublicUrl) services.context.settings.publicUrl = address;

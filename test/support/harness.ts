@@ -5,6 +5,7 @@ import { loadAppSettings, type ServerConfig } from '../../src/config/config.ts';
 import { ManualClock } from '../../src/domain/clock.ts';
 import { startServer, type RunningServer } from '../../src/http/server.ts';
 import type { Engine } from '../../src/storage/open-database.ts';
+import type { AnyRoute } from '../../src/http/route.ts';
 import { ApiClient, login } from './api-client.ts';
 import { createPostgresDatabase } from './postgres.ts';
 
@@ -60,6 +61,8 @@ export interface TestServerOptions {
   database?: TestDatabase;
   /** Leave the bootstrap Admin with the one-time password, not yet changed. */
   keepOneTimePassword?: boolean;
+  /** Replaces the route table (the permission matrix's second pass drops every route's own check). */
+  routes?: readonly AnyRoute[];
 }
 
 /** Starts the real server on a loopback port over a fresh database, with a clock the test controls. */
@@ -76,7 +79,7 @@ export async function startTestServer(engine: Engine, options: TestServerOptions
     bootstrapAdminEmail: ADMIN_EMAIL,
     settings: loadAppSettings(environment, database.dataDir),
   };
-  const server = await startServer(config, { clock, print: (line) => printed.push(line), outboxPollMs: 50 });
+  const server = await startServer(config, { clock, print: (line) => printed.push(line), outboxPollMs: 50, routes: options.routes });
   const url = server.url;
   let admin = new ApiClient(url);
   const oneTime = server.bootstrap.admin?.oneTimePassword;

@@ -1,9 +1,9 @@
-import { AccessService, permissionsOfRole } from '../access/access-service.ts';
+import { permissionsOfRole, type AccessService } from '../access/access-service.ts';
+import type { AccessGuards } from '../access/guards.ts';
 import { recordAudit } from '../audit/audit-log.ts';
 import { diffOf } from '../audit/audit-event.ts';
-import { conflict, forbidden, notFound } from '../errors.ts';
+import { conflict, notFound } from '../errors.ts';
 import { newId } from '../ids.ts';
-import { installationWidePermissions, type Permission } from '../permissions.ts';
 import type { Actor, DomainContext } from '../context.ts';
 import type { Store } from '../store.ts';
 import { builtInRoleDefinitions, checkPermissionNames, checkRoleName, normalizeRoleName, type Role } from './role.ts';
@@ -21,49 +21,15 @@ export interface RoleView extends Role {
   usedBy: number;
 }
 
-/**
- * Kubernetes' escalation rule: an actor may only put into a role, or hand out through a
- * role, permissions they hold themselves in that tenant.
- */
-export async function checkNoEscalation(
-  access: AccessService,
-  actor: Actor,
-  permissions: readonly Permission[],
-  tenantId: string,
-  store: Store,
-): Promise<void> {
-  const held = await access.permissionsIn(actor.userId, tenantId, store);
-  // A role grants in a tenant what takes effect there: installation-wide permissions only count in
-  // `default`, so elsewhere they are inert and need not be held (the seed's compliance-auditor, with
-  // ViewLicense, can be made in any tenant). Assignments and role content follow the same rule.
-  const granted =
-    tenantId !== (await access.defaultTenant(store)).id
-      ? permissions.filter((permission) => !installationWidePermissions.has(permission))
-      : permissions;
-  const lacking = granted.filter((permission) => !held.has(permission));
-  if (lacking.length > 0) {
-    throw forbidden('PRIVILEGE_ESCALATION', `You cannot grant permissions you do not hold yourself in this tenant: ${lacking.join(', ')}.`, {
-      permissionsNotHeld: lacking,
-    });
-  }
-}
-
-/** Finds a role usable in a tenant by id or by name (case-insensitive, so `admin` is Admin). */
-export async function resolveRole(store: Store, tenantId: string, reference: string): Promise<Role> {
-  const wanted = normalizeRoleName(reference);
-  const roles = await store.roles.listVisibleIn(tenantId);
-  const role = roles.find((candidate) => candidate.id === reference || normalizeRoleName(candidate.name) === wanted);
-  if (!role) throw notFound('ROLE_NOT_FOUND', `No role "${reference}" exists in this tenant.`);
-  return role;
-}
-
 export class RoleService {
   readonly #context: DomainContext;
   readonly #access: AccessService;
+  readonly #guards: AccessGuards;
 
-  constructor(context: DomainContext, access: AccessService) {
+  constructor(context: DomainContext, access: AccessService, guards: AccessGuards) {
     this.#context = context;
     this.#access = access;
+    this.#guards = guards;
   }
 
   async list(actor: Actor): Promise<RoleView[]> {
@@ -83,9 +49,8 @@ export class RoleService {
     const permissions = checkPermissionNames(input.permissions);
     const description = (input.description ?? '').trim();
     return this.#context.store.transaction(async (store) => {
-      const tenantId = await this.#scopeHome(actor, input.scope, store);
-      await this.#access.require(actor, 'ManageRoles', tenantId, store);
-      await checkNoEscalation(this.#access, actor, permissions, tenantId, store);
+      const tenantId = await this.#guards.roleGovernedIn(store, { tenantId: input.scope === 'global' ? null : actor.tenantId });
+      await this.#guards.mayCreateRole(store, actor, tenantId, permissions);
       await store.roles.lockNamesForTransaction();
       await this.#checkNameFree(store, name, input.scope === 'global' ? null : actor.tenantId);
       const limit = this.#context.settings.maxCustomRolesPerTenant;
@@ -118,15 +83,13 @@ export class RoleService {
 
   async update(actor: Actor, roleId: string, changes: Partial<Omit<RoleInput, 'scope'>>): Promise<RoleView> {
     return this.#context.store.transaction(async (store) => {
+      await this.#access.require(actor, 'ManageRoles', actor.tenantId, store);
       const role = await this.#loadVisible(actor, roleId, store);
-      const tenantId = role.tenantId ?? (await this.#access.defaultTenant(store)).id;
-      await this.#access.require(actor, 'ManageRoles', tenantId, store);
-      if (role.builtIn) throw builtInRefusal(role);
-      const name = changes.name === undefined ? role.name : checkRoleName(changes.name);
+      const tenantId = await this.#guards.roleGovernedIn(store, role);
       const permissions = changes.permissions === undefined ? role.permissions : checkPermissionNames(changes.permissions);
+      await this.#guards.mayEditRole(store, actor, role, permissions);
+      const name = changes.name === undefined ? role.name : checkRoleName(changes.name);
       const description = changes.description === undefined ? role.description : changes.description.trim();
-      const added = permissions.filter((permission) => !role.permissions.includes(permission));
-      await checkNoEscalation(this.#access, actor, added, tenantId, store);
       if (normalizeRoleName(name) !== normalizeRoleName(role.name)) {
         await store.roles.lockNamesForTransaction();
         await this.#checkNameFree(store, name, role.tenantId);
@@ -147,10 +110,10 @@ export class RoleService {
 
   async delete(actor: Actor, roleId: string): Promise<void> {
     await this.#context.store.transaction(async (store) => {
+      await this.#access.require(actor, 'ManageRoles', actor.tenantId, store);
       const role = await this.#loadVisible(actor, roleId, store);
-      const tenantId = role.tenantId ?? (await this.#access.defaultTenant(store)).id;
-      await this.#access.require(actor, 'ManageRoles', tenantId, store);
-      if (role.builtIn) throw builtInRefusal(role);
+      const tenantId = await this.#guards.roleGovernedIn(store, role);
+      await this.#guards.mayDeleteRole(store, actor, role);
       const holders = await store.assignments.countUsingRole(role.id);
       if (holders > 0) {
         throw conflict('ROLE_IN_USE', `Role "${role.name}" is assigned to ${holders} user(s); assign them another role first.`);
@@ -185,11 +148,6 @@ export class RoleService {
     return role;
   }
 
-  /** A global role applies in every tenant, so it is governed from the installation's home, `default`. */
-  async #scopeHome(actor: Actor, scope: RoleInput['scope'], store: Store): Promise<string> {
-    return scope === 'global' ? (await this.#access.defaultTenant(store)).id : actor.tenantId;
-  }
-
   async #checkNameFree(store: Store, name: string, tenantId: string | null): Promise<void> {
     const wanted = normalizeRoleName(name);
     if (builtInRoleDefinitions.some((role) => normalizeRoleName(role.name) === wanted)) {
@@ -200,8 +158,4 @@ export class RoleService {
       throw conflict('ROLE_NAME_TAKEN', `A role named "${name}" already exists in this tenant.`);
     }
   }
-}
-
-function builtInRefusal(role: Role) {
-  return conflict('ROLE_IS_BUILT_IN', `"${role.name}" is a built-in role and can't be edited or deleted; create a custom role if you need a variant.`);
 }

@@ -3,9 +3,7 @@ import { recordAudit } from '../audit/audit-log.ts';
 import { conflict, invalid, notFound } from '../errors.ts';
 import { newId } from '../ids.ts';
 import { ADMIN_ROLE_ID } from '../roles/role.ts';
-import { checkNoEscalation, resolveRole } from '../roles/role-service.ts';
-import { permissionsOfRole } from '../access/access-service.ts';
-import { normalizeEmail } from '../users/user.ts';
+import type { AccessGuards } from '../access/guards.ts';
 import type { Actor, DomainContext } from '../context.ts';
 import type { Store } from '../store.ts';
 import { checkTenantSlug, DEFAULT_TENANT_SLUG, type Tenant } from './tenant.ts';
@@ -18,10 +16,12 @@ export interface TenantView extends Tenant {
 export class TenantService {
   readonly #context: DomainContext;
   readonly #access: AccessService;
+  readonly #guards: AccessGuards;
 
-  constructor(context: DomainContext, access: AccessService) {
+  constructor(context: DomainContext, access: AccessService, guards: AccessGuards) {
     this.#context = context;
     this.#access = access;
+    this.#guards = guards;
   }
 
   /** The tenants the caller belongs to; every tenant for those who may manage tenants. */
@@ -84,6 +84,7 @@ export class TenantService {
   async update(actor: Actor, reference: string, input: { name: string }): Promise<Tenant> {
     const name = checkTenantName(input.name);
     return this.#context.store.transaction(async (store) => {
+      await this.#access.require(actor, 'ManageTenants', actor.tenantId, store);
       const tenant = await this.getVisible(actor, reference, store);
       await this.#access.require(actor, 'ManageTenants', tenant.id, store);
       const updatedAt = this.#context.clock.now().toISOString();
@@ -102,22 +103,15 @@ export class TenantService {
   }
 
   /**
-   * The installation's way back into a tenant: holders of ManageTenants (evaluated in
-   * `default`) set anyone's role in any tenant — themselves included, so a tenant whose own
-   * admins removed everyone else is never lost. Only roles made of permissions the caller
-   * holds in `default` can be given, and the event lands in both tenants' audit trails.
+   * The installation's way back into a tenant: holders of ManageTenants and AssignRoles (both
+   * evaluated in `default`) set anyone's role in any tenant — themselves included, so a tenant
+   * whose own admins removed everyone else is never lost — under the same guards as every other
+   * role change (AccessGuards.maySetMemberRoleAsInstallation). The event lands in both tenants'
+   * audit trails.
    */
   async setMemberRole(actor: Actor, reference: string, userReference: string, roleReference: string): Promise<{ tenant: string; userId: string; role: string }> {
     return this.#context.store.transaction(async (store) => {
-      await this.#access.require(actor, 'ManageTenants', actor.tenantId, store);
-      const tenant = (await store.tenants.getBySlug(reference)) ?? (await store.tenants.getById(reference));
-      if (!tenant) throw notFound('TENANT_NOT_FOUND', `No tenant "${reference.slice(0, 100)}" exists.`);
-      const user = userReference.includes('@') ? await store.users.getByEmail(normalizeEmail(userReference)) : await store.users.getById(userReference);
-      if (!user) throw notFound('USER_NOT_FOUND', `No user "${userReference.slice(0, 100)}" exists.`);
-      const role = await resolveRole(store, tenant.id, roleReference);
-      const home = await this.#access.defaultTenant(store);
-      await checkNoEscalation(this.#access, actor, permissionsOfRole(role), home.id, store);
-      const previous = await this.#access.roleIn(user.id, tenant.id, store);
+      const { tenant, user, role, previous, home } = await this.#guards.maySetMemberRoleAsInstallation(store, actor, reference, userReference, roleReference);
       const now = this.#context.clock.now().toISOString();
       await store.assignments.set({ userId: user.id, tenantId: tenant.id, roleId: role.id, assignedAt: now, assignedBy: actor.userId });
       for (const tenantId of new Set([home.id, tenant.id])) {
@@ -138,6 +132,7 @@ export class TenantService {
   /** Only an empty tenant can go: no users at home there and no owned resources. */
   async delete(actor: Actor, reference: string): Promise<void> {
     await this.#context.store.transaction(async (store) => {
+      await this.#access.require(actor, 'ManageTenants', actor.tenantId, store);
       const tenant = await this.getVisible(actor, reference, store);
       await this.#access.require(actor, 'ManageTenants', tenant.id, store);
       if (tenant.slug === DEFAULT_TENANT_SLUG) throw conflict('TENANT_IS_DEFAULT', 'The default tenant is the installation\'s home and cannot be deleted.');

@@ -4,6 +4,7 @@ import { hashSecret, newId, newSecret } from '../ids.ts';
 import type { Actor, DomainContext } from '../context.ts';
 import type { Store } from '../store.ts';
 import type { UserService } from '../users/user-service.ts';
+import type { AccessGuards } from '../access/guards.ts';
 import { describeToken, TOKEN_PREFIX, type ApiToken } from './api-token.ts';
 import { parseDuration } from './duration.ts';
 
@@ -15,8 +16,10 @@ const DEFAULT_EXPIRES_IN = '90d';
 export class TokenService {
   readonly #context: DomainContext;
   readonly #users: UserService;
+  readonly #guards: AccessGuards;
 
-  constructor(context: DomainContext, users: UserService) {
+  constructor(context: DomainContext, users: UserService, guards: AccessGuards) {
+    this.#guards = guards;
     this.#context = context;
     this.#users = users;
   }
@@ -61,15 +64,9 @@ export class TokenService {
 
   async revokeAny(actor: Actor, tokenId: string): Promise<void> {
     await this.#context.store.transaction(async (store) => {
-      const token = await store.tokens.getById(tokenId);
-      if (!token) throw tokenNotFound(tokenId);
-      if (token.userId !== actor.userId) {
-        // The token's owner must be someone this admin can see and manage, else it doesn't exist for them.
-        await this.#users.loadManageable(actor, token.userId, store).catch((error: unknown) => {
-          throw error instanceof Error && 'kind' in error && error.kind === 'not_found' ? tokenNotFound(tokenId) : error;
-        });
-      }
-      await this.#revoke(store, actor, token);
+      const found = await store.tokens.getById(tokenId);
+      await this.#guards.mayRevokeToken(store, actor, found, tokenId);
+      await this.#revoke(store, actor, found!);
     });
   }
 

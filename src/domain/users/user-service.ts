@@ -1,21 +1,20 @@
 import type { AccessService, TenantPermissions } from '../access/access-service.ts';
 import { recordAudit } from '../audit/audit-log.ts';
 import { diffOf } from '../audit/audit-event.ts';
-import { conflict, forbidden, notFound } from '../errors.ts';
+import { conflict, notFound } from '../errors.ts';
 import { newId } from '../ids.ts';
 import type { Permission } from '../permissions.ts';
-import { ADMIN_ROLE_ID, type Role } from '../roles/role.ts';
-import { checkNoEscalation, resolveRole } from '../roles/role-service.ts';
-import { permissionsOfRole } from '../access/access-service.ts';
+import type { Role } from '../roles/role.ts';
+import { loadVisible, userNotFound, type AccessGuards } from '../access/guards.ts';
 import type { Actor, DomainContext } from '../context.ts';
 import type { Store } from '../store.ts';
 import type { TenantService } from '../tenants/tenant-service.ts';
 import type { Tenant } from '../tenants/tenant.ts';
-import { DEFAULT_TENANT_SLUG } from '../tenants/tenant.ts';
 import { checkPasswordPolicy, generatePassword, hashPassword } from './passwords.ts';
 import { checkDisplayName, checkEmail, normalizeEmail, publicUser, type StoredUser, type User } from './user.ts';
 import type { OneTimeLinkService } from './one-time-link-service.ts';
-import { invitationMessage, passwordResetMessage } from '../mail/messages.ts';
+import type { LinkDelivery } from './one-time-link.ts';
+import { accountCreatedMessage, invitationMessage, passwordResetMessage } from '../mail/messages.ts';
 
 /** The seed's CSV columns, shared by the API, the CLI and CSV import. */
 export interface CreateUserInput {
@@ -45,6 +44,7 @@ export interface HashedUser extends PreparedUser {
 export interface InsertedUser {
   created: StoredUser;
   invitation: CreatedUser['invitation'];
+  notice: CreatedUser['notice'];
   tenantId: string;
 }
 
@@ -71,7 +71,30 @@ export interface CreatedUser {
   passwordExpiresAt: string;
   /** Only without SMTP and when the admin gave no password: shown this once. */
   oneTimePassword?: string;
-  invitation?: { emailed: true; messageId: string; expiresAt: string };
+  /**
+   * With SMTP and no password given: the invitation, whose link is the one first-login
+   * credential. `queued` means written to the outbox, not delivered: GET /users/:id/activity
+   * tells when it is sent, or why not yet.
+   */
+  invitation?: { delivery: 'queued'; messageId: string; expiresAt: string };
+  /** With SMTP and a password the admin typed: a notice without any credential (the admin hands the password over). */
+  notice?: { delivery: 'queued'; messageId: string };
+}
+
+/** What a move did (or, as a dry run, would do): the user's role in each tenant before and after. */
+export type MovedUser = UserView & {
+  movedResources: number;
+  roles: { tenant: string; before: string | null; after: string | null }[];
+  dryRun: boolean;
+};
+
+/** Carries a dry run's answer out of the transaction it rolls back. */
+class DryRunRollback extends Error {
+  readonly result: unknown;
+  constructor(result: unknown) {
+    super('dry run');
+    this.result = result;
+  }
 }
 
 export interface UserView extends User {
@@ -85,10 +108,12 @@ export class UserService {
   readonly #access: AccessService;
   readonly #tenants: TenantService;
   readonly #links: OneTimeLinkService;
+  readonly #guards: AccessGuards;
 
-  constructor(context: DomainContext, access: AccessService, tenants: TenantService, links: OneTimeLinkService) {
+  constructor(context: DomainContext, access: AccessService, guards: AccessGuards, tenants: TenantService, links: OneTimeLinkService) {
     this.#context = context;
     this.#access = access;
+    this.#guards = guards;
     this.#tenants = tenants;
     this.#links = links;
   }
@@ -124,9 +149,7 @@ export class UserService {
 
   /** The checks that must hold at the moment of insertion, inside its transaction; returns the role to assign. */
   async checkCreatable(store: Store, actor: Actor, prepared: PreparedUser): Promise<Role> {
-    await this.#access.require(actor, 'ManageUsers', prepared.tenant.id, store);
-    const role = await resolveRole(store, prepared.tenant.id, prepared.role);
-    await checkNoEscalation(this.#access, actor, permissionsOfRole(role), prepared.tenant.id, store);
+    const role = await this.#guards.mayCreateUser(store, actor, prepared.tenant, prepared.role);
     if (await store.users.getByEmail(normalizeEmail(prepared.email))) {
       throw conflict('EMAIL_TAKEN', `A user with email ${prepared.email} already exists.`);
     }
@@ -155,22 +178,20 @@ export class UserService {
     };
     await store.users.create(created);
     await store.assignments.set({ userId: created.id, tenantId: tenant.id, roleId: role.id, assignedAt: created.createdAt, assignedBy: actor.userId });
+    // One first-login credential, never two: the invitation link when nobody chose a password,
+    // else the admin's password, announced by a notice that holds none.
     let invitation: CreatedUser['invitation'];
-    if (mailEnabled) {
-      const link = await this.#links.issue(store, created.id, 'invitation', actor.userId);
-      const mail = invitationMessage({
-        tenantId: tenant.id,
-        userId: created.id,
-        recipient: email,
-        now,
-        displayName,
-        tenantName: tenant.name,
-        link: link.url,
-        expiresAt: link.expiresAt,
-        publicUrl: this.#context.settings.publicUrl,
-      });
+    let notice: CreatedUser['notice'];
+    const mailed = { tenantId: tenant.id, userId: created.id, recipient: email, now, displayName, tenantName: tenant.name, publicUrl: this.#context.settings.publicUrl };
+    if (mailEnabled && prepared.password === undefined) {
+      const link = await this.#links.issueForMail(store, created.id, 'invitation', actor.userId);
+      const mail = invitationMessage({ ...mailed, link });
       await store.mail.enqueue(mail);
-      invitation = { emailed: true, messageId: mail.id, expiresAt: link.expiresAt };
+      invitation = { delivery: 'queued', messageId: mail.id, expiresAt: link.expiresAt };
+    } else if (mailEnabled) {
+      const mail = accountCreatedMessage({ ...mailed, passwordExpiresAt: created.passwordExpiresAt! });
+      await store.mail.enqueue(mail);
+      notice = { delivery: 'queued', messageId: mail.id };
     }
     await recordAudit(this.#context, store, actor, {
       tenantId: tenant.id,
@@ -179,7 +200,7 @@ export class UserService {
       subjectType: 'user',
       subjectId: created.id,
       diff: { before: null, after: { email, displayName, role: role.name, tenant: tenant.slug } },
-      detail: { passwordGenerated: prepared.password === undefined, invitationEmailed: mailEnabled, ...(via ? { via } : {}) },
+      detail: { passwordGenerated: prepared.password === undefined, mailQueued: invitation ? 'invitation' : notice ? 'account_created' : null, ...(via ? { via } : {}) },
     });
     await recordAudit(this.#context, store, actor, {
       tenantId: tenant.id,
@@ -189,7 +210,7 @@ export class UserService {
       subjectId: created.id,
       diff: { before: null, after: { role: role.name } },
     });
-    return { created, invitation, tenantId: tenant.id };
+    return { created, invitation, notice, tenantId: tenant.id };
   }
 
   /** What the admin gets back for a created user, the one-time password included when it is theirs to pass on. */
@@ -197,6 +218,7 @@ export class UserService {
     const user = await this.#view(result.created, result.tenantId);
     const answer: CreatedUser = { user, passwordExpiresAt: result.created.passwordExpiresAt! };
     if (result.invitation) answer.invitation = result.invitation;
+    else if (result.notice) answer.notice = result.notice;
     // Shown once, only when nobody else can deliver it: no mail, and the admin didn't choose it.
     else if (prepared.password === undefined) answer.oneTimePassword = prepared.initialPassword;
     return answer;
@@ -204,79 +226,98 @@ export class UserService {
 
   /**
    * Starts a password reset: a one-time link, mailed through the outbox when SMTP is
-   * configured, else returned to the admin once. Redeeming it ends every session.
+   * configured, else returned to the admin once. Redeeming it ends every session. API tokens
+   * keep working unless `revokeTokens`: then they are revoked now, and the link revokes those
+   * created meanwhile when it is redeemed (docs/security.md).
    */
-  async resetPassword(actor: Actor, userId: string): Promise<{ emailed: boolean; link?: string; expiresAt: string }> {
+  async resetPassword(actor: Actor, userId: string, options: { revokeTokens?: boolean } = {}): Promise<LinkDelivery & { revokedTokens?: number }> {
+    const linkOptions = { revokeTokens: options.revokeTokens === true };
     return this.#context.store.transaction(async (store) => {
       const user = await this.loadForAccountChange(actor, userId, store);
-      const link = await this.#links.issue(store, user.id, 'password_reset', actor.userId);
-      const emailed = this.#context.settings.mailEnabled;
-      if (emailed) {
-        await store.mail.enqueue(
-          passwordResetMessage({ tenantId: user.homeTenantId, userId: user.id, recipient: user.email, now: this.#context.clock.now(), displayName: user.displayName, link: link.url, expiresAt: link.expiresAt }),
-        );
+      // Mailed: queued in the outbox, the link getting its token only as it is sent. Else shown to the admin once.
+      let answer: LinkDelivery;
+      if (this.#context.settings.mailEnabled) {
+        const link = await this.#links.issueForMail(store, user.id, 'password_reset', actor.userId, linkOptions);
+        const mail = passwordResetMessage({ tenantId: user.homeTenantId, userId: user.id, recipient: user.email, now: this.#context.clock.now(), displayName: user.displayName, link });
+        await store.mail.enqueue(mail);
+        answer = { delivery: 'queued', messageId: mail.id, expiresAt: link.expiresAt };
+      } else {
+        const link = await this.#links.issue(store, user.id, 'password_reset', actor.userId, linkOptions);
+        answer = { delivery: 'manual', link: link.url, expiresAt: link.expiresAt };
       }
+      const revokedTokens = linkOptions.revokeTokens ? await store.tokens.revokeAllForUser(user.id, this.#context.clock.now().toISOString()) : 0;
       await recordAudit(this.#context, store, actor, {
         category: 'users',
         action: 'password_reset.requested',
         subjectType: 'user',
         subjectId: user.id,
-        detail: { emailed, expiresAt: link.expiresAt },
+        detail: { delivery: answer.delivery, expiresAt: answer.expiresAt, revokeTokens: linkOptions.revokeTokens, revokedTokens },
       });
-      return emailed ? { emailed, expiresAt: link.expiresAt } : { emailed, link: link.url, expiresAt: link.expiresAt };
+      return linkOptions.revokeTokens ? { ...answer, revokedTokens } : answer;
     });
   }
 
   /**
-   * Moves a user's home to another tenant: their role there replaces the old home's, and
-   * the agents, workflows, memory and documents they own move with them in the same
-   * transaction, so nothing of theirs stays readable in the old tenant.
+   * Moves a user's home to another tenant: the agents, workflows, memory and documents they own
+   * move with them in the same transaction, so nothing of theirs stays readable in the old
+   * tenant, and their home membership moves too. A role they already hold in the destination is
+   * kept unless another is asked for; otherwise their home role follows when it can live there
+   * (built-in or global), else Viewer. `dryRun` runs every check and answers the same plan
+   * without writing anything: the role in each tenant before and after, and what would move.
    */
-  async move(actor: Actor, userId: string, input: { tenant: string; role?: string }): Promise<UserView & { movedResources: number }> {
+  async move(actor: Actor, userId: string, input: { tenant: string; role?: string; dryRun?: boolean }): Promise<MovedUser> {
     const target = await this.#tenants.getVisible(actor, input.tenant);
-    const moved = await this.#context.store.transaction(async (store) => {
-      const user = await this.#loadManageable(actor, userId, store);
-      if (user.id === actor.userId) throw forbidden('CANNOT_CHANGE_OWN_TENANT', 'You cannot move yourself to another tenant; ask another admin.');
-      if (user.homeTenantId === target.id) throw conflict('ALREADY_IN_TENANT', `The user's home is already tenant "${target.slug}".`);
-      await this.#access.require(actor, 'ManageUsers', target.id, store);
-      await this.#access.require(actor, 'AssignRoles', target.id, store);
-      const oldAssignment = await store.assignments.get(user.homeTenantId, user.id);
-      const oldRole = oldAssignment ? await store.roles.getById(oldAssignment.roleId) : undefined;
-      // Keep the role when it can live in the new tenant (built-in or global); a tenant-only role can't follow.
-      const roleReference = input.role ?? (oldRole && oldRole.tenantId === null ? oldRole.id : 'Viewer');
-      const role = await resolveRole(store, target.id, roleReference);
-      await checkNoEscalation(this.#access, actor, permissionsOfRole(role), target.id, store);
-      await this.#guardNotMorePrivilegedAnywhere(actor, user.id, store);
-      if (oldAssignment?.roleId === ADMIN_ROLE_ID) await this.#guardLastAdmin(store, user.id, user.homeTenantId);
-      const now = this.#context.clock.now().toISOString();
-      const movedResources = await store.resources.moveOwned(user.id, user.homeTenantId, target.id, now);
-      await store.assignments.remove(user.homeTenantId, user.id);
-      await store.assignments.set({ userId: user.id, tenantId: target.id, roleId: role.id, assignedAt: now, assignedBy: actor.userId });
-      await store.users.update(user.id, { homeTenantId: target.id, updatedAt: now });
-      const from = await store.tenants.getById(user.homeTenantId);
-      for (const tenantId of new Set([user.homeTenantId, target.id])) {
-        await recordAudit(this.#context, store, actor, {
-          tenantId,
-          category: 'users',
-          action: 'user.moved',
-          subjectType: 'user',
-          subjectId: user.id,
-          diff: { before: { tenant: from?.slug ?? user.homeTenantId, role: oldRole?.name ?? null }, after: { tenant: target.slug, role: role.name } },
-          detail: { movedResources },
-        });
-      }
-      await recordAudit(this.#context, store, actor, {
-        tenantId: target.id,
-        category: 'rbac',
-        action: 'role.assigned',
-        subjectType: 'user',
-        subjectId: user.id,
-        diff: { before: null, after: { role: role.name } },
-        detail: { reason: 'moved between tenants' },
+    try {
+      const moved = await this.#context.store.transaction(async (store) => {
+        const { user, role, keptExisting, homeAssignment, existing } = await this.#guards.mayMoveUser(store, actor, userId, target, input.role);
+        const [homeRole, existingRole, from] = await Promise.all([
+          homeAssignment ? store.roles.getById(homeAssignment.roleId) : undefined,
+          existing ? store.roles.getById(existing.roleId) : undefined,
+          store.tenants.getById(user.homeTenantId),
+        ]);
+        const now = this.#context.clock.now().toISOString();
+        const movedResources = await store.resources.moveOwned(user.id, user.homeTenantId, target.id, now);
+        await store.assignments.remove(user.homeTenantId, user.id);
+        if (!keptExisting) await store.assignments.set({ userId: user.id, tenantId: target.id, roleId: role.id, assignedAt: now, assignedBy: actor.userId });
+        await store.users.update(user.id, { homeTenantId: target.id, updatedAt: now });
+        const roles: MovedUser['roles'] = [
+          { tenant: from?.slug ?? user.homeTenantId, before: homeRole?.name ?? null, after: null },
+          { tenant: target.slug, before: existingRole?.name ?? null, after: role.name },
+        ];
+        for (const tenantId of new Set([user.homeTenantId, target.id])) {
+          await recordAudit(this.#context, store, actor, {
+            tenantId,
+            category: 'users',
+            action: 'user.moved',
+            subjectType: 'user',
+            subjectId: user.id,
+            diff: { before: { tenant: from?.slug ?? user.homeTenantId, role: homeRole?.name ?? null }, after: { tenant: target.slug, role: role.name } },
+            detail: { movedResources, roles },
+          });
+        }
+        if (!keptExisting) {
+          await recordAudit(this.#context, store, actor, {
+            tenantId: target.id,
+            category: 'rbac',
+            action: 'role.assigned',
+            subjectType: 'user',
+            subjectId: user.id,
+            diff: { before: existingRole ? { role: existingRole.name } : null, after: { role: role.name } },
+            detail: { reason: 'moved between tenants' },
+          });
+        }
+        const result = { user: { ...user, homeTenantId: target.id, updatedAt: now }, movedResources, roles };
+        // A preview answers exactly what the move would do, then takes all of it back.
+        if (input.dryRun) throw new DryRunRollback(result);
+        return result;
       });
-      return { user: { ...user, homeTenantId: target.id, updatedAt: now }, movedResources };
-    });
-    return { ...(await this.#view(moved.user, target.id)), movedResources: moved.movedResources };
+      return { ...(await this.#view(moved.user, target.id)), movedResources: moved.movedResources, roles: moved.roles, dryRun: false };
+    } catch (error) {
+      if (!(error instanceof DryRunRollback)) throw error;
+      const preview = error.result as { user: StoredUser; movedResources: number; roles: MovedUser['roles'] };
+      const current = await this.#context.store.users.getById(preview.user.id);
+      return { ...(await this.#view(current ?? preview.user, actor.tenantId)), movedResources: preview.movedResources, roles: preview.roles, dryRun: true };
+    }
   }
 
   async get(actor: Actor, userId: string): Promise<UserView> {
@@ -327,25 +368,22 @@ export class UserService {
   /** Permanent. The user's agents, workflows, memory and documents stay, with no owner. */
   async delete(actor: Actor, userId: string): Promise<{ orphanedResources: number }> {
     return this.#context.store.transaction(async (store) => {
-      const user = await this.#loadManageable(actor, userId, store);
-      if (user.id === actor.userId) throw forbidden('CANNOT_DELETE_SELF', 'You cannot delete your own account; ask another admin.');
-      await this.#guardNotMorePrivilegedAnywhere(actor, user.id, store);
-      await this.#guardLastAdmin(store, user.id);
+      const user = await this.#guards.mayDeleteUser(store, actor, userId);
       const now = this.#context.clock.now().toISOString();
       const memberships = await store.assignments.listForUser(user.id);
+      const roles = new Map((await Promise.all(memberships.map((membership) => store.roles.getById(membership.roleId)))).flatMap((role) => (role ? [[role.id, role]] : [])));
       const orphaned = await store.resources.orphanAllOf(user.id, now);
       await store.sessions.endAllForUser(user.id, now, 'user deleted');
       await store.users.delete(user.id);
       // Every tenant the user belonged to gets the event in its own trail, with the role they lost there.
       for (const membership of memberships) {
-        const role = await store.roles.getById(membership.roleId);
         await recordAudit(this.#context, store, actor, {
           tenantId: membership.tenantId,
           category: 'users',
           action: 'user.deleted',
           subjectType: 'user',
           subjectId: user.id,
-          diff: { before: { email: user.email, displayName: user.displayName, status: user.status, role: role?.name ?? null }, after: null },
+          diff: { before: { email: user.email, displayName: user.displayName, status: user.status, role: roles.get(membership.roleId)?.name ?? null }, after: null },
           detail: { orphanedResources: orphaned, homeTenant: membership.tenantId === user.homeTenantId },
         });
       }
@@ -357,19 +395,7 @@ export class UserService {
   async setRole(actor: Actor, userReference: string, roleReference: string): Promise<UserView> {
     const tenantId = actor.tenantId;
     const user = await this.#context.store.transaction(async (store) => {
-      await this.#access.require(actor, 'AssignRoles', tenantId, store);
-      const user = await this.#findUser(store, userReference);
-      if (!user) throw userNotFound(userReference);
-      if (user.id === actor.userId) throw forbidden('CANNOT_CHANGE_OWN_ROLE', 'You cannot change your own role; ask another admin.');
-      const current = await store.assignments.get(tenantId, user.id);
-      // A user of another tenant exists for the caller only if the caller manages them at home.
-      if (!current && !(await this.#access.holds(actor, 'ManageUsers', user.homeTenantId, store))) throw userNotFound(userReference);
-      // Adding someone to a tenant is user management too, not just a role change.
-      if (!current) await this.#access.require(actor, 'ManageUsers', tenantId, store);
-      const role = await resolveRole(store, tenantId, roleReference);
-      await checkNoEscalation(this.#access, actor, permissionsOfRole(role), tenantId, store);
-      if (current) await this.#guardNotMorePrivileged(actor, user.id, tenantId, store);
-      if (current?.roleId === ADMIN_ROLE_ID && role.id !== ADMIN_ROLE_ID) await this.#guardLastAdmin(store, user.id, tenantId);
+      const { user, role, current } = await this.#guards.mayAssignRole(store, actor, userReference, roleReference, tenantId);
       const now = this.#context.clock.now().toISOString();
       await store.assignments.set({ userId: user.id, tenantId, roleId: role.id, assignedAt: now, assignedBy: actor.userId });
       const previous = current ? await store.roles.getById(current.roleId) : undefined;
@@ -388,16 +414,8 @@ export class UserService {
   /** Removes the user's role in the tenant the request acts in; their home tenant membership can't be removed. */
   async removeFromTenant(actor: Actor, userId: string): Promise<void> {
     await this.#context.store.transaction(async (store) => {
-      await this.#access.require(actor, 'AssignRoles', actor.tenantId, store);
-      const user = await this.loadVisible(actor, userId, store);
-      if (user.id === actor.userId) throw forbidden('CANNOT_CHANGE_OWN_ROLE', 'You cannot change your own role; ask another admin.');
-      if (user.homeTenantId === actor.tenantId) {
-        throw conflict('HOME_TENANT_MEMBERSHIP', 'This is the user\'s home tenant; move or delete the user instead.');
-      }
-      const current = await store.assignments.get(actor.tenantId, user.id);
+      const { user, current } = await this.#guards.mayRemoveMembership(store, actor, userId, actor.tenantId);
       const role = current ? await store.roles.getById(current.roleId) : undefined;
-      await this.#guardNotMorePrivileged(actor, user.id, actor.tenantId, store);
-      if (current?.roleId === ADMIN_ROLE_ID) await this.#guardLastAdmin(store, user.id, actor.tenantId);
       await store.assignments.remove(actor.tenantId, user.id);
       await recordAudit(this.#context, store, actor, {
         category: 'rbac',
@@ -411,9 +429,10 @@ export class UserService {
 
   /**
    * The user's role and permissions per tenant and the flat deduplicated list. Only the
-   * tenants where the caller may see users are shown, so no other tenant's set leaks.
+   * tenants where the caller may see users are shown, so no other tenant's set leaks; how many
+   * were left out is said (`hiddenTenants`), so the answer is never silently incomplete.
    */
-  async effectivePermissions(actor: Actor, userId: string): Promise<{ userId: string; tenants: TenantPermissions[]; permissions: Permission[] }> {
+  async effectivePermissions(actor: Actor, userId: string): Promise<{ userId: string; tenants: TenantPermissions[]; permissions: Permission[]; hiddenTenants: number }> {
     if (userId !== actor.userId) await this.#access.require(actor, 'ViewUsers', actor.tenantId);
     const user = userId === actor.userId ? await this.#context.store.users.getById(userId) : await this.loadVisible(actor, userId);
     if (!user) throw userNotFound(userId);
@@ -423,51 +442,28 @@ export class UserService {
       if (user.id === actor.userId || (await this.#access.holds(actor, 'ViewUsers', entry.tenantId))) tenants.push(entry);
     }
     const permissions = [...new Set(tenants.flatMap((entry) => entry.permissions))].sort();
-    return { userId: user.id, tenants, permissions };
+    return { userId: user.id, tenants, permissions, hiddenTenants: all.tenants.length - tenants.length };
   }
 
   /** A user who belongs to the tenant the request acts in; anyone else is "not found". */
   async loadVisible(actor: Actor, userId: string, store: Store = this.#context.store): Promise<StoredUser> {
-    const user = await store.users.getInTenant(actor.tenantId, userId);
-    if (!user) throw userNotFound(userId);
-    return user;
+    return loadVisible(store, actor, userId);
   }
 
-  /**
-   * Account-level changes (profile, status, deletion, credentials) belong to the user's
-   * home tenant: a tenant where the user is only a guest can't suspend or delete them.
-   */
-  async #loadManageable(actor: Actor, userId: string, store: Store): Promise<StoredUser> {
-    const user = await this.loadVisible(actor, userId, store);
-    await this.#access.require(actor, 'ManageUsers', user.homeTenantId, store);
-    return user;
-  }
-
+  /** A user whose account the actor may read and act on (see AccessGuards.mayReadAccount). */
   async loadManageable(actor: Actor, userId: string, store: Store = this.#context.store): Promise<StoredUser> {
-    return this.#loadManageable(actor, userId, store);
+    return this.#guards.mayReadAccount(store, actor, userId);
   }
 
-  /**
-   * A user whose account (credentials, status, identity) the actor is about to change. Whoever
-   * controls an account acts with its roles in every tenant, so the actor must hold, in each
-   * tenant where the user has a role, everything the user holds there: an admin of tenant B
-   * can't reset the password of, or re-address, a user who is also Admin of tenant A.
-   */
+  /** A user whose account (credentials, status, sessions, identity) the actor is about to change (AccessGuards.mayManageAccount). */
   async loadForAccountChange(actor: Actor, userId: string, store: Store = this.#context.store): Promise<StoredUser> {
-    const user = await this.#loadManageable(actor, userId, store);
-    if (user.id !== actor.userId) await this.#guardNotMorePrivilegedAnywhere(actor, user.id, store);
-    return user;
+    return this.#guards.mayManageAccount(store, actor, userId);
   }
 
   async #setStatus(actor: Actor, userId: string, status: 'active' | 'suspended'): Promise<UserView> {
     const user = await this.#context.store.transaction(async (store) => {
-      const user = await this.#loadManageable(actor, userId, store);
+      const user = await this.#guards.maySetStatus(store, actor, userId, status);
       if (user.status === status) return user;
-      if (status === 'suspended') {
-        if (user.id === actor.userId) throw forbidden('CANNOT_SUSPEND_SELF', 'You cannot suspend your own account.');
-        await this.#guardNotMorePrivilegedAnywhere(actor, user.id, store);
-        await this.#guardLastAdmin(store, user.id);
-      }
       const now = this.#context.clock.now().toISOString();
       await store.users.update(user.id, { status, updatedAt: now });
       const endedSessions = status === 'suspended' ? await store.sessions.endAllForUser(user.id, now, 'user suspended') : 0;
@@ -484,54 +480,6 @@ export class UserService {
     return this.#view(user, actor.tenantId);
   }
 
-  /**
-   * The other half of the escalation rule: nobody demotes, removes, suspends, moves or
-   * deletes someone who holds permissions they don't hold themselves in that tenant — a
-   * user with AssignRoles alone can't unseat an Admin.
-   */
-  async #guardNotMorePrivileged(actor: Actor, userId: string, tenantId: string, store: Store): Promise<void> {
-    const beyond = await this.#permissionsBeyond(actor, userId, tenantId, store);
-    if (beyond.length > 0) {
-      throw forbidden('TARGET_MORE_PRIVILEGED', `This user holds permissions you don't hold in this tenant (${beyond.join(', ')}); ask someone who holds them all.`, {
-        permissionsNotHeld: beyond,
-      });
-    }
-  }
-
-  async #guardNotMorePrivilegedAnywhere(actor: Actor, userId: string, store: Store): Promise<void> {
-    for (const assignment of await store.assignments.listForUser(userId)) {
-      const beyond = await this.#permissionsBeyond(actor, userId, assignment.tenantId, store);
-      if (beyond.length === 0) continue;
-      const slug = (await store.tenants.getById(assignment.tenantId))?.slug ?? assignment.tenantId;
-      throw forbidden(
-        'TARGET_MORE_PRIVILEGED',
-        `This user holds permissions you don't hold in tenant "${slug}" (${beyond.join(', ')}); whoever controls their account acts with those, so ask someone who holds them all.`,
-        { permissionsNotHeld: beyond, tenant: slug },
-      );
-    }
-  }
-
-  /** What the user holds in the tenant that the actor doesn't. */
-  async #permissionsBeyond(actor: Actor, userId: string, tenantId: string, store: Store): Promise<Permission[]> {
-    const theirs = await this.#access.permissionsIn(userId, tenantId, store);
-    const held = await this.#access.permissionsIn(actor.userId, tenantId, store);
-    return [...theirs].filter((permission) => !held.has(permission));
-  }
-
-  /** The last active Admin of `default` can't be demoted, suspended or deleted: someone must be able to administer. */
-  async #guardLastAdmin(store: Store, userId: string, tenantId?: string): Promise<void> {
-    const home = await this.#access.defaultTenant(store);
-    if (tenantId !== undefined && tenantId !== home.id) return;
-    const admins = await store.assignments.listActiveHolders(home.id, ADMIN_ROLE_ID);
-    if (admins.includes(userId) && admins.length === 1) {
-      throw conflict('LAST_ADMIN', `This user is the last active Admin of tenant "${DEFAULT_TENANT_SLUG}"; make someone else Admin first.`);
-    }
-  }
-
-  async #findUser(store: Store, reference: string): Promise<StoredUser | undefined> {
-    return reference.includes('@') ? store.users.getByEmail(normalizeEmail(reference)) : store.users.getById(reference);
-  }
-
   async #view(user: StoredUser | User, tenantId: string): Promise<UserView> {
     const { store } = this.#context;
     const [home, role] = await Promise.all([store.tenants.getById(user.homeTenantId), this.#access.roleIn(user.id, tenantId)]);
@@ -539,6 +487,4 @@ export class UserService {
   }
 }
 
-export function userNotFound(reference: string) {
-  return notFound('USER_NOT_FOUND', `No user "${reference}" exists in this tenant.`);
-}
+export { userNotFound };

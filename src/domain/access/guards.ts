@@ -1,0 +1,373 @@
+import { conflict, forbidden, notFound } from '../errors.ts';
+import { installationWidePermissions, type Permission } from '../permissions.ts';
+import { ADMIN_ROLE_ID, normalizeRoleName, type Role } from '../roles/role.ts';
+import type { RoleAssignment } from '../roles/role-store.ts';
+import { DEFAULT_TENANT_SLUG, type Tenant } from '../tenants/tenant.ts';
+import { normalizeEmail, type StoredUser } from '../users/user.ts';
+import type { Actor } from '../context.ts';
+import type { Store } from '../store.ts';
+import { permissionsOfRole, type AccessService } from './access-service.ts';
+
+/**
+ * Who may change whom: every rule that protects a change to a user, a role, an assignment or a
+ * membership lives here, and nowhere else (ZITADEL's permission_checks.go). Services call these
+ * before they write; routes never decide these questions.
+ *
+ * - `may…` answers one kind of change as a whole: it loads what the change is about (inside the
+ *   caller's transaction, through the store it is given), applies every rule below in a fixed
+ *   order and returns what it loaded, or throws the first refusal.
+ * - `guard…` is one rule. The composites are made of them; a new path that changes a user,
+ *   role, assignment or membership calls a composite (or adds one here).
+ *
+ * The rules:
+ * 1. The route's permission, again, in the tenant it is evaluated in (`require`).
+ * 2. Tenant isolation: a user, role or tenant the caller can't see is "not found".
+ * 3. No self-change where it would lock the caller out (own role, suspend, delete, move).
+ * 4. No escalation: nobody grants (or takes away, through a role's content) a permission they
+ *    don't hold in that tenant (Kubernetes' rule; installation-wide permissions are inert
+ *    outside `default` and need not be held there).
+ * 5. Not more privileged: nobody changes the assignment of someone holding permissions they
+ *    don't hold in that tenant, nor the account (status, credentials, identity) of someone
+ *    holding, in any tenant, permissions they don't hold there — whoever controls an account
+ *    acts with its roles everywhere.
+ * 6. Last Admin: the last active Admin of `default` can't be demoted, removed, suspended,
+ *    moved out or deleted.
+ */
+export class AccessGuards {
+  readonly #access: AccessService;
+
+  constructor(access: AccessService) {
+    this.#access = access;
+  }
+
+  // ---- composites --------------------------------------------------------------------------
+
+  /** Creating a user in a tenant with a role: ManageUsers there, and no escalation through the role. */
+  async mayCreateUser(store: Store, actor: Actor, tenant: Tenant, roleReference: string): Promise<Role> {
+    await this.#access.require(actor, 'ManageUsers', tenant.id, store);
+    const role = await resolveRole(store, tenant.id, roleReference);
+    await this.guardNoEscalation(store, actor, permissionsOfRole(role), tenant.id);
+    return role;
+  }
+
+  /**
+   * Reading or changing what hangs off an account the caller manages (its sessions, tokens,
+   * lockout, avatar): ManageUsers in the tenant the request acts in and in the user's home
+   * tenant; a user outside the acting tenant is "not found".
+   */
+  async mayReadAccount(store: Store, actor: Actor, userId: string): Promise<StoredUser> {
+    await this.#access.require(actor, 'ManageUsers', actor.tenantId, store);
+    const user = await loadVisible(store, actor, userId);
+    await this.#access.require(actor, 'ManageUsers', user.homeTenantId, store);
+    return user;
+  }
+
+  /**
+   * Changing another user's account — status, credentials, sessions, tokens, identity, profile:
+   * `mayReadAccount`, and the caller holds everything the user holds in every tenant they belong
+   * to. One's own account passes the second rule (self-service has its own routes and checks).
+   */
+  async mayManageAccount(store: Store, actor: Actor, userId: string): Promise<StoredUser> {
+    const user = await this.mayReadAccount(store, actor, userId);
+    if (user.id !== actor.userId) await this.guardNotMorePrivilegedAnywhere(store, actor, user.id);
+    return user;
+  }
+
+  /**
+   * Revoking an API token through the admin route: ManageUsers where the request acts; another
+   * user's token is `mayManageAccount` of its owner, and one whose owner the caller can't see
+   * doesn't exist for them.
+   */
+  async mayRevokeToken(store: Store, actor: Actor, token: { id: string; userId: string } | undefined, tokenId: string): Promise<{ id: string; userId: string }> {
+    await this.#access.require(actor, 'ManageUsers', actor.tenantId, store);
+    const missing = () => notFound('TOKEN_NOT_FOUND', `No API token "${tokenId}" exists, or you can't see it.`);
+    if (!token) throw missing();
+    if (token.userId === actor.userId) return token;
+    await this.mayManageAccount(store, actor, token.userId).catch((error: unknown) => {
+      throw error instanceof Error && 'kind' in error && error.kind === 'not_found' ? missing() : error;
+    });
+    return token;
+  }
+
+  /** Suspending or re-activating: `mayManageAccount`; suspension also never of oneself nor of the last Admin. */
+  async maySetStatus(store: Store, actor: Actor, userId: string, status: 'active' | 'suspended'): Promise<StoredUser> {
+    if (status === 'suspended') this.guardNotSelf(actor, userId, 'suspend');
+    const user = await this.mayManageAccount(store, actor, userId);
+    if (status === 'suspended' && user.status !== 'suspended') await this.guardLastAdmin(store, user.id, 'everywhere');
+    return user;
+  }
+
+  /** Deleting: `mayManageAccount`, never oneself, never the last Admin. */
+  async mayDeleteUser(store: Store, actor: Actor, userId: string): Promise<StoredUser> {
+    this.guardNotSelf(actor, userId, 'delete');
+    const user = await this.mayManageAccount(store, actor, userId);
+    await this.guardLastAdmin(store, user.id, 'everywhere');
+    return user;
+  }
+
+  /**
+   * Setting a user's one role in a tenant (adding them to it if they weren't a member): AssignRoles
+   * there; never one's own role; a user of another tenant exists for the caller only if the caller
+   * manages them at home, and adding a member is user management too (ManageUsers); no escalation
+   * through the role; not over someone more privileged there; not the last Admin's demotion.
+   */
+  async mayAssignRole(
+    store: Store,
+    actor: Actor,
+    userReference: string,
+    roleReference: string,
+    tenantId: string,
+  ): Promise<{ user: StoredUser; role: Role; current: RoleAssignment | undefined }> {
+    await this.#access.require(actor, 'AssignRoles', tenantId, store);
+    const user = await findUser(store, userReference);
+    if (!user) throw userNotFound(userReference);
+    const current = await store.assignments.get(tenantId, user.id);
+    if (!current && !(await this.#access.holds(actor, 'ManageUsers', user.homeTenantId, store))) throw userNotFound(userReference);
+    this.guardNotSelf(actor, user.id, 'role');
+    if (!current) await this.#access.require(actor, 'ManageUsers', tenantId, store);
+    const role = await resolveRole(store, tenantId, roleReference);
+    await this.guardNoEscalation(store, actor, permissionsOfRole(role), tenantId);
+    if (current) await this.guardNotMorePrivileged(store, actor, user.id, tenantId);
+    if (current?.roleId === ADMIN_ROLE_ID && role.id !== ADMIN_ROLE_ID) await this.guardLastAdmin(store, user.id, tenantId);
+    return { user, role, current };
+  }
+
+  /** Taking a user's role (and membership) in a tenant away: AssignRoles there, not oneself, not their home, not over someone more privileged, not the last Admin. */
+  async mayRemoveMembership(store: Store, actor: Actor, userId: string, tenantId: string): Promise<{ user: StoredUser; current: RoleAssignment | undefined }> {
+    await this.#access.require(actor, 'AssignRoles', tenantId, store);
+    const user = await store.users.getInTenant(tenantId, userId);
+    if (!user) throw userNotFound(userId);
+    this.guardNotSelf(actor, user.id, 'role');
+    if (user.homeTenantId === tenantId) {
+      throw conflict('HOME_TENANT_MEMBERSHIP', "This is the user's home tenant; move or delete the user instead.");
+    }
+    const current = await store.assignments.get(tenantId, user.id);
+    await this.guardNotMorePrivileged(store, actor, user.id, tenantId);
+    if (current?.roleId === ADMIN_ROLE_ID) await this.guardLastAdmin(store, user.id, tenantId);
+    return { user, current };
+  }
+
+  /**
+   * Moving a user's home to another tenant. Their data and their home membership go with them,
+   * so it is an account change (`mayManageAccount`, not oneself, not the last Admin out of their
+   * home) and an assignment in the destination: ManageUsers and AssignRoles there, no escalation
+   * through the role they get. A role they already hold in the destination is kept unless another
+   * is asked for, and then changing it is held to the rules of `mayAssignRole` there.
+   */
+  async mayMoveUser(
+    store: Store,
+    actor: Actor,
+    userId: string,
+    destination: Tenant,
+    roleReference: string | undefined,
+  ): Promise<{ user: StoredUser; role: Role; keptExisting: boolean; homeAssignment: RoleAssignment | undefined; existing: RoleAssignment | undefined }> {
+    this.guardNotSelf(actor, userId, 'move');
+    const user = await this.mayManageAccount(store, actor, userId);
+    if (user.homeTenantId === destination.id) throw conflict('ALREADY_IN_TENANT', `The user's home is already tenant "${destination.slug}".`);
+    await this.#access.require(actor, 'ManageUsers', destination.id, store);
+    await this.#access.require(actor, 'AssignRoles', destination.id, store);
+    const [homeAssignment, existing] = await Promise.all([store.assignments.get(user.homeTenantId, user.id), store.assignments.get(destination.id, user.id)]);
+    if (homeAssignment?.roleId === ADMIN_ROLE_ID) await this.guardLastAdmin(store, user.id, user.homeTenantId);
+    let role: Role;
+    if (roleReference === undefined && existing) {
+      const held = await store.roles.getById(existing.roleId);
+      if (!held) throw new Error(`assignment of ${user.id} in ${destination.id} names a missing role ${existing.roleId}`);
+      return { user, role: held, keptExisting: true, homeAssignment, existing };
+    }
+    if (roleReference === undefined) {
+      // Keep the home role when it can live in the destination (built-in or global); a tenant-only role can't follow.
+      const homeRole = homeAssignment ? await store.roles.getById(homeAssignment.roleId) : undefined;
+      role = await resolveRole(store, destination.id, homeRole && homeRole.tenantId === null ? homeRole.id : 'Viewer');
+    } else {
+      role = await resolveRole(store, destination.id, roleReference);
+    }
+    await this.guardNoEscalation(store, actor, permissionsOfRole(role), destination.id);
+    if (existing && existing.roleId !== role.id) {
+      await this.guardNotMorePrivileged(store, actor, user.id, destination.id);
+      if (existing.roleId === ADMIN_ROLE_ID) await this.guardLastAdmin(store, user.id, destination.id);
+    }
+    return { user, role, keptExisting: existing?.roleId === role.id, homeAssignment, existing };
+  }
+
+  /**
+   * The installation's way back into a tenant (PUT /tenants/:tenant/members/:user): holders of
+   * ManageTenants and AssignRoles, both evaluated in `default`, set anyone's role in any tenant. It
+   * is the same change as `mayAssignRole` with the caller's authority taken from `default`: no
+   * escalation beyond what they hold there, not over someone holding more there than they hold in
+   * `default`, not the last Admin's demotion. They may give themselves a role (a tenant whose own
+   * admins removed everyone else is never lost) but not lower their own.
+   */
+  async maySetMemberRoleAsInstallation(
+    store: Store,
+    actor: Actor,
+    tenantReference: string,
+    userReference: string,
+    roleReference: string,
+  ): Promise<{ tenant: Tenant; user: StoredUser; role: Role; previous: Role | undefined; home: Tenant }> {
+    const home = await this.#access.defaultTenant(store);
+    await this.#access.require(actor, 'ManageTenants', home.id, store);
+    await this.#access.require(actor, 'AssignRoles', home.id, store);
+    const tenant = (await store.tenants.getBySlug(tenantReference)) ?? (await store.tenants.getById(tenantReference));
+    if (!tenant) throw notFound('TENANT_NOT_FOUND', `No tenant "${tenantReference.slice(0, 100)}" exists.`);
+    const user = await findUser(store, userReference);
+    if (!user) throw userNotFound(userReference.slice(0, 100));
+    const role = await resolveRole(store, tenant.id, roleReference);
+    const previous = await this.#access.roleIn(user.id, tenant.id, store);
+    await this.guardNoEscalation(store, actor, permissionsOfRole(role), home.id);
+    if (user.id === actor.userId) {
+      const lowered = previous ? permissionsOfRole(previous).filter((permission) => !permissionsOfRole(role).includes(permission)) : [];
+      if (lowered.length > 0) throw ownChangeRefusal('role');
+    } else if (previous) {
+      await this.guardNotMorePrivileged(store, actor, user.id, tenant.id, home.id);
+    }
+    if (previous?.id === ADMIN_ROLE_ID && role.id !== ADMIN_ROLE_ID) await this.guardLastAdmin(store, user.id, tenant.id);
+    return { tenant, user, role, previous, home };
+  }
+
+  /** Creating a custom role: ManageRoles where it is governed, and only permissions the caller holds there. */
+  async mayCreateRole(store: Store, actor: Actor, governedIn: string, permissions: readonly Permission[]): Promise<void> {
+    await this.#access.require(actor, 'ManageRoles', governedIn, store);
+    await this.guardNoEscalation(store, actor, permissions, governedIn);
+  }
+
+  /**
+   * Editing a custom role changes what every holder may do: ManageRoles where it is governed, not
+   * built in, and every permission added *or taken away* must be one the caller holds there —
+   * removing a permission from a role is removing it from its holders.
+   */
+  async mayEditRole(store: Store, actor: Actor, role: Role, permissions: readonly Permission[]): Promise<void> {
+    const governedIn = await this.roleGovernedIn(store, role);
+    await this.#access.require(actor, 'ManageRoles', governedIn, store);
+    if (role.builtIn) throw builtInRefusal(role);
+    const changed = [
+      ...permissions.filter((permission) => !role.permissions.includes(permission)),
+      ...role.permissions.filter((permission) => !permissions.includes(permission)),
+    ];
+    await this.guardNoEscalation(store, actor, changed, governedIn);
+  }
+
+  /** Deleting a custom role: ManageRoles where it is governed, not built in (holders are checked by the service: a role in use can't go). */
+  async mayDeleteRole(store: Store, actor: Actor, role: Role): Promise<void> {
+    await this.#access.require(actor, 'ManageRoles', await this.roleGovernedIn(store, role), store);
+    if (role.builtIn) throw builtInRefusal(role);
+  }
+
+  /** A global role applies in every tenant, so it is governed from the installation's home, `default`. */
+  async roleGovernedIn(store: Store, role: Pick<Role, 'tenantId'>): Promise<string> {
+    return role.tenantId ?? (await this.#access.defaultTenant(store)).id;
+  }
+
+  // ---- rules ---------------------------------------------------------------------------------
+
+  /**
+   * Kubernetes' escalation rule: an actor may only put into a role, or hand out through a role,
+   * permissions they hold themselves in that tenant. Installation-wide permissions only count in
+   * `default`, so elsewhere they are inert and need not be held (the seed's compliance-auditor,
+   * with ViewLicense, can be made in any tenant).
+   */
+  async guardNoEscalation(store: Store, actor: Pick<Actor, 'userId'>, permissions: readonly Permission[], tenantId: string): Promise<void> {
+    const held = await this.#access.permissionsIn(actor.userId, tenantId, store);
+    const granted = tenantId !== (await this.#access.defaultTenant(store)).id ? permissions.filter((permission) => !installationWidePermissions.has(permission)) : permissions;
+    const lacking = granted.filter((permission) => !held.has(permission));
+    if (lacking.length > 0) {
+      throw forbidden('PRIVILEGE_ESCALATION', `You cannot grant or take away permissions you do not hold yourself in this tenant: ${lacking.join(', ')}.`, {
+        permissionsNotHeld: lacking,
+      });
+    }
+  }
+
+  /**
+   * Nobody demotes, removes or otherwise changes the assignment of someone who holds permissions
+   * they don't hold themselves in that tenant: a user with AssignRoles alone can't unseat an Admin.
+   * `authorityIn` is where the caller's own permissions are read (the tenant itself, or `default`
+   * for the installation's route).
+   */
+  async guardNotMorePrivileged(store: Store, actor: Pick<Actor, 'userId'>, userId: string, tenantId: string, authorityIn: string = tenantId): Promise<void> {
+    const beyond = await this.permissionsBeyond(store, actor, userId, tenantId, authorityIn);
+    if (beyond.length > 0) {
+      throw forbidden('TARGET_MORE_PRIVILEGED', `This user holds permissions you don't hold in this tenant (${beyond.join(', ')}); ask someone who holds them all.`, {
+        permissionsNotHeld: beyond,
+      });
+    }
+  }
+
+  /** `guardNotMorePrivileged` in every tenant the user belongs to: for changes to the account itself. */
+  async guardNotMorePrivilegedAnywhere(store: Store, actor: Pick<Actor, 'userId'>, userId: string): Promise<void> {
+    for (const assignment of await store.assignments.listForUser(userId)) {
+      const beyond = await this.permissionsBeyond(store, actor, userId, assignment.tenantId);
+      if (beyond.length === 0) continue;
+      const slug = (await store.tenants.getById(assignment.tenantId))?.slug ?? assignment.tenantId;
+      throw forbidden(
+        'TARGET_MORE_PRIVILEGED',
+        `This user holds permissions you don't hold in tenant "${slug}" (${beyond.join(', ')}); whoever controls their account acts with those, so ask someone who holds them all.`,
+        { permissionsNotHeld: beyond, tenant: slug },
+      );
+    }
+  }
+
+  /** What the user holds in the tenant that the actor doesn't (the actor's holding read in `authorityIn`). */
+  async permissionsBeyond(store: Store, actor: Pick<Actor, 'userId'>, userId: string, tenantId: string, authorityIn: string = tenantId): Promise<Permission[]> {
+    const [theirs, held] = await Promise.all([this.#access.permissionsIn(userId, tenantId, store), this.#access.permissionsIn(actor.userId, authorityIn, store)]);
+    return [...theirs].filter((permission) => !held.has(permission));
+  }
+
+  /**
+   * The last active Admin of `default` can't lose that role: someone must be able to administer
+   * the installation. `tenantId` is the tenant whose Admin role the change takes away
+   * ('everywhere' for suspension and deletion); changes elsewhere than `default` pass.
+   */
+  async guardLastAdmin(store: Store, userId: string, tenantId: string | 'everywhere'): Promise<void> {
+    const home = await this.#access.defaultTenant(store);
+    if (tenantId !== 'everywhere' && tenantId !== home.id) return;
+    const admins = await store.assignments.listActiveHolders(home.id, ADMIN_ROLE_ID);
+    if (admins.includes(userId) && admins.length === 1) {
+      throw conflict('LAST_ADMIN', `This user is the last active Admin of tenant "${DEFAULT_TENANT_SLUG}"; make someone else Admin first.`);
+    }
+  }
+
+  /** Changes that would lock the caller out of their own account or authority go through another admin. */
+  guardNotSelf(actor: Pick<Actor, 'userId'>, userId: string, change: 'role' | 'suspend' | 'delete' | 'move'): void {
+    if (actor.userId === userId) throw ownChangeRefusal(change);
+  }
+}
+
+function ownChangeRefusal(change: 'role' | 'suspend' | 'delete' | 'move') {
+  switch (change) {
+    case 'role':
+      return forbidden('CANNOT_CHANGE_OWN_ROLE', 'You cannot change your own role; ask another admin.');
+    case 'suspend':
+      return forbidden('CANNOT_SUSPEND_SELF', 'You cannot suspend your own account.');
+    case 'delete':
+      return forbidden('CANNOT_DELETE_SELF', 'You cannot delete your own account; ask another admin.');
+    case 'move':
+      return forbidden('CANNOT_CHANGE_OWN_TENANT', 'You cannot move yourself to another tenant; ask another admin.');
+  }
+}
+
+/** A user who belongs to the tenant the request acts in; anyone else is "not found". */
+export async function loadVisible(store: Store, actor: Pick<Actor, 'tenantId'>, userId: string): Promise<StoredUser> {
+  const user = await store.users.getInTenant(actor.tenantId, userId);
+  if (!user) throw userNotFound(userId);
+  return user;
+}
+
+/** Finds a role usable in a tenant by id or by name (case-insensitive, so `admin` is Admin). */
+export async function resolveRole(store: Store, tenantId: string, reference: string): Promise<Role> {
+  const wanted = normalizeRoleName(reference);
+  const roles = await store.roles.listVisibleIn(tenantId);
+  const role = roles.find((candidate) => candidate.id === reference || normalizeRoleName(candidate.name) === wanted);
+  if (!role) throw notFound('ROLE_NOT_FOUND', `No role "${reference}" exists in this tenant.`);
+  return role;
+}
+
+async function findUser(store: Store, reference: string): Promise<StoredUser | undefined> {
+  return reference.includes('@') ? store.users.getByEmail(normalizeEmail(reference)) : store.users.getById(reference);
+}
+
+export function userNotFound(reference: string) {
+  return notFound('USER_NOT_FOUND', `No user "${reference}" exists in this tenant.`);
+}
+
+function builtInRefusal(role: Role) {
+  return conflict('ROLE_IS_BUILT_IN', `"${role.name}" is a built-in role and can't be edited or deleted; create a custom role if you need a variant.`);
+}
