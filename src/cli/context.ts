@@ -34,6 +34,12 @@ export interface MeAnswer {
   via: 'token' | 'session';
 }
 
+/** GET /api/v1/users/:id/memberships: the user and the tenants where you may see them, home first. */
+export interface UserMemberships {
+  user: { id: string; email: string; displayName: string; status: string; homeTenantId: string; homeTenant: string };
+  memberships: Array<{ tenantId: string; tenantSlug: string; roleName: string; home: boolean }>;
+}
+
 /**
  * What a command runs with: the server, the credential and the tenant, resolved from
  * --url/--token, SOPHON_URL/SOPHON_TOKEN, then the stored login, in that order.
@@ -44,8 +50,10 @@ export class CliContext {
   readonly url: string;
   readonly credentials: CredentialStore;
   readonly storedLogin: StoredLogin | undefined;
-  readonly client: HttpClient;
+  client: HttpClient;
   #me: Promise<MeAnswer> | undefined;
+  /** The tenant chosen by `actIn`, overriding --tenant and the home tenant. */
+  #actingTenant: string | undefined;
 
   constructor(command: Command, environment: NodeJS.ProcessEnv = process.env) {
     this.command = command;
@@ -98,9 +106,11 @@ export class CliContext {
     const inDefault = options.inTenant === DEFAULT_TENANT_SLUG || installationWidePermissions.has(permission);
     const entry = inDefault
       ? me.tenants.find((tenant) => tenant.tenantSlug === DEFAULT_TENANT_SLUG)
-      : me.tenant && { tenantSlug: me.tenant.slug, roleName: me.tenant.role, permissions: me.tenant.permissions };
+      : this.#actingTenant !== undefined
+        ? me.tenants.find((tenant) => tenant.tenantSlug === this.#actingTenant)
+        : me.tenant && { tenantSlug: me.tenant.slug, roleName: me.tenant.role, permissions: me.tenant.permissions };
     if (entry?.permissions.includes(permission)) return;
-    const slug = entry?.tenantSlug ?? (inDefault ? DEFAULT_TENANT_SLUG : (this.options.tenant ?? 'your home tenant'));
+    const slug = entry?.tenantSlug ?? (inDefault ? DEFAULT_TENANT_SLUG : (this.#actingTenant ?? this.options.tenant ?? 'your home tenant'));
     const role = entry ? `your role there is ${entry.roleName}` : 'you have no role there';
     const why = inDefault && !options.inTenant ? ` (${permission} is installation-wide, so it is checked in tenant "${DEFAULT_TENANT_SLUG}")` : '';
     throw new CliError(
@@ -108,6 +118,25 @@ export class CliContext {
       `permission denied: "${this.commandName}" needs the ${permission} permission in tenant "${slug}"${why}; ${role}. Nothing was sent to the server.`,
       'PERMISSION_MISSING',
     );
+  }
+
+  /** From now on, sends requests as acting in this tenant (X-Sophon-Tenant) and checks permissions there. */
+  actIn(tenantSlug: string): void {
+    this.#actingTenant = tenantSlug;
+    this.client = new HttpClient(this.url, this.client.credential, tenantSlug);
+  }
+
+  /**
+   * A user named by id or email, found in any tenant where you may see users, with those tenants
+   * (GET /users/:id/memberships); undefined from a server too old to answer that.
+   */
+  async locateUser(reference: string): Promise<UserMemberships | undefined> {
+    try {
+      return await this.call<UserMemberships>(endpoints.userMemberships, { params: { id: reference } });
+    } catch (error) {
+      if (error instanceof CliError && error.code === 'ROUTE_NOT_FOUND') return undefined;
+      throw error;
+    }
   }
 
   /**

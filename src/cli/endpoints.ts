@@ -44,6 +44,7 @@ export const endpoints = {
   logoutUser: endpoint('POST', '/api/v1/users/:id/logout', 'ManageUsers'),
   setUserRole: endpoint('PUT', '/api/v1/users/:id/role', 'AssignRoles'),
   effectivePermissions: endpoint('GET', '/api/v1/users/:id/effective-permissions', 'ViewUsers'),
+  userMemberships: endpoint('GET', '/api/v1/users/:id/memberships'),
   reassignOrphans: endpoint('POST', '/api/v1/users/reassign', 'ManageUsers'),
   purgeOrphans: endpoint('POST', '/api/v1/users/purge-orphans', 'ManageUsers'),
   moveUser: endpoint('POST', '/api/v1/users/:id/move', 'ManageUsers'),

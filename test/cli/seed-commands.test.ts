@@ -131,7 +131,7 @@ describe.each(engines)('the seed commands on %s', (engine) => {
     const heir = await admin.post('/api/v1/users', { email: uniqueEmail('heir'), displayName: 'Heir', role: 'Viewer' });
     const reassigned = await sophon('admin', 'users', 'reassign', '--from', userId, '--to', heir.body.user.id, '--json');
     expect(reassigned.code, reassigned.stderr).toBe(0);
-    expect(reassigned.json()).toEqual({ reassigned: 1 });
+    expect(reassigned.json()).toMatchObject({ reassigned: 1, tenants: [{ tenant: 'default', reassigned: 1 }], skipped: [], inOtherTenants: 0 });
     expect((await admin.get(`/api/v1/workflows/${workflowId}`)).body.ownerId).toBe(heir.body.user.id);
   });
 

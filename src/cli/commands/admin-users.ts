@@ -51,10 +51,40 @@ function printUser(user: UserView): void {
   );
 }
 
-/** Checks the command's permission first, then turns an email into an id (which needs ViewUsers). */
+/**
+ * The user a command acts on (by id or email), and the tenant it acts in. A user is global, so
+ * without --tenant the server says in which of your tenants you may see them; the command stays
+ * in the acting tenant when they are there and you hold its permission there, else goes to the
+ * first of theirs where you hold it, their home first (said on stderr). The permission is then
+ * checked in that tenant before anything is sent; held nowhere, it is refused before any lookup.
+ * With --tenant, or against a server too old to say, the user is looked for in the acting tenant.
+ */
 async function targetUser(context: CliContext, endpoint: Endpoint, reference: string): Promise<string> {
-  if (endpoint.permission) await context.authorize(endpoint.permission);
-  return context.resolveUserId(reference);
+  const { permission } = endpoint;
+  const me = await context.me();
+  const holdsIn = (slug: string) => permission === undefined || me.tenants.some((tenant) => tenant.tenantSlug === slug && tenant.permissions.includes(permission));
+  if (permission && !me.tenants.some((tenant) => tenant.permissions.includes(permission))) await context.authorize(permission);
+  const located = context.options.tenant === undefined ? await context.locateUser(reference) : undefined;
+  if (!located) {
+    if (permission) await context.authorize(permission);
+    return context.resolveUserId(reference);
+  }
+  const acting = me.tenant?.slug;
+  const theirs = located.memberships.map((membership) => membership.tenantSlug);
+  const chosen = theirs.find((slug) => slug === acting && holdsIn(slug)) ?? theirs.find(holdsIn) ?? (acting !== undefined && theirs.includes(acting) ? acting : theirs[0]!);
+  if (chosen !== acting) {
+    const where = located.memberships.find((membership) => membership.tenantSlug === chosen)?.home ? 'their home tenant' : 'where they are a member';
+    note(`Acting in tenant "${chosen}", ${where} (${located.user.email}${acting === undefined || theirs.includes(acting) ? '' : ` has no role in "${acting}"`}).`);
+    context.actIn(chosen);
+  }
+  if (permission) await context.authorize(permission);
+  return located.user.id;
+}
+
+/** A user named by id or email, wherever you may see them: for an id, no question is asked. */
+async function userIdOf(context: CliContext, reference: string): Promise<string> {
+  if (!reference.includes('@')) return reference;
+  return (await context.locateUser(reference))?.user.id ?? context.resolveUserId(reference);
 }
 
 /** The commands that take one user, call one endpoint and print the user it answers with. */
@@ -116,35 +146,80 @@ function printActivity(activity: Activity): void {
 
 interface OrphanItem {
   id: string;
+  tenant: string;
   kind: string;
   name: string;
   previousOwnerId: string | null;
   orphanedAt: string | null;
 }
 
+/** Orphans in a tenant of yours that a command left alone, and why (see OrphanService). */
+interface SkippedOrphans {
+  tenant: string;
+  count: number;
+  reason: 'PERMISSION_MISSING' | 'RECIPIENT_NOT_MEMBER';
+}
+
+interface PurgeAnswer {
+  dryRun: boolean;
+  count: number;
+  tenants: Array<{ tenant: string; count: number }>;
+  skipped: SkippedOrphans[];
+  items: OrphanItem[];
+  itemsTruncated: boolean;
+}
+
+interface ReassignAnswer {
+  reassigned: number;
+  tenants: Array<{ tenant: string; reassigned: number }>;
+  skipped: SkippedOrphans[];
+  inOtherTenants: number;
+}
+
+const skippedBecause: Record<SkippedOrphans['reason'], string> = {
+  PERMISSION_MISSING: 'skipped: you lack ManageUsers there',
+  RECIPIENT_NOT_MEMBER: 'skipped: the new owner has no role there',
+};
+
+/** One line per tenant: what was done there, or why not. */
+function printPerTenant(done: Array<{ tenant: string; count: number }>, verb: string, skipped: SkippedOrphans[]): void {
+  const rows = [...done.map((entry) => ({ ...entry, outcome: verb })), ...skipped.map((entry) => ({ ...entry, outcome: skippedBecause[entry.reason] }))];
+  if (rows.length === 0) return;
+  printTable(rows, [
+    { header: 'TENANT', value: (row) => row.tenant },
+    { header: 'ORPHANS', value: (row) => row.count },
+    { header: 'OUTCOME', value: (row) => row.outcome },
+  ]);
+}
+
 async function purgeOrphans(context: CliContext, _args: string[], options: { olderThan: string; dryRun?: boolean; yes?: boolean }): Promise<void> {
-  const preview = async () => context.call<{ count: number; items: OrphanItem[] }>(endpoints.purgeOrphans, { body: { olderThan: options.olderThan, dryRun: true } });
-  const show = (answer: { count: number; items: OrphanItem[] }, verb: string) =>
+  const preview = async () => context.call<PurgeAnswer>(endpoints.purgeOrphans, { body: { olderThan: options.olderThan, dryRun: true } });
+  const show = (answer: PurgeAnswer, verb: string) =>
     context.output(answer, () => {
       printTable(answer.items, [
         { header: 'ID', value: (item) => item.id },
+        { header: 'TENANT', value: (item) => item.tenant },
         { header: 'KIND', value: (item) => item.kind },
         { header: 'NAME', value: (item) => item.name },
         { header: 'PREVIOUS OWNER', value: (item) => item.previousOwnerId },
         { header: 'ORPHANED', value: (item) => item.orphanedAt },
-      ], `No orphans older than ${options.olderThan}.`);
+      ], `No orphans older than ${options.olderThan}${answer.skipped.length > 0 ? ' in the tenants where you manage users' : ''}.`);
+      if (answer.itemsTruncated) printLine(`(the first ${answer.items.length} of ${answer.count} listed)`);
+      printLine();
+      printPerTenant(answer.tenants, verb, answer.skipped);
       printLine(`${answer.count} orphaned resource(s) ${verb}.`);
     });
   if (options.dryRun) return show(await preview(), `would be purged (dry run, nothing deleted)`);
   if (!options.yes) {
     await context.authorize('ManageUsers');
     // On a terminal, say how many first; without one, confirm() refuses (a usage error) before anything is sent.
-    const count = process.stdin.isTTY ? (await preview()).count : undefined;
-    if (count === 0) return show({ count: 0, items: [] }, 'purged');
-    const question = count === undefined ? `Permanently delete the orphans older than ${options.olderThan}?` : `Permanently delete ${count} orphaned resource(s) older than ${options.olderThan}?`;
+    const planned = process.stdin.isTTY ? await preview() : undefined;
+    if (planned?.count === 0) return show(planned, 'purged');
+    const perTenant = planned && planned.tenants.length > 1 ? ` (${planned.tenants.map((entry) => `${entry.count} in ${entry.tenant}`).join(', ')})` : '';
+    const question = planned === undefined ? `Permanently delete the orphans older than ${options.olderThan}?` : `Permanently delete ${planned.count} orphaned resource(s) older than ${options.olderThan}${perTenant}?`;
     if (!(await confirm(question, options.yes))) return void note('Nothing deleted.');
   }
-  show(await context.call<{ count: number; items: OrphanItem[] }>(endpoints.purgeOrphans, { body: { olderThan: options.olderThan, dryRun: false } }), 'purged');
+  show(await context.call<PurgeAnswer>(endpoints.purgeOrphans, { body: { olderThan: options.olderThan, dryRun: false } }), 'purged');
 }
 
 export function adminUsersCommand(): Command {
@@ -302,22 +377,29 @@ export function adminUsersCommand(): Command {
 
   users
     .command('reassign')
-    .description("give a deleted (or other) user's orphaned agents, workflows, memory and documents in the tenant to another user")
+    .description("give a deleted user's orphaned agents, workflows, memory and documents to another user, in every tenant where you manage users and they have a role")
     .requiredOption('--from <old-id>', 'the former owner (id of the deleted user)')
     .requiredOption('--to <new-id>', 'the new owner (id or email)')
     .addHelpText('after', examples('sophon admin users reassign --from <old-id> --to <new-id>'))
     .action(
       action<{ from: string; to: string }>(async (context, _args, options) => {
         await context.authorize('ManageUsers');
-        const [from, to] = [await context.resolveUserId(options.from), await context.resolveUserId(options.to)];
-        const answer = await context.call<{ reassigned: number }>(endpoints.reassignOrphans, { body: { from, to } });
-        context.output(answer, () => printLine(`Reassigned ${answer.reassigned} orphaned resource(s) from ${options.from} to ${options.to}.`));
+        const [from, to] = [await context.resolveUserId(options.from), await userIdOf(context, options.to)];
+        const answer = await context.call<ReassignAnswer>(endpoints.reassignOrphans, { body: { from, to } });
+        context.output(answer, () => {
+          printPerTenant(answer.tenants.map((entry) => ({ tenant: entry.tenant, count: entry.reassigned })), 'reassigned', answer.skipped);
+          printLine(`Reassigned ${answer.reassigned} orphaned resource(s) from ${options.from} to ${options.to}.`);
+          if (answer.skipped.some((entry) => entry.reason === 'RECIPIENT_NOT_MEMBER')) {
+            printLine(`To move the rest, give ${options.to} a role there (sophon admin users set-role ${to} --role <role> --tenant <tenant>) and run this again.`);
+          }
+          if (answer.inOtherTenants > 0) printLine(`${answer.inOtherTenants} more in tenants where you have no role; not touched (their admins can reassign them).`);
+        });
       }),
     );
 
   users
     .command('purge-orphans')
-    .description('permanently delete orphaned resources of the tenant orphaned longer ago than --older-than')
+    .description('permanently delete the orphaned resources orphaned longer ago than --older-than, in every tenant where you manage users')
     .requiredOption('--older-than <duration>', 'age of orphans to delete: 90m, 12h, 30d…', durationArgument)
     .option('--dry-run', 'list what would be deleted; delete nothing')
     .option('--yes', 'do not ask for confirmation')

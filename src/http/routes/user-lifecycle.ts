@@ -64,7 +64,7 @@ export const userLifecycleRoutes = [
   defineRoute({
     method: 'POST',
     url: '/api/v1/users/reassign',
-    summary: "Give a former owner's orphaned resources in this tenant to another user",
+    summary: "Give a former owner's orphaned resources to another user in every tenant where you hold ManageUsers and they have a role; counts per tenant",
     tag: 'users',
     access: { permission: 'ManageUsers' },
     body: z.object({ from: z.string().min(1).max(100), to: z.string().min(1).max(100) }),
@@ -75,7 +75,7 @@ export const userLifecycleRoutes = [
   defineRoute({
     method: 'POST',
     url: '/api/v1/users/purge-orphans',
-    summary: 'Delete orphaned resources older than a duration (dryRun shows what would go)',
+    summary: 'Delete orphaned resources older than a duration in every tenant where you hold ManageUsers, counted per tenant (dryRun shows what would go)',
     tag: 'users',
     access: { permission: 'ManageUsers' },
     body: z.object({ olderThan: z.string().min(1).max(20), dryRun: z.boolean().default(false) }),

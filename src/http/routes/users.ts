@@ -117,6 +117,18 @@ export const userRoutes = [
   }),
   defineRoute({
     method: 'GET',
+    url: '/api/v1/users/:id/memberships',
+    summary: 'The tenants where you may see this user (id or email), home first: where to act on them; 404 if there are none',
+    tag: 'users',
+    // Not one permission in the acting tenant: the domain asks for ViewUsers in each of the user's tenants.
+    access: 'authenticated',
+    params: idParams,
+    async handler({ actor, params, services }) {
+      return services.userMemberships.list(actor, params.id);
+    },
+  }),
+  defineRoute({
+    method: 'GET',
     url: '/api/v1/users/:id/effective-permissions',
     summary: "The user's role per tenant and the flat deduplicated permission list",
     tag: 'users',

@@ -106,6 +106,24 @@ describe.each(engines)('resource store on %s', (engine) => {
     expect(await fixture.store.resources.listOrphans(tenant.id, at(100), 100)).toHaveLength(1);
   });
 
+  it('counts orphans per tenant, of one former owner or older than a cutoff, in the tenants asked about', async () => {
+    const owner = newId();
+    const [first, second, unasked] = [await addTenant(fixture.store), await addTenant(fixture.store), await addTenant(fixture.store)];
+    const orphan = (tenantId: string, previousOwnerId: string, orphanedAt: string) => add(aResource(tenantId, { ownerId: null, previousOwnerId, orphanedAt }));
+    await orphan(first.id, owner, at(1));
+    await orphan(first.id, owner, at(30));
+    await orphan(second.id, owner, at(1));
+    await orphan(second.id, newId(), at(1));
+    await orphan(unasked.id, owner, at(1));
+    await add(aResource(first.id, { ownerId: owner }));
+    const byTenant = (counts: { tenantId: string; count: number }[]) => Object.fromEntries(counts.map(({ tenantId, count }) => [tenantId, count]));
+
+    expect(byTenant(await fixture.store.resources.countOrphans({ previousOwnerId: owner }))).toEqual({ [first.id]: 2, [second.id]: 1, [unasked.id]: 1 });
+    expect(byTenant(await fixture.store.resources.countOrphans({ tenantIds: [first.id, second.id], orphanedBefore: at(10) }))).toEqual({ [first.id]: 1, [second.id]: 2 });
+    expect(byTenant(await fixture.store.resources.countOrphans({ tenantIds: [first.id, second.id], previousOwnerId: owner, orphanedBefore: at(10) }))).toEqual({ [first.id]: 1, [second.id]: 1 });
+    expect(await fixture.store.resources.countOrphans({ tenantIds: [], previousOwnerId: owner })).toEqual([]);
+  });
+
   it("moves what an owner has in one tenant to another, and nothing else", async () => {
     const owner = newId();
     const from = await addTenant(fixture.store);

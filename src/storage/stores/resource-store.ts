@@ -73,6 +73,18 @@ export function sqlResourceStore(db: Kysely<Database>): ResourceStore {
         .executeTakeFirst();
       return Number(result.numUpdatedRows);
     },
+    async countOrphans(filter) {
+      if (filter.tenantIds?.length === 0) return [];
+      let select = db
+        .selectFrom('resources')
+        .select(['tenant_id', (eb) => eb.fn.countAll<string | number>().as('n')])
+        .where('owner_id', 'is', null);
+      if (filter.tenantIds) select = select.where('tenant_id', 'in', filter.tenantIds);
+      if (filter.previousOwnerId !== undefined) select = select.where('previous_owner_id', '=', filter.previousOwnerId);
+      if (filter.orphanedBefore !== undefined) select = select.where('orphaned_at', '<', filter.orphanedBefore);
+      const rows = await select.groupBy('tenant_id').orderBy('tenant_id').execute();
+      return rows.map((row) => ({ tenantId: row.tenant_id, count: Number(row.n) }));
+    },
     async listOrphans(tenantId, orphanedBefore, limit) {
       const rows = await db
         .selectFrom('resources')
