@@ -7,6 +7,19 @@ import { linkTokenIn, MailSink } from './support/mail-sink.ts';
 const csv = (...lines: string[]) => new RawBody(lines.join('\r\n') + '\r\n', 'text/csv');
 const importCsv = (client: ApiClient, body: RawBody, query = '') => client.post(`/api/v1/users/import${query}`, body);
 
+/** A request with bytes both ways: ApiClient speaks text, and decoding would hide what Excel writes and the byte-order mark. */
+async function sendBytes(client: ApiClient, path: string, body?: { bytes: Uint8Array; contentType: string }) {
+  const headers: Record<string, string> = { authorization: `Bearer ${client.credential.token}` };
+  if (client.tenant) headers['x-sophon-tenant'] = client.tenant;
+  if (body) headers['content-type'] = body.contentType;
+  const response = await fetch(client.baseUrl + path, { method: body ? 'POST' : 'GET', headers, body: body && new Uint8Array(body.bytes) });
+  const bytes = Buffer.from(await response.arrayBuffer());
+  return { status: response.status, bytes, json: () => JSON.parse(bytes.toString('utf8')) };
+}
+/** What Excel's plain "CSV (Comma delimited)" saves: Windows-1252, where é is 0xE9 and the ’ it puts in O’Brien is 0x92. */
+const windows1252 = (...lines: string[]) => Buffer.from(lines.join('\r\n') + '\r\n', 'latin1');
+const UTF8_BOM = Buffer.from([0xef, 0xbb, 0xbf]);
+
 describe.each(engines)('CSV import and export on %s', (engine) => {
   const sink = new MailSink();
   let test: TestServer;
@@ -106,6 +119,55 @@ describe.each(engines)('CSV import and export on %s', (engine) => {
     await expectRefused({ csv: 'email,displayName' }, 'VALIDATION_FAILED', 'text/csv');
   });
 
+  it('refuses a file that is not UTF-8 with its line, rather than import "Ren\uFFFD", and reads it when the charset says windows-1252', async () => {
+    const [rene, siobhan] = [uniqueEmail('rene'), uniqueEmail('siobhan')];
+    const file = windows1252('email,displayName', `${rene},Ren\xe9 Dupont`, `${siobhan},Siobh\xe1n O\x92Brien`);
+    for (const contentType of ['text/csv', 'text/csv; charset=utf-8']) {
+      const refused = await sendBytes(test.admin, '/api/v1/users/import', { bytes: file, contentType });
+      expect(refused.status).toBe(400);
+      expect(refused.json().error).toMatchObject({ code: 'CSV_NOT_UTF8', line: 2 });
+      expect(refused.json().error.message).toContain('line 2 has the byte 0xE9 ("é" in Windows-1252) after "Ren"');
+      expect(refused.json().error.message).toContain('CSV UTF-8 (Comma delimited)');
+    }
+    expect((await test.admin.get(`/api/v1/users?search=${encodeURIComponent(rene)}`)).body.items).toEqual([]);
+
+    const read = await sendBytes(test.admin, '/api/v1/users/import', { bytes: file, contentType: 'text/csv; charset=windows-1252' });
+    expect(read.status, read.bytes.toString()).toBe(200);
+    expect(read.json().counts).toMatchObject({ created: 2, rejected: 0 });
+    expect((await test.admin.get(`/api/v1/users?search=${encodeURIComponent(rene)}`)).body.items[0].displayName).toBe('René Dupont');
+    expect((await test.admin.get(`/api/v1/users?search=${encodeURIComponent(siobhan)}`)).body.items[0].displayName).toBe('Siobhán O’Brien');
+
+    const unknown = await sendBytes(test.admin, '/api/v1/users/import', { bytes: file, contentType: 'text/csv; charset=klingon' });
+    expect(unknown.status).toBe(400);
+    expect(unknown.json().error.code).toBe('CSV_ENCODING_UNKNOWN');
+  });
+
+  it('takes off the byte-order mark of a "CSV UTF-8" file, which decides over a charset saying otherwise', async () => {
+    const [first, second] = [uniqueEmail('bom'), uniqueEmail('bom')];
+    const file = Buffer.concat([UTF8_BOM, Buffer.from(`email,displayName\r\n${first},Zoë Café\r\n`)]);
+    const report = await sendBytes(test.admin, '/api/v1/users/import', { bytes: file, contentType: 'text/csv' });
+    expect(report.status, report.bytes.toString()).toBe(200);
+    expect(report.json().rows[0]).toMatchObject({ line: 2, status: 'created', user: { displayName: 'Zoë Café' } });
+    const labelled = Buffer.concat([UTF8_BOM, Buffer.from(`email,displayName\r\n${second},Zoë Café\r\n`)]);
+    const mislabelled = await sendBytes(test.admin, '/api/v1/users/import', { bytes: labelled, contentType: 'text/csv; charset=windows-1252' });
+    expect(mislabelled.json().rows[0]).toMatchObject({ status: 'created', user: { displayName: 'Zoë Café' } });
+  });
+
+  it('reads a file separated by semicolons, as Excel saves CSV where the comma is the decimal separator, and names a separator it does not read', async () => {
+    const [first, second] = [uniqueEmail('semicolon'), uniqueEmail('semicolon')];
+    const report = await importCsv(test.admin, csv('email;displayName;role', `${first};Dupont, René;Operator`, `${second};"Quoted; Name";`));
+    expect(report.status, JSON.stringify(report.body)).toBe(200);
+    expect(report.body.rows).toMatchObject([
+      { line: 2, status: 'created', user: { displayName: 'Dupont, René', role: 'Operator' } },
+      { line: 3, status: 'created', user: { displayName: 'Quoted; Name', role: 'Viewer' } },
+    ]);
+
+    const tabs = await importCsv(test.admin, csv('email\tdisplayName', `${uniqueEmail('tab')}\tTab Person`));
+    expect(tabs.status).toBe(400);
+    expect(tabs.body.error.code).toBe('CSV_DELIMITER_UNSUPPORTED');
+    expect(tabs.body.error.message).toContain('separated by tabs');
+  });
+
   it('keeps an importer to the tenants and roles they could grant by hand', async () => {
     const acmeAdmin = await createSignedInUser(test, { role: 'Admin', tenant: 'acme' });
     const outsider = uniqueEmail('outsider');
@@ -174,6 +236,28 @@ describe.each(engines)('CSV import and export on %s', (engine) => {
     const reimport = await importCsv(acme, new RawBody(exported.body, 'text/csv'), '?dryRun=true');
     expect(reimport.status).toBe(200);
     expect(new Set(reimport.body.rows.map((row: { error?: { code: string } }) => row.error?.code))).toEqual(new Set(['EMAIL_TAKEN']));
+  });
+
+  it('starts an export with a UTF-8 byte-order mark when asked (bom=true), so Excel shows "René", and the file still imports', async () => {
+    const rene = uniqueEmail('excel');
+    expect((await test.admin.post('/api/v1/users', { email: rene, displayName: 'René Excel' })).status).toBe(201);
+    const plain = await sendBytes(test.admin, '/api/v1/users/export');
+    expect(plain.bytes.subarray(0, 5).toString()).toBe('email');
+    const marked = await sendBytes(test.admin, '/api/v1/users/export?bom=true');
+    expect(marked.status).toBe(200);
+    expect(marked.bytes.subarray(0, 3)).toEqual(UTF8_BOM);
+    expect(marked.bytes.subarray(3)).toEqual(plain.bytes);
+    expect(marked.bytes.toString('utf8')).toContain('René Excel');
+    const reimport = await sendBytes(test.admin, '/api/v1/users/import?dryRun=true', { bytes: marked.bytes, contentType: 'text/csv' });
+    expect(reimport.json().rows.find((row: { email: string }) => row.email === rene)).toMatchObject({ line: expect.any(Number), error: { code: 'EMAIL_TAKEN' } });
+
+    const audit = await sendBytes(test.admin, '/api/v1/audit/export?category=users&bom=true');
+    expect(audit.status).toBe(200);
+    expect(audit.bytes.subarray(0, 3)).toEqual(UTF8_BOM);
+    expect(parse(audit.bytes, { bom: true, columns: true }).length).toBeGreaterThan(0);
+    const json = await test.admin.get('/api/v1/audit/export?format=json&bom=true');
+    expect(json.status).toBe(400);
+    expect(json.body.error.message).toContain('bom');
   });
 
   it('exports the audit trail as CSV or JSON behind ExportAuditLogs, and records that it was exported', async () => {

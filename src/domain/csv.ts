@@ -1,4 +1,5 @@
 import { stringify } from 'csv-stringify/sync';
+import { invalid } from './errors.ts';
 
 // A spreadsheet runs a cell starting with one of these as a formula (OWASP "CSV injection");
 // exports neutralise it with a leading apostrophe, which imports take off again.
@@ -18,4 +19,83 @@ export function toCsv<Column extends string>(columns: readonly Column[], rows: R
     rows.map((row) => columns.map((column) => neutraliseFormula(row[column] ?? ''))),
     { header: true, columns: [...columns], record_delimiter: 'windows' },
   );
+}
+
+const BYTE_ORDER_MARK = '\uFEFF';
+
+/**
+ * The text with a UTF-8 byte-order mark first: how Excel tells a CSV file is UTF-8, and so
+ * shows "René" rather than "RenÃ©". Imports take the mark off again.
+ */
+export function withByteOrderMark(csv: string): string {
+  return csv.startsWith(BYTE_ORDER_MARK) ? csv : BYTE_ORDER_MARK + csv;
+}
+
+/** The WHATWG name of an encoding label (`latin1` → `windows-1252`), or undefined when no such encoding exists. */
+export function encodingNamed(label: string): string | undefined {
+  try {
+    return new TextDecoder(label.trim()).encoding;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Reads the bytes of a CSV file as text: UTF-8, or the encoding named (windows-1252 is what
+ * Excel's plain "CSV (Comma delimited)" writes; `latin1` and `iso-8859-1` mean the same to
+ * every browser). A byte-order mark at the start decides over the name, as in a browser, and
+ * is taken off. Bytes that aren't text in that encoding refuse the file, naming the line,
+ * rather than turning "René" into "Ren\uFFFD".
+ */
+export function decodeCsv(bytes: Uint8Array, encoding = 'utf-8'): string {
+  const named = encodingNamed(encoding);
+  if (!named) {
+    throw invalid('CSV_ENCODING_UNKNOWN', `"${encoding.slice(0, 40)}" is not a character encoding; send the file as utf-8 (the default) or say windows-1252 for Excel's "CSV (Comma delimited)".`);
+  }
+  const sniffed = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 'utf-8' : bytes[0] === 0xff && bytes[1] === 0xfe ? 'utf-16le' : bytes[0] === 0xfe && bytes[1] === 0xff ? 'utf-16be' : named;
+  try {
+    // TextDecoder takes off the byte-order mark of the encoding it reads.
+    return new TextDecoder(sniffed, { fatal: true }).decode(bytes);
+  } catch {
+    if (sniffed !== 'utf-8') throw invalid('CSV_NOT_DECODABLE', `The file is not ${sniffed} text; save it as "CSV UTF-8 (Comma delimited)".`, { encoding: sniffed });
+    const { line, byte, before } = firstInvalidUtf8(bytes);
+    const asWindows1252 = new TextDecoder('windows-1252').decode(Uint8Array.of(byte));
+    throw invalid(
+      'CSV_NOT_UTF8',
+      `The file is not UTF-8 text: line ${line} has the byte 0x${byte.toString(16).toUpperCase().padStart(2, '0')} ("${asWindows1252}" in Windows-1252)${before ? ` after "${before}"` : ''}, which UTF-8 doesn't use there. ` +
+        `Excel's "CSV (Comma delimited)" saves Windows-1252: save the file as "CSV UTF-8 (Comma delimited)" instead, or import it as windows-1252.`,
+      { line },
+    );
+  }
+}
+
+/** Where UTF-8 decoding fails: the line (a line feed never occurs inside a UTF-8 sequence), the byte, and the text before it on that line. */
+function firstInvalidUtf8(bytes: Uint8Array): { line: number; byte: number; before: string } {
+  const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+  for (let line = 1, start = 0; ; line++) {
+    const end = bytes.indexOf(0x0a, start);
+    const text = bytes.subarray(start, end === -1 ? bytes.length : end);
+    try {
+      decoder.decode(text);
+    } catch {
+      return { line, ...firstInvalidByte(text) };
+    }
+    if (end === -1) return { line, byte: 0, before: '' };
+    start = end + 1;
+  }
+}
+
+/** The first byte of a line that isn't UTF-8 (the decoder holds a sequence back until it ends, so it is the first byte not yet turned into text), and its cell's text before it. */
+function firstInvalidByte(line: Uint8Array): { byte: number; before: string } {
+  const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+  let before = '';
+  try {
+    for (let at = 0; at < line.length; at++) before += decoder.decode(line.subarray(at, at + 1), { stream: true });
+    decoder.decode();
+  } catch {
+    // found it
+  }
+  // Said by the start of its cell ("after \"Ren\""): enough to find it, without repeating the rest of the row.
+  const cell = before.split(/[,;]/).at(-1)!.replace(/^\s*"/, '').slice(-30);
+  return { byte: line[new TextEncoder().encode(before).length] ?? 0, before: cell };
 }

@@ -66,7 +66,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     done(null, body),
   );
   // CSV imports arrive as the file itself; 1000 rows of the seed's columns fit well within 5 MiB.
-  app.addContentTypeParser('text/csv', { parseAs: 'string', bodyLimit: 5 * 1024 * 1024 }, (_request, body, done) => done(null, body));
+  // As bytes: the import decodes them in the charset they came in, and refuses bytes that aren't text.
+  app.addContentTypeParser('text/csv', { parseAs: 'buffer', bodyLimit: 5 * 1024 * 1024 }, (_request, body, done) => done(null, body));
   app.decorate('cookieSecure', options.cookieSecure ?? false);
 
   app.setErrorHandler(async (error, request, reply) => {

@@ -14,7 +14,7 @@ describe.each(engines)('CSV commands on %s', (engine) => {
   let env: Record<string, string>;
   const config = temporaryConfig();
   const directory = mkdtempSync(path.join(tmpdir(), 'sophon-cli-csv-'));
-  const file = (name: string, content?: string) => {
+  const file = (name: string, content?: string | Buffer) => {
     const where = path.join(directory, name);
     if (content !== undefined) writeFileSync(where, content);
     return where;
@@ -68,6 +68,37 @@ describe.each(engines)('CSV commands on %s', (engine) => {
     expect(await exists(first)).toBe(true);
   });
 
+  it('refuses a file Excel saved as Windows-1252 with its line and the flag to use, and reads it with --encoding windows-1252', async () => {
+    const [rene, siobhan] = [uniqueEmail('cli-rene'), uniqueEmail('cli-siobhan')];
+    const users = file('excel.csv', Buffer.from(`email,displayName\r\n${rene},Ren\xe9 Dupont\r\n${siobhan},Siobh\xe1n O\x92Brien\r\n`, 'latin1'));
+    const refused = await sophon('admin', 'users', 'import', users);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('is not UTF-8 text: line 2 has the byte 0xE9');
+    expect(refused.stderr).toContain('--encoding windows-1252');
+    expect(await exists(rene)).toBe(false);
+
+    const read = await sophon('admin', 'users', 'import', users, '--encoding', 'windows-1252', '--json');
+    expect(read.code, read.stderr).toBe(0);
+    expect(read.json().rows.map((row: { user: { displayName: string } }) => row.user.displayName)).toEqual(['René Dupont', 'Siobhán O’Brien']);
+
+    const unknown = await sophon('admin', 'users', 'import', users, '--encoding', 'klingon');
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('"klingon" is not a character encoding');
+  });
+
+  it('imports a "CSV UTF-8" file with its byte-order mark, and one separated by semicolons, also in batches', async () => {
+    const marked = uniqueEmail('cli-bom');
+    const withMark = await sophon('admin', 'users', 'import', file('bom.csv', Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(`email,displayName\n${marked},Zoë Café\n`)])), '--json');
+    expect(withMark.code, withMark.stderr).toBe(0);
+    expect(withMark.json().rows[0]).toMatchObject({ line: 2, user: { displayName: 'Zoë Café' } });
+
+    const rows = Array.from({ length: 1001 }, (_, index) => `${uniqueEmail(`semi${index}`)};"Dupont; ${index}";Viewer`);
+    const semicolons = await sophon('admin', 'users', 'import', file('semicolons.csv', `email;displayName;role\n${rows.join('\n')}\n`), '--dry-run', '--json');
+    expect(semicolons.code, semicolons.stderr).toBe(0);
+    expect(semicolons.json().counts).toEqual({ rows: 1001, created: 0, valid: 1001, rejected: 0 });
+    expect(semicolons.json().rows[1000]).toMatchObject({ line: 1002, status: 'valid' });
+  });
+
   it('splits a file of more than 1000 rows into batches and reports lines of the file', async () => {
     const rows = Array.from({ length: 1200 }, (_, index) => `${uniqueEmail(`batch${index}`)},"Batch Person ${index}"`);
     rows[1100] = 'broken-address,Somebody';
@@ -100,6 +131,30 @@ describe.each(engines)('CSV commands on %s', (engine) => {
     const asJson = await sophon('admin', 'users', 'export', '--json');
     expect(asJson.code).toBe(0);
     expect(asJson.json().map((row: { email: string }) => row.email).sort()).toEqual(rows.map((row) => row.email).sort());
+    expect(readFileSync(out).subarray(0, 5).toString()).toBe('email');
+  });
+
+  it('export --bom starts the file with a UTF-8 byte-order mark, for Excel; the file still imports', async () => {
+    const rene = uniqueEmail('cli-excel');
+    expect((await admin.post('/api/v1/users', { email: rene, displayName: 'René Excel' })).status).toBe(201);
+    const out = file('for-excel.csv');
+    const result = await sophon('admin', 'users', 'export', '--out', out, '--bom');
+    expect(result.code, result.stderr).toBe(0);
+    const bytes = readFileSync(out);
+    expect(bytes.subarray(0, 3)).toEqual(Buffer.from([0xef, 0xbb, 0xbf]));
+    expect(bytes.toString('utf8')).toContain('René Excel');
+    const again = await sophon('admin', 'users', 'import', out, '--dry-run', '--json');
+    expect(again.json().rows.find((row: { email: string }) => row.email === rene)).toMatchObject({ error: { code: 'EMAIL_TAKEN' } });
+
+    const trail = file('trail-for-excel.csv');
+    const audit = await sophon('admin', 'audit', 'export', '--category', 'users', '--bom', '--out', trail);
+    expect(audit.code, audit.stderr).toBe(0);
+    expect(readFileSync(trail).subarray(0, 3)).toEqual(Buffer.from([0xef, 0xbb, 0xbf]));
+    expect((parse(readFileSync(trail), { bom: true, columns: true }) as Record<string, string>[]).every((event) => event.category === 'users')).toBe(true);
+
+    const json = await sophon('admin', 'audit', 'export', '--format', 'json', '--bom');
+    expect(json.code).toBe(2);
+    expect(json.stderr).toContain('--bom is for CSV files');
   });
 
   it('sophon admin audit export writes the trail, and a caller without ExportAuditLogs is stopped before anything is sent', async () => {

@@ -381,6 +381,21 @@ describe.each(engines)('the dashboard on %s', (engine) => {
     await expect(page.getByRole('table', { name: 'Import check' }).count()).resolves.toBe(0);
   });
 
+  it('refuses a file Excel saved as Windows-1252 with its line, and reads it with Encoding: Windows-1252', async () => {
+    const rene = uniqueEmail('rene');
+    const file = { name: 'excel.csv', mimeType: 'text/csv', buffer: Buffer.from(`email,displayName\r\n${rene},Ren\xe9 Dupont\r\n`, 'latin1') };
+    await page.getByLabel('CSV file').setInputFiles(file);
+    await page.getByRole('button', { name: 'Check file' }).click();
+    const alert = page.getByRole('form', { name: 'Import users' }).getByRole('alert');
+    await expect(alert.textContent()).resolves.toContain('line 2 has the byte 0xE9 ("é" in Windows-1252) after "Ren"');
+
+    await page.getByLabel('Encoding').selectOption('windows-1252');
+    await page.getByRole('button', { name: 'Check file' }).click();
+    await page.getByRole('table', { name: 'Import check' }).waitFor();
+    await expect(reportRow('Import check', rene).allTextContents()).resolves.toEqual(['2', rene, 'valid', 'Ready to import']);
+    await page.getByLabel('Encoding').selectOption('utf-8');
+  });
+
   it('checks a CSV file row by row without creating anyone, then imports its valid row', async () => {
     importedEmail = uniqueEmail('imported');
     const rejectedEmail = uniqueEmail('rejected');
@@ -435,7 +450,10 @@ describe.each(engines)('the dashboard on %s', (engine) => {
   it("downloads the tenant's users with Export CSV", async () => {
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export CSV' }).click()]);
     expect(download.suggestedFilename()).toBe('users-default.csv');
-    const rows = parse(await readFile((await download.path())!), { columns: true, bom: true }) as Record<string, string>[];
+    const bytes = await readFile((await download.path())!);
+    // With a byte-order mark, for Excel to read it as UTF-8.
+    expect(bytes.subarray(0, 3)).toEqual(Buffer.from([0xef, 0xbb, 0xbf]));
+    const rows = parse(bytes, { columns: true, bom: true }) as Record<string, string>[];
     expect(Object.keys(rows[0]!)).toEqual(['email', 'displayName', 'role', 'tenant', 'status', 'lastLoginAt', 'createdAt', 'homeTenant', 'id']);
     expect(rows.find((row) => row.email === importedEmail)).toMatchObject({ displayName: 'Ivy Imported', role: 'workflow-editor', tenant: 'default', status: 'active' });
     expect(rows.find((row) => row.email === createdEmail)).toMatchObject({ displayName: 'Wanda Editor', status: 'suspended' });

@@ -21,6 +21,14 @@ describe('splitting a CSV import into batches', () => {
     expect(read[1200]).toMatchObject({ email: 'user1200@example.test', password: '  spaced pass 1200  ', line: 2 + 2 * 1200 + 1 + 1 });
   });
 
+  it('reads a file separated by semicolons as the server does, and re-writes its batches with commas', () => {
+    const rows = Array.from({ length: 1001 }, (_, index) => `user${index}@example.test;Dupont, ${index};Viewer`);
+    const batches = batchesOf(`email;displayName;role\n${rows.join('\n')}\n`, 'semicolons.csv');
+    expect(batches.map((batch) => batch.lines?.length)).toEqual([1000, 1]);
+    expect(parseImportCsv(batches[1]!.csv)).toEqual([{ line: 2, input: { email: 'user1000@example.test', displayName: 'Dupont, 1000', role: 'Viewer' } }]);
+    expect(batches[1]!.lines).toEqual([1002]);
+  });
+
   it('refuses a file with a row of the wrong width before sending anything', () => {
     const rows = Array.from({ length: 1001 }, (_, index) => `user${index}@example.test,User ${index}`);
     rows[1000] = 'short-row';

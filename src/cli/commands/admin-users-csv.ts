@@ -1,7 +1,10 @@
-import type { Command } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
 import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
 import { readFileSync, writeFileSync } from 'node:fs';
+import { decodeCsv, encodingNamed, withByteOrderMark } from '../../domain/csv.ts';
+import { DomainError } from '../../domain/errors.ts';
+import { delimiterOf } from '../../domain/users/user-csv.ts';
 import { action, examples } from '../action.ts';
 import type { CliContext } from '../context.ts';
 import { endpoints } from '../endpoints.ts';
@@ -44,7 +47,7 @@ interface Batch {
 export function batchesOf(text: string, file: string): Batch[] {
   let records: { record: string[]; info: { lines: number } }[];
   try {
-    records = parse(text, { bom: true, trim: true, skip_empty_lines: true, info: true, record_delimiter: ['\r\n', '\n'] }) as unknown as typeof records;
+    records = parse(text, { bom: true, delimiter: delimiterOf(text), trim: true, skip_empty_lines: true, info: true, record_delimiter: ['\r\n', '\n'] }) as unknown as typeof records;
   } catch (error) {
     throw new CliError(ExitCode.Failure, `${file} is not valid CSV: ${(error as Error).message}`, 'CSV_INVALID');
   }
@@ -58,13 +61,33 @@ export function batchesOf(text: string, file: string): Batch[] {
   return batches;
 }
 
-async function importUsers(context: CliContext, [file]: string[], options: { dryRun?: boolean; allOrNothing?: boolean }): Promise<void> {
-  let text: string;
+/**
+ * The file as text, decoded as the server would (UTF-8, or `--encoding`), so that what is
+ * sent is UTF-8 and a file that isn't text in its encoding is refused before anything is sent.
+ */
+export function readCsvFile(file: string, encoding: string | undefined): string {
+  let bytes: Buffer;
   try {
-    text = readFileSync(file!, 'utf8');
+    bytes = readFileSync(file);
   } catch (error) {
     throw usageError(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
   }
+  try {
+    return decodeCsv(bytes, encoding);
+  } catch (error) {
+    if (!(error instanceof DomainError)) throw error;
+    const hint = error.code === 'CSV_NOT_UTF8' ? ' To read it as Windows-1252: --encoding windows-1252.' : '';
+    throw new CliError(ExitCode.Failure, `${file}: ${error.message}${hint}`, error.code);
+  }
+}
+
+function encodingArgument(value: string): string {
+  if (!encodingNamed(value)) throw new InvalidArgumentError(`"${value}" is not a character encoding: use utf-8 (the default) or windows-1252 (Excel's "CSV (Comma delimited)"), or another WHATWG name (iso-8859-2, macintosh, …).`);
+  return value.trim();
+}
+
+async function importUsers(context: CliContext, [file]: string[], options: { dryRun?: boolean; allOrNothing?: boolean; encoding?: string }): Promise<void> {
+  const text = readCsvFile(file!, options.encoding);
   await context.authorize('ManageUsers');
   const batches = batchesOf(text, file!);
   // All or nothing is one transaction on the server, so one request: a promise the CLI can keep.
@@ -74,7 +97,7 @@ async function importUsers(context: CliContext, [file]: string[], options: { dry
   const reports: ImportReport[] = [];
   for (const batch of batches) {
     const report = await context.call<ImportReport>(endpoints.importUsers, {
-      raw: { content: batch.csv, contentType: 'text/csv' },
+      raw: { content: batch.csv, contentType: 'text/csv; charset=utf-8' },
       query: { dryRun: options.dryRun ? 'true' : undefined, allOrNothing: options.allOrNothing ? 'true' : undefined },
     });
     // A re-written batch has its own line numbers; say them as lines of the file.
@@ -110,15 +133,18 @@ async function importUsers(context: CliContext, [file]: string[], options: { dry
   if (counts.rejected > 0) throw new CliError(ExitCode.Failure, `${counts.rejected} of ${counts.rows} row(s) rejected; see the table${context.json ? ' (JSON)' : ''} for each line's reason.`, 'CSV_ROWS_REJECTED');
 }
 
-async function exportUsers(context: CliContext, _args: string[], options: { out?: string; allTenants?: boolean }): Promise<void> {
+async function exportUsers(context: CliContext, _args: string[], options: { out?: string; allTenants?: boolean; bom?: boolean }): Promise<void> {
+  if (options.bom && context.json && !options.out) throw usageError('--bom marks a CSV file, and with --json (and no --out) the output is JSON: add --out <file>, or leave out --json.');
   const csv = await context.call<string>(endpoints.exportUsers, { query: { allTenants: options.allTenants ? 'true' : undefined } });
   const rows = Math.max(0, parse(csv, { bom: true, skip_empty_lines: true }).length - 1);
+  // Added here rather than asked of the server, so an older server's export gets it too.
+  const file = options.bom ? withByteOrderMark(csv) : csv;
   if (!options.out) {
     if (context.json) printLine(JSON.stringify(parse(csv, { bom: true, columns: true, skip_empty_lines: true }), null, 2));
-    else process.stdout.write(csv);
+    else process.stdout.write(file);
     return;
   }
-  writeFileSync(options.out, csv, { mode: 0o600 });
+  writeFileSync(options.out, file, { mode: 0o600 });
   context.output({ out: options.out, rows }, () => printLine(`Exported ${rows} user row(s) to ${options.out}.`));
 }
 
@@ -128,10 +154,19 @@ export function addUserCsvCommands(users: Command): void {
     .description(
       'create users from a CSV file with the columns email,displayName,role,tenant,password; rows without a password get an invitation email (or, without SMTP, a one-time password printed once); a row whose role or tenant does not exist, or that fails another check, is rejected with its reason (exit 1)',
     )
-    .argument('<file>', 'the CSV file (header row first)')
+    .argument('<file>', 'the CSV file: header row first, separated by commas (or semicolons), UTF-8 unless --encoding says otherwise')
     .option('--dry-run', 'check every row and report; create nobody')
     .option('--all-or-nothing', 'create nobody unless every row is valid')
-    .addHelpText('after', examples('sophon admin users import users.csv', 'sophon admin users import users.csv --dry-run', 'sophon admin users import users.csv --all-or-nothing --tenant acme --json'))
+    .option('--encoding <encoding>', 'the file\'s character encoding: utf-8 (default) or windows-1252, what Excel\'s plain "CSV (Comma delimited)" writes', encodingArgument)
+    .addHelpText(
+      'after',
+      examples(
+        'sophon admin users import users.csv',
+        'sophon admin users import users.csv --dry-run',
+        'sophon admin users import users.csv --all-or-nothing --tenant acme --json',
+        'sophon admin users import excel-export.csv --encoding windows-1252',
+      ),
+    )
     .action(action(importUsers));
 
   users
@@ -139,6 +174,7 @@ export function addUserCsvCommands(users: Command): void {
     .description('write the users of the tenant (or of every tenant you can see) as CSV: email,displayName,role,tenant,status,lastLoginAt,createdAt,homeTenant,id')
     .option('--out <file>', 'write to this file (created readable by you only); without it, the CSV goes to standard output')
     .option('--all-tenants', 'one row per membership in every tenant where you hold ViewUsers')
-    .addHelpText('after', examples('sophon admin users export --out users.csv', 'sophon admin users export --all-tenants --out everyone.csv'))
+    .option('--bom', 'start the file with a UTF-8 byte-order mark, so Excel reads it as UTF-8 (names like "René" shown right)')
+    .addHelpText('after', examples('sophon admin users export --out users.csv', 'sophon admin users export --all-tenants --out everyone.csv', 'sophon admin users export --bom --out users-for-excel.csv'))
     .action(action(exportUsers));
 }

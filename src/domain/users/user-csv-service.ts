@@ -4,7 +4,7 @@ import type { Actor, DomainContext } from '../context.ts';
 import { DomainError } from '../errors.ts';
 import type { Role } from '../roles/role.ts';
 import { normalizeEmail } from './user.ts';
-import { toCsv } from '../csv.ts';
+import { decodeCsv, toCsv } from '../csv.ts';
 import { EXPORT_COLUMNS, parseImportCsv, type ImportRow } from './user-csv.ts';
 import { hashPrepared, type CreatedUser, type PreparedUser, type UserService } from './user-service.ts';
 
@@ -13,6 +13,8 @@ export interface ImportOptions {
   dryRun?: boolean;
   /** Create nobody unless every row is valid. */
   allOrNothing?: boolean;
+  /** The encoding of a file given as bytes: UTF-8 unless it says otherwise (windows-1252, as Excel's plain "CSV" is). */
+  encoding?: string;
 }
 
 export interface ImportProblem {
@@ -53,9 +55,9 @@ export class UserCsvService {
     this.#users = users;
   }
 
-  async importCsv(actor: Actor, csv: string, options: ImportOptions = {}): Promise<ImportReport> {
+  async importCsv(actor: Actor, file: string | Uint8Array, options: ImportOptions = {}): Promise<ImportReport> {
     await this.#access.require(actor, 'ManageUsers', actor.tenantId);
-    const rows = parseImportCsv(csv);
+    const rows = parseImportCsv(typeof file === 'string' ? file : decodeCsv(file, options.encoding));
     const dryRun = options.dryRun ?? false;
     const allOrNothing = options.allOrNothing ?? false;
     const results = new Map<number, ImportRowResult>();

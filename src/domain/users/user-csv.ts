@@ -27,6 +27,7 @@ export function parseImportCsv(text: string): ImportRow[] {
   try {
     records = parse(text, {
       bom: true,
+      delimiter: delimiterOf(text),
       columns: (header: string[]) => checkHeader(header),
       skip_empty_lines: true,
       trim: true,
@@ -63,6 +64,16 @@ export function parseImportCsv(text: string): ImportRow[] {
   });
 }
 
+/**
+ * The separator of a file, read from its header: a comma, or a semicolon when the header has
+ * semicolons and no comma. Where a comma is the decimal separator (much of Europe), Excel's
+ * "CSV" is separated by semicolons; the header tells, since it always has two columns or more.
+ */
+export function delimiterOf(text: string): ',' | ';' {
+  const header = text.replace(/^\uFEFF/, '').split('\n').find((line) => line.trim() !== '') ?? '';
+  return !header.includes(',') && header.includes(';') ? ';' : ',';
+}
+
 // What an export adds to the import's columns: read past, so an exported file imports as it is.
 const EXPORT_ONLY_COLUMNS: readonly string[] = EXPORT_COLUMNS.filter((column) => !(IMPORT_COLUMNS as readonly string[]).includes(column));
 
@@ -70,6 +81,11 @@ function checkHeader(header: string[]): string[] {
   const known = new Map([...IMPORT_COLUMNS, ...EXPORT_ONLY_COLUMNS].map((column) => [column.toLowerCase(), column]));
   const columns = header.map((name) => name.trim());
   const unknown = columns.filter((name) => !known.has(name.toLowerCase()));
+  // Separated by something else, the header reads as one column: say so, rather than call it unknown.
+  if (columns.length === 1 && /[\t|]/.test(columns[0]!)) {
+    const separator = columns[0]!.includes('\t') ? 'tabs' : 'vertical bars (|)';
+    throw invalid('CSV_DELIMITER_UNSUPPORTED', `This file is separated by ${separator}; Sophon reads CSV separated by commas (or semicolons): save it from Excel as "CSV UTF-8 (Comma delimited)".`);
+  }
   if (unknown.length > 0) {
     throw invalid('CSV_UNKNOWN_COLUMNS', `Unknown column${unknown.length > 1 ? 's' : ''} ${unknown.map((name) => `"${name.slice(0, 50)}"`).join(', ')}; the columns are ${IMPORT_COLUMNS.join(',')} (an export's other columns are read past).`);
   }

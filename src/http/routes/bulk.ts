@@ -1,10 +1,16 @@
 import { z } from 'zod';
+import { withByteOrderMark } from '../../domain/csv.ts';
 import { isUniqueViolation } from '../errors.ts';
 import { defineRoute } from '../route.ts';
 import { auditFilters } from './audit.ts';
 
 const flag = z.enum(['true', 'false']).transform((value) => value === 'true');
-const csvBody = z.string({ error: 'Send the CSV file as the request body, with Content-Type: text/csv.' }).min(1, 'The CSV file is empty.');
+// The file's bytes, decoded by the import itself: UTF-8, or the charset the Content-Type names.
+const csvBody = z
+  .custom<Buffer>((value) => Buffer.isBuffer(value), 'Send the CSV file as the request body, with Content-Type: text/csv.')
+  .refine((bytes) => bytes.length > 0, 'The CSV file is empty.');
+const charsetOf = (contentType: string | undefined) => /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(contentType ?? '')?.[1];
+const csvType = 'text/csv; charset=utf-8';
 
 /** The tenant-qualified name an exported file gets, so files from several tenants don't overwrite each other. */
 const attachment = (name: string) => `attachment; filename="${name.replace(/[^\w.-]/g, '_')}"`;
@@ -15,17 +21,18 @@ export const bulkRoutes = [
     method: 'POST',
     url: '/api/v1/users/import',
     summary:
-      'Create users from CSV (columns email,displayName,role,tenant,password; at most 1000 rows). Rows failing a check are rejected with their reason; missing passwords send invitations (or return one-time passwords without SMTP).',
+      'Create users from CSV (columns email,displayName,role,tenant,password; at most 1000 rows; separated by commas, or by semicolons when the header is). UTF-8 unless the Content-Type names another charset (text/csv; charset=windows-1252 for Excel\'s plain "CSV"). Rows failing a check are rejected with their reason; missing passwords send invitations (or return one-time passwords without SMTP).',
     tag: 'users',
     access: { permission: 'ManageUsers' },
     requestContentType: 'text/csv',
     body: csvBody,
     query: z.object({ dryRun: flag.optional(), allOrNothing: flag.optional() }),
-    async handler({ actor, body, query, services }) {
+    async handler({ actor, body, query, services, request }) {
+      const encoding = charsetOf(request.headers['content-type']);
       // Always 200: the report says row by row what happened, and `applied` whether anything was written.
       for (let attempt = 1; ; attempt++) {
         try {
-          return await services.userCsv.importCsv(actor, body, query);
+          return await services.userCsv.importCsv(actor, body, { ...query, encoding });
         } catch (error) {
           // Another import (or create) took one of these emails between the check and the insert,
           // and the whole transaction rolled back: run it again, and that row is reported as taken.
@@ -38,32 +45,35 @@ export const bulkRoutes = [
   defineRoute({
     method: 'GET',
     url: '/api/v1/users/export',
-    summary: "The tenant's users as CSV: email,displayName,role,tenant,status,lastLoginAt,createdAt,homeTenant,id (allTenants=true: every tenant where you hold ViewUsers)",
+    summary:
+      "The tenant's users as CSV: email,displayName,role,tenant,status,lastLoginAt,createdAt,homeTenant,id (allTenants=true: every tenant where you hold ViewUsers; bom=true: a UTF-8 byte-order mark first, for Excel)",
     tag: 'users',
     access: { permission: 'ViewUsers' },
-    query: z.object({ allTenants: flag.optional() }),
+    query: z.object({ allTenants: flag.optional(), bom: flag.optional() }),
     async handler({ actor, query, services, reply }) {
       const { csv } = await services.userCsv.exportCsv(actor, query);
       const tenant = await services.context.store.tenants.getById(actor.tenantId);
-      reply.headers({ 'content-type': 'text/csv; charset=utf-8', 'content-disposition': attachment(`users-${query.allTenants ? 'all-tenants' : (tenant?.slug ?? 'tenant')}.csv`) });
-      return csv;
+      reply.headers({ 'content-type': csvType, 'content-disposition': attachment(`users-${query.allTenants ? 'all-tenants' : (tenant?.slug ?? 'tenant')}.csv`) });
+      return query.bom ? withByteOrderMark(csv) : csv;
     },
   }),
   defineRoute({
     method: 'GET',
     url: '/api/v1/audit/export',
-    summary: "The tenant's audit trail, oldest first, as CSV or JSON, with the filters of GET /audit (at most 100,000 events)",
+    summary: "The tenant's audit trail, oldest first, as CSV or JSON, with the filters of GET /audit (at most 100,000 events; bom=true: CSV with a UTF-8 byte-order mark first, for Excel)",
     tag: 'audit',
     access: { permission: 'ExportAuditLogs' },
-    query: auditFilters.extend({ format: z.enum(['csv', 'json']).default('csv') }),
+    query: auditFilters
+      .extend({ format: z.enum(['csv', 'json']).default('csv'), bom: flag.optional() })
+      .refine((query) => !(query.bom && query.format === 'json'), { path: ['bom'], message: 'A byte-order mark is for CSV files; JSON goes without one.' }),
     async handler({ actor, query, services, reply }) {
-      const { format, ...filters } = query;
+      const { format, bom, ...filters } = query;
       const { body } = await services.audit.export(actor, filters, format);
       reply.headers({
-        'content-type': format === 'csv' ? 'text/csv; charset=utf-8' : 'application/json; charset=utf-8',
+        'content-type': format === 'csv' ? csvType : 'application/json; charset=utf-8',
         'content-disposition': attachment(`audit${filters.category ? `-${filters.category}` : ''}.${format}`),
       });
-      return body;
+      return bom ? withByteOrderMark(body) : body;
     },
   }),
 ];

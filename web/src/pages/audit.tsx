@@ -106,14 +106,15 @@ export function AuditPage() {
 
 /**
  * Export: every event matching the applied filters (those in the address, not the ones still
- * being edited), oldest first, as CSV or JSON through `GET /api/v1/audit/export`.
+ * being edited), oldest first, as CSV or JSON through `GET /api/v1/audit/export`; the CSV
+ * with a UTF-8 byte-order mark, so Excel reads it as UTF-8.
  */
 function AuditExport({ filters, action }: { filters: Record<string, string | undefined>; action: ReturnType<typeof useAction> }) {
   const [format, setFormat] = useState<'csv' | 'json'>('csv');
   const save = (event: FormEvent) => {
     event.preventDefault();
     void action.run(async () => {
-      await download('/api/v1/audit/export' + query({ ...filters, format }), `audit${filters.category ? `-${filters.category}` : ''}.${format}`);
+      await download('/api/v1/audit/export' + query({ ...filters, format, bom: format === 'csv' ? 'true' : undefined }), `audit${filters.category ? `-${filters.category}` : ''}.${format}`);
     });
   };
   return (

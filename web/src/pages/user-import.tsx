@@ -8,6 +8,13 @@ import type { ImportReport, ImportRow } from '../types.ts';
 /** The server reads at most this many rows per file (`CSV_TOO_MANY_ROWS`); the CLI splits larger ones. */
 const MAX_ROWS = 1000;
 
+/** What a CSV file can be written in: UTF-8, or what Excel's plain "CSV (Comma delimited)" saves (the server refuses such a file as UTF-8, `CSV_NOT_UTF8`). */
+const ENCODINGS = [
+  { value: 'utf-8', label: 'UTF-8 (Excel: CSV UTF-8)' },
+  { value: 'windows-1252', label: 'Windows-1252 (Excel: CSV (Comma delimited))' },
+] as const;
+type Encoding = (typeof ENCODINGS)[number]['value'];
+
 /**
  * Admin → Users → Import CSV: the seed's bulk import. "Check file" is a dry run that reports
  * every row and writes nothing; "Import" creates the valid rows (or, all-or-nothing, nobody
@@ -19,6 +26,7 @@ export function ImportUsersPage() {
   // A new <input type="file"> after "Import another file", so the old choice is gone.
   const [inputKey, setInputKey] = useState(0);
   const [allOrNothing, setAllOrNothing] = useState(false);
+  const [encoding, setEncoding] = useState<Encoding>('utf-8');
   const [report, setReport] = useState<ImportReport>();
   const action = useAction();
 
@@ -33,7 +41,7 @@ export function ImportUsersPage() {
       setReport(undefined);
       if (!file) throw new Error('Choose a CSV file first.');
       const path = '/api/v1/users/import' + query({ dryRun: dryRun ? 'true' : undefined, allOrNothing: allOrNothing ? 'true' : undefined });
-      setReport(await post<ImportReport>(path, undefined, { raw: { body: file, contentType: 'text/csv' } }));
+      setReport(await post<ImportReport>(path, undefined, { raw: { body: file, contentType: `text/csv; charset=${encoding}` } }));
     });
 
   const startOver = () => {
@@ -84,12 +92,32 @@ export function ImportUsersPage() {
           hint={
             <>
               Columns <code>email</code>, <code>displayName</code> (both required), <code>role</code> (blank: Viewer), <code>tenant</code> (blank: {me.tenant?.slug ?? 'this tenant'}
-              ), <code>password</code> (blank: an invitation, or a one-time password when mail isn't configured). A file from <strong>Export CSV</strong> imports as it is. At
-              most {MAX_ROWS.toLocaleString('en')} rows.
+              ), <code>password</code> (blank: an invitation, or a one-time password when mail isn't configured; given: with mail, the user gets a notice without it). Separated by commas, or by semicolons as Excel writes them where the comma is the decimal separator. A file
+              from <strong>Export CSV</strong> imports as it is. At most {MAX_ROWS.toLocaleString('en')} rows.
             </>
           }
         >
           {(id) => <input key={inputKey} id={id} type="file" accept=".csv,text/csv" onChange={choose} disabled={action.pending} />}
+        </Field>
+        <Field label="Encoding" hint={<>How the file was saved: Excel&apos;s &ldquo;CSV UTF-8&rdquo; is UTF-8, its plain &ldquo;CSV (Comma delimited)&rdquo; is Windows-1252.</>}>
+          {(id) => (
+            <select
+              id={id}
+              value={encoding}
+              onChange={(e) => {
+                setEncoding(e.target.value as Encoding);
+                setReport(undefined);
+                action.clear();
+              }}
+              disabled={action.pending}
+            >
+              {ENCODINGS.map((choice) => (
+                <option key={choice.value} value={choice.value}>
+                  {choice.label}
+                </option>
+              ))}
+            </select>
+          )}
         </Field>
         <label className="checkbox">
           <input type="checkbox" checked={allOrNothing} onChange={(e) => setAllOrNothing(e.target.checked)} /> All or nothing: import nobody unless every row is valid

@@ -90,14 +90,15 @@ export function UsersPage() {
 
 /**
  * Export CSV: the acting tenant's users as `GET /api/v1/users/export` writes them (an export
- * imports as it is); with ViewUsers in several tenants, also every one of them at once.
+ * imports as it is); with ViewUsers in several tenants, also every one of them at once. With a
+ * UTF-8 byte-order mark, so Excel, opening it with a double click, shows "René" rather than "RenÃ©".
  */
 function ExportUsers({ action }: { action: ReturnType<typeof useAction> }) {
   const me = useMe();
   const viewable = me.tenants.filter((membership) => membership.permissions.includes('ViewUsers'));
   const save = (allTenants: boolean) =>
     action.run(async () => {
-      await download('/api/v1/users/export' + query({ allTenants: allTenants ? 'true' : undefined }), allTenants ? 'users-all-tenants.csv' : `users-${me.tenant?.slug ?? 'tenant'}.csv`);
+      await download('/api/v1/users/export' + query({ allTenants: allTenants ? 'true' : undefined, bom: 'true' }), allTenants ? 'users-all-tenants.csv' : `users-${me.tenant?.slug ?? 'tenant'}.csv`);
     });
   return (
     <>
