@@ -3,10 +3,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadAppSettings } from '../src/config/config.ts';
+import { SSO_STARTS_PER_ADDRESS } from '../src/domain/sso/sso-start-throttle.ts';
 import { ApiClient } from './support/api-client.ts';
 import { ADMIN_EMAIL, ADMIN_PASSWORD, createSignedInUser, createTestDatabase, engines, startTestServer, uniqueEmail, USER_PASSWORD, type TestDatabase, type TestServer } from './support/harness.ts';
 import { startTestIdentityProvider, type TestIdentityProvider } from './support/oidc-provider.ts';
 import { RedirectBrowser } from './support/redirect-browser.ts';
+import { startRogueIdentityProvider, type NextIdToken, type RogueIdentityProvider } from './support/rogue-identity-provider.ts';
 
 /**
  * Single sign-on against a real OpenID Provider (oidc-provider on 127.0.0.1), over the real
@@ -144,6 +146,135 @@ describe('Sophon:Auth:Sso settings', () => {
     );
     expect(Object.keys(settings.Sophon.Auth.Sso.RoleMappings)).toEqual(['b-team', 'a-team']);
     expect(failure({ ...enabled, Sophon__Auth__Sso__Issuer: 'https://login.example.com', Sophon__Auth__Sso__RoleMappings__42: 'Admin' })).toContain('Sophon:Auth:Sso:RoleMappings:42');
+  });
+  it('accepts ID tokens signed with RS256, ES256 or PS256 by default; IdTokenAlgorithms names others, never none or an HMAC algorithm', () => {
+    const algorithms = (environment: Record<string, string>) => loadAppSettings({ ...enabled, Sophon__Auth__Sso__Issuer: 'https://login.example.com', ...environment }, '/nonexistent-sophon-dir').Sophon.Auth.Sso.IdTokenAlgorithms;
+    expect(algorithms({})).toEqual(['RS256', 'ES256', 'PS256']);
+    expect(algorithms({ Sophon__Auth__Sso__IdTokenAlgorithms: 'es384, EdDSA' })).toEqual(['ES384', 'EdDSA']);
+    expect(algorithms({ Sophon__Auth__Sso__IdTokenAlgorithms__0: 'PS512' })).toEqual(['PS512']);
+    const message = failure({ ...enabled, Sophon__Auth__Sso__Issuer: 'https://login.example.com', Sophon__Auth__Sso__IdTokenAlgorithms: 'RS256,none,HS256,XS1' });
+    expect(message).toMatch(/Sophon:Auth:Sso:IdTokenAlgorithms:1: "none" is never accepted/);
+    expect(message).toMatch(/Sophon:Auth:Sso:IdTokenAlgorithms:2: "HS256" is never accepted/);
+    expect(message).toMatch(/Sophon:Auth:Sso:IdTokenAlgorithms:3: "XS1" is not an algorithm Sophon can verify/);
+    expect(failure({ ...enabled, Sophon__Auth__Sso__Issuer: 'https://login.example.com', Sophon__Auth__Sso__IdTokenAlgorithms: '' })).toMatch(/Sophon:Auth:Sso:IdTokenAlgorithms: /);
+  });
+});
+
+describe.each(engines)('single sign-on against a provider that forges ID tokens on %s', (engine) => {
+  let rogue: RogueIdentityProvider;
+  let test: TestServer;
+
+  beforeAll(async () => {
+    rogue = await startRogueIdentityProvider();
+    test = await startTestServer(engine, {
+      environment: {
+        Sophon__Auth__Sso__Enabled: 'true',
+        Sophon__Auth__Sso__Issuer: rogue.issuer,
+        Sophon__Auth__Sso__ClientId: rogue.clientId,
+        Sophon__Auth__Sso__ClientSecret: rogue.clientSecret,
+        Sophon__Auth__Sso__DefaultRole: 'Viewer',
+        Sophon__Auth__BruteForce__PerIp__FailureFactor: '1000',
+      },
+    });
+  });
+  afterAll(async () => {
+    await test?.close();
+    await rogue?.close();
+  });
+
+  /** The whole round trip: Sophon → the provider (which signs `account` in at once, with the ID token `next` describes) → Sophon's callback. */
+  async function signIn(account: { sub: string; email: string; [claim: string]: unknown }, next: NextIdToken = {}): Promise<SignIn> {
+    rogue.account = { email_verified: true, name: account.sub, ...account };
+    rogue.nextIdToken = next;
+    const browser = new RedirectBrowser();
+    const toCallback = await browser.follow(`${test.url}/api/v1/auth/sso`, (url) => url.pathname === '/api/v1/auth/sso/callback');
+    if (!toCallback.next) throw new Error(`the provider did not send the browser back: ${toCallback.response.status} ${await toCallback.response.text()}`);
+    return visitCallback(test, browser, toCallback.next);
+  }
+  const latestSsoFailure = async () => (await auditEvents(test.admin, 'auth')).find((event) => event.action === 'login.failed' && event.detail?.method === 'sso');
+
+  it("signs in with a genuine ID token, checked against the provider's JWKS: fetched at the first sign-in, then cached", async () => {
+    const email = uniqueEmail('genuine');
+    const fetchesBefore = rogue.jwksFetches;
+    const first = await signIn({ sub: 'genuine', email });
+    expect(first.location).toBe('/');
+    expect((await first.client!.get('/api/v1/me')).body.user.email).toBe(email);
+    expect(rogue.jwksFetches).toBe(fetchesBefore + 1);
+    expect((await signIn({ sub: 'genuine', email })).location).toBe('/');
+    expect(rogue.jwksFetches).toBe(fetchesBefore + 1);
+  });
+
+  it.each([
+    { forgery: 'foreign key under the published kid', check: 'signature', says: 'signature' },
+    { forgery: 'alg none', check: 'algorithm', says: '"none"' },
+    { forgery: 'HS256 keyed with the public key', check: 'algorithm', says: '"HS256"' },
+  ] as const)("refuses an ID token with the right issuer, audience, nonce and expiry but $forgery, though the provider's discovery lists its algorithm; creates nothing; audited", async ({ forgery, check, says }) => {
+    const email = uniqueEmail('forged');
+    const refused = await signIn({ sub: `forged-${check}`, email }, { forgery });
+    expect(refused.location).toBe('/login?ssoError=SSO_TOKEN_INVALID');
+    expect(refused.client).toBeUndefined();
+    expect(refused.browser.cookie(test.url, 'sophon_session')).toBeUndefined();
+    expect(await findUser(test, email)).toEqual([]);
+    const refusal = await latestSsoFailure();
+    expect(refusal).toMatchObject({ outcome: 'failure', actorId: null, detail: { method: 'sso', reason: 'SSO_TOKEN_INVALID', check } });
+    expect(refusal?.detail.message).toContain(says);
+    // Nothing of the forged token is recorded as if it were the provider's word.
+    expect(refusal?.detail.email).toBeUndefined();
+  });
+
+  it('refuses a genuine signature with an algorithm the installation does not allow (RS512), though the provider offers it', async () => {
+    const email = uniqueEmail('rs512');
+    expect((await signIn({ sub: 'rs512', email }, { alg: 'RS512' })).location).toBe('/login?ssoError=SSO_TOKEN_INVALID');
+    expect(await findUser(test, email)).toEqual([]);
+    const refusal = await latestSsoFailure();
+    expect(refusal?.detail).toMatchObject({ reason: 'SSO_TOKEN_INVALID', check: 'algorithm' });
+    expect(refusal?.detail.message).toContain('Sophon:Auth:Sso:IdTokenAlgorithms');
+    // PS256 is allowed by default, and the same key verifies it.
+    expect((await signIn({ sub: 'ps256', email: uniqueEmail('ps256') }, { alg: 'PS256' })).location).toBe('/');
+  });
+
+  it("refuses an ID token issued more than five minutes in the future by the server's clock, and accepts one within the allowance", async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const early = uniqueEmail('from-the-future');
+    expect((await signIn({ sub: 'from-the-future', email: early }, { claims: { iat: now + 10 * 60, exp: now + 3600 } })).location).toBe('/login?ssoError=SSO_TOKEN_INVALID');
+    expect(await findUser(test, early)).toEqual([]);
+    const refusal = await latestSsoFailure();
+    expect(refusal?.detail).toMatchObject({ reason: 'SSO_TOKEN_INVALID', check: 'issued_at', subject: 'from-the-future' });
+    expect(refusal?.detail.message).toContain('clock');
+
+    expect((await signIn({ sub: 'slightly-ahead', email: uniqueEmail('slightly-ahead') }, { claims: { iat: now + 2 * 60 } })).location).toBe('/');
+    // The server's clock decides, not the machine's: ten minutes ahead of it, the same token is on time.
+    test.clock.advance(10 * MINUTE);
+    try {
+      expect((await signIn({ sub: 'on-sophon-time', email: uniqueEmail('on-sophon-time') }, { claims: { iat: now + 10 * 60, exp: now + 3600 } })).location).toBe('/');
+    } finally {
+      test.clock.advance(-10 * MINUTE);
+    }
+  });
+
+  it('does not take email_verified "true" (a string, not the boolean) as the provider vouching for the email', async () => {
+    const email = uniqueEmail('string-verified');
+    expect((await signIn({ sub: 'string-verified', email, email_verified: 'true' })).location).toBe('/login?ssoError=SSO_EMAIL_NOT_VERIFIED');
+    expect(await findUser(test, email)).toEqual([]);
+    expect((await latestSsoFailure())?.detail).toMatchObject({ reason: 'SSO_EMAIL_NOT_VERIFIED', subject: 'string-verified' });
+  });
+
+  it('accepts a rotated key under a new kid by fetching the JWKS again, and refuses the retired key', async () => {
+    const email = uniqueEmail('rotation');
+    expect((await signIn({ sub: 'rotation', email })).location).toBe('/');
+    const fetchesBefore = rogue.jwksFetches;
+    const oldKid = rogue.kid;
+    const newKid = rogue.rotateKey();
+    expect(newKid).not.toBe(oldKid);
+    expect((await signIn({ sub: 'rotation', email })).location).toBe('/');
+    expect(rogue.jwksFetches).toBe(fetchesBefore + 1);
+
+    // The old key is gone from the JWKS: its kid is unknown even after fetching the set again.
+    expect((await signIn({ sub: 'rotation', email }, { forgery: 'retired key' })).location).toBe('/login?ssoError=SSO_TOKEN_INVALID');
+    expect(rogue.jwksFetches).toBe(fetchesBefore + 2);
+    const refusal = await latestSsoFailure();
+    expect(refusal?.detail).toMatchObject({ reason: 'SSO_TOKEN_INVALID', check: 'signing_key' });
+    expect(refusal?.detail.message).toContain(oldKid);
   });
 });
 
@@ -721,6 +852,65 @@ describe.each(engines)('single sign-on under the per-address throttle on %s', (e
     // One more failure puts the address straight back into waiting: the successful sign-in took nothing off its count.
     expect(await callback('some other state')).toBe('/login?ssoError=SSO_STATE_INVALID');
     expect(await callback('some other state')).toBe('/login?ssoError=SSO_TOO_MANY_ATTEMPTS');
+  });
+
+  it('limits the sign-ins an address starts and leaves unfinished (each stores a login state): past the limit, 429 SSO_TOO_MANY_STARTS until the window ends; a finished one is given back', async () => {
+    // Past the wait the failed callbacks above left (the starts are counted on their own).
+    test.clock.advance(16 * MINUTE);
+    const start = () => fetch(`${test.url}/api/v1/auth/sso`, { redirect: 'manual' });
+    const stateCookie = (response: Response) => response.headers.getSetCookie().some((line) => line.startsWith('sophon_sso_state='));
+    for (let started = 1; started < SSO_STARTS_PER_ADDRESS; started++) {
+      const response = await start();
+      expect(response.status).toBe(302);
+      expect(new URL(response.headers.get('location')!).origin).toBe(idp.issuer);
+    }
+    // One more, finished: its browser came back with its state, so it is not held against the address.
+    idp.setAccount({ sub: 'starts-finished', email: uniqueEmail('starts-finished') });
+    expect((await ssoSignIn(test, 'starts-finished')).location).toBe('/');
+    const last = await start();
+    expect(last.status).toBe(302);
+    expect(stateCookie(last)).toBe(true);
+
+    const refused = await start();
+    expect(refused.status).toBe(429);
+    expect(stateCookie(refused)).toBe(false);
+    const retryAfter = Number(refused.headers.get('retry-after'));
+    expect(retryAfter).toBeGreaterThan(0);
+    expect(retryAfter).toBeLessThanOrEqual(10 * 60);
+    const body = await refused.json();
+    expect(body.error).toMatchObject({ code: 'SSO_TOO_MANY_STARTS', retryAfterSeconds: retryAfter });
+    expect(body.error.message).toContain('started from this address');
+
+    test.clock.advance(retryAfter * 1000);
+    expect((await start()).status).toBe(302);
+  });
+});
+
+describe.each(engines)('single sign-on with a provider that offers none of the allowed ID token algorithms on %s', (engine) => {
+  let rogue: RogueIdentityProvider;
+  let test: TestServer;
+  beforeAll(async () => {
+    rogue = await startRogueIdentityProvider({ signingAlgorithms: ['HS256', 'none', 'RS512'] });
+    test = await startTestServer(engine, {
+      environment: {
+        Sophon__Auth__Sso__Enabled: 'true',
+        Sophon__Auth__Sso__Issuer: rogue.issuer,
+        Sophon__Auth__Sso__ClientId: rogue.clientId,
+        Sophon__Auth__Sso__ClientSecret: rogue.clientSecret,
+        Sophon__Auth__Sso__DefaultRole: 'Viewer',
+      },
+    });
+  });
+  afterAll(async () => {
+    await test?.close();
+    await rogue?.close();
+  });
+
+  it('refuses to start a sign-in (SSO_PROVIDER_UNAVAILABLE) rather than fall back to what the provider offers', async () => {
+    const response = await fetch(`${test.url}/api/v1/auth/sso`, { redirect: 'manual' });
+    expect(response.status).toBe(302);
+    expect(response.headers.get('location')).toBe('/login?ssoError=SSO_PROVIDER_UNAVAILABLE');
+    expect(response.headers.getSetCookie().some((line) => line.startsWith('sophon_sso_state='))).toBe(false);
   });
 });
 

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { DEFAULT_ID_TOKEN_ALGORITHMS, ID_TOKEN_ALGORITHMS } from '../domain/sso/id-token-signature.ts';
 import { parseTimeSpan } from './timespan.ts';
 
 /**
@@ -80,12 +81,7 @@ const roleMappings = z.record(z.string().min(1).max(256), roleReference).superRe
  * convention (`…__AllowedEmailDomains__0`); lower-cased, each a plain domain name.
  */
 const emailDomains = z.preprocess(
-  (value) => {
-    if (typeof value === 'string') return value.trim().startsWith('[') ? safeJson(value) : value.split(',').map((domain) => domain.trim()).filter((domain) => domain !== '');
-    // Environment variables `…__AllowedEmailDomains__0`, `…__1` arrive as an object with index keys.
-    if (typeof value === 'object' && value !== null && !Array.isArray(value) && Object.keys(value).every((key) => /^\d+$/.test(key))) return Object.values(value);
-    return value;
-  },
+  listFromEnvironment,
   z
     .array(
       z
@@ -94,6 +90,41 @@ const emailDomains = z.preprocess(
         .pipe(z.string().regex(/^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)+$/, 'must be a domain name such as "example.com" (no "@", no wildcard)')),
     )
     .max(1000),
+);
+
+/**
+ * A list setting: a JSON array in appsettings.json; in an environment variable a JSON array, a
+ * comma-separated string, or the .NET array convention (`…__Name__0`, `…__1`, which arrive as an
+ * object with index keys).
+ */
+function listFromEnvironment(value: unknown): unknown {
+  if (typeof value === 'string') return value.trim().startsWith('[') ? safeJson(value) : value.split(',').map((item) => item.trim()).filter((item) => item !== '');
+  if (typeof value === 'object' && value !== null && !Array.isArray(value) && Object.keys(value).every((key) => /^\d+$/.test(key))) return Object.values(value);
+  return value;
+}
+
+/**
+ * The JWS algorithms an ID token may be signed with, matched case-insensitively to their JWA
+ * names; public-key ones only: `none` and the HMAC algorithms are refused at start.
+ */
+const idTokenAlgorithms = z.preprocess(
+  listFromEnvironment,
+  z
+    .array(
+      z.string().transform((name, context) => {
+        const known = ID_TOKEN_ALGORITHMS.find((algorithm) => algorithm.toLowerCase() === name.trim().toLowerCase());
+        if (known) return known;
+        const never = /^(none|HS\d+)$/i.test(name.trim());
+        context.addIssue({
+          code: 'custom',
+          message: never
+            ? `"${name}" is never accepted: an ID token must carry a public-key signature Sophon verifies against the provider's JWKS (one of ${ID_TOKEN_ALGORITHMS.join(', ')})`
+            : `"${name}" is not an algorithm Sophon can verify; use ${ID_TOKEN_ALGORITHMS.join(', ')}`,
+        });
+        return z.NEVER;
+      }),
+    )
+    .min(1, 'must name at least one algorithm'),
 );
 
 function safeJson(text: string): unknown {
@@ -143,6 +174,8 @@ const sso = z
     LinkExistingAccountsByEmail: flag.prefault(false),
     /** Only verified emails at these domains may sign in (SSO_EMAIL_DOMAIN_NOT_ALLOWED); empty: any. */
     AllowedEmailDomains: emailDomains.prefault([]),
+    /** ID tokens signed otherwise are refused (SSO_TOKEN_INVALID); narrowed at discovery to what the provider offers. */
+    IdTokenAlgorithms: idTokenAlgorithms.prefault([...DEFAULT_ID_TOKEN_ALGORITHMS]),
   })
   .strict()
   .superRefine((settings, context) => {

@@ -23,5 +23,6 @@ export function ssoSettingsOf(settings: AppSettings): SsoSettings | undefined {
     sessionEndsWithIdToken: sso.SessionEndsWithIdToken,
     linkExistingAccountsByEmail: sso.LinkExistingAccountsByEmail,
     allowedEmailDomains: [...new Set(sso.AllowedEmailDomains)],
+    idTokenAlgorithms: [...new Set(sso.IdTokenAlgorithms)],
   };
 }

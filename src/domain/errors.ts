@@ -10,6 +10,7 @@ export type ErrorKind =
   | 'not_found' // 404: it doesn't exist, or the caller can't see it
   | 'conflict' // 409: the current state forbids it
   | 'too_large' // 413
+  | 'rate_limited' // 429: too many requests from this client; `details.retryAfterSeconds` says when to try again
   | 'unavailable'; // 503: the server can't do it now (e.g. a missing key); an operator must act
 
 export class DomainError extends Error {

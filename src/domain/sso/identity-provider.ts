@@ -7,7 +7,11 @@ export interface AuthorizationRequest {
   codeVerifier: string;
 }
 
-/** A validated answer: the ID token's signature, issuer, audience, nonce and times checked, the code exchanged with PKCE. */
+/**
+ * A validated answer: the code exchanged with PKCE; the ID token's signature verified against
+ * the provider's JWKS with an allowed algorithm, its issuer, audience, nonce and expiry checked.
+ * Its issue time is checked by SsoService, against the domain's clock.
+ */
 export interface VerifiedIdentity {
   issuer: string;
   subject: string;
@@ -15,6 +19,8 @@ export interface VerifiedIdentity {
   claims: Record<string, unknown>;
   /** The ID token's `exp`, in milliseconds. */
   idTokenExpiresAt: number;
+  /** The ID token's `iat`, in milliseconds. */
+  issuedAt: number;
   /** The ID token's `auth_time` (when the person last authenticated at the provider), in milliseconds. */
   authTime: number | null;
 }

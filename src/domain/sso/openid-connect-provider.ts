@@ -1,22 +1,39 @@
 import * as oidc from 'openid-client';
 import { DomainError } from '../errors.ts';
+import { checkAlgorithm, jwsHeaderOf, verifySignature } from './id-token-signature.ts';
 import type { AuthorizationRequest, IdentityProvider, VerifiedIdentity } from './identity-provider.ts';
+import { ProviderKeySet } from './provider-key-set.ts';
 import { ssoProviderError, ssoProviderUnavailable, ssoTokenInvalid } from './sso-errors.ts';
 import type { SsoSettings } from './sso-settings.ts';
 
-/** Seconds to wait for the provider (discovery, token, UserInfo) before calling it unavailable. */
+/** Seconds to wait for the provider (discovery, token, UserInfo, JWKS) before calling it unavailable. */
 const PROVIDER_TIMEOUT_SECONDS = 10;
+
+/** What discovery settles: the library's configuration, the ID token algorithms accepted, and where the keys are. */
+interface Discovered {
+  configuration: oidc.Configuration;
+  /** `Sophon:Auth:Sso:IdTokenAlgorithms` narrowed to the provider's `id_token_signing_alg_values_supported`. */
+  algorithms: readonly string[];
+  keys: ProviderKeySet;
+}
 
 /**
  * An OpenID Provider through openid-client: discovery from the issuer, the authorization
  * code flow with PKCE (S256), `state` and `nonce`, and the UserInfo endpoint for claims the
  * provider keeps out of the ID token. Discovery happens at the first sign-in (the server
  * starts even when the provider is down) and is retried until it succeeds.
+ *
+ * openid-client checks the ID token's claims (issuer, audience, azp, nonce, exp, auth_time)
+ * but, unless its non-repudiation checks are on, not its signature. Those checks would fetch
+ * the JWKS again for an unknown kid only once the cached set is a minute old, and restrict
+ * algorithms only to what the provider lists (`none` included). So the signature is verified
+ * here: the algorithm must be one allowed, the key the provider's (fetched again at once when
+ * the token names a kid the cached set lacks), the signature valid (id-token-signature.ts).
  */
 export class OpenIdConnectProvider implements IdentityProvider {
   readonly issuer: string;
   readonly #settings: SsoSettings;
-  #configuration: Promise<oidc.Configuration> | undefined;
+  #discovered: Promise<Discovered> | undefined;
 
   constructor(settings: SsoSettings) {
     this.#settings = settings;
@@ -24,7 +41,7 @@ export class OpenIdConnectProvider implements IdentityProvider {
   }
 
   async startAuthorization(redirectUri: string): Promise<AuthorizationRequest> {
-    const configuration = await this.#configure();
+    const { configuration } = await this.#configure();
     const codeVerifier = oidc.randomPKCECodeVerifier();
     const state = oidc.randomState();
     const nonce = oidc.randomNonce();
@@ -41,7 +58,7 @@ export class OpenIdConnectProvider implements IdentityProvider {
   }
 
   async finishAuthorization(callbackUrl: URL, expected: { state: string; nonce: string; codeVerifier: string }): Promise<VerifiedIdentity> {
-    const configuration = await this.#configure();
+    const { configuration, algorithms, keys } = await this.#configure();
     try {
       const tokens = await oidc.authorizationCodeGrant(configuration, callbackUrl, {
         pkceCodeVerifier: expected.codeVerifier,
@@ -51,7 +68,11 @@ export class OpenIdConnectProvider implements IdentityProvider {
         ...(this.#settings.maxAge === undefined ? {} : { maxAge: Math.floor(this.#settings.maxAge / 1000) }),
       });
       const idToken = tokens.claims();
-      if (!idToken) throw ssoTokenInvalid('no ID token');
+      if (!idToken || !tokens.id_token) throw ssoTokenInvalid('no ID token');
+      // The signature, before anything the token says is used (or UserInfo asked with its access token).
+      const header = jwsHeaderOf(tokens.id_token);
+      checkAlgorithm(header, algorithms);
+      verifySignature(tokens.id_token, header, await keys.keyFor(header));
       let claims: Record<string, unknown> = { ...idToken };
       // Many providers put profile, email and group claims only in UserInfo when an access token is issued.
       if (tokens.access_token && configuration.serverMetadata().userinfo_endpoint) {
@@ -63,6 +84,7 @@ export class OpenIdConnectProvider implements IdentityProvider {
         subject: idToken.sub,
         claims,
         idTokenExpiresAt: idToken.exp * 1000,
+        issuedAt: idToken.iat * 1000,
         authTime: typeof idToken.auth_time === 'number' ? idToken.auth_time * 1000 : null,
       };
     } catch (error) {
@@ -71,34 +93,51 @@ export class OpenIdConnectProvider implements IdentityProvider {
   }
 
   /** Discovery once; a failure is forgotten, so the next sign-in tries again. */
-  #configure(): Promise<oidc.Configuration> {
-    this.#configuration ??= this.#discover().catch((error: unknown) => {
-      this.#configuration = undefined;
+  #configure(): Promise<Discovered> {
+    this.#discovered ??= this.#discover().catch((error: unknown) => {
+      this.#discovered = undefined;
       const mapped = domainErrorOf(error);
       // Whatever went wrong with discovery (unreachable, not an OpenID Provider, another issuer), sign-in can't start.
       throw mapped.code === 'SSO_PROVIDER_UNAVAILABLE' ? mapped : ssoProviderUnavailable(`discovery at ${this.issuer} failed: ${error instanceof Error ? error.message : String(error)}`);
     });
-    return this.#configuration;
+    return this.#discovered;
   }
 
-  async #discover(): Promise<oidc.Configuration> {
-    const { issuer, clientId, clientSecret } = this.#settings;
+  async #discover(): Promise<Discovered> {
+    const { issuer, clientId, clientSecret, idTokenAlgorithms } = this.#settings;
     // The https rule is enforced on the setting (http only on a loopback address); here it is the library's too.
     const insecure = new URL(issuer).protocol === 'http:';
     const options = { timeout: PROVIDER_TIMEOUT_SECONDS, execute: insecure ? [oidc.allowInsecureRequests] : [] };
     const discovered = await oidc.discovery(new URL(issuer), clientId, undefined, oidc.None(), options);
     const server = discovered.serverMetadata();
-    const signing = server.id_token_signing_alg_values_supported;
-    const metadata: Partial<oidc.ClientMetadata> = {
-      ...(clientSecret === undefined ? {} : { client_secret: clientSecret }),
-      // RS256 unless the provider doesn't offer it (the default and the one every provider must support).
-      ...(signing && signing.length > 0 && !signing.includes('RS256') ? { id_token_signed_response_alg: signing[0] } : {}),
-    };
+    // A provider that lists no algorithms signs with RS256, the default of the standard (OpenID Connect Registration §2).
+    const offered = server.id_token_signing_alg_values_supported ?? ['RS256'];
+    const algorithms = idTokenAlgorithms.filter((algorithm) => offered.includes(algorithm));
+    if (algorithms.length === 0) {
+      throw ssoProviderUnavailable(
+        `the provider signs ID tokens with none of the algorithms Sophon:Auth:Sso:IdTokenAlgorithms allows (${idTokenAlgorithms.join(', ')}); it offers ${offered.join(', ') || 'none'}`,
+      );
+    }
+    const keys = new ProviderKeySet(jwksUriOf(server, insecure), PROVIDER_TIMEOUT_SECONDS * 1000);
+    const metadata: Partial<oidc.ClientMetadata> = clientSecret === undefined ? {} : { client_secret: clientSecret };
     const configuration = new oidc.Configuration(server, clientId, metadata, clientAuthentication(server, clientSecret));
     configuration.timeout = PROVIDER_TIMEOUT_SECONDS;
     if (insecure) oidc.allowInsecureRequests(configuration);
-    return configuration;
+    return { configuration, algorithms, keys };
   }
+}
+
+/** The provider's `jwks_uri`: required (its keys verify every ID token), https unless the issuer itself is on loopback http. */
+function jwksUriOf(server: oidc.ServerMetadata, insecure: boolean): URL {
+  if (!server.jwks_uri) throw ssoProviderUnavailable("its discovery document names no jwks_uri, so its ID tokens' signatures can't be verified");
+  let uri: URL;
+  try {
+    uri = new URL(server.jwks_uri);
+  } catch {
+    throw ssoProviderUnavailable(`its jwks_uri "${server.jwks_uri.slice(0, 200)}" is not a URL`);
+  }
+  if (uri.protocol !== 'https:' && !(insecure && uri.protocol === 'http:')) throw ssoProviderUnavailable(`its jwks_uri ${uri.href} is not https://`);
+  return uri;
 }
 
 /** client_secret_basic when offered (the default of the standard), else client_secret_post; no secret: a public client. */

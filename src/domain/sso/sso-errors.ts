@@ -14,7 +14,15 @@ export const ssoProviderUnavailable = (why: string) =>
 
 export const ssoProviderError = (why: string) => new DomainError('unauthenticated', 'SSO_PROVIDER_ERROR', `The identity provider did not sign you in: ${why}.`);
 
-export const ssoTokenInvalid = (why: string) => new DomainError('unauthenticated', 'SSO_TOKEN_INVALID', `The identity provider's answer failed validation: ${why}.`);
+/**
+ * Which check an ID token failed, when it is one Sophon makes itself (docs/sso.md): its
+ * algorithm, the provider key it names, its signature, its issue time. Recorded in the
+ * audit event (`detail.check`); the library's checks (issuer, audience, nonce, …) carry none.
+ */
+export type IdTokenCheck = 'algorithm' | 'signing_key' | 'signature' | 'issued_at';
+
+export const ssoTokenInvalid = (why: string, check?: IdTokenCheck) =>
+  new DomainError('unauthenticated', 'SSO_TOKEN_INVALID', `The identity provider's answer failed validation: ${why}.`, check ? { check } : {});
 
 export const ssoEmailMissing = () =>
   new DomainError('forbidden', 'SSO_EMAIL_MISSING', 'The identity provider sent no email address, which Sophon needs; ask your administrator to release the "email" claim to Sophon.');
@@ -72,3 +80,12 @@ export const ssoClaimsInvalid = (claim: string, why: string) =>
 
 export const ssoTooManyAttempts = () =>
   new DomainError('unauthenticated', 'SSO_TOO_MANY_ATTEMPTS', 'Too many failed sign-ins from this address; wait a few minutes and try again.');
+
+/** Each start stores a login state: an address that leaves too many unfinished is refused for a while (429). */
+export const ssoTooManyStarts = (retryAfterSeconds: number) =>
+  new DomainError(
+    'rate_limited',
+    'SSO_TOO_MANY_STARTS',
+    `Too many single sign-ons were started from this address and not finished; wait ${retryAfterSeconds} seconds and try again.`,
+    { retryAfterSeconds },
+  );

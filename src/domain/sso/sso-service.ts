@@ -4,7 +4,7 @@ import type { DomainContext } from '../context.ts';
 import { DomainError } from '../errors.ts';
 import { hashSecret, newId, secretsEqual } from '../ids.ts';
 import { ADMIN_ROLE_ID, type Role } from '../roles/role.ts';
-import { resolveRole } from '../roles/role-service.ts';
+import { resolveRole } from '../access/guards.ts';
 import type { LoginThrottle } from '../login-throttle/login-throttle-service.ts';
 import type { AuthService, LoginResult, Origin } from '../sessions/auth-service.ts';
 import type { Store } from '../store.ts';
@@ -27,11 +27,14 @@ import {
   ssoSessionTooShort,
   ssoStateInvalid,
   ssoTenantUnknown,
+  ssoTokenInvalid,
   ssoTooManyAttempts,
+  ssoTooManyStarts,
   ssoUserNotProvisioned,
 } from './sso-errors.ts';
 import { SSO_LOGIN_STATE_LIFETIME_MS } from './sso-login-state.ts';
 import type { SsoSettings } from './sso-settings.ts';
+import { SsoStartThrottle } from './sso-start-throttle.ts';
 
 /** What the dashboard needs to offer the button. */
 export type SsoPublicConfig = { enabled: false } | { enabled: true; buttonLabel: string; loginUrl: string };
@@ -61,6 +64,9 @@ interface Seen {
 const CONTROL_CHARACTERS = /[\u0000-\u001F\u007F]/;
 const printable = (text: string) => text.replace(/[\u0000-\u001F\u007F]/g, '\uFFFD');
 
+/** How far ahead of this server's clock an ID token's `iat` may be (the provider's clock may run a little fast). */
+export const ID_TOKEN_CLOCK_SKEW_MS = 5 * 60_000;
+
 /** How the provider bounds the session: the earliest of these ends it (docs/sso.md, "Session lifetime"). */
 interface ProviderLimit {
   by: 'id_token_exp' | 'max_age';
@@ -78,6 +84,7 @@ export class SsoService {
   readonly #access: AccessService;
   readonly #auth: AuthService;
   readonly #throttle: AddressThrottle;
+  readonly #starts: SsoStartThrottle;
   readonly #settings: SsoSettings | undefined;
   readonly #provider: IdentityProvider | undefined;
 
@@ -86,6 +93,7 @@ export class SsoService {
     this.#access = access;
     this.#auth = auth;
     this.#throttle = throttle;
+    this.#starts = new SsoStartThrottle(context);
     this.#settings = context.settings.sso?.enabled ? context.settings.sso : undefined;
     this.#provider = this.#settings ? provider : undefined;
   }
@@ -102,6 +110,9 @@ export class SsoService {
    * Starts a sign-in: the provider's authorization URL (PKCE S256, state, nonce), with the
    * verifier and nonce kept in the database under the hash of the state. The caller hands
    * the state to the browser in a cookie, which the callback must bring back.
+   *
+   * Each start stores a row, so starts are counted per address (SsoStartThrottle): past
+   * SSO_STARTS_PER_ADDRESS unfinished ones in the window, SSO_TOO_MANY_STARTS (429).
    */
   async begin(redirectUri: string, origin: Pick<Origin, 'ip'>): Promise<{ url: string; state: string; expiresAt: number }> {
     const { settings, provider } = this.#require();
@@ -110,21 +121,29 @@ export class SsoService {
     const attempt = await this.#throttle.beginFromAddress(origin);
     if (!attempt.allowed) throw ssoTooManyAttempts();
     await this.#throttle.succeeded(attempt, true);
-    const request = await provider.startAuthorization(redirectUri);
-    const now = clock.now();
-    const expiresAt = now.getTime() + SSO_LOGIN_STATE_LIFETIME_MS;
-    await store.ssoLoginStates.deleteExpired(now.toISOString());
-    await store.ssoLoginStates.create({
-      id: newId(),
-      stateHash: hashSecret(request.state),
-      codeVerifier: request.codeVerifier,
-      nonce: request.nonce,
-      issuer: settings.issuer,
-      createdAt: now.toISOString(),
-      expiresAt: new Date(expiresAt).toISOString(),
-      consumedAt: null,
-    });
-    return { url: request.url, state: request.state, expiresAt };
+    const start = await this.#starts.count(origin.ip);
+    if (!start.allowed) throw ssoTooManyStarts(Math.max(1, Math.ceil(start.retryAfterMs / 1000)));
+    try {
+      const request = await provider.startAuthorization(redirectUri);
+      const now = clock.now();
+      const expiresAt = now.getTime() + SSO_LOGIN_STATE_LIFETIME_MS;
+      await store.ssoLoginStates.deleteExpired(now.toISOString());
+      await store.ssoLoginStates.create({
+        id: newId(),
+        stateHash: hashSecret(request.state),
+        codeVerifier: request.codeVerifier,
+        nonce: request.nonce,
+        issuer: settings.issuer,
+        createdAt: now.toISOString(),
+        expiresAt: new Date(expiresAt).toISOString(),
+        consumedAt: null,
+      });
+      return { url: request.url, state: request.state, expiresAt };
+    } catch (error) {
+      // No login state stored (the provider is unreachable, say): nothing to hold against the address.
+      await this.#starts.giveBack(origin.ip);
+      throw error;
+    }
   }
 
   /**
@@ -147,7 +166,10 @@ export class SsoService {
     const seen: Seen = {};
     try {
       const expected = await this.#spendState(input.callbackUrl, input.browserState);
+      // The browser came back with the state its start stored: that start was not abandoned.
+      await this.#starts.giveBack(input.origin.ip);
       identity = await provider.finishAuthorization(input.callbackUrl, expected);
+      this.#checkIssuedAt(identity);
       const verified = identity;
       const result = await this.#context.store.transaction((tx) => this.#signIn(tx, settings, verified, input.origin, input.previousSessionToken, seen));
       await this.#throttle.succeeded(attempt, true);
@@ -194,6 +216,21 @@ export class SsoService {
   #require(): { settings: SsoSettings; provider: IdentityProvider } {
     if (!this.#settings || !this.#provider) throw ssoNotConfigured();
     return { settings: this.#settings, provider: this.#provider };
+  }
+
+  /**
+   * The provider's `iat`, by the domain's clock: a token issued further in the future than the
+   * clock-skew allowance is refused (a forged or replayed-ahead token, or a provider whose clock is wrong).
+   */
+  #checkIssuedAt(identity: VerifiedIdentity): void {
+    const now = this.#context.clock.now().getTime();
+    if (!Number.isFinite(identity.issuedAt) || identity.issuedAt > now + ID_TOKEN_CLOCK_SKEW_MS) {
+      const ahead = Math.round((identity.issuedAt - now) / 1000);
+      throw ssoTokenInvalid(
+        `the ID token was issued ${Number.isFinite(ahead) ? `${ahead} seconds` : 'at a time'} ahead of this server's clock, more than the ${ID_TOKEN_CLOCK_SKEW_MS / 60_000} minutes allowed; check the clocks of Sophon and the provider`,
+        'issued_at',
+      );
+    }
   }
 
   async #spendState(callbackUrl: URL, browserState: string | undefined): Promise<{ state: string; nonce: string; codeVerifier: string }> {
@@ -325,7 +362,7 @@ export class SsoService {
     };
   }
 
-  /** The email the provider vouches for: `email_verified: true`, or any email with TrustEmail. */
+  /** The email the provider vouches for: `email_verified: true` (the boolean; not the string "true"), or any email with TrustEmail. */
   #verifiedEmail(settings: SsoSettings, identity: VerifiedIdentity): string {
     const claim = identity.claims.email;
     if (typeof claim !== 'string' || claim.trim() === '') throw ssoEmailMissing();
@@ -336,7 +373,7 @@ export class SsoService {
       if (error instanceof DomainError && error.code === 'EMAIL_INVALID') throw ssoClaimsInvalid('email', 'not a valid email address');
       throw error;
     }
-    const verified = identity.claims.email_verified === true || identity.claims.email_verified === 'true';
+    const verified = identity.claims.email_verified === true;
     if (!verified && !settings.trustEmail) throw ssoEmailNotVerified(email);
     return email;
   }
@@ -431,6 +468,8 @@ export class SsoService {
           method: 'sso',
           reason: error.code,
           message: printable(error.message),
+          // Which of Sophon's own ID token checks failed (signature, algorithm, signing_key, issued_at).
+          ...(typeof error.details.check === 'string' ? { check: error.details.check } : {}),
           ...(identity ? { issuer: identity.issuer, subject: printable(identity.subject.slice(0, 255)) } : {}),
           ...(email ? { email } : {}),
         },

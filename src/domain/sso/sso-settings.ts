@@ -1,3 +1,5 @@
+import type { IdTokenAlgorithm } from './id-token-signature.ts';
+
 /** `Sophon:Auth:Sso` as the domain takes it (src/config/sso.ts converts it); see docs/sso.md. */
 export interface SsoSettings {
   enabled: boolean;
@@ -30,6 +32,8 @@ export interface SsoSettings {
   linkExistingAccountsByEmail: boolean;
   /** Lower-case domains; a verified email elsewhere is refused (SSO_EMAIL_DOMAIN_NOT_ALLOWED). Empty: any domain. */
   allowedEmailDomains: readonly string[];
+  /** The JWS algorithms an ID token may be signed with (public-key ones only), narrowed at discovery to those the provider offers. */
+  idTokenAlgorithms: readonly IdTokenAlgorithm[];
 }
 
 export interface RoleMapping {

@@ -78,6 +78,11 @@ export const ssoRoutes = [
         });
         return redirect(reply, started.url);
       } catch (error) {
+        // Too many starts from this address: 429 with Retry-After, for the script that sent them.
+        if (error instanceof DomainError && error.kind === 'rate_limited') {
+          reply.header('retry-after', String(error.details.retryAfterSeconds)).header('cache-control', 'no-store');
+          throw error;
+        }
         const code = codeOf(error);
         if (!code) throw error;
         return redirect(reply, signInPageWith(services, code));
