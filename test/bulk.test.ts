@@ -52,7 +52,10 @@ describe.each(engines)('CSV import and export on %s', (engine) => {
     expect(report.body.counts).toEqual({ rows: 6, created: 2, valid: 0, rejected: 4 });
     const byLine = new Map(report.body.rows.map((row: { line: number }) => [row.line, row]));
     expect(byLine.get(2)).toMatchObject({ status: 'created', email: givenEmail, user: { displayName: 'Gina Given' } });
-    expect(byLine.get(3)).toMatchObject({ status: 'created', invitation: { emailed: true } });
+    expect(byLine.get(3)).toMatchObject({ status: 'created', invitation: { delivery: 'queued' } });
+    // One first-login credential: the row with a password gets a notice without it, not also a link.
+    expect(byLine.get(2)).toMatchObject({ notice: { delivery: 'queued' } });
+    expect((byLine.get(2) as { invitation?: unknown }).invitation).toBeUndefined();
     expect(byLine.get(4)).toMatchObject({ status: 'rejected', error: { code: 'ROLE_NOT_FOUND' } });
     expect(byLine.get(5)).toMatchObject({ status: 'rejected', error: { code: 'TENANT_NOT_FOUND' } });
     expect(byLine.get(6)).toMatchObject({ status: 'rejected', error: { code: 'PASSWORD_TOO_COMMON' } });

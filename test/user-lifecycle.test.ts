@@ -22,7 +22,7 @@ describe.each(engines)('user lifecycle with SMTP on %s', (engine) => {
     const email = uniqueEmail('invitee');
     const created = await test.admin.post('/api/v1/users', { email, displayName: 'Invited Person', role: 'Viewer' });
     expect(created.status).toBe(201);
-    expect(created.body.invitation).toMatchObject({ emailed: true });
+    expect(created.body.invitation).toMatchObject({ delivery: 'queued' });
     expect(created.body.oneTimePassword).toBeUndefined();
 
     const mail = await sink.waitFor(email);
@@ -42,6 +42,7 @@ describe.each(engines)('user lifecycle with SMTP on %s', (engine) => {
     const entry = outbox.body.items.find((item: { recipient: string }) => item.recipient === email);
     expect(entry).toMatchObject({ kind: 'invitation', status: 'sent' });
     expect(entry.bodyText).toBeUndefined();
+    expect((await test.admin.get(`/api/v1/users/${created.body.user.id}/activity`)).body.lastMail).toMatchObject({ kind: 'invitation', delivery: 'sent', attempts: 1 });
   });
 
   it('keeps the mail while SMTP is down and delivers it once SMTP is back', async () => {
@@ -74,10 +75,11 @@ describe.each(engines)('user lifecycle with SMTP on %s', (engine) => {
     expect((await user.client.get('/api/v1/me')).status).toBe(200);
     const reset = await test.admin.post(`/api/v1/users/${user.id}/reset-password`);
     expect(reset.status).toBe(200);
-    expect(reset.body).toMatchObject({ emailed: true });
+    expect(reset.body).toMatchObject({ delivery: 'queued' });
     expect(reset.body.link).toBeUndefined();
 
-    const token = linkTokenIn(await sink.waitFor(user.email));
+    // The first mail is the notice of their account (an admin typed their password); the second, the reset.
+    const token = linkTokenIn(await sink.waitFor(user.email, 2));
     expect((await test.anonymous.post('/api/v1/auth/redeem-link', { token, newPassword: 'a brand new passphrase' })).status).toBe(200);
     expect((await user.client.get('/api/v1/me')).status).toBe(401);
     expect((await test.login(user.email, USER_PASSWORD)).response.status).toBe(401);
@@ -126,7 +128,7 @@ describe.each(engines)('user lifecycle without SMTP on %s', (engine) => {
   it('lets exactly one of many concurrent redemptions of a reset link succeed', async () => {
     const user = await createSignedInUser(test, { role: 'Viewer' });
     const reset = await test.admin.post(`/api/v1/users/${user.id}/reset-password`);
-    expect(reset.body.emailed).toBe(false);
+    expect(reset.body.delivery).toBe('manual');
     const token = new URL(reset.body.link).hash.replace('#token=', '');
     const attempts = await Promise.all(
       Array.from({ length: 8 }, (_, index) => test.anonymous.post('/api/v1/auth/redeem-link', { token, newPassword: `concurrent passphrase ${index}` })),

@@ -49,6 +49,7 @@ export const endpoints = {
   purgeOrphans: endpoint('POST', '/api/v1/users/purge-orphans', 'ManageUsers'),
   moveUser: endpoint('POST', '/api/v1/users/:id/move', 'ManageUsers'),
   resetPassword: endpoint('POST', '/api/v1/users/:id/reset-password', 'ManageUsers'),
+  handOverLink: endpoint('POST', '/api/v1/users/:id/one-time-link', 'ManageUsers'),
   resetTwoFactor: endpoint('POST', '/api/v1/users/:id/reset-2fa', 'ManageUsers'),
   userActivity: endpoint('GET', '/api/v1/users/:id/activity', 'ViewUsers'),
 

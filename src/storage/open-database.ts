@@ -1,13 +1,17 @@
-import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { Kysely, Migrator, type Migration, type MigrationProvider } from 'kysely';
 import type { Database } from './schema.ts';
 import { createPostgresDialect } from './postgres-dialect.ts';
 import { createSqliteDialect } from './sqlite-dialect.ts';
+import { ensurePrivateDirectory, ensurePrivateSqliteFiles } from './private-files.ts';
+import { loggingDialect, StatementLog } from './statement-log.ts';
 import * as initial from './migrations/001-initial.ts';
 import * as userLifecycle from './migrations/002-user-lifecycle.ts';
 import * as twoFactor from './migrations/003-two-factor.ts';
 import * as sso from './migrations/004-sso.ts';
+import * as reenrolment from './migrations/005-reenrolment.ts';
+import * as loginAttemptsInFlight from './migrations/006-login-attempts-in-flight.ts';
+import * as mailDelivery from './migrations/007-mail-delivery.ts';
 
 export type Engine = 'sqlite' | 'postgres';
 
@@ -16,7 +20,12 @@ export interface OpenedDatabase {
   engine: Engine;
   /** Where it lives, without credentials, for the start-up log. */
   location: string;
+  /** Counts the SQL statements sent through `db` (tests and the benchmark read it). */
+  statements: StatementLog;
 }
+
+/** What migrate() turns on once the schema is up to date: PostgreSQL's named prepared statements. */
+const afterMigration = new WeakMap<Kysely<Database>, () => void>();
 
 /** The migrations, in order. Listed in code (not read from a folder) so they travel with the bundle. */
 const migrations: Record<string, Migration> = {
@@ -24,6 +33,9 @@ const migrations: Record<string, Migration> = {
   '002-user-lifecycle': userLifecycle,
   '003-two-factor': twoFactor,
   '004-sso': sso,
+  '005-reenrolment': reenrolment,
+  '006-login-attempts-in-flight': loginAttemptsInFlight,
+  '007-mail-delivery': mailDelivery,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };
@@ -36,11 +48,18 @@ export function openDatabase(options: { databaseUrl?: string; dataDir: string; r
     }
     const location = options.databaseUrl.replace(/\/\/[^@/]*@/, '//');
     const report = options.report ?? ((line: string) => console.error(`Sophon Identity: ${line}`));
-    return { db: new Kysely<Database>({ dialect: createPostgresDialect(options.databaseUrl, (error) => report(`lost an idle PostgreSQL connection (${error.message}); the next query opens a new one`)) }), engine: 'postgres', location };
+    const { dialect, preparedStatements } = createPostgresDialect(options.databaseUrl, (error) => report(`lost an idle PostgreSQL connection (${error.message}); the next query opens a new one`));
+    const statements = new StatementLog();
+    const db = new Kysely<Database>({ dialect: loggingDialect(dialect, statements) });
+    afterMigration.set(db, () => preparedStatements.enable());
+    return { db, engine: 'postgres', location, statements };
   }
-  mkdirSync(options.dataDir, { recursive: true });
+  const report = options.report ?? ((line: string) => console.error(`Sophon Identity: ${line}`));
+  ensurePrivateDirectory(options.dataDir, report);
   const file = path.resolve(options.dataDir, 'sophon.db');
-  return { db: new Kysely<Database>({ dialect: createSqliteDialect(file) }), engine: 'sqlite', location: file };
+  ensurePrivateSqliteFiles(file, report);
+  const statements = new StatementLog();
+  return { db: new Kysely<Database>({ dialect: loggingDialect(createSqliteDialect(file), statements) }), engine: 'sqlite', location: file, statements };
 }
 
 /** Brings the schema up to date. Kysely's migrator takes a lock, so several nodes may start at once. */
@@ -51,4 +70,5 @@ export async function migrate(db: Kysely<Database>): Promise<void> {
   if (error || failed) {
     throw new Error(`database migration ${failed?.migrationName ?? ''} failed: ${error instanceof Error ? error.message : String(error)}`);
   }
+  afterMigration.get(db)?.();
 }

@@ -20,6 +20,8 @@ export interface Database {
     last_login_ip: string | null;
     last_login_user_agent: string | null;
     password_expires_at: string | null;
+    /** Set by an admin's 2FA reset: the user must enrol again (migration 005). */
+    two_factor_reenrolment_required_at: string | null;
   };
   roles: {
     id: string;
@@ -95,6 +97,8 @@ export interface Database {
     expires_at: string;
     used_at: string | null;
     created_by: string | null;
+    /** 0/1: redeeming the link also revokes the user's API tokens (migration 005). */
+    revoke_tokens: number | null;
   };
   mail_outbox: {
     id: string;
@@ -104,6 +108,8 @@ export interface Database {
     recipient: string;
     subject: string;
     body_text: string;
+    /** 007: the one-time link whose token is filled in at send time. */
+    link_id: string | null;
     status: string;
     attempts: number;
     next_attempt_at: string;
@@ -125,6 +131,7 @@ export interface Database {
   recovery_codes: { id: string; user_id: string; code_hash: string; created_at: string; used_at: string | null };
   login_challenges: { id: string; user_id: string; token_hash: string; created_at: string; expires_at: string; consumed_at: string | null; failed_attempts: number };
   login_throttle: { key: string; failures: number; last_failure_at: string | null };
+  login_attempts_in_flight: { attempt_id: string; key: string; expires_at: string };
   auth_policies: {
     scope_id: string;
     require_two_factor: number | null;

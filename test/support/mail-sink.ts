@@ -1,3 +1,4 @@
+import { createServer } from 'node:net';
 import { SMTPServer } from 'smtp-server';
 
 export interface ReceivedMail {
@@ -34,6 +35,21 @@ export class MailSink {
       server.listen(this.port, '127.0.0.1', () => resolve());
     });
     this.port = (server.server.address() as { port: number }).port;
+  }
+
+  /**
+   * The closed-port variant: picks a free loopback port and leaves nothing listening on it, so
+   * a server pointed here (environment()) meets ECONNREFUSED on every attempt, until start()
+   * opens the sink on that same port.
+   */
+  async useClosedPort(): Promise<void> {
+    const probe = createServer();
+    await new Promise<void>((resolve, reject) => {
+      probe.once('error', reject);
+      probe.listen(0, '127.0.0.1', () => resolve());
+    });
+    this.port = (probe.address() as { port: number }).port;
+    await new Promise<void>((resolve) => probe.close(() => resolve()));
   }
 
   async stop(): Promise<void> {

@@ -81,7 +81,9 @@ export interface SessionView {
   device?: string;
   createdAt: string;
   lastSeenAt: string;
+  /** The absolute end; `idleExpiresAt` is when it ends if unused from now on. */
   expiresAt: string;
+  idleExpiresAt?: string;
   ip: string | null;
   userAgent: string | null;
   current?: boolean;
@@ -118,7 +120,32 @@ export interface Activity {
   hasPassword: boolean;
   /** Identity-provider accounts that sign in as this user. */
   identities: { issuer: string; subject: string; createdAt: string; lastLoginAt: string | null }[];
+  /** The newest invitation, reset or account notice mailed to the user; null if none (or without ManageUsers). Absent from older servers. */
+  lastMail?: MailDelivery | null;
   recentEvents: AuditEvent[] | null;
+}
+
+/** Where one mail stands: `queued` until the outbox has handed it to SMTP (retrying, with the last error, while that fails). */
+export interface MailDelivery {
+  messageId: string;
+  kind: 'invitation' | 'password_reset' | 'account_created';
+  recipient: string;
+  delivery: 'queued' | 'sent' | 'failed' | 'cancelled';
+  attempts: number;
+  lastError: string | null;
+  nextAttemptAt: string | null;
+  createdAt: string;
+  sentAt: string | null;
+}
+
+/** `POST /api/v1/users/:id/one-time-link` `{deliver: "manual"}`: a link for the admin to hand over, shown once. */
+export interface HandedOverLink {
+  delivery: 'manual';
+  purpose: 'invitation' | 'password_reset';
+  link: string;
+  expiresAt: string;
+  cancelledMessages: string[];
+  initialPasswordRetired: boolean;
 }
 
 export interface EffectivePermissions {
@@ -130,7 +157,12 @@ export interface EffectivePermissions {
 export interface CreatedUser {
   user: User;
   passwordExpiresAt: string | null;
+  /** Without SMTP, when no password was given: shown once. */
   oneTimePassword?: string;
+  /** With SMTP and no password: the invitation is queued, not yet delivered. */
+  invitation?: { delivery: 'queued'; messageId: string; expiresAt: string };
+  /** With SMTP and a typed password: a notice without the password is queued; the admin hands the password over. */
+  notice?: { delivery: 'queued'; messageId: string };
 }
 
 /** One row of `POST /api/v1/users/import`'s report. */
@@ -142,7 +174,8 @@ export type ImportRow =
       user: User;
       passwordExpiresAt: string | null;
       oneTimePassword?: string;
-      invitation?: { emailed: true; messageId: string; expiresAt: string };
+      invitation?: { delivery: 'queued'; messageId: string; expiresAt: string };
+      notice?: { delivery: 'queued'; messageId: string };
     }
   | { line: number; email: string; status: 'valid' }
   | { line: number; email: string; status: 'rejected'; error: { code: string; message: string } };
@@ -157,11 +190,7 @@ export interface ImportReport {
   rows: ImportRow[];
 }
 
-export interface ResetPasswordResult {
-  emailed: boolean;
-  link?: string;
-  expiresAt: string;
-}
+export type ResetPasswordResult = { delivery: 'queued'; messageId: string; expiresAt: string } | { delivery: 'manual'; link: string; expiresAt: string };
 
 export interface CreatedToken {
   token: ApiToken;

@@ -21,7 +21,8 @@ interface ImportRowResult {
   error?: { code: string; message: string };
   user?: { id: string; role: string | null; homeTenant: string };
   oneTimePassword?: string;
-  invitation?: { emailed: boolean };
+  invitation?: { delivery: 'queued'; expiresAt: string };
+  notice?: { delivery: 'queued' };
 }
 
 interface ImportReport {
@@ -118,7 +119,7 @@ async function importUsers(context: CliContext, [file]: string[], options: { dry
       {
         header: 'DETAIL',
         value: (row) =>
-          row.error ? `${row.error.message} (${row.error.code})` : row.oneTimePassword ? `one-time password: ${row.oneTimePassword}` : row.invitation?.emailed ? 'invitation emailed' : null,
+          row.error ? `${row.error.message} (${row.error.code})` : row.oneTimePassword ? `one-time password: ${row.oneTimePassword}` : row.invitation ? 'invitation queued (not sent yet)' : row.notice ? 'notice queued; hand the password over yourself' : null,
       },
     ]);
     if (rows.some((row) => row.oneTimePassword)) note('The one-time passwords above are shown this once: pass them on now; each must be changed at first sign-in.');
@@ -152,7 +153,7 @@ export function addUserCsvCommands(users: Command): void {
   users
     .command('import')
     .description(
-      'create users from a CSV file with the columns email,displayName,role,tenant,password; rows without a password get an invitation email (or, without SMTP, a one-time password printed once); a row whose role or tenant does not exist, or that fails another check, is rejected with its reason (exit 1)',
+      'create users from a CSV file with the columns email,displayName,role,tenant,password; rows without a password get an invitation mail (or, without SMTP, a one-time password printed once), rows with one a notice that holds no password (with SMTP); a row whose role or tenant does not exist, or that fails another check, is rejected with its reason (exit 1)',
     )
     .argument('<file>', 'the CSV file: header row first, separated by commas (or semicolons), UTF-8 unless --encoding says otherwise')
     .option('--dry-run', 'check every row and report; create nobody')

@@ -105,8 +105,42 @@ interface Activity {
   lastLogin: { at: string; ip: string | null; userAgent: string | null } | null;
   sessions: Array<{ id: string; createdAt: string; lastSeenAt: string | null; expiresAt: string; ip: string | null; userAgent: string | null }>;
   tokens: TokenView[];
+  /** The newest invitation, reset or account notice mailed to the user; null if none (or without ManageUsers). Absent from older servers. */
+  lastMail?: MailDelivery | null;
   /** null when the caller may not read the audit log. */
   recentEvents: Array<{ occurredAt: string; category: string; action: string; outcome: string }> | null;
+}
+
+interface MailDelivery {
+  messageId: string;
+  kind: 'invitation' | 'password_reset' | 'account_created';
+  recipient: string;
+  delivery: 'queued' | 'sent' | 'failed' | 'cancelled';
+  attempts: number;
+  lastError: string | null;
+  nextAttemptAt: string | null;
+  createdAt: string;
+  sentAt: string | null;
+}
+
+const MAIL_KINDS: Record<MailDelivery['kind'], string> = { invitation: 'invitation', password_reset: 'password reset', account_created: 'account notice (no credential)' };
+
+/** One line: which mail, where it stands, and what to do when it can't reach the user. */
+export function describeMailDelivery(mail: MailDelivery, user: string): string {
+  const what = `${MAIL_KINDS[mail.kind] ?? mail.kind} to ${mail.recipient}`;
+  const attempts = `${mail.attempts} attempt(s)`;
+  const error = mail.lastError ? `; last error: ${mail.lastError}` : '';
+  const handOver = mail.kind === 'account_created' ? '' : ` Hand over a link yourself: sophon admin users one-time-link ${user}`;
+  switch (mail.delivery) {
+    case 'sent':
+      return `${what}: sent ${formatValue(mail.sentAt)}`;
+    case 'queued':
+      return `${what}: queued, not sent yet (${attempts}${mail.nextAttemptAt ? `, next ${formatValue(mail.nextAttemptAt)}` : ''}${error}).${mail.attempts > 0 ? handOver : ''}`;
+    case 'failed':
+      return `${what}: FAILED after ${attempts}${error}.${handOver}`;
+    case 'cancelled':
+      return `${what}: cancelled, not sent${error ? ` (${mail.lastError})` : ''}`;
+  }
 }
 
 function printActivity(activity: Activity): void {
@@ -116,6 +150,7 @@ function printActivity(activity: Activity): void {
       ['User', `${user.displayName} <${user.email}> (${user.id})`],
       ['Status', user.status],
       ['Last login', lastLogin ? `${formatValue(lastLogin.at)} from ${lastLogin.ip ?? '?'} (${lastLogin.userAgent ?? 'unknown agent'})` : 'never'],
+      ...(activity.lastMail !== undefined ? [['Last mail', activity.lastMail ? describeMailDelivery(activity.lastMail, user.email) : 'none'] as [string, string]] : []),
     ]),
   );
   printLine();
@@ -235,12 +270,23 @@ export function adminUsersCommand(): Command {
     .addHelpText('after', examples('sophon admin users create --email jane@example.com --name "Jane Doe" --role workflow-editor --tenant acme'))
     .action(
       action<{ email: string; name?: string; role: string; password?: string }>(async (context, _args, options) => {
-        const answer = await context.call<{ user: UserView; passwordExpiresAt?: string; oneTimePassword?: string; invitation?: { emailed: boolean; expiresAt: string } }>(endpoints.createUser, {
+        const answer = await context.call<{
+          user: UserView;
+          passwordExpiresAt?: string;
+          oneTimePassword?: string;
+          invitation?: { delivery: 'queued'; messageId: string; expiresAt: string };
+          notice?: { delivery: 'queued'; messageId: string };
+        }>(endpoints.createUser, {
           body: { email: options.email, displayName: options.name ?? options.email.split('@')[0], role: options.role, password: options.password },
         });
         context.output(answer, () => {
           printLine(`Created ${answer.user.email} (${answer.user.id}) with role ${answer.user.role} in tenant ${answer.user.homeTenant}.`);
-          if (answer.invitation) printLine(`Invitation emailed to ${answer.user.email}; its link expires ${formatValue(answer.invitation.expiresAt)}.`);
+          // Queued is not delivered: say so, and where to look.
+          if (answer.invitation) {
+            printLine(`Invitation queued for ${answer.user.email} (not sent yet); its link expires ${formatValue(answer.invitation.expiresAt)}.`);
+            printLine(`See whether it went out: sophon admin users activity ${answer.user.id}`);
+          }
+          if (answer.notice) printLine(`A notice without the password is queued for ${answer.user.email}: hand the password over yourself.`);
           if (answer.oneTimePassword) printLine(`One-time password (shown only now; they must change it at first login): ${answer.oneTimePassword}`);
           if (answer.passwordExpiresAt && !answer.invitation) printLine(`The initial password stops working ${formatValue(answer.passwordExpiresAt)} if not changed.`);
         });
@@ -324,14 +370,21 @@ export function adminUsersCommand(): Command {
 
   users
     .command('logout')
-    .description('end every session of the user at once (a role change applies from their next request)')
+    .description('end every session of the user at once (a role change applies from their next request); API tokens keep working unless --tokens')
     .argument('<user-id>', 'user id or email')
-    .addHelpText('after', examples('sophon admin users logout <user-id>'))
+    .option('--tokens', 'also revoke every API token of the user')
+    .addHelpText('after', examples('sophon admin users logout <user-id>', 'sophon admin users logout <user-id> --tokens'))
     .action(
-      action(async (context, [reference]) => {
+      action<{ tokens?: boolean }>(async (context, [reference], options) => {
         const id = await targetUser(context, endpoints.logoutUser, reference!);
-        const answer = await context.call<{ endedSessions: number }>(endpoints.logoutUser, { params: { id } });
-        context.output(answer, () => printLine(`Ended ${answer.endedSessions} session(s) of ${reference}.`));
+        const answer = await context.call<{ endedSessions: number; revokedTokens?: number }>(endpoints.logoutUser, { params: { id }, body: { revokeTokens: options.tokens === true } });
+        context.output(answer, () =>
+          printLine(
+            options.tokens
+              ? `Ended ${answer.endedSessions} session(s) and revoked ${answer.revokedTokens ?? 0} API token(s) of ${reference}.`
+              : `Ended ${answer.endedSessions} session(s) of ${reference}; their API tokens keep working (add --tokens to revoke them).`,
+          ),
+        );
       }),
     );
 
@@ -410,14 +463,42 @@ export function adminUsersCommand(): Command {
     .command('reset-password')
     .description('reset a user\'s password: emails them a link, or prints a one-time link to hand over')
     .argument(...USER_ARGUMENT)
-    .addHelpText('after', examples('sophon admin users reset-password jane@example.com'))
+    .option('--revoke-tokens', 'also revoke their API tokens: now, and those made before the link is redeemed')
+    .addHelpText('after', examples('sophon admin users reset-password jane@example.com', 'sophon admin users reset-password jane@example.com --revoke-tokens'))
+    .action(
+      action<{ revokeTokens?: boolean }>(async (context, [reference], options) => {
+        const id = await targetUser(context, endpoints.resetPassword, reference!);
+        const answer = await context.call<{ delivery: 'queued' | 'manual'; link?: string; expiresAt: string; revokedTokens?: number }>(endpoints.resetPassword, {
+          params: { id },
+          ...(options.revokeTokens ? { body: { revokeTokens: true } } : {}),
+        });
+        context.output(answer, () => {
+          if (options.revokeTokens) printLine(`Revoked ${answer.revokedTokens ?? 0} API token(s) of ${reference}; redeeming the link revokes any made meanwhile.`);
+          if (answer.delivery === 'queued') printLine(`Password reset mail queued for ${reference} (not sent yet); its link expires ${formatValue(answer.expiresAt)}. See whether it went out: sophon admin users activity ${reference}`);
+          else printLine(`One-time reset link for ${reference} (hand it over yourself; expires ${formatValue(answer.expiresAt)}):\n${answer.link ?? '-'}`);
+        });
+      }),
+    );
+
+  users
+    .command('one-time-link')
+    .description(
+      "print a fresh one-time link to hand over yourself, when a mail can't reach the user (see activity): their unused links, queued invitation and reset mails and unused initial password stop working",
+    )
+    .argument(...USER_ARGUMENT)
+    .addHelpText('after', examples('sophon admin users one-time-link jane@example.com'))
     .action(
       action(async (context, [reference]) => {
-        const id = await targetUser(context, endpoints.resetPassword, reference!);
-        const answer = await context.call<{ emailed: boolean; link?: string; expiresAt: string }>(endpoints.resetPassword, { params: { id } });
+        const id = await targetUser(context, endpoints.handOverLink, reference!);
+        const answer = await context.call<{ purpose: 'invitation' | 'password_reset'; link: string; expiresAt: string; cancelledMessages: string[]; initialPasswordRetired: boolean }>(
+          endpoints.handOverLink,
+          { params: { id }, body: { deliver: 'manual' } },
+        );
         context.output(answer, () => {
-          if (answer.emailed) printLine(`Password reset link emailed to ${reference}; it expires ${formatValue(answer.expiresAt)}.`);
-          else printLine(`One-time reset link for ${reference} (hand it over yourself; expires ${formatValue(answer.expiresAt)}):\n${answer.link ?? '-'}`);
+          printLine(`One-time ${answer.purpose === 'invitation' ? 'invitation' : 'reset'} link for ${reference} (shown only now; hand it over yourself; expires ${formatValue(answer.expiresAt)}):`);
+          printLine(answer.link);
+          if (answer.cancelledMessages.length > 0) printLine(`Withdrawn unsent: ${answer.cancelledMessages.length} queued mail(s); their links no longer work.`);
+          if (answer.initialPasswordRetired) printLine('An initial password they had not used yet no longer works.');
         });
       }),
     );
@@ -430,8 +511,10 @@ export function adminUsersCommand(): Command {
     .action(
       action(async (context, [reference]) => {
         const id = await targetUser(context, endpoints.resetTwoFactor, reference!);
-        const answer = await context.call<unknown>(endpoints.resetTwoFactor, { params: { id } });
-        context.output(answer, () => printLine(`2FA reset for ${reference}; they will enroll again at their next login.`));
+        const answer = await context.call<{ wasEnabled: boolean; reenrolmentRequired?: boolean }>(endpoints.resetTwoFactor, { params: { id } });
+        context.output(answer, () =>
+          printLine(answer.reenrolmentRequired === false ? `${reference} had no 2FA; nothing changed.` : `2FA reset for ${reference}; they must enroll again (at their next login, or their next request) before doing anything else.`),
+        );
       }),
     );
 
@@ -452,7 +535,7 @@ export function adminUsersCommand(): Command {
 
   users
     .command('activity')
-    .description("a user's account activity: last login, active sessions, API tokens and recent actions")
+    .description("a user's account activity: last login, delivery of the last invitation or reset mail, active sessions, API tokens and recent actions")
     .argument(...USER_ARGUMENT)
     .addHelpText('after', examples('sophon admin users activity jane@example.com'))
     .action(

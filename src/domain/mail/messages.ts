@@ -8,7 +8,14 @@ interface MessageInput {
   now: Date;
 }
 
-function message(input: MessageInput, kind: OutboxMessage['kind'], subject: string, bodyText: string): OutboxMessage {
+/** A one-time link as a mail carries it: its id, and its URL with LINK_TOKEN_SLOT where the token goes at send time. */
+export interface MailedLink {
+  linkId: string;
+  url: string;
+  expiresAt: string;
+}
+
+function message(input: MessageInput, kind: OutboxMessage['kind'], subject: string, bodyText: string, linkId: string | null): OutboxMessage {
   return {
     id: newId(),
     tenantId: input.tenantId,
@@ -17,6 +24,7 @@ function message(input: MessageInput, kind: OutboxMessage['kind'], subject: stri
     recipient: input.recipient,
     subject,
     bodyText,
+    linkId,
     status: 'pending',
     attempts: 0,
     nextAttemptAt: input.now.toISOString(),
@@ -27,7 +35,7 @@ function message(input: MessageInput, kind: OutboxMessage['kind'], subject: stri
   };
 }
 
-export function invitationMessage(input: MessageInput & { displayName: string; tenantName: string; link: string; expiresAt: string; publicUrl: string }): OutboxMessage {
+export function invitationMessage(input: MessageInput & { displayName: string; tenantName: string; link: MailedLink; publicUrl: string }): OutboxMessage {
   return message(
     input,
     'invitation',
@@ -39,15 +47,39 @@ export function invitationMessage(input: MessageInput & { displayName: string; t
       `Sign-in name: ${input.recipient}`,
       '',
       'Choose your password with this one-time link:',
-      input.link,
+      input.link.url,
       '',
-      `The link works once and expires at ${input.expiresAt}. After that, sign in at ${input.publicUrl}.`,
+      `The link works once and expires at ${input.link.expiresAt}. After that, sign in at ${input.publicUrl}.`,
       'If you did not expect this, ignore this message.',
     ].join('\n'),
+    input.link.linkId,
   );
 }
 
-export function passwordResetMessage(input: MessageInput & { displayName: string; link: string; expiresAt: string }): OutboxMessage {
+/**
+ * When the admin typed the user's first password, the mail only tells the user the account
+ * exists: the password is the one first-login credential, and the admin hands it over.
+ */
+export function accountCreatedMessage(input: MessageInput & { displayName: string; tenantName: string; passwordExpiresAt: string; publicUrl: string }): OutboxMessage {
+  return message(
+    input,
+    'account_created',
+    `Your Sophon account (${input.tenantName})`,
+    [
+      `Hello ${input.displayName},`,
+      '',
+      `An administrator created a Sophon account for you in "${input.tenantName}".`,
+      `Sign-in name: ${input.recipient}`,
+      '',
+      'They will give you your first password themselves; this message does not contain it.',
+      `Sign in at ${input.publicUrl} and choose your own password there, before ${input.passwordExpiresAt}, when the first one stops working.`,
+      'If you did not expect this, tell your administrator.',
+    ].join('\n'),
+    null,
+  );
+}
+
+export function passwordResetMessage(input: MessageInput & { displayName: string; link: MailedLink }): OutboxMessage {
   return message(
     input,
     'password_reset',
@@ -56,10 +88,11 @@ export function passwordResetMessage(input: MessageInput & { displayName: string
       `Hello ${input.displayName},`,
       '',
       'An administrator started a password reset for your Sophon account. Set a new password with this one-time link:',
-      input.link,
+      input.link.url,
       '',
-      `The link works once and expires at ${input.expiresAt}. Setting a new password signs you out everywhere.`,
+      `The link works once and expires at ${input.link.expiresAt}. Setting a new password signs you out everywhere.`,
       'If you did not expect this, tell your administrator.',
     ].join('\n'),
+    input.link.linkId,
   );
 }

@@ -1,6 +1,7 @@
 import type { Clock } from '../clock.ts';
 import type { Store } from '../store.ts';
-import { REDACTED_BODY } from './outbox.ts';
+import { tokenForDelivery } from '../users/one-time-link-service.ts';
+import { LINK_TOKEN_SLOT, REDACTED_BODY } from './outbox.ts';
 
 export interface MailSender {
   send(message: { to: string; subject: string; text: string }): Promise<void>;
@@ -38,8 +39,18 @@ export class OutboxWorker {
     for (const message of due) {
       const claimed = await this.#store.mail.claim(message.id, now.toISOString(), new Date(now.getTime() + this.#options.claimMs).toISOString());
       if (!claimed) continue;
+      let text = message.bodyText;
+      if (message.linkId) {
+        // The link gets its token only now: the stored row never held one that works.
+        const token = await tokenForDelivery(this.#store, message.linkId, this.#clock.now());
+        if (!token) {
+          await this.#store.mail.cancel(message.id, 'Not sent: its one-time link was used, replaced or expired before it could go out.');
+          continue;
+        }
+        text = text.replaceAll(LINK_TOKEN_SLOT, token);
+      }
       try {
-        await this.#sender.send({ to: message.recipient, subject: message.subject, text: message.bodyText });
+        await this.#sender.send({ to: message.recipient, subject: message.subject, text });
         await this.#store.mail.markSent(message.id, this.#clock.now().toISOString());
         sent++;
       } catch (error) {

@@ -3,17 +3,24 @@
  * that caused it (a new user, a reset), then delivered by a worker with retries, so a down
  * SMTP server neither fails the change nor loses the mail.
  */
-export type OutboxStatus = 'pending' | 'sent' | 'failed';
+export type OutboxStatus = 'pending' | 'sent' | 'failed' | 'cancelled';
+
+export type OutboxKind = 'invitation' | 'password_reset' | 'account_created';
 
 export interface OutboxMessage {
   id: string;
   tenantId: string;
   userId: string | null;
-  kind: 'invitation' | 'password_reset';
+  kind: OutboxKind;
   recipient: string;
   subject: string;
-  /** Holds a one-time link until delivered; redacted once sent or given up on. */
+  /**
+   * The text to send. A one-time link in it is stored as LINK_TOKEN_SLOT, never as a token:
+   * the token is made when the message is sent (see `linkId`). Redacted once sent or given up on.
+   */
   bodyText: string;
+  /** The one-time link whose token the worker puts into LINK_TOKEN_SLOT at send time; null for a mail without one. */
+  linkId: string | null;
   status: OutboxStatus;
   attempts: number;
   nextAttemptAt: string;
@@ -30,14 +37,52 @@ export interface OutboxStore {
   /** Takes a message for delivery; false if another worker took it first. */
   claim(messageId: string, now: string, lockedUntil: string): Promise<boolean>;
   markSent(messageId: string, at: string): Promise<void>;
+  /** Records a failed attempt of a message still pending (one cancelled meanwhile stays cancelled). */
   markAttemptFailed(messageId: string, update: { attempts: number; nextAttemptAt: string; status: OutboxStatus; lastError: string; redact: boolean }): Promise<void>;
+  /** Gives up on a message without sending it (its body is redacted); `reason` is shown as its last error. */
+  cancel(messageId: string, reason: string): Promise<void>;
+  /** Cancels the user's pending messages of these kinds in the tenant; returns their ids. */
+  cancelPendingForUser(tenantId: string, userId: string, kinds: readonly OutboxKind[], reason: string): Promise<string[]>;
   listForTenant(tenantId: string, query: { before?: string; limit: number }): Promise<OutboxMessage[]>;
+  /** The newest message to the user in the tenant, if any. */
+  latestForUser(tenantId: string, userId: string): Promise<OutboxMessage | undefined>;
 }
 
-/** Never shown through the API: the body may carry a one-time link. */
+/** Never shown through the API: the body is the mail's text. */
 export function describeMessage(message: OutboxMessage) {
-  const { bodyText: _hidden, lockedUntil: _lock, ...rest } = message;
+  const { bodyText: _hidden, lockedUntil: _lock, linkId: _link, ...rest } = message;
   return rest;
 }
 
+/**
+ * Where a mail stands, in the words the API answers with: `queued` until the outbox has
+ * actually handed it to the SMTP server (retrying, with the last error, while it fails),
+ * then `sent`; `failed` once the outbox gave up, `cancelled` when it was withdrawn unsent
+ * (its link was replaced, used or expired first).
+ */
+export type MailDelivery = 'queued' | 'sent' | 'failed' | 'cancelled';
+
+const deliveryOfStatus: Record<OutboxStatus, MailDelivery> = { pending: 'queued', sent: 'sent', failed: 'failed', cancelled: 'cancelled' };
+
+export function mailDeliveryOf(message: OutboxMessage) {
+  const delivery = deliveryOfStatus[message.status];
+  return {
+    messageId: message.id,
+    kind: message.kind,
+    recipient: message.recipient,
+    delivery,
+    attempts: message.attempts,
+    lastError: message.lastError,
+    /** While queued: when the next attempt is due. */
+    nextAttemptAt: delivery === 'queued' ? message.nextAttemptAt : null,
+    createdAt: message.createdAt,
+    sentAt: message.sentAt,
+  };
+}
+
+export type MailDeliveryView = ReturnType<typeof mailDeliveryOf>;
+
 export const REDACTED_BODY = '[redacted after delivery]';
+
+/** Stands, in a stored body, for the token of the message's one-time link; the worker fills it in at send time. */
+export const LINK_TOKEN_SLOT = '{{one-time-link-token}}';

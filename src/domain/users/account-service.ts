@@ -5,11 +5,27 @@ import { notFound } from '../errors.ts';
 import type { Actor, DomainContext } from '../context.ts';
 import type { Store } from '../store.ts';
 import { describeToken } from '../tokens/api-token.ts';
-import { sessionView } from '../sessions/session-service.ts';
+import type { SessionService } from '../sessions/session-service.ts';
 import { detectAvatarType, type Avatar } from './avatar.ts';
 import { hasUsablePassword } from './passwords.ts';
 import { checkDisplayName, publicUser, type User } from './user.ts';
 import type { UserService } from './user-service.ts';
+import type { OneTimeLinkService } from './one-time-link-service.ts';
+import type { OneTimeLinkPurpose } from './one-time-link.ts';
+import { mailDeliveryOf, type MailDeliveryView } from '../mail/outbox.ts';
+
+/** `POST /users/:id/one-time-link`: a fresh link for the admin to hand over, and what it replaced. */
+export interface HandedOverLink {
+  delivery: 'manual';
+  /** `invitation` while the user has never chosen a password, else `password_reset`. */
+  purpose: OneTimeLinkPurpose;
+  link: string;
+  expiresAt: string;
+  /** Queued invitation or reset mails withdrawn unsent: their links stopped working. */
+  cancelledMessages: string[];
+  /** Whether an initial password nobody had used yet stopped working. */
+  initialPasswordRetired: boolean;
+}
 
 /**
  * The account around a user: activity for admins (last login, sessions, tokens, recent
@@ -20,43 +36,88 @@ export class AccountService {
   readonly #context: DomainContext;
   readonly #access: AccessService;
   readonly #users: UserService;
+  readonly #links: OneTimeLinkService;
+  readonly #sessions: SessionService;
 
-  constructor(context: DomainContext, access: AccessService, users: UserService) {
+  constructor(context: DomainContext, access: AccessService, users: UserService, links: OneTimeLinkService, sessions: SessionService) {
     this.#context = context;
     this.#access = access;
     this.#users = users;
+    this.#links = links;
+    this.#sessions = sessions;
   }
 
   async activity(actor: Actor, userId: string) {
-    const { store, clock } = this.#context;
+    const { store } = this.#context;
     await this.#access.require(actor, 'ViewUsers', actor.tenantId);
     const user = await this.#users.loadVisible(actor, userId);
     const [sessions, tokens, identities] = await Promise.all([
-      store.sessions.listActive(user.id, clock.now().toISOString()),
+      // Only the sessions a request could still use: the deadline authentication applies.
+      this.#sessions.listOpen(user.id, user.homeTenantId, null),
       store.tokens.listForUser(user.id),
       store.externalIdentities.listForUser(user.id),
     ]);
-    // Recent actions come from the audit log, so they need the right to read it.
-    let recentEvents: AuditEvent[] | null = null;
-    if (await this.#access.holds(actor, 'ViewAuditLogs', actor.tenantId)) {
-      recentEvents = await store.audit.query({ tenantId: actor.tenantId, userId: user.id, limit: 50 });
-    }
+    // Recent actions come from the audit log, so they need the right to read it; the mail's
+    // delivery comes from the outbox, which ManageUsers reads (GET /mail/outbox).
+    const [readsAudit, readsOutbox] = await Promise.all([this.#access.holds(actor, 'ViewAuditLogs', actor.tenantId), this.#access.holds(actor, 'ManageUsers', actor.tenantId)]);
+    const [events, mail] = await Promise.all([
+      readsAudit ? store.audit.query({ tenantId: actor.tenantId, userId: user.id, limit: 50 }) : undefined,
+      readsOutbox ? store.mail.latestForUser(actor.tenantId, user.id) : undefined,
+    ]);
+    const recentEvents: AuditEvent[] | null = events ?? null;
+    const lastMail: MailDeliveryView | null = mail ? mailDeliveryOf(mail) : null;
     return {
       user: publicUser(user),
       lastLogin: user.lastLoginAt ? { at: user.lastLoginAt, ip: user.lastLoginIp, userAgent: user.lastLoginUserAgent } : null,
-      sessions: sessions.map((session) => sessionView(session, null)),
+      sessions,
       tokens: tokens.map(describeToken),
       hasPassword: hasUsablePassword(user.passwordHash),
       // The identity-provider accounts that sign in as this user (single sign-on).
       identities: identities.map(({ issuer, subject, createdAt, lastLoginAt }) => ({ issuer, subject, createdAt, lastLoginAt })),
+      // The newest invitation, reset or account notice sent to the user from this tenant: queued
+      // (with attempts and the last error while SMTP fails), sent, failed or cancelled. Null
+      // when there is none, or without ManageUsers.
+      lastMail,
       recentEvents,
     };
+  }
+
+  /**
+   * A fresh one-time link shown to the admin, to hand over themselves — for when a mail can't
+   * reach the user (failed, or still queued). One first-login credential at a time: every
+   * unused link of the user stops working, their queued invitation and reset mails are
+   * withdrawn, and an initial password still unused expires now. An invitation link while
+   * they have never chosen a password, else a reset link; their own password works until the
+   * link is redeemed, as with a reset. An account change, guarded like a password reset.
+   */
+  async handOverLink(actor: Actor, userId: string): Promise<HandedOverLink> {
+    return this.#context.store.transaction(async (store) => {
+      const user = await this.#users.loadForAccountChange(actor, userId, store);
+      const now = this.#context.clock.now();
+      const at = now.toISOString();
+      await store.links.retireUnused(user.id, 'invitation', at);
+      await store.links.retireUnused(user.id, 'password_reset', at);
+      const cancelledMessages = await store.mail.cancelPendingForUser(user.homeTenantId, user.id, ['invitation', 'password_reset'], 'Cancelled: an admin handed over a one-time link instead.');
+      const initialPasswordRetired =
+        user.mustChangePassword && user.passwordExpiresAt !== null && hasUsablePassword(user.passwordHash) && Date.parse(user.passwordExpiresAt) > now.getTime();
+      if (initialPasswordRetired) await store.users.update(user.id, { passwordExpiresAt: at, updatedAt: at });
+      const purpose: OneTimeLinkPurpose = user.mustChangePassword ? 'invitation' : 'password_reset';
+      const link = await this.#links.issue(store, user.id, purpose, actor.userId);
+      await recordAudit(this.#context, store, actor, {
+        category: 'users',
+        action: 'one_time_link.handed_over',
+        subjectType: 'user',
+        subjectId: user.id,
+        detail: { purpose, expiresAt: link.expiresAt, cancelledMessages, initialPasswordRetired },
+      });
+      return { delivery: 'manual', purpose, link: link.url, expiresAt: link.expiresAt, cancelledMessages, initialPasswordRetired };
+    });
   }
 
   /** Ends one session: your own, or (with ManageUsers in their home tenant) another user's. */
   async revokeSession(actor: Actor, userId: string, sessionId: string): Promise<void> {
     await this.#context.store.transaction(async (store) => {
-      if (userId !== actor.userId) await this.#users.loadManageable(actor, userId, store);
+      if (userId !== actor.userId) await this.#users.loadForAccountChange(actor, userId, store);
       const session = await store.sessions.getById(userId, sessionId);
       if (!session || session.endedAt) throw notFound('SESSION_NOT_FOUND', `No active session "${sessionId}" for this user.`);
       await store.sessions.end(session.id, this.#context.clock.now().toISOString(), userId === actor.userId ? 'revoked by user' : 'revoked by admin');
@@ -92,9 +153,9 @@ export class AccountService {
 
   /** Sets a user's avatar (their own, or as an admin who manages them); the type is read from the bytes. */
   async setAvatar(actor: Actor, userId: string, data: Buffer): Promise<{ contentType: string; bytes: number }> {
-    const contentType = detectAvatarType(data);
     return this.#context.store.transaction(async (store) => {
       await this.#checkCanEdit(actor, userId, store);
+      const contentType = detectAvatarType(data);
       const updatedAt = this.#context.clock.now().toISOString();
       await store.avatars.set({ userId, contentType, data, updatedAt });
       await recordAudit(this.#context, store, actor, {
@@ -132,7 +193,7 @@ export class AccountService {
   }
 
   async #checkCanEdit(actor: Actor, userId: string, store: Store): Promise<void> {
-    if (userId !== actor.userId) await this.#users.loadManageable(actor, userId, store);
+    if (userId !== actor.userId) await this.#users.loadForAccountChange(actor, userId, store);
   }
 }
 

@@ -1,5 +1,11 @@
 export type OneTimeLinkPurpose = 'invitation' | 'password_reset';
 
+/**
+ * How a one-time link reached (or will reach) the user: `queued` in the outbox (not yet sent:
+ * the user's activity tells when it is), or `manual`, shown to the admin this once to hand over.
+ */
+export type LinkDelivery = { delivery: 'queued'; messageId: string; expiresAt: string } | { delivery: 'manual'; link: string; expiresAt: string };
+
 /** A single-use, expiring link that lets a user set a password. Only its hash is stored. */
 export interface OneTimeLink {
   id: string;
@@ -10,6 +16,8 @@ export interface OneTimeLink {
   expiresAt: string;
   usedAt: string | null;
   createdBy: string | null;
+  /** A reset link whose issuer chose to revoke the user's API tokens: redeeming it revokes those still in force. */
+  revokeTokens?: boolean;
 }
 
 export interface OneTimeLinkStore {
@@ -22,4 +30,9 @@ export interface OneTimeLinkStore {
   consume(linkId: string, at: string): Promise<boolean>;
   /** Retires a user's unused links of a purpose (a new reset link replaces the old). */
   retireUnused(userId: string, purpose: OneTimeLinkPurpose, at: string): Promise<void>;
+  /**
+   * Gives an unused, unexpired link a new token hash (a mailed link gets its token only when
+   * the mail is sent); false when the link was used, retired or expired meanwhile.
+   */
+  rekey(linkId: string, tokenHash: string, now: string): Promise<boolean>;
 }

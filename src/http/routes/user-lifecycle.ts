@@ -18,22 +18,36 @@ export const userLifecycleRoutes = [
   defineRoute({
     method: 'POST',
     url: '/api/v1/users/:id/reset-password',
-    summary: 'Start a password reset: a one-time link, mailed or returned once',
+    summary: 'Start a password reset: a one-time link, queued for mail (delivery "queued") or, without SMTP, returned once (delivery "manual")',
     tag: 'users',
     access: { permission: 'ManageUsers' },
     params: idParams,
+    body: z.object({ revokeTokens: z.boolean().optional() }),
+    async handler({ actor, params, body, services }) {
+      return services.users.resetPassword(actor, params.id, { revokeTokens: body.revokeTokens });
+    },
+  }),
+  defineRoute({
+    method: 'POST',
+    url: '/api/v1/users/:id/one-time-link',
+    summary:
+      'A fresh one-time link shown to you once, to hand over yourself when a mail cannot reach the user; their unused links, queued invitation and reset mails and unused initial password stop working',
+    tag: 'users',
+    access: { permission: 'ManageUsers' },
+    params: idParams,
+    body: z.object({ deliver: z.literal('manual') }).strict(),
     async handler({ actor, params, services }) {
-      return services.users.resetPassword(actor, params.id);
+      return services.accounts.handOverLink(actor, params.id);
     },
   }),
   defineRoute({
     method: 'POST',
     url: '/api/v1/users/:id/move',
-    summary: "Move a user's home to another tenant, with the resources they own",
+    summary: "Move a user's home to another tenant, with the resources they own (dryRun: the resulting role in each tenant, nothing written)",
     tag: 'users',
     access: { permission: 'ManageUsers' },
     params: idParams,
-    body: z.object({ tenant: z.string().min(1).max(100), role: z.string().min(1).max(100).optional() }),
+    body: z.object({ tenant: z.string().min(1).max(100), role: z.string().min(1).max(100).optional(), dryRun: z.boolean().optional() }),
     async handler({ actor, params, body, services }) {
       return services.users.move(actor, params.id, body);
     },

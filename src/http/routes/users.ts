@@ -15,7 +15,8 @@ export const userRoutes = [
   defineRoute({
     method: 'POST',
     url: '/api/v1/users',
-    summary: 'Create a user; without a password, a one-time password is generated and returned once',
+    summary:
+      'Create a user with one first-login credential: with SMTP, an invitation link (queued mail) when no password is given, else a notice without credential; without SMTP, a generated one-time password returned once',
     tag: 'users',
     access: { permission: 'ManageUsers' },
     status: 201,
@@ -152,12 +153,13 @@ export const userRoutes = [
   defineRoute({
     method: 'POST',
     url: '/api/v1/users/:id/logout',
-    summary: 'End every session of the user at once',
+    summary: 'End every session of the user at once; with revokeTokens, revoke every API token of theirs too',
     tag: 'users',
     access: { permission: 'ManageUsers' },
     params: idParams,
-    async handler({ actor, params, services }) {
-      return services.sessions.logoutUser(actor, params.id);
+    body: z.object({ revokeTokens: z.boolean().optional() }),
+    async handler({ actor, params, body, services }) {
+      return services.sessions.logoutUser(actor, params.id, { revokeTokens: body.revokeTokens });
     },
   }),
 ];

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newId } from '../../domain/ids.ts';
-import { REDACTED_BODY, type OutboxMessage } from '../../domain/mail/outbox.ts';
+import { LINK_TOKEN_SLOT, REDACTED_BODY, type OutboxMessage } from '../../domain/mail/outbox.ts';
 import { at, openTestStore, type StoreFixture } from '../../../test/support/store-fixture.ts';
 import { engines } from '../../../test/support/harness.ts';
 
@@ -16,7 +16,8 @@ describe.each(engines)('mail outbox store on %s', (engine) => {
     kind: 'invitation',
     recipient: 'someone@example.test',
     subject: 'Welcome',
-    bodyText: 'Your link: https://example.test/set-password#token=secret',
+    bodyText: `Your link: https://example.test/set-password#token=${LINK_TOKEN_SLOT}`,
+    linkId: newId(),
     status: 'pending',
     attempts: 0,
     nextAttemptAt: at(),
@@ -69,6 +70,45 @@ describe.each(engines)('mail outbox store on %s', (engine) => {
     await fixture.store.mail.markAttemptFailed(message.id, { attempts: 8, nextAttemptAt: at(10), status: 'failed', lastError: 'gave up', redact: true });
     [stored] = (await fixture.store.mail.listForTenant(tenant, { limit: 100 })).filter((item) => item.id === message.id);
     expect(stored).toMatchObject({ status: 'failed', bodyText: REDACTED_BODY });
+  });
+
+  it('keeps the link a message carries', async () => {
+    const message = aMessage();
+    await fixture.store.mail.enqueue(message);
+    expect((await fixture.store.mail.listDue(at(1), 1000)).find((item) => item.id === message.id)).toMatchObject({ linkId: message.linkId, bodyText: message.bodyText });
+  });
+
+  it('cancels a pending message, redacted, and a late failed attempt does not bring it back', async () => {
+    const message = aMessage();
+    await fixture.store.mail.enqueue(message);
+    await fixture.store.mail.cancel(message.id, 'its link was replaced');
+    await fixture.store.mail.markAttemptFailed(message.id, { attempts: 1, nextAttemptAt: at(10), status: 'pending', lastError: 'ECONNREFUSED', redact: false });
+    const [stored] = (await fixture.store.mail.listForTenant(tenant, { limit: 100 })).filter((item) => item.id === message.id);
+    expect(stored).toMatchObject({ status: 'cancelled', lastError: 'its link was replaced', bodyText: REDACTED_BODY, attempts: 0 });
+    expect((await fixture.store.mail.listDue(at(100), 1000)).map((item) => item.id)).not.toContain(message.id);
+  });
+
+  it("cancels a user's pending mails of the given kinds in one tenant only, and finds their newest", async () => {
+    const userId = newId();
+    const thirdTenant = newId();
+    const sent = aMessage({ userId });
+    const invitation = aMessage({ userId });
+    const reset = aMessage({ userId, kind: 'password_reset' });
+    const notice = aMessage({ userId, kind: 'account_created', linkId: null, bodyText: 'Welcome' });
+    const elsewhere = aMessage({ userId, tenantId: thirdTenant });
+    for (const message of [sent, invitation, reset, notice, elsewhere]) await fixture.store.mail.enqueue(message);
+    await fixture.store.mail.markSent(sent.id, at(2));
+
+    const cancelled = await fixture.store.mail.cancelPendingForUser(tenant, userId, ['invitation', 'password_reset'], 'handed over');
+    expect(cancelled.sort()).toEqual([invitation.id, reset.id].sort());
+    const mine = new Map((await fixture.store.mail.listForTenant(tenant, { limit: 100 })).map((item) => [item.id, item]));
+    expect(mine.get(notice.id)?.status).toBe('pending');
+    expect(mine.get(sent.id)?.status).toBe('sent');
+    expect((await fixture.store.mail.listForTenant(thirdTenant, { limit: 100 })).find((item) => item.id === elsewhere.id)?.status).toBe('pending');
+
+    expect((await fixture.store.mail.latestForUser(tenant, userId))?.id).toBe(notice.id);
+    expect((await fixture.store.mail.latestForUser(thirdTenant, userId))?.id).toBe(elsewhere.id);
+    expect(await fixture.store.mail.latestForUser(newId(), userId)).toBeUndefined();
   });
 
   it("lists one tenant's messages newest first, never another tenant's", async () => {

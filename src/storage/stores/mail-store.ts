@@ -10,6 +10,7 @@ const toMessage = (row: Database['mail_outbox']): OutboxMessage => ({
   recipient: row.recipient,
   subject: row.subject,
   bodyText: row.body_text,
+  linkId: row.link_id,
   status: row.status as OutboxStatus,
   attempts: Number(row.attempts),
   nextAttemptAt: row.next_attempt_at,
@@ -32,6 +33,7 @@ export function sqlMailStore(db: Kysely<Database>): OutboxStore {
           recipient: message.recipient,
           subject: message.subject,
           body_text: message.bodyText,
+          link_id: message.linkId,
           status: message.status,
           attempts: message.attempts,
           next_attempt_at: message.nextAttemptAt,
@@ -84,12 +86,38 @@ export function sqlMailStore(db: Kysely<Database>): OutboxStore {
           ...(update.redact ? { body_text: REDACTED_BODY } : {}),
         })
         .where('id', '=', messageId)
+        .where('status', '=', 'pending')
         .execute();
+    },
+    async cancel(messageId, reason) {
+      await db
+        .updateTable('mail_outbox')
+        .set({ status: 'cancelled', last_error: reason, locked_until: null, body_text: REDACTED_BODY })
+        .where('id', '=', messageId)
+        .where('status', '=', 'pending')
+        .execute();
+    },
+    async cancelPendingForUser(tenantId, userId, kinds, reason) {
+      if (kinds.length === 0) return [];
+      const rows = await db
+        .updateTable('mail_outbox')
+        .set({ status: 'cancelled', last_error: reason, locked_until: null, body_text: REDACTED_BODY })
+        .where('tenant_id', '=', tenantId)
+        .where('user_id', '=', userId)
+        .where('kind', 'in', [...kinds])
+        .where('status', '=', 'pending')
+        .returning('id')
+        .execute();
+      return rows.map((row) => row.id);
     },
     async listForTenant(tenantId, query) {
       let select = db.selectFrom('mail_outbox').selectAll().where('tenant_id', '=', tenantId);
       if (query.before) select = select.where('id', '<', query.before);
       return (await select.orderBy('id', 'desc').limit(query.limit).execute()).map(toMessage);
+    },
+    async latestForUser(tenantId, userId) {
+      const row = await db.selectFrom('mail_outbox').selectAll().where('tenant_id', '=', tenantId).where('user_id', '=', userId).orderBy('id', 'desc').limit(1).executeTakeFirst();
+      return row && toMessage(row);
     },
   };
 }

@@ -53,4 +53,19 @@ describe.each(engines)('one-time link store on %s', (engine) => {
     expect((await fixture.store.links.getByHash(invitation.tokenHash))?.usedAt).toBeNull();
     expect((await fixture.store.links.getByHash(bobs.tokenHash))?.usedAt).toBeNull();
   });
+
+  it('gives an unused link a new token hash, but never a used or expired one', async () => {
+    const fresh = aLink(alice.id);
+    const used = aLink(alice.id, { usedAt: at(1) });
+    const expired = aLink(alice.id, { expiresAt: at(5) });
+    for (const link of [fresh, used, expired]) await fixture.store.links.create(link);
+    const [rekeyedHash, usedHash, expiredHash] = [newId(), newId(), newId()];
+    expect(await fixture.store.links.rekey(fresh.id, rekeyedHash, at(10))).toBe(true);
+    expect(await fixture.store.links.rekey(used.id, usedHash, at(10))).toBe(false);
+    expect(await fixture.store.links.rekey(expired.id, expiredHash, at(10))).toBe(false);
+    expect(await fixture.store.links.getByHash(fresh.tokenHash)).toBeUndefined();
+    expect((await fixture.store.links.getByHash(rekeyedHash))?.id).toBe(fresh.id);
+    expect(await fixture.store.links.getByHash(usedHash)).toBeUndefined();
+    expect((await fixture.store.links.getByHash(expired.tokenHash))?.id).toBe(expired.id);
+  });
 });

@@ -11,6 +11,7 @@ const toLink = (row: Database['one_time_links']): OneTimeLink => ({
   expiresAt: row.expires_at,
   usedAt: row.used_at,
   createdBy: row.created_by,
+  ...(row.revoke_tokens === 1 ? { revokeTokens: true } : {}),
 });
 
 export function sqlOneTimeLinkStore(db: Kysely<Database>): OneTimeLinkStore {
@@ -27,6 +28,7 @@ export function sqlOneTimeLinkStore(db: Kysely<Database>): OneTimeLinkStore {
           expires_at: link.expiresAt,
           used_at: link.usedAt,
           created_by: link.createdBy,
+          revoke_tokens: link.revokeTokens ? 1 : 0,
         })
         .execute();
     },
@@ -40,6 +42,16 @@ export function sqlOneTimeLinkStore(db: Kysely<Database>): OneTimeLinkStore {
     },
     async retireUnused(userId, purpose, at) {
       await db.updateTable('one_time_links').set({ used_at: at }).where('user_id', '=', userId).where('purpose', '=', purpose).where('used_at', 'is', null).execute();
+    },
+    async rekey(linkId, tokenHash, now) {
+      const result = await db
+        .updateTable('one_time_links')
+        .set({ token_hash: tokenHash })
+        .where('id', '=', linkId)
+        .where('used_at', 'is', null)
+        .where('expires_at', '>', now)
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows) === 1;
     },
   };
 }

@@ -6,7 +6,7 @@ import { AvatarImage, AvatarUpload } from '../components/avatar.tsx';
 import { ConfirmButton, ErrorMessage, Field, formatTime, Loading, Notice, OneTimeSecret, StatusBadge, useAction, useLoad } from '../components/ui.tsx';
 import { Link, navigate } from '../router.tsx';
 import { useMe, useSession } from '../session.tsx';
-import type { Activity, EffectivePermissions, ResetPasswordResult, Role, SignInLock, TenantMembership, User } from '../types.ts';
+import type { Activity, EffectivePermissions, HandedOverLink, MailDelivery, ResetPasswordResult, Role, SignInLock, TenantMembership, User } from '../types.ts';
 
 /** Admin → Users → <user>: role per tenant, lifecycle, effective permissions, sign-in lock and account activity. */
 export function UserDetailPage({ id }: { id: string }) {
@@ -79,10 +79,20 @@ function LifecycleActions({ user, path, onChange }: { user: User; path: string; 
   const action = useAction();
   const me = useMe();
   const self = me.user.id === user.id;
+  // API tokens survive a reset and a forced sign-out unless the admin asks (docs/security.md).
+  const [revokeTokensOnReset, setRevokeTokensOnReset] = useState(false);
+  const [revokeTokensOnLogout, setRevokeTokensOnLogout] = useState(false);
   const resetPassword = () =>
     action.run(async () => {
       setNotice(undefined);
-      setReset(await post<ResetPasswordResult>(`${path}/reset-password`));
+      const result = await post<ResetPasswordResult & { revokedTokens?: number }>(`${path}/reset-password`, { revokeTokens: revokeTokensOnReset });
+      setReset(result);
+      // The user's last mail is now this one: show where it stands.
+      if (result.delivery === 'queued') onChange();
+      if (result.revokedTokens !== undefined) {
+        setNotice(`Revoked ${result.revokedTokens} API token(s); redeeming the link revokes any made meanwhile.`);
+        onChange();
+      }
     });
   return (
     <section className="card" aria-label="Account actions">
@@ -101,18 +111,24 @@ function LifecycleActions({ user, path, onChange }: { user: User; path: string; 
         <button type="button" onClick={() => void resetPassword()} disabled={action.pending}>
           Reset password
         </button>
+        <label className="checkbox">
+          <input type="checkbox" checked={revokeTokensOnReset} onChange={(e) => setRevokeTokensOnReset(e.target.checked)} /> with the reset, revoke their API tokens
+        </label>
         {!self && (
           <ConfirmButton
             label="Sign out everywhere"
             title={`End every session of ${user.email}?`}
             confirmLabel="End sessions"
             onConfirm={async () => {
-              const result = await post<{ endedSessions?: number }>(`${path}/logout`);
-              setNotice(`Ended ${result?.endedSessions ?? 'all'} session(s).`);
+              const result = await post<{ endedSessions?: number; revokedTokens?: number }>(`${path}/logout`, { revokeTokens: revokeTokensOnLogout });
+              setNotice(`Ended ${result?.endedSessions ?? 'all'} session(s)${revokeTokensOnLogout ? ` and revoked ${result?.revokedTokens ?? 0} API token(s)` : ''}.`);
               onChange();
             }}
           >
-            <p>They are signed out on every device now. API tokens keep working; revoke them below if needed.</p>
+            <p>They are signed out on every device now. Their API tokens keep working unless you revoke them too.</p>
+            <label className="checkbox">
+              <input type="checkbox" checked={revokeTokensOnLogout} onChange={(e) => setRevokeTokensOnLogout(e.target.checked)} /> Also revoke all their API tokens
+            </label>
           </ConfirmButton>
         )}
         <ConfirmButton
@@ -120,8 +136,12 @@ function LifecycleActions({ user, path, onChange }: { user: User; path: string; 
           title={`Reset two-factor authentication of ${user.email}?`}
           confirmLabel="Reset 2FA"
           onConfirm={async () => {
-            const result = await post<{ wasEnabled: boolean }>(`${path}/reset-2fa`);
-            setNotice(result.wasEnabled ? 'Two-factor authentication was reset: the user enrols again at next sign-in.' : 'The user had no two-factor authentication; nothing changed.');
+            const result = await post<{ wasEnabled: boolean; reenrolmentRequired?: boolean }>(`${path}/reset-2fa`);
+            setNotice(
+              result.reenrolmentRequired
+                ? 'Two-factor authentication was reset: the user must set it up again at next sign-in (and before anything else in a session they already have).'
+                : 'The user had no two-factor authentication; nothing changed.',
+            );
             onChange();
           }}
         >
@@ -147,13 +167,15 @@ function LifecycleActions({ user, path, onChange }: { user: User; path: string; 
       <ErrorMessage error={action.error} />
       {notice && <Notice>{notice}</Notice>}
       {reset &&
-        (reset.emailed ? (
-          <Notice>A password-reset link was emailed to {user.email}; it expires {formatTime(reset.expiresAt)}.</Notice>
+        (reset.delivery === 'queued' ? (
+          <Notice>
+            A password-reset mail is queued for {user.email}, not delivered yet; its link expires {formatTime(reset.expiresAt)}. Account activity below shows when it goes out.
+          </Notice>
         ) : (
           <OneTimeSecret
             title="Password-reset link"
             note={<>Mail isn't configured, so send this link to the user yourself. It works once and expires {formatTime(reset.expiresAt)}.</>}
-            rows={[{ label: 'Reset link', value: reset.link ?? '' }]}
+            rows={[{ label: 'Reset link', value: reset.link }]}
           />
         ))}
     </section>
@@ -451,6 +473,8 @@ function AccountActivity({ activity, error, userId, onChange }: { activity?: Act
           )}
           {!activity.hasPassword && <p className="muted">No local password: this account signs in through its identity provider only (a password reset link gives it one).</p>}
 
+          {activity.lastMail !== undefined && manage && <LastMail mail={activity.lastMail} userId={userId} onChange={onChange} />}
+
           <h3>Active sessions</h3>
           {activity.sessions.length === 0 ? (
             <p className="muted">No active sessions.</p>
@@ -510,6 +534,66 @@ function AccountActivity({ activity, error, userId, onChange }: { activity?: Act
             </>
           )}
         </>
+      )}
+    </section>
+  );
+}
+
+const MAIL_KINDS: Record<MailDelivery['kind'], string> = { invitation: 'Invitation', password_reset: 'Password reset', account_created: 'Account notice (no credential)' };
+
+/**
+ * Where the user's last invitation, reset or account notice stands — queued is not delivered —
+ * and, when it can't reach them, a fresh one-time link to hand over yourself (shown once).
+ */
+function LastMail({ mail, userId, onChange }: { mail: MailDelivery | null; userId: string; onChange: () => void }) {
+  const [handed, setHanded] = useState<HandedOverLink>();
+  const action = useAction();
+  const handOver = () =>
+    action.run(async () => {
+      setHanded(await post<HandedOverLink>(`/api/v1/users/${encodeURIComponent(userId)}/one-time-link`, { deliver: 'manual' }));
+      onChange();
+    });
+  const stuck = mail !== null && (mail.delivery === 'failed' || mail.delivery === 'queued') && mail.kind !== 'account_created';
+  return (
+    <section aria-label="Last mail">
+      <h3>Last mail</h3>
+      {mail === null ? (
+        <p className="muted">No invitation or reset mail.</p>
+      ) : (
+        <p>
+          {MAIL_KINDS[mail.kind] ?? mail.kind} to {mail.recipient}, {formatTime(mail.createdAt)}: <StatusBadge status={mail.delivery} />{' '}
+          {mail.delivery === 'sent' && <>sent {formatTime(mail.sentAt)}.</>}
+          {mail.delivery === 'queued' && (
+            <>
+              not sent yet ({mail.attempts} attempt(s){mail.nextAttemptAt ? <>, next {formatTime(mail.nextAttemptAt)}</> : null}).
+            </>
+          )}
+          {mail.delivery === 'failed' && <>given up after {mail.attempts} attempt(s).</>}
+          {mail.delivery === 'cancelled' && <>withdrawn unsent.</>}
+          {mail.lastError && <span className="muted"> {mail.delivery === 'cancelled' ? mail.lastError : <>Last error: {mail.lastError}</>}</span>}
+        </p>
+      )}
+      {stuck && !handed && (
+        <div className="actions">
+          <button type="button" onClick={() => void handOver()} disabled={action.pending}>
+            Get a link to hand over
+          </button>
+          <small className="muted">A fresh one-time link, shown once, for you to pass on; the queued mail is withdrawn and their earlier links and unused initial password stop working.</small>
+        </div>
+      )}
+      <ErrorMessage error={action.error} />
+      {handed && (
+        <OneTimeSecret
+          title="Link to hand over"
+          note={
+            <>
+              Shown only this once: send it to the user yourself. It works once and expires {formatTime(handed.expiresAt)}.
+              {handed.cancelledMessages.length > 0 && <> {handed.cancelledMessages.length} queued mail(s) withdrawn.</>}
+              {handed.initialPasswordRetired && <> An initial password they had not used yet no longer works.</>}
+            </>
+          }
+          rows={[{ label: 'One-time link', value: handed.link }]}
+        />
       )}
     </section>
   );

@@ -236,11 +236,11 @@ function RowDetails({ row, report }: { row: ImportRow; report: ImportReport }) {
               <CopyButton value={row.oneTimePassword} label={`Copy one-time password for ${row.email}`} />
             </span>
           ) : row.invitation ? (
-            <span className="badge badge-success" title={`The link expires ${formatTime(row.invitation.expiresAt)}`}>
-              invitation sent
+            <span className="badge badge-queued" title={`Queued, not delivered yet (the user page shows when it goes out); the link expires ${formatTime(row.invitation.expiresAt)}`}>
+              invitation queued
             </span>
           ) : (
-            <span className="muted">password from the file</span>
+            <span className="muted">password from the file{row.notice ? ' (a notice without it is queued)' : ''}</span>
           )}
         </div>
       );

@@ -114,7 +114,7 @@ function ExportUsers({ action }: { action: ReturnType<typeof useAction> }) {
   );
 }
 
-/** Admin → Users → New: the seed's fields; a generated password is shown once. */
+/** Admin → Users → New: the seed's fields; a generated password is shown once, or (with mail) the invitation is said to be queued. */
 export function NewUserPage() {
   const me = useMe();
   const [email, setEmail] = useState('');
@@ -154,19 +154,34 @@ export function NewUserPage() {
         <p role="status">
           <strong>{user.displayName || user.email}</strong> was added to tenant <strong>{user.homeTenant ?? tenant}</strong> as <strong>{user.role ?? role}</strong>.
         </p>
-        <OneTimeSecret
-          title="One-time credentials"
-          note={
-            <>
-              Shown only this once: copy them to the user now. They must choose their own password at first sign-in
-              {passwordExpiresAt ? <>, before {formatTime(passwordExpiresAt)}</> : null}.
-            </>
-          }
-          rows={[
-            { label: 'Email', value: user.email },
-            { label: 'One-time password', value: created.password },
-          ]}
-        />
+        {created.result.invitation ? (
+          // Queued is not delivered: the user page tells when it went out, or why not.
+          <p className="message info" role="status" aria-label="Invitation delivery">
+            An invitation with a one-time link is <strong>queued</strong> for {user.email}, not delivered yet; the link expires {formatTime(created.result.invitation.expiresAt)}. The
+            user page shows when the mail goes out, or why it doesn't — and gives you a link to hand over yourself if it can't reach them.
+          </p>
+        ) : (
+          <>
+            <OneTimeSecret
+              title="One-time credentials"
+              note={
+                <>
+                  Shown only this once: copy them to the user now. They must choose their own password at first sign-in
+                  {passwordExpiresAt ? <>, before {formatTime(passwordExpiresAt)}</> : null}.
+                </>
+              }
+              rows={[
+                { label: 'Email', value: user.email },
+                { label: 'One-time password', value: created.password },
+              ]}
+            />
+            {created.result.notice && (
+              <p className="muted" role="status">
+                A notice without the password is queued for {user.email}: it tells them an administrator will give them their password. Hand it over yourself.
+              </p>
+            )}
+          </>
+        )}
         <div className="actions">
           <Link to={`/admin/users/${encodeURIComponent(user.id)}`} className="button primary">
             Open user
