@@ -45,7 +45,7 @@ export function createServices(context: DomainContext) {
     userCsv: new UserCsvService(context, access, users),
     roles: new RoleService(context, access, guards),
     auth,
-    sso: new SsoService(context, access, auth, loginThrottle, sso ? new OpenIdConnectProvider(sso) : undefined),
+    sso: new SsoService(context, access, guards, auth, loginThrottle, sso ? new OpenIdConnectProvider(sso) : undefined),
     twoFactor,
     loginThrottle,
     authenticationPolicy,

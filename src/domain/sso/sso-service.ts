@@ -4,7 +4,7 @@ import type { DomainContext } from '../context.ts';
 import { DomainError } from '../errors.ts';
 import { hashSecret, newId, secretsEqual } from '../ids.ts';
 import { ADMIN_ROLE_ID, type Role } from '../roles/role.ts';
-import { resolveRole } from '../access/guards.ts';
+import { resolveRole, type AccessGuards } from '../access/guards.ts';
 import type { LoginThrottle } from '../login-throttle/login-throttle-service.ts';
 import type { AuthService, LoginResult, Origin } from '../sessions/auth-service.ts';
 import type { Store } from '../store.ts';
@@ -50,7 +50,7 @@ export interface SsoLoginResult extends LoginResult {
  * refused callback counts as a failure of its source address, and a locked address can
  * neither start nor finish a sign-in.
  */
-export type AddressThrottle = Pick<LoginThrottle, 'beginFromAddress' | 'succeeded'>;
+export type AddressThrottle = Pick<LoginThrottle, 'beginFromAddress' | 'succeeded' | 'failed'>;
 
 /** What the sign-in learnt before it was refused, for the audit event. */
 interface Seen {
@@ -82,13 +82,15 @@ interface ProviderLimit {
 export class SsoService {
   readonly #context: DomainContext;
   readonly #access: AccessService;
+  readonly #guards: AccessGuards;
   readonly #auth: AuthService;
   readonly #throttle: AddressThrottle;
   readonly #starts: SsoStartThrottle;
   readonly #settings: SsoSettings | undefined;
   readonly #provider: IdentityProvider | undefined;
 
-  constructor(context: DomainContext, access: AccessService, auth: AuthService, throttle: AddressThrottle, provider: IdentityProvider | undefined) {
+  constructor(context: DomainContext, access: AccessService, guards: AccessGuards, auth: AuthService, throttle: AddressThrottle, provider: IdentityProvider | undefined) {
+    this.#guards = guards;
     this.#context = context;
     this.#access = access;
     this.#auth = auth;
@@ -177,6 +179,7 @@ export class SsoService {
     } catch (error) {
       // Not the caller's doing (the provider or the database is down, a mapped role is missing): not counted.
       if (!(error instanceof DomainError) || error.kind === 'unavailable') await this.#throttle.succeeded(attempt, true);
+      else await this.#throttle.failed(attempt);
       const noise = error instanceof DomainError && error.code === 'SSO_STATE_INVALID' && !input.browserState;
       if (error instanceof DomainError && !noise) await this.#auditFailure(error, identity, seen, input.origin);
       throw error;
@@ -419,9 +422,16 @@ export class SsoService {
     if (current?.roleId === role.id) return;
     const previous = current ? await tx.roles.getById(current.roleId) : undefined;
     const diff = { before: previous ? { role: previous.name } : null, after: { role: role.name } };
-    if (current?.roleId === ADMIN_ROLE_ID && tenant.slug === DEFAULT_TENANT_SLUG) {
-      const admins = await tx.assignments.listActiveHolders(tenant.id, ADMIN_ROLE_ID);
-      if (admins.length === 1 && admins[0] === user.id) {
+    if (current?.roleId === ADMIN_ROLE_ID) {
+      // The same rule as every other demotion (AccessGuards.guardLastAdmin); here it skips the change instead of failing the sign-in.
+      const refusal = await this.#guards.guardLastAdmin(tx, user.id, tenant.id).then(
+        () => undefined,
+        (error: unknown) => {
+          if (error instanceof DomainError && error.code === 'LAST_ADMIN') return error;
+          throw error;
+        },
+      );
+      if (refusal) {
         await recordAudit(this.#context, tx, null, {
           tenantId: tenant.id,
           category: 'rbac',
@@ -430,7 +440,7 @@ export class SsoService {
           subjectType: 'user',
           subjectId: user.id,
           diff,
-          detail: { ...source, reason: 'LAST_ADMIN' },
+          detail: { ...source, reason: refusal.code },
         }, origin);
         return;
       }
