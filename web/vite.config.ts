@@ -17,6 +17,8 @@ export default defineConfig({
   },
   server: {
     // `npx vite --config web/vite.config.ts` during development: the API runs on its own port.
-    proxy: { '/api': 'http://127.0.0.1:8080', '/healthz': 'http://127.0.0.1:8080' },
+    // The browser's Host is passed on (Vite's shorthand would rewrite it), so the API's check that
+    // a cookie write's Origin is the host it was sent to holds for the dev server's pages too.
+    proxy: { '/api': { target: 'http://127.0.0.1:8080', changeOrigin: false }, '/healthz': 'http://127.0.0.1:8080' },
   },
 });

@@ -6,6 +6,7 @@ import type { Services } from '../domain/services.ts';
 import type { Authenticated } from '../domain/sessions/auth-service.ts';
 import { hasUsablePassword } from '../domain/users/passwords.ts';
 import type { AnyRoute } from './route.ts';
+import { requireSameOrigin } from './same-origin.ts';
 import { clearSessionCookies, setSessionCookies } from './session-cookies.ts';
 
 export const SESSION_COOKIE = 'sophon_session';
@@ -46,6 +47,8 @@ export async function authorizeRequest(services: Services, route: AnyRoute, requ
   if (credential.kind === 'token') {
     authenticated = await services.auth.authenticateToken(credential.value);
   } else {
+    // Beside the CSRF token: a write a browser says came from another site is refused before the session is looked at.
+    if (!safeMethods.has(request.method)) requireSameOrigin(request, services.context.settings.publicUrl);
     const bySession = await services.auth.authenticateSession(credential.value).catch((error: unknown) => {
       // An ended or expired session takes its cookies with it.
       if (reply && error instanceof DomainError && error.kind === 'unauthenticated') clearSessionCookies(reply);

@@ -1,11 +1,11 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { recordAudit } from '../audit/audit-log.ts';
 import type { Actor, DomainContext } from '../context.ts';
-import { hashSecret } from '../ids.ts';
-import type { Store } from '../store.ts';
+import { hashSecret, newId } from '../ids.ts';
 import { defaultAuthenticationSettings } from '../sessions/authentication-policy.ts';
 import type { UserService } from '../users/user-service.ts';
 import { normalizeEmail } from '../users/user.ts';
-import { currentRecord, lockOf, NO_FAILURES, withFailure, type DetectorSettings, type FailureRecord, type Lock } from './brute-force-detector.ts';
+import { currentRecord, lockOf, withFailure, type DetectorSettings, type FailureRecord, type Lock } from './brute-force-detector.ts';
 import type { ThrottleRecord } from './login-throttle.ts';
 import { issueDeviceToken, trustedDeviceKey } from './trusted-device.ts';
 
@@ -19,21 +19,21 @@ export interface AttemptOrigin {
 type CounterRole = 'ip' | 'account' | 'device' | 'credential';
 type Counter = [key: string, role: CounterRole, detector: DetectorSettings];
 
-interface Receipt {
-  key: string;
-  role: CounterRole;
-  before: FailureRecord;
-  after: FailureRecord;
-}
-
-/** One authentication attempt (a password, a TOTP code, a recovery code), counted before it is checked. */
+/**
+ * One authentication attempt (a password, a TOTP code, a recovery code, a link). When
+ * `allowed`, it holds a place on its counters while its secret is checked, and the caller
+ * must end it with exactly one of `succeeded` or `failed`.
+ */
 export interface Attempt {
   allowed: boolean;
   /** The counters that refused it. */
   lockedBy: CounterRole[];
   trustedDevice: boolean;
   accountKey: string;
-  receipts: Receipt[];
+  /** Names its places on the counters while it is checked. */
+  id: string;
+  /** The counters it is counted on (none when refused). */
+  counters: Counter[];
 }
 
 export interface LockoutView {
@@ -46,15 +46,22 @@ export interface LockoutView {
 }
 
 const PRUNE_INTERVAL_MS = 3_600_000;
+/** How long an attempt's place lasts if its node never reports back (it crashed): far beyond any check of a secret. */
+const IN_FLIGHT_LEASE_MS = 30_000;
+/** How long an attempt queues behind attempts in flight before it is refused as throttled. */
+const MAX_QUEUE_MS = 10_000;
 
 /**
  * The brute-force detector around every secret a user presents to sign in: counted per
  * account and per source address (or, from a trusted device, per device), in the
  * database, so limits hold across nodes.
  *
- * An attempt is counted as a failure *before* the secret is checked (inside a transaction
- * that locks the counters), and given back when it turns out right: of any number of
- * parallel guesses, no more get checked than the detector allows.
+ * Only a wrong secret counts as a failure, and it is counted exactly. Parallel attempts
+ * can't slip past the limit between check and count: an attempt is let through to be
+ * checked only if the counters would still be open were every attempt in flight on them
+ * to fail (decided in a transaction that locks the counters, which then records its place).
+ * One that doesn't fit queues until those are judged: right ones give their place back and
+ * let it through, wrong ones count and may lock it out, exactly as one after the other.
  */
 export class LoginThrottle {
   readonly #context: DomainContext;
@@ -84,17 +91,16 @@ export class LoginThrottle {
     const untrusted: Counter[] = [[this.accountKey(email), 'account', settings.account]];
     if (origin.ip) untrusted.push([`ip:${origin.ip}`, 'ip', settings.ip]);
     const device: Counter | undefined = deviceKey ? [deviceKey, 'device', settings.account] : undefined;
-    return this.#count(untrusted, device, now);
+    return this.#count(untrusted, device);
   }
 
   /**
    * Counts an attempt that names no account (redeeming a one-time link): per source address
-   * only. Call `succeeded(attempt, true)` when the secret was right.
+   * only. End it with `succeeded(attempt, true)` when the secret was right, `failed` when not.
    */
   async beginFromAddress(origin: Pick<AttemptOrigin, 'ip'>): Promise<Attempt> {
-    const now = this.#context.clock.now().getTime();
-    if (!origin.ip) return { allowed: true, lockedBy: [], trustedDevice: false, accountKey: '', receipts: [] };
-    return this.#count([[`ip:${origin.ip}`, 'ip', this.#settings.ip]], undefined, now, '');
+    if (!origin.ip) return { allowed: true, lockedBy: [], trustedDevice: false, accountKey: '', id: newId(), counters: [] };
+    return this.#count([[`ip:${origin.ip}`, 'ip', this.#settings.ip]], undefined, '');
   }
 
   /**
@@ -103,49 +109,73 @@ export class LoginThrottle {
    * someone guessing a signed-in user's password can't lock them out of signing in.
    */
   async beginConfirmation(actor: Pick<Actor, 'userId' | 'sessionId' | 'tokenId'>, email: string): Promise<Attempt> {
-    const now = this.#context.clock.now().getTime();
     const credential = actor.sessionId ? `session:${actor.sessionId}` : actor.tokenId ? `token:${actor.tokenId}` : `user:${actor.userId}`;
-    return this.#count([[`confirm:${credential}`, 'credential', this.#settings.account]], undefined, now, this.accountKey(email));
+    return this.#count([[`confirm:${credential}`, 'credential', this.#settings.account]], undefined, this.accountKey(email));
   }
 
-  async #count(untrusted: Counter[], device: Counter | undefined, now: number, accountKey = untrusted[0]![0]): Promise<Attempt> {
+  async #count(untrusted: Counter[], device: Counter | undefined, accountKey = untrusted[0]![0]): Promise<Attempt> {
+    const queuedSince = performance.now();
+    for (let pause = 5; ; pause = Math.min(pause * 2, 100)) {
+      const decision = await this.#decide(untrusted, device, accountKey);
+      if (!('queueBehind' in decision)) return decision;
+      // Still undecided after the queue's limit (a node stopped answering for its attempts): refused, as throttled.
+      if (performance.now() - queuedSince >= MAX_QUEUE_MS) return { allowed: false, lockedBy: decision.queueBehind, trustedDevice: decision.trustedDevice, accountKey, id: '', counters: [] };
+      await sleep(pause);
+    }
+  }
+
+  /** Lets the attempt through (taking its places), refuses it, or says which counters it must queue behind. */
+  async #decide(untrusted: Counter[], device: Counter | undefined, accountKey: string): Promise<Attempt | { queueBehind: CounterRole[]; trustedDevice: boolean }> {
+    const now = this.#context.clock.now().getTime();
     return this.#context.store.transaction(async (store) => {
-      const records = new Map((await store.loginThrottle.lock([...untrusted, ...(device ? [device] : [])].map(([key]) => key))).map((record) => [record.key, record]));
+      const keys = [...untrusted, ...(device ? [device] : [])].map(([key]) => key);
+      const records = new Map((await store.loginThrottle.lock(keys)).map((record) => [record.key, record]));
+      const inFlight = await store.loginThrottle.countInFlight(keys, new Date(now).toISOString());
       const lockFor = ([key, , detector]: Counter): Lock => lockOf(records.get(key), detector, now);
+      const lockIfAllFail = ([key, , detector]: Counter): Lock => {
+        let record: FailureRecord = currentRecord(records.get(key), detector, now);
+        for (let index = 0; index < (inFlight.get(key) ?? 0); index++) record = withFailure(record, detector, now);
+        return lockOf(record, detector, now);
+      };
       // A trusted device is counted on its own; once it fails too often it is just another browser.
       const trustedDevice = device !== undefined && lockFor(device).kind === 'none';
       const counters = trustedDevice ? [device] : untrusted;
       const lockedBy = counters.filter((counter) => lockFor(counter).kind !== 'none').map(([, role]) => role);
-      if (lockedBy.length > 0) return { allowed: false, lockedBy, trustedDevice, accountKey, receipts: [] };
-      const receipts: Receipt[] = [];
-      for (const [key, role, detector] of counters) {
-        const before = currentRecord(records.get(key), detector, now);
-        const after = withFailure(records.get(key), detector, now);
-        await store.loginThrottle.save({ key, ...after });
-        receipts.push({ key, role, before, after });
-      }
-      return { allowed: true, lockedBy: [], trustedDevice, accountKey, receipts };
+      if (lockedBy.length > 0) return { allowed: false, lockedBy, trustedDevice, accountKey, id: '', counters: [] };
+      const queueBehind = counters.filter((counter) => lockIfAllFail(counter).kind !== 'none').map(([, role]) => role);
+      if (queueBehind.length > 0) return { queueBehind, trustedDevice };
+      const id = newId();
+      await store.loginThrottle.addInFlight(id, counters.map(([key]) => key), new Date(now + IN_FLIGHT_LEASE_MS).toISOString());
+      return { allowed: true, lockedBy: [], trustedDevice, accountKey, id, counters };
+    });
+  }
+
+  /** The secret was wrong: one failure on each of the attempt's counters, and its places given up, at once. */
+  async failed(attempt: Attempt): Promise<void> {
+    if (!attempt.allowed) return;
+    const now = this.#context.clock.now().getTime();
+    await this.#context.store.transaction(async (store) => {
+      const records = new Map((await store.loginThrottle.lock(attempt.counters.map(([key]) => key))).map((record) => [record.key, record]));
+      for (const [key, , detector] of attempt.counters) await store.loginThrottle.save({ key, ...withFailure(records.get(key), detector, now) });
+      await store.loginThrottle.removeInFlight(attempt.id);
     });
   }
 
   /**
-   * The secret was right. `complete`: the sign-in is done, so the account's and device's
-   * consecutive failures end (the address keeps its count, less this attempt). Otherwise
-   * (a right password with the second factor still to come) only this attempt is given back.
+   * The secret was right, or not judged at all (nothing to count): the attempt gives up its
+   * places. `complete`: the sign-in is done, so the account's and device's consecutive
+   * failures end too (the address keeps its count). Otherwise (a right password with the
+   * second factor still to come) the counters stay as they are.
    */
   async succeeded(attempt: Attempt, complete: boolean): Promise<void> {
     if (!attempt.allowed) return;
     await this.#context.store.transaction(async (store) => {
-      // A completed sign-in ends the account's run of consecutive failures, from whichever browser it came.
-      if (complete && attempt.receipts.some((receipt) => receipt.role === 'account' || receipt.role === 'device')) await store.loginThrottle.delete(attempt.accountKey);
-      for (const receipt of attempt.receipts) {
-        if (complete && receipt.role !== 'ip') {
-          await store.loginThrottle.delete(receipt.key);
-          continue;
-        }
-        const [record] = await store.loginThrottle.lock([receipt.key]);
-        await giveBack(store, receipt, record);
+      if (complete) {
+        // A completed sign-in ends the account's run of consecutive failures, from whichever browser it came.
+        if (attempt.counters.some(([, role]) => role === 'account' || role === 'device')) await store.loginThrottle.delete(attempt.accountKey);
+        for (const [key, role] of attempt.counters) if (role !== 'ip') await store.loginThrottle.delete(key);
       }
+      await store.loginThrottle.removeInFlight(attempt.id);
     });
   }
 
@@ -170,7 +200,7 @@ export class LoginThrottle {
   /** Lifts a user's account lock, hard lock included. Audited. */
   async unlock(actor: Actor, userId: string): Promise<LockoutView> {
     return this.#context.store.transaction(async (store) => {
-      const user = await this.#users.loadManageable(actor, userId, store);
+      const user = await this.#users.loadForAccountChange(actor, userId, store);
       const key = this.accountKey(user.email);
       const [before] = await store.loginThrottle.get([key]);
       await store.loginThrottle.delete(key);
@@ -205,15 +235,7 @@ export class LoginThrottle {
     const { account, ip } = this.#settings;
     const before = new Date(now - Math.max(account.failureResetTime, ip.failureResetTime)).toISOString();
     await this.#context.store.loginThrottle.prune(before, account.maxConsecutiveFailures);
+    await this.#context.store.loginThrottle.pruneInFlight(new Date(now).toISOString());
     await this.#context.store.loginChallenges.deleteExpired(new Date(now).toISOString());
   }
-}
-
-/** Takes back one counted failure: exactly, when nothing was counted since; else conservatively (the count drops, the time stays). */
-async function giveBack(store: Store, receipt: Receipt, record: ThrottleRecord | undefined): Promise<void> {
-  if (!record) return;
-  const untouched = record.failures === receipt.after.failures && record.lastFailureAt === receipt.after.lastFailureAt;
-  const next = untouched ? receipt.before : { failures: Math.max(0, record.failures - 1), lastFailureAt: record.lastFailureAt };
-  if (next.failures <= 0) await store.loginThrottle.delete(receipt.key);
-  else await store.loginThrottle.save({ key: receipt.key, ...(next.lastFailureAt === null ? NO_FAILURES : next) });
 }

@@ -90,10 +90,11 @@ export class AuthService {
     const oneTimeExpired = !!user?.mustChangePassword && !!user.passwordExpiresAt && clock.now().getTime() >= Date.parse(user.passwordExpiresAt);
     if (!user || !passwordOk || user.status !== 'active' || oneTimeExpired) {
       const reason = !user ? 'unknown email' : !hasUsablePassword(user.passwordHash) ? 'no password (single sign-on account)' : !passwordOk ? 'wrong password' : user.status !== 'active' ? 'account suspended' : 'one-time password expired';
+      // Only someone who knows the password learns that it expired, so saying so reveals nothing; nor is it a guess.
+      const rightButExpired = oneTimeExpired && passwordOk && user?.status === 'active';
+      await (rightButExpired ? this.#throttle.succeeded(attempt, false) : this.#throttle.failed(attempt));
       await this.#auditFailure(user, email, origin, 'login.failed', { reason, trustedDevice: attempt.trustedDevice });
-      // Only someone who knows the password learns that it expired, so saying so reveals nothing.
-      if (oneTimeExpired && passwordOk && user?.status === 'active') {
-        await this.#throttle.succeeded(attempt, false);
+      if (rightButExpired) {
         throw unauthenticated('ONE_TIME_PASSWORD_EXPIRED', 'Your one-time password has expired; ask your administrator to reset your password.');
       }
       throw badCredentials();
@@ -132,6 +133,7 @@ export class AuthService {
       });
     } catch (error) {
       if (error instanceof DomainError && error.code === 'TWO_FACTOR_CODE_INVALID') {
+        await this.#throttle.failed(attempt);
         const failures = await store.loginChallenges.recordFailure(challenge.id);
         await this.#auditFailure(user, user.email, origin, 'login.two_factor_failed', { reason: 'wrong code', method, challengeFailures: failures });
       } else {
@@ -209,6 +211,7 @@ export class AuthService {
     const attempt = await this.#throttle.beginConfirmation(actor, user.email);
     const currentOk = attempt.allowed ? await verifyPassword(user.passwordHash, currentPassword) : (await verifyAgainstDecoy(currentPassword), false);
     if (!currentOk) {
+      await this.#throttle.failed(attempt);
       await recordAudit(this.#context, store, actor, {
         tenantId: user.homeTenantId,
         category: 'auth',

@@ -56,7 +56,7 @@ function fromKeyFile(file: string, sealedCount: number, notes: string[]): Master
     };
   }
   try {
-    mkdirSync(path.dirname(file), { recursive: true });
+    mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
     // Written aside and linked into place: the file appears whole, and of two nodes starting at once, one wins and both read its key.
     const staging = `${file}.${process.pid}.${randomBytes(4).toString('hex')}`;
     writeFileSync(staging, `${randomBytes(32).toString('base64')}\n`, { mode: 0o600, flag: 'wx' });

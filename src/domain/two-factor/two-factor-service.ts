@@ -264,6 +264,7 @@ export class TwoFactorService {
       await this.#throttle.succeeded(attempt, true);
       return;
     }
+    await this.#throttle.failed(attempt);
     await recordAudit(this.#context, this.#context.store, actor, {
       tenantId: user.homeTenantId,
       category: 'auth',

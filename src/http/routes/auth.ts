@@ -4,6 +4,7 @@ import type { Services } from '../../domain/services.ts';
 import type { LoginResult } from '../../domain/sessions/auth-service.ts';
 import { DEVICE_COOKIE, originOf, SESSION_COOKIE } from '../authenticate.ts';
 import { defineRoute } from '../route.ts';
+import { requireSameOrigin } from '../same-origin.ts';
 import { clearSessionCookies, setDeviceCookie, setSessionCookies } from '../session-cookies.ts';
 import { email, password } from './schemas.ts';
 
@@ -48,6 +49,8 @@ export const authRoutes = [
     access: 'public',
     body: z.object({ email, password }),
     async handler({ body, services, request, reply }) {
+      // Sets the session cookie: another site can't sign a browser in (to the attacker's account, say).
+      requireSameOrigin(request, services.context.settings.publicUrl);
       const result = await services.auth.login(body.email, body.password, loginOriginOf(request), request.cookies[SESSION_COOKIE]);
       // With 2FA on: no cookie yet, only the challenge the second step needs.
       if (result.twoFactorRequired) return { twoFactorRequired: true, challenge: result.challenge, expiresAt: result.expiresAt };
@@ -62,6 +65,7 @@ export const authRoutes = [
     access: 'public',
     body: secondFactor,
     async handler({ body, services, request, reply }) {
+      requireSameOrigin(request, services.context.settings.publicUrl);
       const result = await services.auth.completeTwoFactorLogin(body.challenge, body.factor, loginOriginOf(request), request.cookies[SESSION_COOKIE]);
       return signedIn(result, services, request, reply);
     },

@@ -42,5 +42,30 @@ export function sqlLoginThrottleStore(db: Kysely<Database>, engine: Engine): Log
         .executeTakeFirst();
       return Number(result.numDeletedRows);
     },
+    async countInFlight(keys, now) {
+      if (keys.length === 0) return new Map();
+      const rows = await db
+        .selectFrom('login_attempts_in_flight')
+        .select(['key', (eb) => eb.fn.countAll().as('attempts')])
+        .where('key', 'in', keys)
+        .where('expires_at', '>', now)
+        .groupBy('key')
+        .execute();
+      return new Map(rows.map((row) => [row.key, Number(row.attempts)]));
+    },
+    async addInFlight(attemptId, keys, expiresAt) {
+      if (keys.length === 0) return;
+      await db
+        .insertInto('login_attempts_in_flight')
+        .values([...new Set(keys)].map((key) => ({ attempt_id: attemptId, key, expires_at: expiresAt })))
+        .execute();
+    },
+    async removeInFlight(attemptId) {
+      await db.deleteFrom('login_attempts_in_flight').where('attempt_id', '=', attemptId).execute();
+    },
+    async pruneInFlight(now) {
+      const result = await db.deleteFrom('login_attempts_in_flight').where('expires_at', '<=', now).executeTakeFirst();
+      return Number(result.numDeletedRows);
+    },
   };
 }
