@@ -144,6 +144,43 @@ describe.each(engines)('sessions record where they come from on %s', (engine) =>
   });
 });
 
+describe.each(engines)('one deadline for every reader of a session on %s', (engine) => {
+  let test: TestServer;
+  beforeAll(async () => {
+    test = await startTestServer(engine);
+  });
+  afterAll(() => test.close());
+
+  it('drops a session past its idle deadline from every list, as its next request answers 401', async () => {
+    const user = await createSignedInUser(test, { role: 'Viewer' });
+    const idle = await signIn(test, user.email, FIREFOX_ON_WINDOWS);
+    const idleId = idle.response.body.session.id as string;
+    const listedIds = async () => {
+      const [own, activity] = await Promise.all([user.client.get('/api/v1/me/sessions'), test.admin.get(`/api/v1/users/${user.id}/activity`)]);
+      expect(own.status).toBe(200);
+      expect(activity.status).toBe(200);
+      return { own: own.body.items.map((session: { id: string }) => session.id), activity: activity.body.sessions.map((session: { id: string }) => session.id) };
+    };
+    expect(await listedIds()).toEqual({ own: expect.arrayContaining([idleId]), activity: expect.arrayContaining([idleId]) });
+
+    // The other session is used at 7 hours; this one is not, and is past the 8-hour idle timeout at 9.
+    test.clock.advance(7 * HOUR);
+    expect((await user.client.get('/api/v1/me')).status).toBe(200);
+    test.clock.advance(2 * HOUR);
+    const lists = await listedIds();
+    expect(lists.own).not.toContain(idleId);
+    expect(lists.activity).not.toContain(idleId);
+    // The lists left it out before any request ended it; the request agrees.
+    const refused = await idle.client.get('/api/v1/me');
+    expect(refused.status).toBe(401);
+    expect(refused.body.error.code).toBe('SESSION_EXPIRED');
+
+    // What is listed carries the deadlines the request check applies.
+    const current = (await test.admin.get(`/api/v1/users/${user.id}/activity`)).body.sessions[0];
+    expect(current).toMatchObject({ idleExpiresAt: new Date(Date.parse(current.lastSeenAt) + 8 * HOUR).toISOString() });
+  });
+});
+
 describe('session and 2FA settings in appsettings.json', () => {
   it('reads per-tenant overrides and Require 2FA, and refuses what it does not know', () => {
     const settings = loadAppSettings(

@@ -183,13 +183,13 @@ describe.each(engines)('two-factor authentication on %s', (engine) => {
   });
 
   describe('admin reset', () => {
-    it('removes the authenticator and recovery codes, is audited, and ends nothing else', async () => {
+    it('removes the authenticator and recovery codes, is audited, and ends no session', async () => {
       const user = await createSignedInUser(test, { role: 'Viewer' });
       const { recoveryCodes } = await enrol(test, user.client, USER_PASSWORD);
       const reset = await test.admin.post(`/api/v1/users/${user.id}/reset-2fa`);
       expect(reset.status).toBe(200);
-      expect(reset.body).toEqual({ userId: user.id, wasEnabled: true });
-      expect((await user.client.get('/api/v1/me')).status).toBe(200);
+      expect(reset.body).toEqual({ userId: user.id, wasEnabled: true, reenrolmentRequired: true });
+      // The session stays open, held to enrolment: it can still read and start 2FA.
       expect((await user.client.get('/api/v1/me/two-factor')).body).toMatchObject({ enabled: false, recoveryCodesRemaining: 0 });
       const login = await test.login(user.email, USER_PASSWORD);
       expect(login.response.status).toBe(200);
@@ -197,7 +197,55 @@ describe.each(engines)('two-factor authentication on %s', (engine) => {
       expect(await test.server.services.context.store.twoFactor.countUnusedRecoveryCodes(user.id)).toBe(0);
       expect(recoveryCodes).toHaveLength(10);
       const events = (await test.admin.get(`/api/v1/audit?user=${user.id}&category=auth`)).body.items;
-      expect(events.find((event: { action: string }) => event.action === 'two_factor.reset')).toMatchObject({ outcome: 'success', subjectId: user.id });
+      expect(events.find((event: { action: string }) => event.action === 'two_factor.reset')).toMatchObject({
+        outcome: 'success',
+        subjectId: user.id,
+        diff: { before: { twoFactor: true }, after: { twoFactor: false, reenrolmentRequired: true } },
+      });
+    });
+
+    it('makes the user enrol again at the next sign-in, with no Require 2FA policy anywhere', async () => {
+      const user = await createSignedInUser(test, { role: 'Viewer' });
+      const token = new ApiClient(test.url, { token: (await user.client.post('/api/v1/me/tokens', { name: 'ci', expiresIn: '30d' })).body.secret });
+      await enrol(test, user.client, USER_PASSWORD);
+      expect((await test.admin.get('/api/v1/settings/authentication')).body.effective.requireTwoFactor).toBe(false);
+      expect((await test.admin.post(`/api/v1/users/${user.id}/reset-2fa`)).body.reenrolmentRequired).toBe(true);
+
+      // Signing in with the password alone opens a session that can only enrol, as under Require 2FA.
+      const login = await test.login(user.email, USER_PASSWORD);
+      expect(login.response.status).toBe(200);
+      expect(login.response.body).toMatchObject({ twoFactorEnrollmentRequired: true });
+      expect(login.response.body.twoFactorRequired).toBeUndefined();
+      for (const client of [login.client, user.client, token]) {
+        const blocked = await client.get('/api/v1/me');
+        expect(blocked.status).toBe(403);
+        expect(blocked.body.error.code).toBe('TWO_FACTOR_ENROLLMENT_REQUIRED');
+      }
+      expect((await login.client.get('/api/v1/me/two-factor')).body).toMatchObject({ enabled: false, required: true, reenrolmentRequired: true });
+      // Signing in again doesn't lift it: only enrolling does.
+      expect((await test.login(user.email, USER_PASSWORD)).response.body.twoFactorEnrollmentRequired).toBe(true);
+
+      const { app } = await enrol(test, login.client, USER_PASSWORD);
+      expect((await login.client.get('/api/v1/me')).status).toBe(200);
+      expect((await token.get('/api/v1/me')).status).toBe(200);
+      expect((await login.client.get('/api/v1/me/two-factor')).body).toMatchObject({ enabled: true, required: false, reenrolmentRequired: false });
+      test.clock.advance(STEP);
+      const next = await signInWithSecondFactor(test.url, user.email, USER_PASSWORD, { code: app.codeAt(now()) });
+      expect(next.second.body.twoFactorEnrollmentRequired).toBe(false);
+
+      // Turned off by the user later, it is not owed again: the obligation was the reset's, and it is met.
+      expect((await next.client!.post('/api/v1/me/two-factor/disable', { currentPassword: USER_PASSWORD })).status).toBe(200);
+      const free = await test.login(user.email, USER_PASSWORD);
+      expect(free.response.body.twoFactorEnrollmentRequired).toBe(false);
+      expect((await free.client.get('/api/v1/me')).status).toBe(200);
+    });
+
+    it('asks nothing of a user who never had 2FA', async () => {
+      const user = await createSignedInUser(test, { role: 'Viewer' });
+      expect((await test.admin.post(`/api/v1/users/${user.id}/reset-2fa`)).body).toEqual({ userId: user.id, wasEnabled: false, reenrolmentRequired: false });
+      const login = await test.login(user.email, USER_PASSWORD);
+      expect(login.response.body.twoFactorEnrollmentRequired).toBe(false);
+      expect((await login.client.get('/api/v1/me')).status).toBe(200);
     });
 
     it('needs ManageUsers in the user\'s home tenant', async () => {

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Authenticator } from '../support/authenticator.ts';
 import { createSignedInUser, engines, startTestServer, USER_PASSWORD, type TestServer } from '../support/harness.ts';
 import { runCli, temporaryConfig, tokenFor } from './run-cli.ts';
 
@@ -14,7 +15,7 @@ describe.each(engines)('sophon auth login with 2FA on %s', (engine) => {
     config.remove();
   });
 
-  it('logs in with --totp, then with --recovery-code, and without either once an admin ran reset-2fa', async () => {
+  it('logs in with --totp, then with --recovery-code; after an admin ran reset-2fa, only once enrolled again', async () => {
     const { generateTotp } = await import('../../src/domain/two-factor/totp.ts');
     const { Secret } = await import('otpauth');
     const user = await createSignedInUser(test, { role: 'Viewer' });
@@ -48,7 +49,22 @@ describe.each(engines)('sophon auth login with 2FA on %s', (engine) => {
     const adminToken = await tokenFor(test.admin);
     const reset = await runCli(['admin', 'users', 'reset-2fa', user.email], { env: { ...env, SOPHON_TOKEN: adminToken } });
     expect(reset.code, reset.stderr).toBe(0);
-    const plain = await login();
-    expect(plain.code, plain.stderr).toBe(0);
+    expect(reset.stdout).toContain('must enroll again');
+    // The password alone no longer gets a token: the script is sent to enrol, as under Require 2FA.
+    const refused = await login();
+    expect(refused.code).toBe(3);
+    expect(refused.stderr).toContain(`sophon auth 2fa enable --email ${user.email}`);
+    const status = await runCli(['auth', '2fa', 'status', '--email', user.email, '--password-stdin', '--json'], { env, input: `${USER_PASSWORD}\n` });
+    expect(status.json()).toMatchObject({ enabled: false, required: true, reenrolmentRequired: true });
+
+    const started = await runCli(['auth', '2fa', 'enable', '--email', user.email, '--password-stdin'], { env, input: `${USER_PASSWORD}\n` });
+    expect(started.code, started.stderr).toBe(0);
+    const app = Authenticator.scan(/otpauth:\/\/\S+/.exec(started.stdout)![0]);
+    test.clock.advance(30_000);
+    const enabled = await runCli(['auth', '2fa', 'enable', '--email', user.email, '--password-stdin', '--code', app.codeAt(test.clock.now().getTime())], { env, input: `${USER_PASSWORD}\n` });
+    expect(enabled.code, enabled.stderr).toBe(0);
+    test.clock.advance(30_000);
+    const again = await login('--totp', app.codeAt(test.clock.now().getTime()));
+    expect(again.code, again.stderr).toBe(0);
   });
 });

@@ -44,7 +44,7 @@ describe.each(engines)('sophon auth 2fa on %s', (engine) => {
     const login = (...extra: string[]) => sophon(['auth', 'login', '--email', user.email, '--password-stdin', ...extra], password);
     expect((await login()).code).toBe(0);
 
-    expect((await sophon(['auth', '2fa', 'status', '--json'])).json()).toEqual({ enabled: false, enabledAt: null, enrollmentPending: false, recoveryCodesRemaining: 0, required: false });
+    expect((await sophon(['auth', '2fa', 'status', '--json'])).json()).toEqual({ enabled: false, enabledAt: null, enrollmentPending: false, recoveryCodesRemaining: 0, required: false, reenrolmentRequired: false });
     const notStarted = await sophon(['auth', '2fa', 'enable', '--code', '123456', '--password-stdin'], password);
     expect(notStarted.code).toBe(1);
     expect(notStarted.stderr).toContain('"sophon auth 2fa enable" without --code');

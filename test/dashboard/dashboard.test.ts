@@ -172,6 +172,24 @@ describe.each(engines)('the dashboard on %s', (engine) => {
     expect((await login(test.url, person.email, 'the password I chose myself')).response.status).toBe(200);
   });
 
+  it('signs a user out everywhere, revoking their API tokens only when asked', async () => {
+    const person = await createSignedInUser(test, { role: 'Viewer', displayName: 'Sign Me Out' }, admin);
+    const token = new ApiClient(test.url, { token: (await person.client.post('/api/v1/me/tokens', { name: 'ci', expiresIn: '30d' })).body.secret });
+    await page.goto(`${test.url}/admin/users/${person.id}`);
+    await heading('Sign Me Out').waitFor();
+    const dialog = page.getByRole('dialog', { name: `End every session of ${person.email}?` });
+    await page.getByRole('button', { name: 'Sign out everywhere' }).click();
+    await dialog.getByRole('button', { name: 'End sessions' }).click();
+    await page.getByText('Ended 1 session(s).').waitFor();
+    expect((await token.get('/api/v1/me')).status).toBe(200);
+
+    await page.getByRole('button', { name: 'Sign out everywhere' }).click();
+    await dialog.getByLabel('Also revoke all their API tokens').check();
+    await dialog.getByRole('button', { name: 'End sessions' }).click();
+    await page.getByText('Ended 0 session(s) and revoked 1 API token(s).').waitFor();
+    expect((await token.get('/api/v1/me')).status).toBe(401);
+  });
+
   it('shows the rbac trail, with diffs, on the Audit page filtered by category', async () => {
     await page.goto(test.url + '/admin/users');
     await navigateTo('Audit');

@@ -104,7 +104,7 @@ async function login(context: CliContext, _args: string[], options: SignInOption
 async function changePassword(
   context: CliContext,
   _args: string[],
-  options: SignInOptions & { currentPassword?: string; newPassword?: string; endOtherSessions?: boolean },
+  options: SignInOptions & { currentPassword?: string; newPassword?: string; endOtherSessions?: boolean; revokeTokens?: boolean },
 ): Promise<void> {
   const useToken = options.email === undefined && context.client.credential.kind === 'token';
   let client = context.client;
@@ -121,8 +121,12 @@ async function changePassword(
   try {
     const replacement = await newPassword(options.newPassword, Boolean(options.passwordStdin) || (!options.currentPassword && !options.password && !isInteractive()));
     if (!replacement) throw usageError('give the new password with --new-password <password> (no terminal to ask on).');
-    const answer = await client.send(endpoints.changePassword, { body: { currentPassword: current, newPassword: replacement, endOtherSessions: options.endOtherSessions } });
-    context.output(answer.body, () => printLine('Password changed.'));
+    const answer = await client.send<{ endedSessions: number; revokedTokens?: number }>(endpoints.changePassword, {
+      body: { currentPassword: current, newPassword: replacement, endOtherSessions: options.endOtherSessions, ...(options.revokeTokens ? { revokeTokens: true } : {}) },
+    });
+    context.output(answer.body, () =>
+      printLine(options.revokeTokens ? `Password changed; ${answer.body.revokedTokens ?? 0} API token(s) of yours revoked${useToken ? ' (not the one this command used)' : ''}.` : 'Password changed.'),
+    );
   } finally {
     if (session) await endSession(session);
   }
@@ -261,6 +265,7 @@ export function authCommand(): Command {
     .option('--current-password <password>', 'your current password (same as --password)')
     .option('--new-password <password>', 'the new password (asked twice on a terminal)')
     .option('--end-other-sessions', 'also end your other sessions')
+    .option('--revoke-tokens', 'also revoke your API tokens (but the stored login this command uses)')
     .addHelpText('after', examples('sophon auth password --email admin@sophon.local', "printf '%s\\n%s\\n' \"$OLD\" \"$NEW\" | sophon auth password --email admin@sophon.local --password-stdin"))
     .action(action(changePassword));
   auth

@@ -15,6 +15,8 @@ interface TwoFactorStatus {
   enrollmentPending: boolean;
   recoveryCodesRemaining: number;
   required: boolean;
+  /** An admin reset 2FA: the user must enrol again, whatever Require 2FA says. */
+  reenrolmentRequired?: boolean;
 }
 
 /** POST /api/v1/me/two-factor/enrollment */
@@ -154,7 +156,7 @@ async function status(context: CliContext, _args: string[], options: SignInOptio
         renderDetails([
           ['Two-factor', state],
           ['Recovery codes left', answer.enabled ? answer.recoveryCodesRemaining : undefined],
-          ['Required for you', answer.required ? 'yes (Require 2FA applies to your account)' : 'no'],
+          ['Required for you', answer.reenrolmentRequired ? 'yes (an administrator reset your 2FA: enrol again)' : answer.required ? 'yes (Require 2FA applies to your account)' : 'no'],
         ]),
       );
       if (answer.required && !answer.enabled) note('Until it is on, the server refuses everything else you ask: run "sophon auth 2fa enable".');

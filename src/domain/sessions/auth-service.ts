@@ -11,7 +11,7 @@ import { normalizeEmail, publicUser, type StoredUser, type User } from '../users
 import type { ApiToken } from '../tokens/api-token.ts';
 import type { AuthenticationPolicyService } from './authentication-policy-service.ts';
 import { LOGIN_CHALLENGE_LIFETIME_MS, LOGIN_CHALLENGE_MAX_FAILURES, type LoginChallenge } from './login-challenge.ts';
-import type { Session, SessionMethod } from './session.ts';
+import { sessionDeadline, type Session, type SessionMethod } from './session.ts';
 
 export interface Origin {
   ip: string | null;
@@ -159,17 +159,17 @@ export class AuthService {
     if (!user || user.id !== session.userId) throw unauthenticated('SESSION_INVALID', 'This account no longer exists.');
     const now = clock.now().getTime();
     const policy = await this.#policy.effective(user.homeTenantId);
-    const absoluteDeadline = Math.min(Date.parse(session.expiresAt), Date.parse(session.createdAt) + policy.absoluteTimeout);
-    const lastSeen = Date.parse(session.lastSeenAt);
-    if (now >= absoluteDeadline || now >= lastSeen + policy.idleTimeout) {
-      await store.sessions.end(session.id, new Date(now).toISOString(), now >= absoluteDeadline ? 'expired (absolute timeout)' : 'expired (idle timeout)');
+    const deadline = sessionDeadline(session, policy, now);
+    if (deadline.expired) {
+      await store.sessions.end(session.id, new Date(now).toISOString(), `expired (${deadline.reason})`);
       throw unauthenticated('SESSION_EXPIRED', 'Your session has expired; sign in again.');
     }
     if (user.status !== 'active') throw unauthenticated('ACCOUNT_SUSPENDED', 'This account is suspended; ask an administrator to re-activate it.');
-    const touched = now - lastSeen >= Math.min(TOUCH_INTERVAL_MS, policy.idleTimeout / 10);
-    if (touched) await store.sessions.touch(session.id, new Date(now).toISOString());
-    const expiresAt = Math.min(absoluteDeadline, (touched ? now : lastSeen) + policy.idleTimeout);
-    return { user, via: 'session', session, expiresAt, touched };
+    const touched = now - Date.parse(session.lastSeenAt) >= Math.min(TOUCH_INTERVAL_MS, policy.idleTimeout / 10);
+    if (!touched) return { user, via: 'session', session, expiresAt: deadline.expiresAt, touched };
+    const lastSeenAt = new Date(now).toISOString();
+    await store.sessions.touch(session.id, lastSeenAt);
+    return { user, via: 'session', session, expiresAt: sessionDeadline({ ...session, lastSeenAt }, policy, now).expiresAt, touched };
   }
 
   /** Resolves an API token: revoked or expired tokens and suspended users answer 401 at once. */
@@ -203,8 +203,17 @@ export class AuthService {
     });
   }
 
-  /** Changes the caller's own password; other sessions end unless the caller keeps them. */
-  async changePassword(actor: Actor, currentPassword: string, newPassword: string, options: { endOtherSessions?: boolean } = {}): Promise<{ endedSessions: number }> {
+  /**
+   * Changes the caller's own password; other sessions end unless the caller keeps them. API
+   * tokens keep working unless `revokeTokens`: then every one of them is revoked but the token
+   * making this request (the one that proved the current password, as the current session is kept).
+   */
+  async changePassword(
+    actor: Actor,
+    currentPassword: string,
+    newPassword: string,
+    options: { endOtherSessions?: boolean; revokeTokens?: boolean } = {},
+  ): Promise<{ endedSessions: number; revokedTokens: number }> {
     const { store, clock, settings } = this.#context;
     const user = await store.users.getById(actor.userId);
     if (!user) throw unauthenticated('SESSION_INVALID', 'Your account no longer exists.');
@@ -231,6 +240,7 @@ export class AuthService {
       const now = clock.now().toISOString();
       await tx.users.update(user.id, { passwordHash, mustChangePassword: false, passwordExpiresAt: null, updatedAt: now });
       const endedSessions = options.endOtherSessions === false ? 0 : await tx.sessions.endAllForUser(user.id, now, 'password changed', actor.sessionId ?? undefined);
+      const revokedTokens = options.revokeTokens ? await tx.tokens.revokeAllForUser(user.id, now, actor.tokenId ?? undefined) : 0;
       await recordAudit(this.#context, tx, actor, {
         tenantId: user.homeTenantId,
         category: 'auth',
@@ -238,9 +248,9 @@ export class AuthService {
         subjectType: 'user',
         subjectId: user.id,
         diff: { before: { mustChangePassword: user.mustChangePassword }, after: { mustChangePassword: false } },
-        detail: { endedSessions },
+        detail: { endedSessions, revokeTokens: options.revokeTokens === true, revokedTokens },
       });
-      return { endedSessions };
+      return { endedSessions, revokedTokens };
     });
   }
 
@@ -329,7 +339,7 @@ export class AuthService {
       csrfToken,
       mustChangePassword: user.mustChangePassword,
       twoFactorEnrollmentRequired,
-      expiresAt: Math.min(now.getTime() + policy.idleTimeout, absoluteDeadline),
+      expiresAt: sessionDeadline(session, policy, now.getTime()).expiresAt,
     };
     const deviceToken = this.#throttle.issueDeviceToken(user.id);
     if (deviceToken) result.deviceToken = deviceToken;

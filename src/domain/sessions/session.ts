@@ -10,7 +10,7 @@ export interface Session {
   csrfHash: string;
   createdAt: string;
   lastSeenAt: string;
-  /** The absolute end of the session, fixed at login. */
+  /** The absolute end of the session, fixed at login (see sessionDeadline for the end that applies). */
   expiresAt: string;
   ip: string | null;
   userAgent: string | null;
@@ -20,10 +20,44 @@ export interface Session {
   method: SessionMethod | null;
 }
 
+/** The lifetimes that apply to a session: those of its user's home tenant (milliseconds). */
+export interface SessionLifetime {
+  idleTimeout: number;
+  absoluteTimeout: number;
+}
+
+export interface SessionDeadline {
+  /** When the session ends (epoch ms): the earlier of the idle and the absolute deadline. */
+  expiresAt: number;
+  /** Last seen + the idle timeout. */
+  idleExpiresAt: number;
+  /**
+   * The end fixed at login (which, for single sign-on, is already capped by the identity
+   * provider), brought forward to created + the current absolute timeout when that was shortened.
+   */
+  absoluteExpiresAt: number;
+  expired: boolean;
+  /** The deadline that comes first: the one that ended the session when `expired`. */
+  reason: 'idle timeout' | 'absolute timeout';
+}
+
+/**
+ * The one rule of a session's lifetime, used by every reader: the check each request meets,
+ * the lists of sessions (your own, an admin's view of a user's activity) and the cookie's
+ * Max-Age, so none of them can disagree about whether a session is still open.
+ */
+export function sessionDeadline(session: Pick<Session, 'createdAt' | 'lastSeenAt' | 'expiresAt'>, policy: SessionLifetime, now: number): SessionDeadline {
+  const absoluteExpiresAt = Math.min(Date.parse(session.expiresAt), Date.parse(session.createdAt) + policy.absoluteTimeout);
+  const idleExpiresAt = Date.parse(session.lastSeenAt) + policy.idleTimeout;
+  const expiresAt = Math.min(absoluteExpiresAt, idleExpiresAt);
+  return { expiresAt, idleExpiresAt, absoluteExpiresAt, expired: now >= expiresAt, reason: absoluteExpiresAt <= idleExpiresAt ? 'absolute timeout' : 'idle timeout' };
+}
+
 export interface SessionStore {
   create(session: Session): Promise<void>;
   getByTokenHash(tokenHash: string): Promise<Session | undefined>;
   getById(userId: string, sessionId: string): Promise<Session | undefined>;
+  /** Not ended and before the end fixed at login; the idle and policy deadlines are sessionDeadline's to apply. */
   listActive(userId: string, now: string): Promise<Session[]>;
   touch(sessionId: string, lastSeenAt: string): Promise<void>;
   end(sessionId: string, at: string, reason: string): Promise<void>;

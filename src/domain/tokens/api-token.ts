@@ -26,5 +26,7 @@ export interface ApiTokenStore {
   getById(tokenId: string): Promise<ApiToken | undefined>;
   listForUser(userId: string): Promise<ApiToken[]>;
   revoke(tokenId: string, at: string): Promise<void>;
+  /** Revokes every token of the user still in force (neither revoked nor expired at `at`), but `exceptTokenId`; returns how many. */
+  revokeAllForUser(userId: string, at: string, exceptTokenId?: string): Promise<number>;
   touch(tokenId: string, lastUsedAt: string): Promise<void>;
 }

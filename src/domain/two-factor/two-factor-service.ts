@@ -23,8 +23,10 @@ export interface TwoFactorStatusView {
   /** An enrolment was started and awaits its confirming code. */
   enrollmentPending: boolean;
   recoveryCodesRemaining: number;
-  /** The user falls under a Require 2FA policy (global, home tenant, or the tenant of this request). */
+  /** The user must have 2FA: a Require 2FA policy (global, home tenant, or the tenant of this request), or an admin's reset. */
   required: boolean;
+  /** An admin reset the user's 2FA and they haven't enrolled again yet: held to enrol whatever the policy. */
+  reenrolmentRequired: boolean;
 }
 
 export interface EnrollmentStart {
@@ -61,22 +63,27 @@ export class TwoFactorService {
 
   async status(actor: Actor): Promise<TwoFactorStatusView> {
     const { store, clock } = this.#context;
-    const record = await store.twoFactor.get(actor.userId);
+    const [{ record, reenrolmentRequiredAt }, requiredByPolicy] = await Promise.all([store.twoFactor.getState(actor.userId), this.#policy.requiresTwoFactor([actor.homeTenantId, actor.tenantId])]);
     const enabled = record?.status === 'enabled';
+    const reenrolmentRequired = !enabled && reenrolmentRequiredAt !== null;
     return {
       enabled,
       enabledAt: enabled ? record.enabledAt : null,
       enrollmentPending: record?.status === 'pending' && clock.now().getTime() < Date.parse(record.createdAt) + ENROLLMENT_LIFETIME_MS,
       recoveryCodesRemaining: enabled ? await store.twoFactor.countUnusedRecoveryCodes(actor.userId) : 0,
-      required: await this.#policy.requiresTwoFactor([actor.homeTenantId, actor.tenantId]),
+      required: requiredByPolicy || reenrolmentRequired,
+      reenrolmentRequired,
     };
   }
 
-  /** Whether the user must enrol before doing anything else: no 2FA, and a policy requires it. */
+  /**
+   * Whether the user must enrol before doing anything else: no 2FA, and a policy requires it or
+   * an admin reset it (the seed: "the user then re-enrolls at next login").
+   */
   async enrollmentRequired(userId: string, tenantIds: string[], store: Store = this.#context.store): Promise<boolean> {
     // Both reads at once: this runs on every request, and a round trip costs more than a read.
-    const [record, required] = await Promise.all([store.twoFactor.get(userId), this.#policy.requiresTwoFactor(tenantIds, store)]);
-    return required && record?.status !== 'enabled';
+    const [{ record, reenrolmentRequiredAt }, required] = await Promise.all([store.twoFactor.getState(userId), this.#policy.requiresTwoFactor(tenantIds, store)]);
+    return record?.status !== 'enabled' && (required || reenrolmentRequiredAt !== null);
   }
 
   async isEnabled(userId: string, store: Store = this.#context.store): Promise<boolean> {
@@ -121,7 +128,7 @@ export class TwoFactorService {
     await this.#confirmPassword(actor, user, input.currentPassword);
     const { store, clock } = this.#context;
     const now = clock.now();
-    const record = await store.twoFactor.get(user.id);
+    const { record, reenrolmentRequiredAt } = await store.twoFactor.getState(user.id);
     if (record?.status === 'enabled') throw conflict('TWO_FACTOR_ALREADY_ENABLED', 'Two-factor authentication is already on.');
     if (!record || now.getTime() >= Date.parse(record.createdAt) + ENROLLMENT_LIFETIME_MS) {
       throw conflict('TWO_FACTOR_ENROLLMENT_NOT_STARTED', 'No enrolment is waiting (it may have expired); start again with POST /api/v1/me/two-factor/enrollment.');
@@ -134,6 +141,8 @@ export class TwoFactorService {
         throw conflict('TWO_FACTOR_ENROLLMENT_NOT_STARTED', 'The enrolment was confirmed or reset meanwhile; check GET /api/v1/me/two-factor.');
       }
       await tx.twoFactor.replaceRecoveryCodes(user.id, this.#recoveryRecords(user.id, recoveryCodes, now.toISOString()));
+      // The enrolment an admin's reset asked for is done.
+      if (reenrolmentRequiredAt !== null) await tx.twoFactor.setReenrolmentRequired(user.id, null);
       // Sessions opened without the second factor don't outlive turning it on.
       const ended = await tx.sessions.endAllForUser(user.id, now.toISOString(), 'two-factor enabled', actor.sessionId ?? undefined);
       await recordAudit(this.#context, tx, actor, {
@@ -143,7 +152,7 @@ export class TwoFactorService {
         subjectType: 'user',
         subjectId: user.id,
         diff: { before: { twoFactor: false }, after: { twoFactor: true } },
-        detail: { recoveryCodes: recoveryCodes.length, endedSessions: ended },
+        detail: { recoveryCodes: recoveryCodes.length, endedSessions: ended, ...(reenrolmentRequiredAt !== null ? { reenrolmentAfterResetAt: reenrolmentRequiredAt } : {}) },
       });
       return ended;
     });
@@ -195,21 +204,27 @@ export class TwoFactorService {
 
   /**
    * Admin → Edit → Reset 2FA: removes the user's TOTP and recovery codes (ManageUsers in the
-   * user's home tenant). Nothing else changes; the user enrols again at next sign-in.
+   * user's home tenant) and, when they had 2FA, holds them to enrol again — at their next
+   * sign-in and on every request of a session or token they already hold, exactly as Require
+   * 2FA holds a user without 2FA, whatever the policy says. Sessions and tokens don't end.
    */
-  async reset(actor: Actor, userId: string): Promise<{ userId: string; wasEnabled: boolean }> {
+  async reset(actor: Actor, userId: string): Promise<{ userId: string; wasEnabled: boolean; reenrolmentRequired: boolean }> {
     return this.#context.store.transaction(async (store) => {
       const user = await this.#users.loadForAccountChange(actor, userId, store);
-      const wasEnabled = await this.isEnabled(user.id, store);
+      const { record, reenrolmentRequiredAt } = await store.twoFactor.getState(user.id);
+      const wasEnabled = record?.status === 'enabled';
       await store.twoFactor.delete(user.id);
+      // Someone who never had 2FA owes no re-enrolment (Require 2FA is the tool for that); a second reset keeps the first obligation.
+      if (wasEnabled && reenrolmentRequiredAt === null) await store.twoFactor.setReenrolmentRequired(user.id, this.#context.clock.now().toISOString());
+      const reenrolmentRequired = wasEnabled || reenrolmentRequiredAt !== null;
       await recordAudit(this.#context, store, actor, {
         category: 'auth',
         action: 'two_factor.reset',
         subjectType: 'user',
         subjectId: user.id,
-        diff: { before: { twoFactor: wasEnabled }, after: { twoFactor: false } },
+        diff: { before: { twoFactor: wasEnabled }, after: { twoFactor: false, reenrolmentRequired } },
       });
-      return { userId: user.id, wasEnabled };
+      return { userId: user.id, wasEnabled, reenrolmentRequired };
     });
   }
 

@@ -23,8 +23,19 @@ export interface RecoveryCodeRecord {
   usedAt: string | null;
 }
 
+/** What decides whether a user must enrol, read in one statement. */
+export interface TwoFactorState {
+  record: TwoFactorRecord | undefined;
+  /** When an admin reset the user's 2FA, holding them to enrol again; null when nothing is owed. */
+  reenrolmentRequiredAt: string | null;
+}
+
 export interface TwoFactorStore {
   get(userId: string): Promise<TwoFactorRecord | undefined>;
+  /** The enrolment and the re-enrolment obligation at once (undefined record and null for an unknown user). */
+  getState(userId: string): Promise<TwoFactorState>;
+  /** Sets (a time) or clears (null) the obligation to enrol again that an admin reset leaves. */
+  setReenrolmentRequired(userId: string, at: string | null): Promise<void>;
   /** Replaces a pending enrolment; returns false (and writes nothing) when 2FA is already enabled. */
   savePending(record: TwoFactorRecord): Promise<boolean>;
   /** Turns a pending enrolment on; false when there is none (confirmed elsewhere, or reset). */

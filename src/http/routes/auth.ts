@@ -92,9 +92,9 @@ export const authRoutes = [
     access: 'authenticated',
     allowDuringPasswordChange: true,
     allowDuringTwoFactorEnrollment: true,
-    body: z.object({ currentPassword: password, newPassword: password, endOtherSessions: z.boolean().optional() }),
+    body: z.object({ currentPassword: password, newPassword: password, endOtherSessions: z.boolean().optional(), revokeTokens: z.boolean().optional() }),
     async handler({ actor, body, services }) {
-      return services.auth.changePassword(actor, body.currentPassword, body.newPassword, { endOtherSessions: body.endOtherSessions });
+      return services.auth.changePassword(actor, body.currentPassword, body.newPassword, { endOtherSessions: body.endOtherSessions, revokeTokens: body.revokeTokens });
     },
   }),
 ];

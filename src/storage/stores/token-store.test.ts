@@ -57,6 +57,20 @@ describe.each(engines)('API token store on %s', (engine) => {
     expect((await fixture.store.tokens.getById(other.id))?.revokedAt).toBeNull();
   });
 
+  it("revokes all of one user's tokens in force at once, but the one kept, and never another user's", async () => {
+    const user = await addUser(fixture.store, (await addTenant(fixture.store)).id);
+    const [first, second, kept] = [aToken(user.id), aToken(user.id, { expiresAt: null }), aToken(user.id)];
+    const expired = aToken(user.id, { expiresAt: at(1) });
+    const revoked = aToken(user.id, { revokedAt: at(1) });
+    const others = aToken(bob.id);
+    for (const token of [first, second, kept, expired, revoked, others]) await fixture.store.tokens.create(token);
+    expect(await fixture.store.tokens.revokeAllForUser(user.id, at(5), kept.id)).toBe(2);
+    const after = new Map((await fixture.store.tokens.listForUser(user.id)).map((token) => [token.id, token.revokedAt]));
+    expect(after).toEqual(new Map([[first.id, at(5)], [second.id, at(5)], [kept.id, null], [expired.id, null], [revoked.id, at(1)]]));
+    expect((await fixture.store.tokens.getById(others.id))?.revokedAt).toBeNull();
+    expect(await fixture.store.tokens.revokeAllForUser(user.id, at(6))).toBe(1);
+  });
+
   it('records when a token was last used', async () => {
     const token = aToken(alice.id);
     await fixture.store.tokens.create(token);

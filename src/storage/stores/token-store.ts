@@ -46,6 +46,17 @@ export function sqlTokenStore(db: Kysely<Database>): ApiTokenStore {
     async revoke(tokenId, at) {
       await db.updateTable('api_tokens').set({ revoked_at: at }).where('id', '=', tokenId).where('revoked_at', 'is', null).execute();
     },
+    async revokeAllForUser(userId, at, exceptTokenId) {
+      let update = db
+        .updateTable('api_tokens')
+        .set({ revoked_at: at })
+        .where('user_id', '=', userId)
+        .where('revoked_at', 'is', null)
+        .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', at)]));
+      if (exceptTokenId) update = update.where('id', '!=', exceptTokenId);
+      const result = await update.executeTakeFirst();
+      return Number(result.numUpdatedRows);
+    },
     async touch(tokenId, lastUsedAt) {
       await db.updateTable('api_tokens').set({ last_used_at: lastUsedAt }).where('id', '=', tokenId).execute();
     },

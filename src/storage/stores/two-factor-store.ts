@@ -18,6 +18,33 @@ export function sqlTwoFactorStore(db: Kysely<Database>): TwoFactorStore {
       const row = await db.selectFrom('two_factor').selectAll().where('user_id', '=', userId).executeTakeFirst();
       return row && toRecord(row);
     },
+    async getState(userId) {
+      const row = await db
+        .selectFrom('users')
+        .leftJoin('two_factor', 'two_factor.user_id', 'users.id')
+        .select([
+          'users.two_factor_reenrolment_required_at as reenrolment_required_at',
+          'two_factor.user_id',
+          'two_factor.status',
+          'two_factor.secret_ciphertext',
+          'two_factor.secret_key_id',
+          'two_factor.created_at',
+          'two_factor.enabled_at',
+          'two_factor.last_used_step',
+        ])
+        .where('users.id', '=', userId)
+        .executeTakeFirst();
+      if (!row) return { record: undefined, reenrolmentRequiredAt: null };
+      const { reenrolment_required_at, user_id, status, secret_ciphertext, secret_key_id, created_at } = row;
+      const record =
+        user_id !== null && status !== null && secret_ciphertext !== null && secret_key_id !== null && created_at !== null
+          ? toRecord({ user_id, status, secret_ciphertext, secret_key_id, created_at, enabled_at: row.enabled_at, last_used_step: row.last_used_step })
+          : undefined;
+      return { record, reenrolmentRequiredAt: reenrolment_required_at };
+    },
+    async setReenrolmentRequired(userId, at) {
+      await db.updateTable('users').set({ two_factor_reenrolment_required_at: at }).where('id', '=', userId).execute();
+    },
     async savePending(record) {
       await db.deleteFrom('two_factor').where('user_id', '=', record.userId).where('status', '=', 'pending').execute();
       const result = await db

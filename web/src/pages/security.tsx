@@ -10,16 +10,18 @@ import { TwoFactorSection } from './two-factor.tsx';
 
 /** Settings → Security: the caller's own profile, password, 2FA, API tokens and sessions. */
 export function SecurityPage() {
+  // A password change that revoked the API tokens (or ended sessions) makes those lists stale: draw them afresh.
+  const [changes, setChanges] = useState(0);
   return (
     <>
       <header className="page-header">
         <h1>Security settings</h1>
       </header>
       <ProfileSection />
-      <PasswordSection />
+      <PasswordSection onChanged={() => setChanges((count) => count + 1)} />
       <TwoFactorSection />
-      <TokensSection />
-      <SessionsSection />
+      <TokensSection key={`tokens-${changes}`} />
+      <SessionsSection key={`sessions-${changes}`} />
     </>
   );
 }
@@ -60,7 +62,7 @@ function ProfileSection() {
   );
 }
 
-function PasswordSection() {
+function PasswordSection({ onChanged }: { onChanged: () => void }) {
   const me = useMe();
   const [notice, setNotice] = useState<string>();
   if (me.hasPassword === false) {
@@ -81,7 +83,13 @@ function PasswordSection() {
       <h2 id="password-heading">Password</h2>
       <ChangePasswordForm
         offerEndOtherSessions
-        onChanged={(result) => setNotice(`Password changed.${result.endedSessions ? ` ${result.endedSessions} other session(s) were signed out.` : ''}`)}
+        offerRevokeTokens
+        onChanged={(result) => {
+          setNotice(
+            `Password changed.${result.endedSessions ? ` ${result.endedSessions} other session(s) were signed out.` : ''}${result.revokedTokens ? ` ${result.revokedTokens} API token(s) were revoked.` : ''}`,
+          );
+          onChanged();
+        }}
       />
       {notice && <Notice>{notice}</Notice>}
     </section>

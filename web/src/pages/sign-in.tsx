@@ -205,25 +205,30 @@ export function ChangePasswordForm({
   onChanged,
   submitLabel = 'Change password',
   offerEndOtherSessions = false,
+  offerRevokeTokens = false,
 }: {
   knownCurrentPassword?: string;
-  onChanged: (result: { endedSessions?: number }) => Promise<void> | void;
+  onChanged: (result: { endedSessions?: number; revokedTokens?: number }) => Promise<void> | void;
   submitLabel?: string;
   offerEndOtherSessions?: boolean;
+  /** Offer to revoke the caller's API tokens with the change (they keep working otherwise). */
+  offerRevokeTokens?: boolean;
 }) {
   const [currentPassword, setCurrentPassword] = useState('');
   const [newPassword, setNewPassword] = useState('');
   const [confirmation, setConfirmation] = useState('');
   const [endOtherSessions, setEndOtherSessions] = useState(true);
+  const [revokeTokens, setRevokeTokens] = useState(false);
   const action = useAction();
   const submit = (event: FormEvent) => {
     event.preventDefault();
     void action.run(async () => {
       if (newPassword !== confirmation) throw new Error('The two new passwords are different.');
-      const result = await post<{ endedSessions?: number }>('/api/v1/auth/password', {
+      const result = await post<{ endedSessions?: number; revokedTokens?: number }>('/api/v1/auth/password', {
         currentPassword: knownCurrentPassword ?? currentPassword,
         newPassword,
         ...(offerEndOtherSessions ? { endOtherSessions } : {}),
+        ...(offerRevokeTokens ? { revokeTokens } : {}),
       });
       setCurrentPassword('');
       setNewPassword('');
@@ -247,6 +252,11 @@ export function ChangePasswordForm({
       {offerEndOtherSessions && (
         <label className="checkbox">
           <input type="checkbox" checked={endOtherSessions} onChange={(e) => setEndOtherSessions(e.target.checked)} /> Sign out my other sessions
+        </label>
+      )}
+      {offerRevokeTokens && (
+        <label className="checkbox">
+          <input type="checkbox" checked={revokeTokens} onChange={(e) => setRevokeTokens(e.target.checked)} /> Also revoke my API tokens
         </label>
       )}
       <ErrorMessage error={action.error} />

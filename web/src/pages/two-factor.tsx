@@ -9,6 +9,8 @@ interface TwoFactorStatus {
   enrollmentPending: boolean;
   recoveryCodesRemaining: number;
   required: boolean;
+  /** An administrator reset 2FA (lost device): set up again, whatever the policy. */
+  reenrolmentRequired: boolean;
 }
 
 interface EnrollmentStart {
@@ -162,7 +164,12 @@ function TwoFactorSettings({ status, onChange }: { status: TwoFactorStatus; onCh
   if (!status.enabled) {
     return (
       <>
-        {!confirmed && <p className="muted">{status.required ? 'Required for your account.' : 'Off.'} Add a code from an authenticator app to every sign-in.</p>}
+        {!confirmed && (
+          <p className="muted">
+            {status.reenrolmentRequired ? 'An administrator reset it: set up your authenticator again.' : status.required ? 'Required for your account.' : 'Off.'} Add a code from an
+            authenticator app to every sign-in.
+          </p>
+        )}
         <TwoFactorEnrollment onEnabled={onChange} onConfirmed={() => setConfirmed(true)} />
       </>
     );
@@ -216,12 +223,17 @@ function TwoFactorSettings({ status, onChange }: { status: TwoFactorStatus; onCh
 /** Shown when the account must enrol in 2FA before doing anything else. */
 export function MustEnrollTwoFactorPage() {
   const { refresh, signOut } = useSession();
+  const status = useLoad(() => get<TwoFactorStatus>('/api/v1/me/two-factor'), []);
   return (
     <main className="auth-page">
       <div className="auth-card wide">
         <p className="brand">Sophon Identity</p>
         <h1>Set up two-factor authentication</h1>
-        <p className="muted">Your organisation requires a code from an authenticator app at every sign-in. Set it up to continue.</p>
+        <p className="muted">
+          {status.data?.reenrolmentRequired
+            ? 'An administrator reset your two-factor authentication. Set up your authenticator app again to continue.'
+            : 'Your organisation requires a code from an authenticator app at every sign-in. Set it up to continue.'}
+        </p>
         <TwoFactorEnrollment onEnabled={() => void refresh()} />
         <div className="actions">
           <button type="button" className="link" onClick={() => void signOut()}>
