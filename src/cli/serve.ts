@@ -1,6 +1,9 @@
 import { ConfigError, loadServerConfig } from '../config/config.ts';
 import { startServer } from '../http/server.ts';
 
+/** How long a stop may take (requests in flight, a mail delivery pass) before the process gives up on it and exits 1. */
+export const SHUTDOWN_GRACE_MS = 20_000;
+
 /** `sophon serve`: the one command that opens the database. */
 export async function serve(): Promise<void> {
   let config;
@@ -13,11 +16,28 @@ export async function serve(): Promise<void> {
     }
     throw error;
   }
-  const server = await startServer(config, { logger: process.env.SOPHON_LOG === 'debug' });
-  const stop = async () => {
-    await server.close();
-    process.exit(0);
+  // Request logs as JSON lines on stdout, at Sophon:Logging:Level (docs/operations.md).
+  const server = await startServer(config, { logger: true });
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      console.error(`Sophon Identity: ${signal} again: exiting without waiting`);
+      process.exit(1);
+    }
+    stopping = true;
+    console.log(`Sophon Identity: ${signal}: no new connections; finishing the requests in flight, then closing the database`);
+    setTimeout(() => {
+      console.error(`Sophon Identity: could not stop within ${SHUTDOWN_GRACE_MS / 1000} s; exiting anyway`);
+      process.exit(1);
+    }, SHUTDOWN_GRACE_MS).unref();
+    server.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        console.error(`Sophon Identity: stopping failed: ${(error as Error).message}`);
+        process.exit(1);
+      },
+    );
   };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
 }

@@ -184,6 +184,26 @@ const sso = z
     if (settings.ClientId === undefined) context.addIssue({ code: 'custom', path: ['ClientId'], message: 'is required when Sso:Enabled is true' });
   });
 
+/** pino's levels; `silent` turns request logs off (Sophon:Logging:Level, docs/operations.md). */
+export const logLevels = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
+export type LogLevel = (typeof logLevels)[number];
+
+const logLevel = z.preprocess(
+  (value) => (typeof value === 'string' ? value.trim().toLowerCase() : value),
+  z.enum(logLevels, { message: `must be one of ${logLevels.join(', ')}` }),
+);
+
+/** "host:port" for a listener: "127.0.0.1:9464", "[::1]:9464", "0.0.0.0:9464" (port 0: any free port). */
+const listenAddress = z.string().transform((text, context) => {
+  const match = /^(\[[0-9A-Fa-f:.]+\]|[^\s:[\]]+):(\d{1,5})$/.exec(text.trim());
+  const port = Number(match?.[2]);
+  if (!match || port > 65535) {
+    context.addIssue({ code: 'custom', message: `"${text}" must be "host:port", e.g. "127.0.0.1:9464" or "[::1]:9464"` });
+    return z.NEVER;
+  }
+  return { host: match[1]!.replace(/^\[(.*)\]$/, '$1'), port };
+});
+
 const tenantAuth = z
   .object({ IdleTimeout: timeSpan.optional(), AbsoluteTimeout: timeSpan.optional(), RequireTwoFactor: flag.optional() })
   .strict();
@@ -254,6 +274,15 @@ const settingsSchema = z
           .optional(),
         Rbac: z
           .object({ MaxCustomRolesPerTenant: integer(1, 100_000).prefault(100) })
+          .strict()
+          .prefault({}),
+        Logging: z
+          .object({ Level: logLevel.prefault('info') })
+          .strict()
+          .prefault({}),
+        // GET /metrics needs ViewSystemHealth; Listen adds an unauthenticated listener that serves only /metrics, for a scraper.
+        Metrics: z
+          .object({ Listen: listenAddress.optional() })
           .strict()
           .prefault({}),
       })

@@ -6,6 +6,7 @@ import { isPermission } from '../domain/permissions.ts';
 import type { Services } from '../domain/services.ts';
 import { authorizeRequest, recordRefusal } from './authenticate.ts';
 import { isUniqueViolation, toErrorResponse } from './errors.ts';
+import { defaultObservability, installObservability, type Observability } from './metrics.ts';
 import { buildOpenApiDocument } from './openapi.ts';
 import type { AnyRoute } from './route.ts';
 import { apiRoutes } from './routes/index.ts';
@@ -38,6 +39,8 @@ export interface AppOptions {
   trustProxy?: boolean | string;
   /** Replaces the route table (tests use it to prove an undeclared route stops the server). */
   routes?: readonly AnyRoute[];
+  /** What GET /metrics and GET /readyz answer from (src/http/metrics.ts). */
+  observability?: Observability;
 }
 
 /** Builds the HTTP application; `listen` is the caller's business (src/http/server.ts, tests, benchmarks). */
@@ -89,6 +92,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   );
 
   app.decorate('openApiDocument', buildOpenApiDocument(routes));
+  installObservability(app, options.observability ?? defaultObservability(options.services), routes);
 
   for (const route of routes) {
     app.route({

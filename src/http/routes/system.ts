@@ -15,6 +15,30 @@ export const systemRoutes = [
   }),
   defineRoute({
     method: 'GET',
+    url: '/readyz',
+    summary: 'Readiness: the database answers and has every migration this server needs; 503 with the reason otherwise',
+    tag: 'system',
+    access: 'public',
+    async handler({ request }) {
+      return request.server.observability.readiness();
+    },
+  }),
+  defineRoute({
+    method: 'GET',
+    url: '/metrics',
+    summary: "This server's metrics in the Prometheus text format (docs/operations.md)",
+    tag: 'system',
+    access: { permission: 'ViewSystemHealth' },
+    async handler({ actor, services, request, reply }) {
+      // Re-checked here as every command re-checks its permission: the route's declaration alone is one check.
+      await services.access.require(actor, 'ViewSystemHealth', actor.tenantId);
+      const { metrics } = request.server.observability;
+      reply.header('content-type', metrics.contentType).header('cache-control', 'no-store');
+      return metrics.render();
+    },
+  }),
+  defineRoute({
+    method: 'GET',
     url: '/api/openapi.json',
     summary: 'This OpenAPI 3.1 document',
     tag: 'system',
