@@ -17,15 +17,20 @@
  * each route over keep-alive loopback connections for a fixed time, the cases interleaved in
  * rounds so that drift hits all alike, and each case's rate is printed as a ratio to public.
  * Absolute figures depend on the machine and on what else runs on it (the load average is
- * printed); compare ratios taken in the same run.
+ * printed); compare ratios taken in the same run. Beside them: the CPU time the server's
+ * thread spent per request (and, when PostgreSQL runs on this machine, that of its backends),
+ * which varies less with other load than the rate, and the SQL statements per request (the
+ * database handle counts them, transaction control included), which don't vary at all.
  *
  * Options (flags or environment): --duration / BENCH_DURATION seconds per case (5),
  * --warmup / BENCH_WARMUP seconds per case (1), --connections / BENCH_CONNECTIONS (16),
- * --rounds / BENCH_ROUNDS (2), --engines / BENCH_ENGINES (sqlite,postgres). PostgreSQL is
- * reached at SOPHON_BENCH_POSTGRES_URL, else SOPHON_TEST_POSTGRES_URL, else
+ * --rounds / BENCH_ROUNDS (2), --engines / BENCH_ENGINES (sqlite,postgres), --sql / BENCH_SQL=1
+ * to list the statements of one request of each case. PostgreSQL is reached at
+ * SOPHON_BENCH_POSTGRES_URL, else SOPHON_TEST_POSTGRES_URL, else
  * postgres://postgres@127.0.0.1:5432/postgres; the user must be allowed to create databases.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -50,6 +55,7 @@ interface BenchOptions {
   connections: number;
   rounds: number;
   engines: Engine[];
+  listSql: boolean;
   postgresAdminUrl: string;
 }
 
@@ -61,6 +67,7 @@ function readOptions(): BenchOptions {
       connections: { type: 'string' },
       rounds: { type: 'string' },
       engines: { type: 'string' },
+      sql: { type: 'boolean' },
     },
   });
   const number = (flag: string | undefined, variable: string, fallback: number, min: number) => {
@@ -83,6 +90,7 @@ function readOptions(): BenchOptions {
     connections: Math.round(number(values.connections, 'BENCH_CONNECTIONS', 16, 1)),
     rounds: Math.round(number(values.rounds, 'BENCH_ROUNDS', 2, 1)),
     engines: engineList as Engine[],
+    listSql: values.sql ?? ['1', 'true'].includes(process.env.BENCH_SQL ?? ''),
     postgresAdminUrl: process.env.SOPHON_BENCH_POSTGRES_URL ?? process.env.SOPHON_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
   };
 }
@@ -99,7 +107,7 @@ function benchRoutes(): AnyRoute[] {
 }
 
 /** A database created for this run and dropped after it. */
-async function createPostgresDatabase(adminUrl: string): Promise<{ url: string; drop(): Promise<void> }> {
+async function createPostgresDatabase(adminUrl: string): Promise<{ name: string; url: string; drop(): Promise<void> }> {
   const name = `sophon_bench_${process.pid}_${Math.random().toString(36).slice(2, 10)}`;
   const admin = async (sql: string) => {
     const client = new pg.Client({ connectionString: adminUrl });
@@ -117,7 +125,39 @@ async function createPostgresDatabase(adminUrl: string): Promise<{ url: string; 
   }
   const url = new URL(adminUrl);
   url.pathname = `/${name}`;
-  return { url: url.toString(), drop: () => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
+  return { name, url: url.toString(), drop: () => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
+}
+
+/**
+ * The CPU time, in microseconds, that PostgreSQL's backends serving `database` have used,
+ * read from /proc: known only when PostgreSQL runs on this machine (else undefined). The
+ * server's connections are looked up on every reading, as the pool opens them when it needs.
+ */
+function postgresCpu(adminUrl: string, database: string): () => Promise<number | undefined> {
+  let ticksPerSecond = 100;
+  try {
+    ticksPerSecond = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+  } catch {
+    // not Linux-like: /proc won't be there either
+  }
+  return async () => {
+    const client = new pg.Client({ connectionString: adminUrl });
+    await client.connect();
+    try {
+      const { rows } = await client.query<{ pid: number }>('select pid from pg_stat_activity where datname = $1', [database]);
+      let ticks = 0;
+      for (const { pid } of rows) {
+        // Fields 14 and 15 (user and system time), counted after the command name, which may hold spaces.
+        const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+        ticks += Number(fields[11]) + Number(fields[12]);
+      }
+      return (ticks / ticksPerSecond) * 1e6;
+    } catch {
+      return undefined;
+    } finally {
+      await client.end();
+    }
+  };
 }
 
 async function call(url: string, method: string, body: unknown, headers: Record<string, string> = {}) {
@@ -157,6 +197,14 @@ interface CaseResult {
   requests: number;
   seconds: number;
   latencies: Float64Array;
+  /** Statements sent during the measured rounds. */
+  statements: number;
+  /** CPU time of the server's thread (this one; the load runs in a worker) during them, in microseconds. */
+  serverCpuMicros: number;
+  /** CPU time of PostgreSQL's backends during them, when it can be read (see postgresCpu). */
+  postgresCpuMicros: number | undefined;
+  /** Those of one request, sent on its own before the load. */
+  oneRequest: string[];
 }
 
 function percentile(sorted: Float64Array, fraction: number): number {
@@ -199,19 +247,41 @@ async function benchEngine(engine: Engine, options: BenchOptions, cleanups: (() 
   }
   const anonymous = await fetch(`${base}/bench/authorized`);
   if (anonymous.status !== 401) throw new Error(`/bench/authorized without a token answered ${anonymous.status}, not 401`);
+  // The statements of one request of each case, alone on the server.
+  const { statements } = server.database;
+  const oneRequest = new Map<CaseResult['name'], string[]>();
+  for (const { name, url, headers } of cases) {
+    const sent: string[] = [];
+    const stop = statements.listen((sql) => sent.push(sql));
+    await (await fetch(url, { headers })).text();
+    stop();
+    oneRequest.set(name, sent);
+  }
 
   for (const { url, headers } of cases) {
     if (options.warmupMs > 0) await load({ url, headers, connections: options.connections, durationMs: options.warmupMs });
   }
-  const totals = new Map(cases.map(({ name }) => [name, { requests: 0, seconds: 0, latencies: [] as Float64Array[] }]));
+  const totals = new Map(cases.map(({ name }) => [name, { requests: 0, seconds: 0, statements: 0, serverCpuMicros: 0, postgresCpuMicros: 0 as number | undefined, latencies: [] as Float64Array[] }]));
+  const readPostgresCpu = database ? postgresCpu(options.postgresAdminUrl, database.name) : async () => undefined;
   for (let round = 0; round < options.rounds; round++) {
     for (const { name, url, headers } of cases) {
+      const statementsBefore = statements.count;
+      const postgresCpuBefore = await readPostgresCpu();
+      const cpuBefore = process.threadCpuUsage();
       const result = await load({ url, headers, connections: options.connections, durationMs: options.durationMs / options.rounds });
       const failed = Object.entries(result.failures);
       if (failed.length > 0) throw new Error(`${engine} ${name}: failed requests ${JSON.stringify(result.failures)}`);
       const total = totals.get(name)!;
       total.requests += result.requests;
       total.seconds += result.elapsedMs / 1000;
+      total.statements += statements.count - statementsBefore;
+      const cpu = process.threadCpuUsage(cpuBefore);
+      total.serverCpuMicros += cpu.user + cpu.system;
+      const postgresCpuAfter = await readPostgresCpu();
+      total.postgresCpuMicros =
+        total.postgresCpuMicros === undefined || postgresCpuBefore === undefined || postgresCpuAfter === undefined
+          ? undefined
+          : total.postgresCpuMicros + postgresCpuAfter - postgresCpuBefore;
       total.latencies.push(result.latencies);
     }
   }
@@ -223,12 +293,12 @@ async function benchEngine(engine: Engine, options: BenchOptions, cleanups: (() 
       latencies.set(part, offset);
       offset += part.length;
     }
-    return { engine, name, requests: total.requests, seconds: total.seconds, latencies: latencies.sort() };
+    return { engine, name, requests: total.requests, seconds: total.seconds, latencies: latencies.sort(), statements: total.statements, serverCpuMicros: total.serverCpuMicros, postgresCpuMicros: database ? total.postgresCpuMicros : undefined, oneRequest: oneRequest.get(name) ?? [] };
   });
 }
 
 function printTable(results: CaseResult[]): void {
-  const rows = [['engine', 'case', 'requests', 'req/s', 'p50 ms', 'p99 ms', 'ratio to public']];
+  const rows = [['engine', 'case', 'requests', 'req/s', 'p50 ms', 'p99 ms', 'ratio to public', 'server CPU µs/request', 'PostgreSQL CPU µs/request', 'SQL/request']];
   for (const result of results) {
     const rate = result.requests / result.seconds;
     const publicCase = results.find((other) => other.engine === result.engine && other.name === 'public');
@@ -241,10 +311,24 @@ function printTable(results: CaseResult[]): void {
       percentile(result.latencies, 0.5).toFixed(2),
       percentile(result.latencies, 0.99).toFixed(2),
       ratio,
+      (result.serverCpuMicros / result.requests).toFixed(0),
+      result.postgresCpuMicros === undefined ? '' : (result.postgresCpuMicros / result.requests).toFixed(0),
+      // The average over the load, which should be the count of one request alone.
+      `${(result.statements / result.requests).toFixed(2)} (${result.oneRequest.length})`,
     ]);
   }
   const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
   for (const row of rows) console.log(row.map((cell, column) => (column < 2 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!))).join('  '));
+  console.log('server CPU: the CPU time of the server\'s thread (user + system) over the requests it answered; less sensitive to other load than req/s;');
+  console.log('PostgreSQL CPU: that of its backends serving the benchmark database, when PostgreSQL runs on this machine.');
+  console.log('SQL/request: statements per request under load (those of one request alone).');
+}
+
+function printStatements(results: CaseResult[]): void {
+  for (const result of results) {
+    console.log(`\n${result.engine} ${result.name}: ${result.oneRequest.length} statement(s) in one request`);
+    for (const sql of result.oneRequest) console.log(`  ${sql.length > 150 ? `${sql.slice(0, 149)}…` : sql}`);
+  }
 }
 
 async function main(): Promise<number> {
@@ -284,6 +368,7 @@ async function main(): Promise<number> {
   }
   console.log('');
   printTable(results);
+  if (options.listSql) printStatements(results);
   return 0;
 }
 
