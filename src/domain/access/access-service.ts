@@ -17,13 +17,22 @@ export function permissionsOfRole(role: Role): Permission[] {
   return role.builtIn ? (builtInPermissions(role.id) ?? []) : role.permissions;
 }
 
+/** Precomputed permission sets: one frozen set per distinct permission list, so a decision is one lookup. */
+const MAX_PRECOMPUTED_SETS = 10_000;
+
 /**
- * Answers "may this user do X in tenant T?" from the database on every call: nothing is
- * cached, so a role change takes effect on the user's next request.
+ * Answers "may this user do X in tenant T?" from the database: nothing is cached across
+ * requests, so a role change takes effect on the user's next request. Within one request the
+ * caller's own permissions in a tenant are read once and remembered on the request's actor
+ * (the route's check and the domain's re-check of the same permission cost one read), and each
+ * role's permission set is computed once per distinct content and shared, frozen.
  */
 export class AccessService {
   readonly #store: Store;
   #defaultTenantId: string | undefined;
+  /** The request's own decisions: per actor object (one per request), per tenant. */
+  readonly #decided = new WeakMap<object, Map<string, ReadonlySet<Permission>>>();
+  readonly #roleSets = new Map<string, ReadonlySet<Permission>>();
 
   constructor(store: Store) {
     this.#store = store;
@@ -46,42 +55,96 @@ export class AccessService {
     return store.assignments.getRole(tenantId, userId);
   }
 
+  /** The id of `default`, read once: a tenant's id never changes and `default` can't be deleted. */
+  async defaultTenantId(store: Store = this.#store): Promise<string> {
+    return this.#defaultTenantId ?? (await this.defaultTenant(store)).id;
+  }
+
   /** What the user holds in the tenant. Installation-wide permissions are held only through `default`. */
-  async permissionsIn(userId: string, tenantId: string, store: Store = this.#store): Promise<Set<Permission>> {
+  async permissionsIn(userId: string, tenantId: string, store: Store = this.#store): Promise<ReadonlySet<Permission>> {
     const role = await this.roleIn(userId, tenantId, store);
-    if (!role) return new Set();
-    const inDefault = tenantId === (this.#defaultTenantId ?? (await this.defaultTenant(store)).id);
-    return new Set(permissionsOfRole(role).filter((permission) => inDefault || !installationWidePermissions.has(permission)));
+    if (!role) return NO_PERMISSIONS;
+    return this.permissionSetOf(role, tenantId === (await this.defaultTenantId(store)));
+  }
+
+  /** A role's permissions as a frozen set, computed once per distinct content (and per `default` or elsewhere). */
+  permissionSetOf(role: Role, inDefault: boolean): ReadonlySet<Permission> {
+    // Keyed by content, not by a version stamp: two edits within one clock tick still differ.
+    const key = `${inDefault ? 1 : 0}${role.builtIn ? role.id : role.permissions.join(',')}`;
+    const known = this.#roleSets.get(key);
+    if (known) return known;
+    if (this.#roleSets.size >= MAX_PRECOMPUTED_SETS) this.#roleSets.clear();
+    const set = frozenSet(permissionsOfRole(role).filter((permission) => inDefault || !installationWidePermissions.has(permission)));
+    this.#roleSets.set(key, set);
+    return set;
+  }
+
+  /**
+   * The actor's own permissions in the tenant, read at most once per request: the route's
+   * decision is reused by the domain's re-check. Writes later in the same request that change
+   * the actor's own role aren't seen by it; nothing in a command checks the actor again after
+   * changing their own role, and the next request reads afresh.
+   */
+  async permissionsOf(actor: Pick<Actor, 'userId'>, tenantId: string, store: Store = this.#store): Promise<ReadonlySet<Permission>> {
+    let decided = this.#decided.get(actor);
+    const known = decided?.get(tenantId);
+    if (known) return known;
+    const set = await this.permissionsIn(actor.userId, tenantId, store);
+    if (!decided) this.#decided.set(actor, (decided = new Map()));
+    decided.set(tenantId, set);
+    return set;
+  }
+
+  /** Remembers, for this request's actor, what a single-statement authorization already read (see authenticate.ts). */
+  remember(actor: Pick<Actor, 'userId'>, tenantId: string, role: Role | undefined, inDefault: boolean): void {
+    let decided = this.#decided.get(actor);
+    if (!decided) this.#decided.set(actor, (decided = new Map()));
+    decided.set(tenantId, role ? this.permissionSetOf(role, inDefault) : NO_PERMISSIONS);
   }
 
   async holds(actor: Pick<Actor, 'userId'>, permission: Permission, tenantId: string, store: Store = this.#store): Promise<boolean> {
     const where = await this.tenantForPermission(permission, tenantId, store);
-    return (await this.permissionsIn(actor.userId, where, store)).has(permission);
+    return (await this.permissionsOf(actor, where, store)).has(permission);
   }
 
   /** Throws PERMISSION_MISSING naming the permission and the tenant it was evaluated in. */
   async require(actor: Pick<Actor, 'userId'>, permission: Permission, tenantId: string, store: Store = this.#store): Promise<void> {
     const where = await this.tenantForPermission(permission, tenantId, store);
-    if ((await this.permissionsIn(actor.userId, where, store)).has(permission)) return;
+    if ((await this.permissionsOf(actor, where, store)).has(permission)) return;
     const tenant = await store.tenants.getById(where);
     throw missingPermission(permission, tenant?.slug ?? where);
   }
 
   /** The user's role and permissions in each tenant they belong to, and the flat deduplicated list. */
   async effectivePermissions(userId: string, store: Store = this.#store): Promise<{ tenants: TenantPermissions[]; permissions: Permission[] }> {
-    const tenants: TenantPermissions[] = [];
-    for (const assignment of await store.assignments.listForUser(userId)) {
-      const [tenant, role] = await Promise.all([store.tenants.getById(assignment.tenantId), store.roles.getById(assignment.roleId)]);
-      if (!tenant || !role) continue;
+    // One statement: each membership with its tenant's slug and its role.
+    const tenants: TenantPermissions[] = (await store.assignments.listMembershipsOfUser(userId)).map(({ tenantId, tenantSlug, role }) => ({
+      tenantId,
+      tenantSlug,
+      roleId: role.id,
+      roleName: role.name,
       // Installation-wide permissions take effect only through the role in `default`; listing them
       // for other tenants would make the dashboard and CLI offer what the server refuses.
-      const permissions = permissionsOfRole(role).filter((permission) => tenant.slug === DEFAULT_TENANT_SLUG || !installationWidePermissions.has(permission));
-      tenants.push({ tenantId: tenant.id, tenantSlug: tenant.slug, roleId: role.id, roleName: role.name, permissions });
-    }
+      permissions: permissionsOfRole(role).filter((permission) => tenantSlug === DEFAULT_TENANT_SLUG || !installationWidePermissions.has(permission)),
+    }));
     const flat = new Set(tenants.flatMap((entry) => entry.permissions));
     return { tenants, permissions: [...flat].sort() };
   }
 }
+
+const frozenSet = <T>(items: readonly T[]): ReadonlySet<T> => {
+  const set = new Set(items);
+  // A shared set must not be changed by whoever receives it.
+  set.add = set.delete = () => {
+    throw new TypeError('a precomputed permission set is read-only');
+  };
+  set.clear = () => {
+    throw new TypeError('a precomputed permission set is read-only');
+  };
+  return Object.freeze(set);
+};
+
+const NO_PERMISSIONS: ReadonlySet<Permission> = frozenSet<Permission>([]);
 
 export function missingPermission(permission: Permission, tenantSlug: string) {
   return forbidden('PERMISSION_MISSING', `You need the ${permission} permission in tenant "${tenantSlug}" to do this.`, {

@@ -254,7 +254,7 @@ export class AccessGuards {
 
   /** A global role applies in every tenant, so it is governed from the installation's home, `default`. */
   async roleGovernedIn(store: Store, role: Pick<Role, 'tenantId'>): Promise<string> {
-    return role.tenantId ?? (await this.#access.defaultTenant(store)).id;
+    return role.tenantId ?? (await this.#access.defaultTenantId(store));
   }
 
   // ---- rules ---------------------------------------------------------------------------------
@@ -266,8 +266,8 @@ export class AccessGuards {
    * with ViewLicense, can be made in any tenant).
    */
   async guardNoEscalation(store: Store, actor: Pick<Actor, 'userId'>, permissions: readonly Permission[], tenantId: string): Promise<void> {
-    const held = await this.#access.permissionsIn(actor.userId, tenantId, store);
-    const granted = tenantId !== (await this.#access.defaultTenant(store)).id ? permissions.filter((permission) => !installationWidePermissions.has(permission)) : permissions;
+    const held = await this.#access.permissionsOf(actor, tenantId, store);
+    const granted = tenantId !== (await this.#access.defaultTenantId(store)) ? permissions.filter((permission) => !installationWidePermissions.has(permission)) : permissions;
     const lacking = granted.filter((permission) => !held.has(permission));
     if (lacking.length > 0) {
       throw forbidden('PRIVILEGE_ESCALATION', `You cannot grant or take away permissions you do not hold yourself in this tenant: ${lacking.join(', ')}.`, {
@@ -307,7 +307,7 @@ export class AccessGuards {
 
   /** What the user holds in the tenant that the actor doesn't (the actor's holding read in `authorityIn`). */
   async permissionsBeyond(store: Store, actor: Pick<Actor, 'userId'>, userId: string, tenantId: string, authorityIn: string = tenantId): Promise<Permission[]> {
-    const [theirs, held] = await Promise.all([this.#access.permissionsIn(userId, tenantId, store), this.#access.permissionsIn(actor.userId, authorityIn, store)]);
+    const [theirs, held] = await Promise.all([this.#access.permissionsIn(userId, tenantId, store), this.#access.permissionsOf(actor, authorityIn, store)]);
     return [...theirs].filter((permission) => !held.has(permission));
   }
 
@@ -317,9 +317,9 @@ export class AccessGuards {
    * ('everywhere' for suspension and deletion); changes elsewhere than `default` pass.
    */
   async guardLastAdmin(store: Store, userId: string, tenantId: string | 'everywhere'): Promise<void> {
-    const home = await this.#access.defaultTenant(store);
-    if (tenantId !== 'everywhere' && tenantId !== home.id) return;
-    const admins = await store.assignments.listActiveHolders(home.id, ADMIN_ROLE_ID);
+    const home = await this.#access.defaultTenantId(store);
+    if (tenantId !== 'everywhere' && tenantId !== home) return;
+    const admins = await store.assignments.listActiveHolders(home, ADMIN_ROLE_ID);
     if (admins.includes(userId) && admins.length === 1) {
       throw conflict('LAST_ADMIN', `This user is the last active Admin of tenant "${DEFAULT_TENANT_SLUG}"; make someone else Admin first.`);
     }

@@ -8,6 +8,14 @@ export interface RoleAssignment {
   assignedBy: string | null;
 }
 
+/** A role assignment read together with its tenant's slug and its role. */
+export interface Membership {
+  tenantId: string;
+  tenantSlug: string;
+  role: Role;
+  assignedAt: string;
+}
+
 export interface RoleStore {
   create(role: Role): Promise<void>;
   getById(roleId: string): Promise<Role | undefined>;
@@ -32,6 +40,8 @@ export interface AssignmentStore {
   /** The role the user holds in the tenant, in one round trip: every authorized request asks this. */
   getRole(tenantId: string, userId: string): Promise<Role | undefined>;
   listForUser(userId: string): Promise<RoleAssignment[]>;
+  /** The user's memberships with each tenant's slug and the role held there, oldest first, in one statement. */
+  listMembershipsOfUser(userId: string): Promise<Membership[]>;
   /** Every assignment in the tenant (an export reads them in one go rather than user by user). */
   listForTenant(tenantId: string): Promise<RoleAssignment[]>;
   remove(tenantId: string, userId: string): Promise<void>;

@@ -130,6 +130,19 @@ export function sqlAssignmentStore(db: Kysely<Database>, engine: Engine): Assign
     async listForUser(userId) {
       return (await db.selectFrom('role_assignments').selectAll().where('user_id', '=', userId).orderBy('assigned_at').execute()).map(toAssignment);
     },
+    async listMembershipsOfUser(userId) {
+      const rows = await db
+        .selectFrom('role_assignments')
+        .innerJoin('tenants', 'tenants.id', 'role_assignments.tenant_id')
+        .innerJoin('roles', 'roles.id', 'role_assignments.role_id')
+        .selectAll('roles')
+        .select(['role_assignments.tenant_id as membership_tenant_id', 'tenants.slug as tenant_slug', 'role_assignments.assigned_at'])
+        .where('role_assignments.user_id', '=', userId)
+        .orderBy('role_assignments.assigned_at')
+        .orderBy('role_assignments.tenant_id')
+        .execute();
+      return rows.map(({ membership_tenant_id, tenant_slug, assigned_at, ...role }) => ({ tenantId: membership_tenant_id, tenantSlug: tenant_slug, role: toRole(role), assignedAt: assigned_at }));
+    },
     async listForTenant(tenantId) {
       return (await db.selectFrom('role_assignments').selectAll().where('tenant_id', '=', tenantId).orderBy('user_id').execute()).map(toAssignment);
     },
