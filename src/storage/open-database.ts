@@ -12,6 +12,7 @@ import * as sso from './migrations/004-sso.ts';
 import * as reenrolment from './migrations/005-reenrolment.ts';
 import * as loginAttemptsInFlight from './migrations/006-login-attempts-in-flight.ts';
 import * as mailDelivery from './migrations/007-mail-delivery.ts';
+import * as scaleIndexes from './migrations/008-scale-indexes.ts';
 
 export type Engine = 'sqlite' | 'postgres';
 
@@ -36,6 +37,7 @@ const migrations: Record<string, Migration> = {
   '005-reenrolment': reenrolment,
   '006-login-attempts-in-flight': loginAttemptsInFlight,
   '007-mail-delivery': mailDelivery,
+  '008-scale-indexes': scaleIndexes,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

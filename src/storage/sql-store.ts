@@ -23,7 +23,7 @@ import { sqlSsoLoginStateStore } from './stores/sso-login-state-store.ts';
 export function createSqlStore(db: Kysely<Database>, engine: Engine, inTransaction = false): Store {
   const store: Store = {
     tenants: sqlTenantStore(db),
-    users: sqlUserStore(db),
+    users: sqlUserStore(db, engine),
     roles: sqlRoleStore(db, engine),
     assignments: sqlAssignmentStore(db, engine),
     sessions: sqlSessionStore(db),

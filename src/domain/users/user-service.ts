@@ -1,17 +1,17 @@
 import type { AccessService, TenantPermissions } from '../access/access-service.ts';
 import { recordAudit } from '../audit/audit-log.ts';
 import { diffOf } from '../audit/audit-event.ts';
-import { conflict, notFound } from '../errors.ts';
+import { conflict, DomainError, invalid, notFound } from '../errors.ts';
 import { newId } from '../ids.ts';
 import type { Permission } from '../permissions.ts';
 import type { Role } from '../roles/role.ts';
-import { loadVisible, userNotFound, type AccessGuards } from '../access/guards.ts';
+import { loadVisible, resolveRole, userNotFound, type AccessGuards } from '../access/guards.ts';
 import type { Actor, DomainContext } from '../context.ts';
 import type { Store } from '../store.ts';
 import type { TenantService } from '../tenants/tenant-service.ts';
 import type { Tenant } from '../tenants/tenant.ts';
 import { checkPasswordPolicy, generatePassword, hashPassword } from './passwords.ts';
-import { checkDisplayName, checkEmail, normalizeEmail, publicUser, type StoredUser, type User } from './user.ts';
+import { checkDisplayName, checkEmail, normalizeEmail, publicUser, type StoredUser, type User, type UserStatus } from './user.ts';
 import type { OneTimeLinkService } from './one-time-link-service.ts';
 import type { LinkDelivery } from './one-time-link.ts';
 import { accountCreatedMessage, invitationMessage, passwordResetMessage } from '../mail/messages.ts';
@@ -95,6 +95,24 @@ class DryRunRollback extends Error {
     super('dry run');
     this.result = result;
   }
+}
+
+/** GET /api/v1/users: the page, and the filters that narrow it (all of them at once). */
+export interface UserListInput {
+  /** Part of the email or display name, any case. */
+  search?: string;
+  cursor?: string;
+  limit?: number;
+  /** A role's name (any case) or id, visible in the tenant. */
+  role?: string;
+  status?: UserStatus;
+  twoFactor?: 'enrolled' | 'not_enrolled';
+  sso?: 'linked' | 'not_linked';
+  /** ISO instants; a user who never signed in matches neither. */
+  lastSignInBefore?: string;
+  lastSignInAfter?: string;
+  /** The slug of the users' home tenant. */
+  homeTenant?: string;
 }
 
 export interface UserView extends User {
@@ -325,13 +343,39 @@ export class UserService {
     return this.#view(await this.loadVisible(actor, userId), actor.tenantId);
   }
 
-  async list(actor: Actor, query: { search?: string; cursor?: string; limit?: number }): Promise<{ items: UserView[]; nextCursor: string | null }> {
+  /**
+   * A page of the tenant's users, in id order, filtered; a constant number of statements
+   * whatever the page size (the role and home tenant come with each row).
+   */
+  async list(actor: Actor, query: UserListInput): Promise<{ items: UserView[]; nextCursor: string | null }> {
     await this.#access.require(actor, 'ViewUsers', actor.tenantId);
+    const { store } = this.#context;
     const limit = Math.min(Math.max(query.limit ?? 50, 1), 200);
-    const users = await this.#context.store.users.listInTenant(actor.tenantId, { search: query.search, after: query.cursor, limit: limit + 1 });
-    const page = users.slice(0, limit);
-    const items = await Promise.all(page.map((user) => this.#view(user, actor.tenantId)));
-    return { items, nextCursor: users.length > limit ? (page.at(-1)?.id ?? null) : null };
+    let roleId: string | undefined;
+    if (query.role !== undefined) {
+      try {
+        roleId = (await resolveRole(store, actor.tenantId, query.role)).id;
+      } catch (error) {
+        if (!(error instanceof DomainError) || error.code !== 'ROLE_NOT_FOUND') throw error;
+        const message = `no role "${query.role}" exists in this tenant (give a role's name or id)`;
+        throw invalid('VALIDATION_FAILED', `role: ${message}`, { problems: [{ field: 'role', message }] });
+      }
+    }
+    const members = await store.users.listMembers(actor.tenantId, {
+      search: query.search,
+      after: query.cursor,
+      limit: limit + 1,
+      roleId,
+      status: query.status,
+      twoFactorEnrolled: query.twoFactor === undefined ? undefined : query.twoFactor === 'enrolled',
+      ssoLinked: query.sso === undefined ? undefined : query.sso === 'linked',
+      lastSignInBefore: query.lastSignInBefore,
+      lastSignInAfter: query.lastSignInAfter,
+      homeTenantSlug: query.homeTenant,
+    });
+    const page = members.slice(0, limit);
+    const items = await Promise.all(page.map((member) => this.#view(member.user, actor.tenantId, { homeTenant: member.homeTenantSlug, role: member.role.name })));
+    return { items, nextCursor: members.length > limit ? (page.at(-1)?.user.id ?? null) : null };
   }
 
   async update(actor: Actor, userId: string, changes: { email?: string; displayName?: string }): Promise<UserView> {
@@ -480,7 +524,9 @@ export class UserService {
     return this.#view(user, actor.tenantId);
   }
 
-  async #view(user: StoredUser | User, tenantId: string): Promise<UserView> {
+  /** The user as the API shows them in the tenant; `known` (a list's joined row) spares reading the home tenant and role again. */
+  async #view(user: StoredUser | User, tenantId: string, known?: { homeTenant: string; role: string | null }): Promise<UserView> {
+    if (known) return { ...publicUser(user), ...known };
     const { store } = this.#context;
     const [home, role] = await Promise.all([store.tenants.getById(user.homeTenantId), this.#access.roleIn(user.id, tenantId)]);
     return { ...publicUser(user), homeTenant: home?.slug ?? user.homeTenantId, role: role?.name ?? null };

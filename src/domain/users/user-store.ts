@@ -1,10 +1,32 @@
 import type { StoredUser, UserStatus } from './user.ts';
 
+/** A page of a tenant's users: every filter narrows it, all of them at once. */
 export interface UserListQuery {
+  /** Part of the email or display name, any case; `%`, `_` and `\` are plain characters. */
   search?: string;
   /** The last id of the previous page. */
   after?: string;
   limit: number;
+  /** Holding this role in the tenant. */
+  roleId?: string;
+  status?: UserStatus;
+  /** true: two-factor authentication enabled; false: not (none, or an enrolment never confirmed). */
+  twoFactorEnrolled?: boolean;
+  /** true: at least one identity-provider account signs in as them; false: none. */
+  ssoLinked?: boolean;
+  /** Signed in last before this instant (ISO); users who never signed in don't match. */
+  lastSignInBefore?: string;
+  /** Signed in last at or after this instant (ISO). */
+  lastSignInAfter?: string;
+  /** Homed in the tenant with this slug. */
+  homeTenantSlug?: string;
+}
+
+/** A member of the tenant as a list shows them: the user, their role there and their home tenant, read at once. */
+export interface TenantMember {
+  user: StoredUser;
+  role: { id: string; name: string };
+  homeTenantSlug: string;
 }
 
 export interface UserStore {
@@ -18,6 +40,9 @@ export interface UserStore {
   getByEmail(email: string): Promise<StoredUser | undefined>;
   /** A user who belongs to the tenant (holds a role there); undefined otherwise. */
   getInTenant(tenantId: string, userId: string): Promise<StoredUser | undefined>;
+  /** The tenant's members in id order, after `after`: one statement per page, whatever its size. */
+  listMembers(tenantId: string, query: UserListQuery): Promise<TenantMember[]>;
+  /** The same page as listMembers, the users alone. */
   listInTenant(tenantId: string, query: UserListQuery): Promise<StoredUser[]>;
   update(
     userId: string,

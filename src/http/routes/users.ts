@@ -11,6 +11,25 @@ const createUserBody = z.object({
   password: password.optional(),
 });
 
+const isoTime = z.iso.datetime({ offset: true }).transform((text) => new Date(text).toISOString());
+
+/** GET /api/v1/users: the page, a search, and the dashboard's filters (all of them at once). */
+const userListQuery = pageQuery
+  .extend({
+    search: z.string().max(200).optional(),
+    role: z.string().min(1).max(100).optional(),
+    status: z.enum(['active', 'suspended']).optional(),
+    twoFactor: z.enum(['enrolled', 'not_enrolled']).optional(),
+    sso: z.enum(['linked', 'not_linked']).optional(),
+    lastSignInBefore: isoTime.optional(),
+    lastSignInAfter: isoTime.optional(),
+    homeTenant: z.string().min(1).max(100).optional(),
+  })
+  .refine((query) => !query.lastSignInBefore || !query.lastSignInAfter || query.lastSignInAfter < query.lastSignInBefore, {
+    path: ['lastSignInAfter'],
+    message: 'must be earlier than lastSignInBefore',
+  });
+
 export const userRoutes = [
   defineRoute({
     method: 'POST',
@@ -31,7 +50,7 @@ export const userRoutes = [
     summary: 'Users of the tenant, searchable by email or name, paginated by cursor',
     tag: 'users',
     access: { permission: 'ViewUsers' },
-    query: pageQuery.extend({ search: z.string().max(200).optional() }),
+    query: userListQuery,
     async handler({ actor, query, services }) {
       return services.users.list(actor, query);
     },

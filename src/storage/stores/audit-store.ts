@@ -44,16 +44,28 @@ export function sqlAuditStore(db: Kysely<Database>): AuditStore {
         .execute();
     },
     async query(query) {
-      let select = db.selectFrom('audit_events').selectAll().where('tenant_id', '=', query.tenantId);
-      if (query.userId) {
-        const userId = query.userId;
-        select = select.where((eb) => eb.or([eb('actor_id', '=', userId), eb('subject_id', '=', userId)]));
-      }
-      if (query.category) select = select.where('category', '=', query.category);
-      if (query.since) select = select.where('occurred_at', '>=', query.since);
-      if (query.until) select = select.where('occurred_at', '<', query.until);
-      if (query.before) select = select.where('id', '<', query.before);
-      return (await select.orderBy('id', 'desc').limit(query.limit).execute()).map(toEvent);
+      // Every filter has an index that starts (tenant_id, <filter>, id) or narrows a time window,
+      // and pages go by id, newest first: a page reads its own rows, not the whole trail.
+      const page = (column?: 'actor_id' | 'subject_id') => {
+        let select = db.selectFrom('audit_events').selectAll().where('tenant_id', '=', query.tenantId);
+        if (column) select = select.where(column, '=', query.userId!);
+        if (query.category) select = select.where('category', '=', query.category);
+        if (query.since) select = select.where('occurred_at', '>=', query.since);
+        if (query.until) select = select.where('occurred_at', '<', query.until);
+        if (query.before) select = select.where('id', '<', query.before);
+        return select.orderBy('id', 'desc').limit(query.limit);
+      };
+      if (!query.userId) return (await page().execute()).map(toEvent);
+      // By the user or about them: each half walks its own index and stops at the limit (an OR
+      // would read every event of the user before sorting); UNION drops an event that is both.
+      const rows = await db
+        .selectFrom(page('actor_id').as('by_user'))
+        .selectAll()
+        .union(db.selectFrom(page('subject_id').as('about_user')).selectAll())
+        .orderBy('id', 'desc')
+        .limit(query.limit)
+        .execute();
+      return rows.map(toEvent);
     },
   };
 }

@@ -1,6 +1,7 @@
 import { sql, type Kysely } from 'kysely';
-import type { UserStore } from '../../domain/users/user-store.ts';
+import type { TenantMember, UserListQuery, UserStore } from '../../domain/users/user-store.ts';
 import { normalizeEmail, type StoredUser, type UserStatus } from '../../domain/users/user.ts';
+import type { Engine } from '../open-database.ts';
 import type { Database } from '../schema.ts';
 import { escapeLike } from './sql-helpers.ts';
 
@@ -22,7 +23,63 @@ const toUser = (row: Row): StoredUser => ({
   passwordExpiresAt: row.password_expires_at,
 });
 
-export function sqlUserStore(db: Kysely<Database>): UserStore {
+/** The trigram tokenizer indexes sequences of three characters: a shorter search can't use it. */
+const TRIGRAM = 3;
+
+/**
+ * `search`, as a condition on `users as u`: part of the email or the display name, any case.
+ * Three characters or more go through the trigram index (SQLite: the FTS5 table `user_search`,
+ * matched as one phrase, so every character is literal; PostgreSQL: LIKE, which pg_trgm's GIN
+ * indexes serve). Shorter ones are a LIKE over the page's walk through the tenant, which stops
+ * at the page's end; `%`, `_` and `\` are escaped.
+ */
+function searchCondition(engine: Engine, search: string) {
+  const text = search.toLowerCase();
+  if (engine === 'sqlite' && [...text].length >= TRIGRAM) {
+    const phrase = `"${text.replaceAll('"', '""')}"`;
+    return sql<boolean>`u.id in (select k.user_id from user_search join user_search_keys k on k.search_rowid = user_search.rowid where user_search match ${phrase})`;
+  }
+  const pattern = `%${escapeLike(text)}%`;
+  return sql<boolean>`(u.email_normalized like ${pattern} escape '\\' or lower(u.display_name) like ${pattern} escape '\\')`;
+}
+
+export function sqlUserStore(db: Kysely<Database>, engine: Engine): UserStore {
+  async function listMembers(tenantId: string, query: UserListQuery): Promise<TenantMember[]> {
+    let select = db
+      .selectFrom('role_assignments as ra')
+      .innerJoin('users as u', 'u.id', 'ra.user_id')
+      .innerJoin('roles as r', 'r.id', 'ra.role_id')
+      .innerJoin('tenants as home', 'home.id', 'u.home_tenant_id')
+      .selectAll('u')
+      .select(['r.id as role_id', 'r.name as role_name', 'home.slug as home_tenant_slug'])
+      .where('ra.tenant_id', '=', tenantId);
+    // Ordered by ra.user_id, not u.id: the index on (tenant_id, user_id), or on (tenant_id,
+    // role_id, user_id) with a role, hands the rows out in that order and the limit stops the walk.
+    if (query.after) select = select.where('ra.user_id', '>', query.after);
+    if (query.roleId) select = select.where('ra.role_id', '=', query.roleId);
+    if (query.status) select = select.where('u.status', '=', query.status);
+    if (query.homeTenantSlug) select = select.where('home.slug', '=', query.homeTenantSlug);
+    if (query.lastSignInBefore) select = select.where('u.last_login_at', '<', query.lastSignInBefore);
+    if (query.lastSignInAfter) select = select.where('u.last_login_at', '>=', query.lastSignInAfter);
+    const { twoFactorEnrolled, ssoLinked } = query;
+    if (twoFactorEnrolled !== undefined) {
+      select = select.where((eb) => {
+        const enrolled = eb.exists(eb.selectFrom('two_factor').select('two_factor.user_id').whereRef('two_factor.user_id', '=', 'u.id').where('two_factor.status', '=', 'enabled'));
+        return twoFactorEnrolled ? enrolled : eb.not(enrolled);
+      });
+    }
+    if (ssoLinked !== undefined) {
+      select = select.where((eb) => {
+        const linked = eb.exists(eb.selectFrom('external_identities').select('external_identities.user_id').whereRef('external_identities.user_id', '=', 'u.id'));
+        return ssoLinked ? linked : eb.not(linked);
+      });
+    }
+    const search = query.search?.trim();
+    if (search) select = select.where(searchCondition(engine, search));
+    const rows = await select.orderBy('ra.user_id').limit(query.limit).execute();
+    return rows.map(({ role_id, role_name, home_tenant_slug, ...user }) => ({ user: toUser(user), role: { id: role_id, name: role_name }, homeTenantSlug: home_tenant_slug }));
+  }
+
   return {
     async create(user) {
       await db
@@ -71,18 +128,9 @@ export function sqlUserStore(db: Kysely<Database>): UserStore {
         .executeTakeFirst();
       return row && toUser(row);
     },
+    listMembers,
     async listInTenant(tenantId, query) {
-      let select = db
-        .selectFrom('users')
-        .innerJoin('role_assignments', 'role_assignments.user_id', 'users.id')
-        .selectAll('users')
-        .where('role_assignments.tenant_id', '=', tenantId);
-      if (query.search) {
-        const pattern = `%${escapeLike(query.search.trim().toLowerCase())}%`;
-        select = select.where(sql<boolean>`(users.email_normalized like ${pattern} escape '\\' or lower(users.display_name) like ${pattern} escape '\\')`);
-      }
-      if (query.after) select = select.where('users.id', '>', query.after);
-      return (await select.orderBy('users.id').limit(query.limit).execute()).map(toUser);
+      return (await listMembers(tenantId, query)).map((member) => member.user);
     },
     async update(userId, changes) {
       const values: Partial<Row> = {};
