@@ -46,7 +46,34 @@ export interface Tenant {
   id: string;
   slug: string;
   name: string;
-  myRole?: string;
+  createdAt?: string;
+  updatedAt?: string;
+  /** The caller's role there; null for a tenant they manage without belonging to it. */
+  myRole?: string | null;
+  /** GET /api/v1/tenants: users holding a role there. */
+  memberCount?: number;
+  /** Users whose home tenant it is, and resources it owns: a tenant with either can't be deleted. */
+  homeUserCount?: number;
+  resourceCount?: number;
+}
+
+/** One row of GET /api/v1/tenants/:tenant/members. */
+export interface TenantMember {
+  userId: string;
+  email: string;
+  displayName: string;
+  status: 'active' | 'suspended';
+  homeTenant: string;
+  role: { id: string; name: string; builtIn: boolean };
+  assignedAt: string;
+}
+
+export interface TenantMembers {
+  tenant: Tenant;
+  items: TenantMember[];
+  nextCursor: string | null;
+  /** The roles that can be given in the tenant: the global ones and its own. */
+  roles: { id: string; name: string; builtIn: boolean; scope: 'global' | 'tenant' }[];
 }
 
 export interface Role {

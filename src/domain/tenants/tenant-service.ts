@@ -6,9 +6,9 @@ import { ADMIN_ROLE_ID } from '../roles/role.ts';
 import type { AccessGuards } from '../access/guards.ts';
 import type { Actor, DomainContext } from '../context.ts';
 import type { Store } from '../store.ts';
-import { checkTenantSlug, DEFAULT_TENANT_SLUG, type Tenant } from './tenant.ts';
+import { checkTenantSlug, DEFAULT_TENANT_SLUG, type Tenant, type TenantMember, type TenantSummary } from './tenant.ts';
 
-export interface TenantView extends Tenant {
+export interface TenantView extends TenantSummary {
   /** The caller's role there, when they belong to it. */
   myRole: string | null;
 }
@@ -34,7 +34,7 @@ export class TenantService {
       const role = await store.roles.getById(assignment.roleId);
       roleOf.set(assignment.tenantId, role?.name ?? assignment.roleId);
     }
-    const tenants = await store.tenants.list();
+    const tenants = await store.tenants.listWithCounts();
     return tenants
       .filter((tenant) => manageAll || roleOf.has(tenant.id))
       .map((tenant) => ({ ...tenant, myRole: roleOf.get(tenant.id) ?? null }));
@@ -46,6 +46,31 @@ export class TenantService {
     if (tenant && (await store.assignments.get(tenant.id, actor.userId))) return tenant;
     if (tenant && (await this.#access.holds(actor, 'ManageTenants', tenant.id, store))) return tenant;
     throw notFound('TENANT_NOT_FOUND', `No tenant "${reference}" exists, or you have no role in it.`);
+  }
+
+  /**
+   * A tenant's members with their roles, a page at a time, and the roles that can be given there.
+   * For holders of ViewUsers in the tenant itself, or of ManageTenants (installation-wide); ViewUsers
+   * where the request acts is checked first, as the route declares. Constant statements per page.
+   */
+  async listMembers(
+    actor: Actor,
+    reference: string,
+    query: { cursor?: string; limit?: number } = {},
+  ): Promise<{ tenant: Tenant; items: TenantMember[]; nextCursor: string | null; roles: { id: string; name: string; builtIn: boolean; scope: 'global' | 'tenant' }[] }> {
+    await this.#access.require(actor, 'ViewUsers', actor.tenantId);
+    const { store } = this.#context;
+    const tenant = await this.getVisible(actor, reference);
+    if (!(await this.#access.holds(actor, 'ManageTenants', tenant.id))) await this.#access.require(actor, 'ViewUsers', tenant.id);
+    const limit = Math.min(Math.max(query.limit ?? 100, 1), 500);
+    const [members, roles] = await Promise.all([store.tenants.listMembers(tenant.id, { after: query.cursor, limit: limit + 1 }), store.roles.listVisibleIn(tenant.id)]);
+    const items = members.slice(0, limit);
+    return {
+      tenant,
+      items,
+      nextCursor: members.length > limit ? (items.at(-1)?.userId ?? null) : null,
+      roles: roles.map((role) => ({ id: role.id, name: role.name, builtIn: role.builtIn, scope: role.tenantId === null ? 'global' : 'tenant' })),
+    };
   }
 
   async create(actor: Actor, input: { slug: string; name: string }): Promise<Tenant> {

@@ -1,3 +1,4 @@
+import type { UserStatus } from '../users/user.ts';
 import { invalid } from '../errors.ts';
 
 export interface Tenant {
@@ -6,6 +7,27 @@ export interface Tenant {
   name: string;
   createdAt: string;
   updatedAt: string;
+}
+
+export interface TenantSummary extends Tenant {
+  /** Users holding a role in the tenant. */
+  memberCount: number;
+  /** Users whose home tenant it is: a tenant with any can't be deleted. */
+  homeUserCount: number;
+  /** Agents, workflows, memory and documents owned by the tenant: a tenant with any can't be deleted. */
+  resourceCount: number;
+}
+
+/** A user holding a role in a tenant, as the tenant's member list shows them. */
+export interface TenantMember {
+  userId: string;
+  email: string;
+  displayName: string;
+  status: UserStatus;
+  /** The slug of the user's home tenant (where their account lives). */
+  homeTenant: string;
+  role: { id: string; name: string; builtIn: boolean };
+  assignedAt: string;
 }
 
 export const DEFAULT_TENANT_SLUG = 'default';

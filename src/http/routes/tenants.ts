@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineRoute } from '../route.ts';
-import { tenantParams } from './schemas.ts';
+import { pageQuery, tenantParams } from './schemas.ts';
 
 export const tenantRoutes = [
   defineRoute({
@@ -46,6 +46,18 @@ export const tenantRoutes = [
     body: z.object({ name: z.string().max(200) }),
     async handler({ actor, params, body, services }) {
       return services.tenants.update(actor, params.tenant, body);
+    },
+  }),
+  defineRoute({
+    method: 'GET',
+    url: '/api/v1/tenants/:tenant/members',
+    summary: "A tenant's members with their roles (ViewUsers there, or ManageTenants), paginated by cursor, and the roles that can be given there",
+    tag: 'tenants',
+    access: { permission: 'ViewUsers' },
+    params: tenantParams,
+    query: pageQuery,
+    async handler({ actor, params, query, services }) {
+      return services.tenants.listMembers(actor, params.tenant, query);
     },
   }),
   defineRoute({

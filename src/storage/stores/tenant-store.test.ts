@@ -71,6 +71,40 @@ describe.each(engines)('tenant store on %s', (engine) => {
     expect(await fixture.store.users.getById(guest.id)).toBeDefined();
   });
 
+  it("counts each tenant's members, users at home and resources in the list, not another tenant's", async () => {
+    const mine = await addTenant(fixture.store);
+    const theirs = await addTenant(fixture.store);
+    await addMember(fixture.store, mine.id);
+    const guest = await addMember(fixture.store, theirs.id);
+    await fixture.store.assignments.set({ userId: guest.id, tenantId: mine.id, roleId: 'operator', assignedAt: at(), assignedBy: null });
+    await fixture.store.resources.create({ id: newId(), tenantId: theirs.id, kind: 'agent', name: 'a', ownerId: null, previousOwnerId: null, orphanedAt: null, content: null, createdAt: at(), updatedAt: at() });
+    const listed = await fixture.store.tenants.listWithCounts();
+    expect(listed.find((tenant) => tenant.id === mine.id)).toMatchObject({ slug: mine.slug, memberCount: 2, homeUserCount: 1, resourceCount: 0 });
+    expect(listed.find((tenant) => tenant.id === theirs.id)).toMatchObject({ slug: theirs.slug, memberCount: 1, homeUserCount: 1, resourceCount: 1 });
+    expect(listed.map((tenant) => tenant.slug)).toEqual((await fixture.store.tenants.list()).map((tenant) => tenant.slug));
+  });
+
+  it("lists a tenant's members with their role and home tenant, a page at a time, and no one of another tenant", async () => {
+    const tenant = await addTenant(fixture.store);
+    const other = await addTenant(fixture.store);
+    const local = await addMember(fixture.store, tenant.id, 'admin');
+    const guest = await addMember(fixture.store, other.id);
+    await fixture.store.assignments.set({ userId: guest.id, tenantId: tenant.id, roleId: 'operator', assignedAt: at(3), assignedBy: null });
+    await addMember(fixture.store, other.id);
+
+    const members = await fixture.store.tenants.listMembers(tenant.id, { limit: 10 });
+    expect(members).toEqual(
+      [
+        { userId: local.id, email: local.email, displayName: local.displayName, status: 'active', homeTenant: tenant.slug, role: { id: 'admin', name: 'Admin', builtIn: true }, assignedAt: at() },
+        { userId: guest.id, email: guest.email, displayName: guest.displayName, status: 'active', homeTenant: other.slug, role: { id: 'operator', name: 'Operator', builtIn: true }, assignedAt: at(3) },
+      ].sort((a, b) => a.userId.localeCompare(b.userId)),
+    );
+    const first = await fixture.store.tenants.listMembers(tenant.id, { limit: 1 });
+    expect(first).toHaveLength(1);
+    expect(await fixture.store.tenants.listMembers(tenant.id, { after: first[0]!.userId, limit: 10 })).toEqual([members[1]]);
+    expect((await fixture.store.tenants.listMembers(other.id, { limit: 10 })).map((member) => member.userId)).not.toContain(local.id);
+  });
+
   it('rolls back everything written in a failed transaction', async () => {
     await expect(
       fixture.store.transaction(async (store) => {

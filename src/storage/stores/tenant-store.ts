@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { TenantStore } from '../../domain/tenants/tenant-store.ts';
-import type { Tenant } from '../../domain/tenants/tenant.ts';
+import type { Tenant, TenantMember } from '../../domain/tenants/tenant.ts';
+import type { UserStatus } from '../../domain/users/user.ts';
 import type { Database } from '../schema.ts';
 
 const toTenant = (row: Database['tenants']): Tenant => ({ id: row.id, slug: row.slug, name: row.name, createdAt: row.created_at, updatedAt: row.updated_at });
@@ -20,6 +21,56 @@ export function sqlTenantStore(db: Kysely<Database>): TenantStore {
     },
     async list() {
       return (await db.selectFrom('tenants').selectAll().orderBy('slug').execute()).map(toTenant);
+    },
+    async listWithCounts() {
+      const rows = await db
+        .selectFrom('tenants')
+        .selectAll('tenants')
+        .select((eb) => [
+          eb.selectFrom('role_assignments').select((count) => count.fn.countAll<string | number>().as('n')).whereRef('role_assignments.tenant_id', '=', 'tenants.id').as('member_count'),
+          eb.selectFrom('users').select((count) => count.fn.countAll<string | number>().as('n')).whereRef('users.home_tenant_id', '=', 'tenants.id').as('home_user_count'),
+          eb.selectFrom('resources').select((count) => count.fn.countAll<string | number>().as('n')).whereRef('resources.tenant_id', '=', 'tenants.id').as('resource_count'),
+        ])
+        .orderBy('tenants.slug')
+        .execute();
+      return rows.map((row) => ({
+        ...toTenant(row),
+        memberCount: Number(row.member_count ?? 0),
+        homeUserCount: Number(row.home_user_count ?? 0),
+        resourceCount: Number(row.resource_count ?? 0),
+      }));
+    },
+    async listMembers(tenantId, page) {
+      let query = db
+        .selectFrom('role_assignments')
+        .innerJoin('users', 'users.id', 'role_assignments.user_id')
+        .innerJoin('roles', 'roles.id', 'role_assignments.role_id')
+        .innerJoin('tenants as home', 'home.id', 'users.home_tenant_id')
+        .select([
+          'users.id as user_id',
+          'users.email',
+          'users.display_name',
+          'users.status',
+          'home.slug as home_slug',
+          'roles.id as role_id',
+          'roles.name as role_name',
+          'roles.built_in',
+          'role_assignments.assigned_at',
+        ])
+        .where('role_assignments.tenant_id', '=', tenantId);
+      if (page.after) query = query.where('users.id', '>', page.after);
+      const rows = await query.orderBy('users.id').limit(page.limit).execute();
+      return rows.map(
+        (row): TenantMember => ({
+          userId: row.user_id,
+          email: row.email,
+          displayName: row.display_name,
+          status: row.status as UserStatus,
+          homeTenant: row.home_slug,
+          role: { id: row.role_id, name: row.role_name, builtIn: Number(row.built_in) === 1 },
+          assignedAt: row.assigned_at,
+        }),
+      );
     },
     async update(tenantId, changes) {
       await db.updateTable('tenants').set({ name: changes.name, updated_at: changes.updatedAt }).where('id', '=', tenantId).execute();

@@ -117,6 +117,8 @@ export function ConfirmButton({
   onConfirm,
   danger = false,
   className,
+  disabled = false,
+  describedBy,
 }: {
   label: string;
   title: string;
@@ -125,6 +127,9 @@ export function ConfirmButton({
   onConfirm: () => Promise<void>;
   danger?: boolean;
   className?: string;
+  /** The action can't be taken now: the button stays, greyed, with the reason it points to (describedBy). */
+  disabled?: boolean;
+  describedBy?: string;
 }) {
   const dialog = useRef<HTMLDialogElement>(null);
   const action = useAction();
@@ -136,7 +141,7 @@ export function ConfirmButton({
     });
   return (
     <>
-      <button type="button" className={className ?? (danger ? 'danger' : undefined)} onClick={() => dialog.current?.showModal()}>
+      <button type="button" className={className ?? (danger ? 'danger' : undefined)} disabled={disabled} aria-describedby={describedBy} onClick={() => dialog.current?.showModal()}>
         {label}
       </button>
       <dialog ref={dialog} aria-labelledby={titleId} onClose={action.clear}>
