@@ -51,12 +51,17 @@ export function adapt(database: DatabaseSync, cacheSize = SQLITE_STATEMENT_CACHE
   };
 }
 
+/** The SQL function, on every connection, that lower-cases text as JavaScript does (all of Unicode). Used in queries only, never in the schema, so other tools can still open the file. */
+export const UNICODE_LOWER = 'unicode_lower';
+
 export function createSqliteDialect(file: string): SqliteDialect {
   return new SqliteDialect({
     database: async () => {
       const database = new DatabaseSync(file);
       // WAL lets readers run beside the writer; the busy timeout waits out another process's write.
       database.exec('PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000; PRAGMA synchronous = NORMAL;');
+      // SQLite's lower() folds ASCII only ("ZOË" → "zoË"): queries that compare text in any case use this one.
+      database.function(UNICODE_LOWER, { deterministic: true }, (text) => (typeof text === 'string' ? text.toLowerCase() : text));
       return adapt(database);
     },
   });

@@ -87,6 +87,41 @@ describe.each(engines)('user store on %s', (engine) => {
       expect((await fixture.store.users.listInTenant(tenant.id, { limit: 10, search: 'n_d' })).map((user) => user.displayName)).toEqual(['Dan_Dare']);
       expect(await fixture.store.users.listInTenant(tenant.id, { limit: 10, search: '\\' })).toEqual([]);
     });
+
+    it('searches letters beyond ASCII in any case, with one, two or more characters', async () => {
+      const zoe = await addMember(fixture.store, tenant.id, 'viewer', { displayName: 'ZOË Ångström' });
+      for (const search of ['ë', 'Ë', 'åN', 'zoë', 'ÅNGSTRÖM', 'ngstr']) {
+        expect((await fixture.store.users.listInTenant(tenant.id, { limit: 10, search })).map((user) => user.id), search).toEqual([zoe.id]);
+      }
+      await fixture.store.users.delete(zoe.id);
+    });
+
+    it('keeps the search in step with renames and deletions, on both of its paths', async () => {
+      const user = await addMember(fixture.store, tenant.id, 'viewer', { displayName: 'Wilhelmina Xu' });
+      const found = async (search: string) => (await fixture.store.users.listInTenant(tenant.id, { limit: 10, search })).map((listed) => listed.id);
+      expect(await found('wilhelmina')).toEqual([user.id]);
+      await fixture.store.users.update(user.id, { displayName: 'Yolanda Xu', email: 'yolanda@example.test' });
+      expect(await found('wilhelmina')).toEqual([]);
+      expect(await found('olanda')).toEqual([user.id]);
+      expect(await found('yolanda@')).toEqual([user.id]);
+      expect(await found('yo')).toEqual([user.id]);
+      await fixture.store.users.delete(user.id);
+      expect(await found('olanda')).toEqual([]);
+      expect(await found('yo')).toEqual([]);
+      if (fixture.engine === 'sqlite') {
+        // The index forgets them too, not just the join: no key is left behind.
+        const keys = await fixture.db.selectFrom('user_search_keys' as never).selectAll().where('user_id' as never, '=', user.id as never).execute();
+        expect(keys).toEqual([]);
+      }
+    });
+
+    it('lists the members of one tenant only, whatever the search', async () => {
+      const elsewhere = await addMember(fixture.store, globex.id, 'viewer', { displayName: 'Only Elsewhere' });
+      for (const search of ['only elsewhere', 'on', 'O']) {
+        expect((await fixture.store.users.listInTenant(tenant.id, { limit: 10, search })).map((user) => user.id), search).not.toContain(elsewhere.id);
+      }
+      expect((await fixture.store.users.listInTenant(globex.id, { limit: 10, search: 'only elsewhere' })).map((user) => user.id)).toEqual([elsewhere.id]);
+    });
   });
 
   it('updates only the fields given, keeping the normalized email in step', async () => {

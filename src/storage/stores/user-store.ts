@@ -2,6 +2,7 @@ import { sql, type Kysely } from 'kysely';
 import type { TenantMember, UserListQuery, UserStore } from '../../domain/users/user-store.ts';
 import { normalizeEmail, type StoredUser, type UserStatus } from '../../domain/users/user.ts';
 import type { Engine } from '../open-database.ts';
+import { UNICODE_LOWER } from '../sqlite-dialect.ts';
 import type { Database } from '../schema.ts';
 import { escapeLike } from './sql-helpers.ts';
 
@@ -31,7 +32,7 @@ const TRIGRAM = 3;
  * Three characters or more go through the trigram index (SQLite: the FTS5 table `user_search`,
  * matched as one phrase, so every character is literal; PostgreSQL: LIKE, which pg_trgm's GIN
  * indexes serve). Shorter ones are a LIKE over the page's walk through the tenant, which stops
- * at the page's end; `%`, `_` and `\` are escaped.
+ * at the page's end; `%`, `_` and `\` are escaped, and letters beyond ASCII compare in any case too.
  */
 function searchCondition(engine: Engine, search: string) {
   const text = search.toLowerCase();
@@ -40,7 +41,9 @@ function searchCondition(engine: Engine, search: string) {
     return sql<boolean>`u.id in (select k.user_id from user_search join user_search_keys k on k.search_rowid = user_search.rowid where user_search match ${phrase})`;
   }
   const pattern = `%${escapeLike(text)}%`;
-  return sql<boolean>`(u.email_normalized like ${pattern} escape '\\' or lower(u.display_name) like ${pattern} escape '\\')`;
+  // email_normalized is lower-cased by the store (in JavaScript); SQLite's own lower() leaves "Ë" as it is.
+  const displayName = engine === 'sqlite' ? sql`${sql.raw(UNICODE_LOWER)}(u.display_name)` : sql`lower(u.display_name)`;
+  return sql<boolean>`(u.email_normalized like ${pattern} escape '\\' or ${displayName} like ${pattern} escape '\\')`;
 }
 
 export function sqlUserStore(db: Kysely<Database>, engine: Engine): UserStore {
