@@ -250,7 +250,11 @@ describe.each(engines)('user lifecycle without SMTP on %s', (engine) => {
         headers: { 'content-type': type, cookie: user.client.credential.cookie!, 'x-csrf-token': user.client.credential.csrf! },
         body: new Uint8Array(body),
       });
+    // Whether there is an avatar is told up front, so the dashboard never asks for one that isn't there.
+    expect((await user.client.get('/api/v1/me')).body.avatarUpdatedAt).toBeNull();
     expect((await upload(PNG, 'image/png')).status).toBe(200);
+    expect((await user.client.get('/api/v1/me')).body.avatarUpdatedAt).toEqual(expect.any(String));
+    expect((await test.admin.get(`/api/v1/users/${user.id}/activity`)).body.avatarUpdatedAt).toEqual(expect.any(String));
     const fake = await upload(Buffer.from('<script>alert(1)</script>'), 'image/png');
     expect(fake.status).toBe(400);
     expect(((await fake.json()) as { error: { code: string } }).error.code).toBe('AVATAR_TYPE_UNSUPPORTED');

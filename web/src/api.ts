@@ -38,6 +38,15 @@ function csrfToken(): string | undefined {
   return undefined;
 }
 
+/**
+ * Whether this browser may hold a session: sign-in sets the readable `sophon_csrf` cookie beside
+ * the HttpOnly session cookie, and sign-out clears both. Without it the dashboard shows the
+ * sign-in page without asking /me (whose 401 would be a console error on every signed-out visit).
+ */
+export function maybeSignedIn(): boolean {
+  return csrfToken() !== undefined;
+}
+
 type Listener = (error: ApiError) => void;
 let onUnauthenticated: Listener | undefined;
 

@@ -1,4 +1,4 @@
-import type { ReactNode } from 'react';
+import { useEffect, useState, type MouseEvent, type ReactNode } from 'react';
 import { setActingTenant } from './api.ts';
 import { AvatarImage } from './components/avatar.tsx';
 import { AuditPage } from './pages/audit.tsx';
@@ -11,8 +11,10 @@ import { MustChangePasswordPage, SignInPage } from './pages/sign-in.tsx';
 import { UserDetailPage } from './pages/user-detail.tsx';
 import { ImportUsersPage } from './pages/user-import.tsx';
 import { NewUserPage, UsersPage } from './pages/users.tsx';
+import { TenantPage, TenantsPage } from './pages/tenants.tsx';
 import { Link, match, Redirect, useLocation } from './router.tsx';
-import { SessionProvider, useMe, useSession } from './session.tsx';
+import { alternatives, routes, windowTitle, type Requirement, type RoutePattern } from './routes.ts';
+import { SessionProvider, useMe, useSession, type SessionState } from './session.tsx';
 
 export function App() {
   return (
@@ -25,6 +27,7 @@ export function App() {
 function Screens() {
   const { path } = useLocation();
   const { state } = useSession();
+  useDocumentTitle(path === '/set-password' ? 'Set password' : screenTitles[state.status]);
   // Redeeming a one-time link needs no session.
   if (path === '/set-password') return <SetPasswordPage />;
   switch (state.status) {
@@ -41,34 +44,41 @@ function Screens() {
   }
 }
 
-/** A page or link is shown only with this permission in the acting tenant, or with any one of these. */
-type Requirement = string | string[];
+/** The window title before the shell's pages; null leaves it to the page. */
+const screenTitles: Record<SessionState['status'], string | null> = {
+  loading: 'Loading',
+  'signed-out': 'Sign in',
+  'must-change-password': 'Choose a new password',
+  'must-enroll-two-factor': 'Set up two-factor authentication',
+  'signed-in': null,
+};
 
-const alternatives = (requirement: Requirement) => (typeof requirement === 'string' ? [requirement] : requirement);
-
-interface Page {
-  pattern: string;
-  permission?: Requirement;
-  render: (params: Record<string, string>) => ReactNode;
+function useDocumentTitle(title: string | null) {
+  useEffect(() => {
+    if (title) document.title = windowTitle(title);
+  }, [title]);
 }
 
-const pages: Page[] = [
-  { pattern: '/admin/users', permission: 'ViewUsers', render: () => <UsersPage /> },
-  { pattern: '/admin/users/new', permission: 'ManageUsers', render: () => <NewUserPage /> },
-  { pattern: '/admin/users/import', permission: 'ManageUsers', render: () => <ImportUsersPage /> },
-  { pattern: '/admin/users/:id', permission: 'ViewUsers', render: ({ id }) => <UserDetailPage id={id!} /> },
-  { pattern: '/admin/roles', permission: 'ViewUsers', render: () => <RolesPage /> },
-  { pattern: '/admin/roles/new', permission: 'ManageRoles', render: () => <RoleEditorPage /> },
-  { pattern: '/admin/roles/:id', permission: 'ViewUsers', render: ({ id }) => <RoleEditorPage id={id!} /> },
-  { pattern: '/admin/audit', permission: 'ViewAuditLogs', render: () => <AuditPage /> },
-  // One page for both: each section shows only to those who hold its permission.
-  { pattern: '/admin/settings/authentication', permission: ['ManageSettings', 'ManageTenants'], render: () => <AuthenticationSettingsPage /> },
-  { pattern: '/settings/security', render: () => <SecurityPage /> },
-];
+/** What each page of the route table (routes.ts) renders. */
+const renderers: Record<RoutePattern, (params: Record<string, string>) => ReactNode> = {
+  '/admin/users': () => <UsersPage />,
+  '/admin/users/new': () => <NewUserPage />,
+  '/admin/users/import': () => <ImportUsersPage />,
+  '/admin/users/:id': ({ id }) => <UserDetailPage id={id!} />,
+  '/admin/roles': () => <RolesPage />,
+  '/admin/roles/new': () => <RoleEditorPage />,
+  '/admin/roles/:id': ({ id }) => <RoleEditorPage id={id!} />,
+  '/admin/tenants': () => <TenantsPage />,
+  '/admin/tenants/:tenant': ({ tenant }) => <TenantPage slug={tenant!} />,
+  '/admin/audit': () => <AuditPage />,
+  '/admin/settings/authentication': () => <AuthenticationSettingsPage />,
+  '/settings/security': () => <SecurityPage />,
+};
 
 const navigation: { section: 'Admin' | 'Settings'; to: string; label: string; permission?: Requirement }[] = [
   { section: 'Admin', to: '/admin/users', label: 'Users', permission: 'ViewUsers' },
   { section: 'Admin', to: '/admin/roles', label: 'Roles', permission: 'ViewUsers' },
+  { section: 'Admin', to: '/admin/tenants', label: 'Tenants', permission: 'ManageTenants' },
   { section: 'Admin', to: '/admin/audit', label: 'Audit', permission: 'ViewAuditLogs' },
   { section: 'Admin', to: '/admin/settings/authentication', label: 'Settings', permission: ['ManageSettings', 'ManageTenants'] },
   { section: 'Settings', to: '/settings/security', label: 'Security' },
@@ -78,48 +88,73 @@ function Shell() {
   const { path } = useLocation();
   const { can } = useSession();
   const me = useMe();
+  // Under ~720 px the navigation, tenant and user menu fold behind a Menu button; a page change folds them again.
+  const [menuOpen, setMenuOpen] = useState(false);
+  useEffect(() => setMenuOpen(false), [path]);
   const allowed = (requirement: Requirement | undefined) => !requirement || alternatives(requirement).some(can);
   const links = navigation.filter((item) => allowed(item.permission));
 
   let content: ReactNode;
+  let title: string | null = null;
   if (path === '/' || path === '/login' || path === '/admin') content = <Redirect to={links[0]!.to} />;
   else if (path === '/settings') content = <Redirect to="/settings/security" />;
   else if (path === '/admin/settings') content = <Redirect to="/admin/settings/authentication" />;
   else {
-    const found = pages.map((page) => ({ page, params: match(page.pattern, path) })).find((candidate) => candidate.params);
-    if (!found) content = <Missing title="Page not found" text={`Nothing lives at ${path}.`} />;
-    else if (!allowed(found.page.permission))
-      content = <Missing title="Not available" text={`This page needs the ${alternatives(found.page.permission!).join(' or ')} permission in tenant ${me.tenant?.slug ?? '—'}.`} />;
-    else content = found.page.render(found.params!);
+    const found = routes.map((route) => ({ route, params: match(route.pattern, path) })).find((candidate) => candidate.params);
+    if (!found) {
+      title = 'Page not found';
+      content = <Missing title={title} text={`Nothing lives at ${path}.`} />;
+    } else if ('permission' in found.route && !allowed(found.route.permission)) {
+      title = 'Not available';
+      content = <Missing title={title} text={`This page needs the ${alternatives(found.route.permission).join(' or ')} permission in tenant ${me.tenant?.slug ?? '—'}.`} />;
+    } else {
+      title = found.route.title;
+      content = renderers[found.route.pattern](found.params!);
+    }
   }
+  useDocumentTitle(title);
+
+  // The skip link moves focus past the top bar without changing the address.
+  const skipToContent = (event: MouseEvent<HTMLAnchorElement>) => {
+    event.preventDefault();
+    document.getElementById('content')?.focus();
+  };
 
   return (
     <div className="shell">
+      <a className="skip-link" href="#content" onClick={skipToContent}>
+        Skip to content
+      </a>
       <header className="topbar">
         <Link to="/" className="brand">
           Sophon Identity
         </Link>
-        <nav aria-label="Main">
-          {['Admin', 'Settings'].map((section) => {
-            const items = links.filter((item) => item.section === section);
-            if (items.length === 0) return null;
-            return (
-              <div key={section} className="nav-section">
-                <span className="nav-title">{section}</span>
-                {items.map((item) => (
-                  <Link key={item.to} to={item.to} className={path.startsWith(item.to) ? 'active' : undefined} aria-current={path.startsWith(item.to) ? 'page' : undefined}>
-                    {item.label}
-                  </Link>
-                ))}
-              </div>
-            );
-          })}
-        </nav>
-        <TenantSwitcher />
-        <UserMenu />
+        <button type="button" className="menu-button" aria-expanded={menuOpen} aria-controls="topbar-menu" onClick={() => setMenuOpen((open) => !open)}>
+          Menu
+        </button>
+        <div id="topbar-menu" className={menuOpen ? 'topbar-menu open' : 'topbar-menu'}>
+          <nav aria-label="Main">
+            {['Admin', 'Settings'].map((section) => {
+              const items = links.filter((item) => item.section === section);
+              if (items.length === 0) return null;
+              return (
+                <div key={section} className="nav-section">
+                  <span className="nav-title">{section}</span>
+                  {items.map((item) => (
+                    <Link key={item.to} to={item.to} className={path.startsWith(item.to) ? 'active' : undefined} aria-current={path.startsWith(item.to) ? 'page' : undefined}>
+                      {item.label}
+                    </Link>
+                  ))}
+                </div>
+              );
+            })}
+          </nav>
+          <TenantSwitcher />
+          <UserMenu />
+        </div>
       </header>
       {/* Keyed by tenant: switching tenants reloads the page's data in the new context. */}
-      <main className="content" key={me.tenant?.id ?? 'none'}>
+      <main className="content" id="content" tabIndex={-1} key={me.tenant?.id ?? 'none'}>
         {content}
       </main>
     </div>
@@ -153,7 +188,7 @@ function UserMenu() {
   const { signOut } = useSession();
   return (
     <div className="user-menu">
-      <AvatarImage src="/api/v1/me/avatar" name={me.user.displayName || me.user.email} version={me.user.updatedAt} size="small" />
+      <AvatarImage src="/api/v1/me/avatar" name={me.user.displayName || me.user.email} updatedAt={me.avatarUpdatedAt} size="small" />
       <span>
         <span className="user-name">{me.user.displayName || me.user.email}</span>
         <small className="muted">{me.tenant?.role ?? 'no role'}</small>

@@ -1,5 +1,5 @@
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
-import { ApiError, get, handleUnauthenticated, post, setActingTenant } from './api.ts';
+import { ApiError, get, handleUnauthenticated, maybeSignedIn, post, setActingTenant } from './api.ts';
 import { navigate } from './router.tsx';
 import type { Me } from './types.ts';
 
@@ -26,6 +26,10 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   const [state, setState] = useState<SessionState>({ status: 'loading' });
 
   const refresh = useCallback(async () => {
+    if (!maybeSignedIn()) {
+      setState({ status: 'signed-out' });
+      return;
+    }
     try {
       setState({ status: 'signed-in', me: await get<Me>('/api/v1/me') });
     } catch (error) {

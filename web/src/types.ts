@@ -37,6 +37,8 @@ export interface Me {
    * older than SSO, where every account has one.
    */
   hasPassword?: boolean;
+  /** When the caller's avatar was set; null without one (absent from older servers). */
+  avatarUpdatedAt?: string | null;
 }
 
 /** GET /api/v1/auth/sso/config: whether the sign-in page offers single sign-on. */
@@ -145,6 +147,8 @@ export interface Activity {
   tokens: ApiToken[];
   /** False for an account single sign-on created: it has no local password. */
   hasPassword: boolean;
+  /** When the user's avatar was set; null without one (absent from older servers). */
+  avatarUpdatedAt?: string | null;
   /** Identity-provider accounts that sign in as this user. */
   identities: { issuer: string; subject: string; createdAt: string; lastLoginAt: string | null }[];
   /** The newest invitation, reset or account notice mailed to the user; null if none (or without ManageUsers). Absent from older servers. */

@@ -51,11 +51,12 @@ export class AccountService {
     const { store } = this.#context;
     await this.#access.require(actor, 'ViewUsers', actor.tenantId);
     const user = await this.#users.loadVisible(actor, userId);
-    const [sessions, tokens, identities] = await Promise.all([
+    const [sessions, tokens, identities, avatarUpdatedAt] = await Promise.all([
       // Only the sessions a request could still use: the deadline authentication applies.
       this.#sessions.listOpen(user.id, user.homeTenantId, null),
       store.tokens.listForUser(user.id),
       store.externalIdentities.listForUser(user.id),
+      store.avatars.updatedAt(user.id),
     ]);
     // Recent actions come from the audit log, so they need the right to read it; the mail's
     // delivery comes from the outbox, which ManageUsers reads (GET /mail/outbox).
@@ -72,6 +73,8 @@ export class AccountService {
       sessions,
       tokens: tokens.map(describeToken),
       hasPassword: hasUsablePassword(user.passwordHash),
+      // When the avatar was set, or null without one (the dashboard then shows initials without asking for the image).
+      avatarUpdatedAt,
       // The identity-provider accounts that sign in as this user (single sign-on).
       identities: identities.map(({ issuer, subject, createdAt, lastLoginAt }) => ({ issuer, subject, createdAt, lastLoginAt })),
       // The newest invitation, reset or account notice sent to the user from this tenant: queued

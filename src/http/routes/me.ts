@@ -15,7 +15,7 @@ export const meRoutes = [
     access: 'authenticated',
     async handler({ actor, services }) {
       const user = await services.context.store.users.getById(actor.userId);
-      const effective = await services.access.effectivePermissions(actor.userId);
+      const [effective, avatarUpdatedAt] = await Promise.all([services.access.effectivePermissions(actor.userId), services.context.store.avatars.updatedAt(actor.userId)]);
       const current = effective.tenants.find((entry) => entry.tenantId === actor.tenantId);
       return {
         user: publicUser(user!),
@@ -25,6 +25,8 @@ export const meRoutes = [
         via: actor.tokenId ? 'token' : 'session',
         // An account single sign-on created has no local password: nothing that asks for one applies to it.
         hasPassword: hasUsablePassword(user!.passwordHash),
+        // When the avatar was set, or null without one: the dashboard asks for the image only when there is one.
+        avatarUpdatedAt,
       };
     },
   }),

@@ -24,6 +24,7 @@ describe.each(engines)('avatar store on %s', (engine) => {
     expect(stored).toMatchObject({ contentType: 'image/png', updatedAt: at(1) });
     await fixture.store.avatars.set({ userId: alice.id, contentType: 'image/jpeg', data: Buffer.from([0xff, 0xd8, 0xff]), updatedAt: at(2) });
     expect(await fixture.store.avatars.get(alice.id)).toMatchObject({ contentType: 'image/jpeg', updatedAt: at(2) });
+    expect(await fixture.store.avatars.updatedAt(alice.id)).toBe(at(2));
   });
 
   it("deletes one user's avatar and not another's", async () => {
@@ -31,5 +32,7 @@ describe.each(engines)('avatar store on %s', (engine) => {
     await fixture.store.avatars.delete(alice.id);
     expect(await fixture.store.avatars.get(alice.id)).toBeUndefined();
     expect(await fixture.store.avatars.get(bob.id)).toBeDefined();
+    expect(await fixture.store.avatars.updatedAt(alice.id)).toBeNull();
+    expect(await fixture.store.avatars.updatedAt(bob.id)).toBe(at(1));
   });
 });

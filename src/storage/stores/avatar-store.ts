@@ -17,6 +17,10 @@ export function sqlAvatarStore(db: Kysely<Database>): AvatarStore {
       const row = await db.selectFrom('user_avatars').selectAll().where('user_id', '=', userId).executeTakeFirst();
       return row && { userId: row.user_id, contentType: row.content_type as AvatarType, data: Buffer.from(row.data_base64, 'base64'), updatedAt: row.updated_at };
     },
+    async updatedAt(userId) {
+      const row = await db.selectFrom('user_avatars').select('updated_at').where('user_id', '=', userId).executeTakeFirst();
+      return row?.updated_at ?? null;
+    },
     async delete(userId) {
       await db.deleteFrom('user_avatars').where('user_id', '=', userId).execute();
     },

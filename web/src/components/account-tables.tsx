@@ -6,31 +6,33 @@ import { formatTime } from './ui.tsx';
 export function SessionTable(props: { label: string; sessions: SessionView[]; createdHeading?: string; actions?: (session: SessionView) => ReactNode }) {
   const { label, sessions, actions, createdHeading = 'Created' } = props;
   return (
-    <table aria-label={label}>
-      <thead>
-        <tr>
-          <th scope="col">Device</th>
-          <th scope="col">IP</th>
-          <th scope="col">{createdHeading}</th>
-          <th scope="col">Last seen</th>
-          {actions && <th scope="col">Actions</th>}
-        </tr>
-      </thead>
-      <tbody>
-        {sessions.map((session) => (
-          <tr key={session.id}>
-            <td>
-              <span title={session.userAgent ?? undefined}>{session.device ?? session.userAgent ?? '—'}</span>{' '}
-              {session.current && <span className="badge badge-active">this session</span>}
-            </td>
-            <td>{session.ip ?? '—'}</td>
-            <td>{formatTime(session.createdAt)}</td>
-            <td>{formatTime(session.lastSeenAt)}</td>
-            {actions && <td>{actions(session)}</td>}
+    <div className="table-wrap">
+      <table aria-label={label}>
+        <thead>
+          <tr>
+            <th scope="col">Device</th>
+            <th scope="col">IP</th>
+            <th scope="col">{createdHeading}</th>
+            <th scope="col">Last seen</th>
+            {actions && <th scope="col">Actions</th>}
           </tr>
-        ))}
-      </tbody>
-    </table>
+        </thead>
+        <tbody>
+          {sessions.map((session) => (
+            <tr key={session.id}>
+              <td>
+                <span title={session.userAgent ?? undefined}>{session.device ?? session.userAgent ?? '—'}</span>{' '}
+                {session.current && <span className="badge badge-active">this session</span>}
+              </td>
+              <td>{session.ip ?? '—'}</td>
+              <td>{formatTime(session.createdAt)}</td>
+              <td>{formatTime(session.lastSeenAt)}</td>
+              {actions && <td>{actions(session)}</td>}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
   );
 }
 
@@ -38,31 +40,33 @@ export function SessionTable(props: { label: string; sessions: SessionView[]; cr
 export function TokenTable(props: { label: string; tokens: ApiToken[]; actions?: (token: ApiToken) => ReactNode }) {
   const { label, tokens, actions } = props;
   return (
-    <table aria-label={label}>
-      <thead>
-        <tr>
-          <th scope="col">Name</th>
-          <th scope="col">Prefix</th>
-          <th scope="col">Created</th>
-          <th scope="col">Expires</th>
-          <th scope="col">Last used</th>
-          {actions && <th scope="col">Actions</th>}
-        </tr>
-      </thead>
-      <tbody>
-        {tokens.map((token) => (
-          <tr key={token.id}>
-            <td>{token.name}</td>
-            <td>
-              <code>{token.prefix}…</code>
-            </td>
-            <td>{formatTime(token.createdAt)}</td>
-            <td>{token.expiresAt ? formatTime(token.expiresAt) : 'never'}</td>
-            <td>{formatTime(token.lastUsedAt)}</td>
-            {actions && <td className="row-actions">{actions(token)}</td>}
+    <div className="table-wrap">
+      <table aria-label={label}>
+        <thead>
+          <tr>
+            <th scope="col">Name</th>
+            <th scope="col">Prefix</th>
+            <th scope="col">Created</th>
+            <th scope="col">Expires</th>
+            <th scope="col">Last used</th>
+            {actions && <th scope="col">Actions</th>}
           </tr>
-        ))}
-      </tbody>
-    </table>
+        </thead>
+        <tbody>
+          {tokens.map((token) => (
+            <tr key={token.id}>
+              <td>{token.name}</td>
+              <td>
+                <code>{token.prefix}…</code>
+              </td>
+              <td>{formatTime(token.createdAt)}</td>
+              <td>{token.expiresAt ? formatTime(token.expiresAt) : 'never'}</td>
+              <td>{formatTime(token.lastUsedAt)}</td>
+              {actions && <td className="row-actions">{actions(token)}</td>}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
   );
 }

@@ -11,18 +11,22 @@ function initials(name: string): string {
   return letters.join('') || '?';
 }
 
-/** The avatar image, or the initials when there is none. */
-export function AvatarImage({ src, name, version, size = 'large' }: { src: string; name: string; version?: string; size?: 'large' | 'small' }) {
+/**
+ * The avatar image, or the initials when there is none. `updatedAt` is when the avatar was set
+ * (`avatarUpdatedAt` of /me and of a user's activity): null or not known yet shows the initials
+ * without asking for an image that isn't there (a 404 would be a console error on every page).
+ */
+export function AvatarImage({ src, name, updatedAt, size = 'large' }: { src: string; name: string; updatedAt: string | null | undefined; size?: 'large' | 'small' }) {
   const [failed, setFailed] = useState(false);
-  useEffect(() => setFailed(false), [src, version]);
-  if (failed) {
+  useEffect(() => setFailed(false), [src, updatedAt]);
+  if (!updatedAt || failed) {
     return (
       <span className={`avatar avatar-${size}`} aria-hidden="true">
         {initials(name)}
       </span>
     );
   }
-  return <img className={`avatar avatar-${size}`} src={`${src}?v=${encodeURIComponent(version ?? '')}`} alt={`Avatar of ${name}`} onError={() => setFailed(true)} />;
+  return <img className={`avatar avatar-${size}`} src={`${src}?v=${encodeURIComponent(updatedAt)}`} alt={`Avatar of ${name}`} onError={() => setFailed(true)} />;
 }
 
 /** Uploads a PNG, JPEG or WebP image (at most 512 KiB) as the avatar at `path`, or removes it. */

@@ -161,10 +161,13 @@ export function ConfirmButton({
   );
 }
 
+/** A date and time, e.g. "2 Dec 2026, 15:03": it may break between the date and the time, never inside either (narrow table cells). */
 export function formatTime(value: string | null | undefined): string {
   if (!value) return '—';
   const date = new Date(value);
-  return Number.isNaN(date.getTime()) ? value : date.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+  if (Number.isNaN(date.getTime())) return value;
+  const unbroken = (text: string) => text.replace(/\s/g, '\u00a0');
+  return `${unbroken(date.toLocaleDateString(undefined, { dateStyle: 'medium' }))}, ${unbroken(date.toLocaleTimeString(undefined, { timeStyle: 'short' }))}`;
 }
 
 export function StatusBadge({ status }: { status: string }) {

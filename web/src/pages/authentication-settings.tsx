@@ -1,6 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import { get, put } from '../api.ts';
 import { ErrorMessage, Field, formatTime, Loading, Notice, useAction, useLoad } from '../components/ui.tsx';
+import { useLocation } from '../router.tsx';
 import { useMe, useSession } from '../session.tsx';
 import type { AuthenticationPolicy, PolicySource, Tenant } from '../types.ts';
 
@@ -90,8 +91,10 @@ function InstallationForm({ initial, onSaved }: { initial: AuthenticationPolicy;
 
 function TenantSettings({ generation }: { generation: number }) {
   const me = useMe();
+  const { search } = useLocation();
   const tenants = useLoad(() => get<{ items: Tenant[] }>('/api/v1/tenants'), []);
-  const [picked, setPicked] = useState(me.tenant?.slug);
+  // ?tenant=<slug> (the link of Admin → Tenants → <tenant>) picks that tenant; else the acting one.
+  const [picked, setPicked] = useState(search.get('tenant') ?? me.tenant?.slug);
   const slug = picked ?? tenants.data?.items[0]?.slug;
   const policy = useLoad(
     async () => (slug ? { slug, generation, view: await get<AuthenticationPolicy>(`/api/v1/tenants/${encodeURIComponent(slug)}/settings/authentication`) } : undefined),
@@ -197,32 +200,34 @@ function TenantForm({ initial }: { initial: AuthenticationPolicy }) {
         </div>
       </form>
       <h3>What applies in {slug}</h3>
-      <table aria-label={`What applies in ${slug}`}>
-        <thead>
-          <tr>
-            <th scope="col">Setting</th>
-            <th scope="col">Value</th>
-            <th scope="col">From</th>
-          </tr>
-        </thead>
-        <tbody>
-          <tr>
-            <td>Require 2FA</td>
-            <td>{effective.requireTwoFactor ? 'required' : 'not required'}</td>
-            <td>{sources[effective.sources.requireTwoFactor]}</td>
-          </tr>
-          <tr>
-            <td>Idle timeout</td>
-            <td>{effective.idleTimeout}</td>
-            <td>{sources[effective.sources.idleTimeout]}</td>
-          </tr>
-          <tr>
-            <td>Absolute timeout</td>
-            <td>{effective.absoluteTimeout}</td>
-            <td>{sources[effective.sources.absoluteTimeout]}</td>
-          </tr>
-        </tbody>
-      </table>
+      <div className="table-wrap">
+        <table aria-label={`What applies in ${slug}`}>
+          <thead>
+            <tr>
+              <th scope="col">Setting</th>
+              <th scope="col">Value</th>
+              <th scope="col">From</th>
+            </tr>
+          </thead>
+          <tbody>
+            <tr>
+              <td>Require 2FA</td>
+              <td>{effective.requireTwoFactor ? 'required' : 'not required'}</td>
+              <td>{sources[effective.sources.requireTwoFactor]}</td>
+            </tr>
+            <tr>
+              <td>Idle timeout</td>
+              <td>{effective.idleTimeout}</td>
+              <td>{sources[effective.sources.idleTimeout]}</td>
+            </tr>
+            <tr>
+              <td>Absolute timeout</td>
+              <td>{effective.absoluteTimeout}</td>
+              <td>{sources[effective.sources.absoluteTimeout]}</td>
+            </tr>
+          </tbody>
+        </table>
+      </div>
     </>
   );
 }

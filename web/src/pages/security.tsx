@@ -45,7 +45,7 @@ function ProfileSection() {
     <section className="card" aria-labelledby="profile-heading">
       <h2 id="profile-heading">Profile</h2>
       <div className="profile">
-        <AvatarImage src="/api/v1/me/avatar" name={me.user.displayName || me.user.email} version={me.user.updatedAt} />
+        <AvatarImage src="/api/v1/me/avatar" name={me.user.displayName || me.user.email} updatedAt={me.avatarUpdatedAt} />
         <div>
           <form className="inline" onSubmit={save}>
             <Field label="Display name">{(id) => <input id={id} value={displayName} onChange={(e) => setDisplayName(e.target.value)} />}</Field>

@@ -31,7 +31,7 @@ export function UserDetailPage({ id }: { id: string }) {
         <Link to="/admin/users">Users</Link> / {subject.email}
       </p>
       <header className="page-header user-header">
-        <AvatarImage src={`${path}/avatar`} name={subject.displayName || subject.email} version={subject.updatedAt} />
+        <AvatarImage src={`${path}/avatar`} name={subject.displayName || subject.email} updatedAt={activity.data?.avatarUpdatedAt} />
         <div>
           <h1>{subject.displayName || subject.email}</h1>
           <p className="muted">
