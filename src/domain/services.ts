@@ -1,6 +1,7 @@
 import { AccessService } from './access/access-service.ts';
 import { AccessGuards } from './access/guards.ts';
 import { AuditService } from './audit/audit-service.ts';
+import { ExplainService } from './access/explain-service.ts';
 import type { DomainContext } from './context.ts';
 import { ResourceService } from './resources/resource-service.ts';
 import { RoleService } from './roles/role-service.ts';
@@ -58,5 +59,6 @@ export function createServices(context: DomainContext) {
     orphans: new OrphanService(context, access),
     userMemberships: new UserMembershipService(context, access),
     mail: new MailService(context, access),
+    explain: new ExplainService(context, access, twoFactor),
   };
 }

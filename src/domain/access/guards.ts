@@ -267,8 +267,7 @@ export class AccessGuards {
    */
   async guardNoEscalation(store: Store, actor: Pick<Actor, 'userId'>, permissions: readonly Permission[], tenantId: string): Promise<void> {
     const held = await this.#access.permissionsOf(actor, tenantId, store);
-    const granted = tenantId !== (await this.#access.defaultTenantId(store)) ? permissions.filter((permission) => !installationWidePermissions.has(permission)) : permissions;
-    const lacking = granted.filter((permission) => !held.has(permission));
+    const lacking = permissionsLackingToGrant(held, permissions, tenantId === (await this.#access.defaultTenantId(store)));
     if (lacking.length > 0) {
       throw forbidden('PRIVILEGE_ESCALATION', `You cannot grant or take away permissions you do not hold yourself in this tenant: ${lacking.join(', ')}.`, {
         permissionsNotHeld: lacking,
@@ -308,7 +307,7 @@ export class AccessGuards {
   /** What the user holds in the tenant that the actor doesn't (the actor's holding read in `authorityIn`). */
   async permissionsBeyond(store: Store, actor: Pick<Actor, 'userId'>, userId: string, tenantId: string, authorityIn: string = tenantId): Promise<Permission[]> {
     const [theirs, held] = await Promise.all([this.#access.permissionsIn(userId, tenantId, store), this.#access.permissionsOf(actor, authorityIn, store)]);
-    return [...theirs].filter((permission) => !held.has(permission));
+    return permissionsNotHeld(theirs, held);
   }
 
   /**
@@ -329,6 +328,62 @@ export class AccessGuards {
   guardNotSelf(actor: Pick<Actor, 'userId'>, userId: string, change: 'role' | 'suspend' | 'delete' | 'move'): void {
     if (actor.userId === userId) throw ownChangeRefusal(change);
   }
+}
+
+// ---- the rules as pure functions of what is already loaded --------------------------------
+// The checks above read what they need; a report that answers the same question for many people
+// at once (explain access: "who may assign this role?") loads the facts in a few statements and
+// asks these. Both paths go through the same functions, so they can't disagree.
+
+/**
+ * The escalation rule (`guardNoEscalation`) over loaded facts: what of `permissions` a holder of
+ * `held` lacks to put into, or hand out through, a role in a tenant (`inDefault`: that tenant is
+ * `default`; elsewhere installation-wide permissions are inert and need not be held).
+ */
+export function permissionsLackingToGrant(held: ReadonlySet<Permission>, permissions: readonly Permission[], inDefault: boolean): Permission[] {
+  const granted = inDefault ? permissions : permissions.filter((permission) => !installationWidePermissions.has(permission));
+  return granted.filter((permission) => !held.has(permission));
+}
+
+/** The more-privileged rule (`permissionsBeyond`) over loaded facts: what `theirs` holds that `held` doesn't. */
+export function permissionsNotHeld(theirs: Iterable<Permission>, held: ReadonlySet<Permission>): Permission[] {
+  return [...theirs].filter((permission) => !held.has(permission));
+}
+
+/** What a role grants in a tenant: installation-wide permissions only count through the role in `default`. */
+export function permissionsGrantedIn(role: Role, inDefault: boolean): ReadonlySet<Permission> {
+  return new Set(permissionsOfRole(role).filter((permission) => inDefault || !installationWidePermissions.has(permission)));
+}
+
+/** What `assignmentRefusal` needs to know about one would-be assigner and the user they would assign. */
+export interface AssignmentFacts {
+  assignerId: string;
+  /** What the assigner holds in the tenant of the assignment. */
+  assignerHeld: ReadonlySet<Permission>;
+  /** What the assigner holds in the user's home tenant (asked only when the user isn't a member yet). */
+  assignerHeldAtUserHome: ReadonlySet<Permission>;
+  userId: string;
+  /** What the user holds in the tenant now; undefined when they are no member there. */
+  userHeld: ReadonlySet<Permission> | undefined;
+  role: Role;
+  /** The tenant of the assignment is `default`. */
+  inDefault: boolean;
+}
+
+/**
+ * `mayAssignRole` over loaded facts, for giving a user a role they don't hold yet: the code of the
+ * first rule that refuses it, or null when the assigner may. The same rules in the same order:
+ * AssignRoles there; not one's own role; a non-member needs ManageUsers at their home and there;
+ * no escalation through the role; not over someone more privileged there. (The last-Admin rule
+ * only protects taking Admin away, which this never does.)
+ */
+export function assignmentRefusal(facts: AssignmentFacts): string | null {
+  if (!facts.assignerHeld.has('AssignRoles')) return 'PERMISSION_MISSING';
+  if (facts.assignerId === facts.userId) return 'CANNOT_CHANGE_OWN_ROLE';
+  if (facts.userHeld === undefined && !(facts.assignerHeldAtUserHome.has('ManageUsers') && facts.assignerHeld.has('ManageUsers'))) return 'PERMISSION_MISSING';
+  if (permissionsLackingToGrant(facts.assignerHeld, permissionsOfRole(facts.role), facts.inDefault).length > 0) return 'PRIVILEGE_ESCALATION';
+  if (facts.userHeld !== undefined && permissionsNotHeld(facts.userHeld, facts.assignerHeld).length > 0) return 'TARGET_MORE_PRIVILEGED';
+  return null;
 }
 
 function ownChangeRefusal(change: 'role' | 'suspend' | 'delete' | 'move') {

@@ -480,11 +480,12 @@ export class UserService {
     if (userId !== actor.userId) await this.#access.require(actor, 'ViewUsers', actor.tenantId);
     const user = userId === actor.userId ? await this.#context.store.users.getById(userId) : await this.loadVisible(actor, userId);
     if (!user) throw userNotFound(userId);
-    const all = await this.#access.effectivePermissions(user.id);
-    const tenants: TenantPermissions[] = [];
-    for (const entry of all.tenants) {
-      if (user.id === actor.userId || (await this.#access.holds(actor, 'ViewUsers', entry.tenantId))) tenants.push(entry);
-    }
+    // The caller's own memberships are read at once, like the user's: one statement each, however
+    // many tenants the user belongs to (not a ViewUsers check per tenant). ViewUsers is held
+    // per tenant, never installation-wide, so the listed permissions decide it as holds() would.
+    const [all, own] = await Promise.all([this.#access.effectivePermissions(user.id), user.id === actor.userId ? undefined : this.#access.effectivePermissions(actor.userId)]);
+    const viewable = own && new Set(own.tenants.filter((entry) => entry.permissions.includes('ViewUsers')).map((entry) => entry.tenantId));
+    const tenants = all.tenants.filter((entry) => !viewable || viewable.has(entry.tenantId));
     const permissions = [...new Set(tenants.flatMap((entry) => entry.permissions))].sort();
     return { userId: user.id, tenants, permissions, hiddenTenants: all.tenants.length - tenants.length };
   }

@@ -14,6 +14,7 @@ import { userLifecycleRoutes } from './user-lifecycle.ts';
 import { twoFactorRoutes } from './two-factor.ts';
 import { authenticationSettingsRoutes } from './authentication-settings.ts';
 import { ssoRoutes } from './sso.ts';
+import { governanceRoutes } from './governance.ts';
 
 /** The route table: the server, the OpenAPI document and the permission-matrix test all read it. */
 export const apiRoutes: readonly AnyRoute[] = [
@@ -32,4 +33,5 @@ export const apiRoutes: readonly AnyRoute[] = [
   ...twoFactorRoutes,
   ...authenticationSettingsRoutes,
   ...dashboardRoutes,
+  ...governanceRoutes,
 ];

@@ -1,0 +1,82 @@
+import type { Role } from '../roles/role.ts';
+import type { StoredUser } from '../users/user.ts';
+
+/** A user as a governance answer names them. */
+export interface PersonRef {
+  id: string;
+  email: string;
+  displayName: string;
+}
+
+/** One of the user's role assignments, with its tenant, its role and who made it, read at once. */
+export interface AssignmentFact {
+  tenantId: string;
+  tenantSlug: string;
+  role: Role;
+  assignedAt: string;
+  /** null: made by the installation itself (bootstrap, single sign-on), or by a user since deleted. */
+  assignedBy: { id: string; email: string | null } | null;
+}
+
+/** An active user's role in one tenant: what "who may assign it" is computed from. */
+export interface HolderFact {
+  user: PersonRef;
+  tenantId: string;
+  roleId: string;
+}
+
+/** The newest `role.assigned` event about a user in one tenant. */
+export interface RoleAssignedEventFact {
+  eventId: string;
+  tenantId: string;
+  occurredAt: string;
+  actorId: string | null;
+  actorEmail: string | null;
+  /** The role the event says was given (its name then). */
+  roleName: string | null;
+}
+
+/** A member of the reviewed tenant, with their role there and whether 2FA is on. */
+export interface ReviewMemberFact {
+  user: StoredUser;
+  role: Pick<Role, 'id' | 'name' | 'builtIn'>;
+  twoFactorEnabled: boolean;
+}
+
+/** An API token in force (neither revoked nor expired) of a member of the reviewed tenant. */
+export interface ReviewTokenFact {
+  id: string;
+  name: string;
+  prefix: string;
+  createdAt: string;
+  expiresAt: string | null;
+  lastUsedAt: string | null;
+  owner: PersonRef;
+}
+
+/**
+ * The reads of explain and access review (src/domain/access/explain.ts, access-review.ts): each
+ * method is one statement, whatever the number of permissions, roles or members involved.
+ */
+export interface GovernanceStore {
+  /** The user's assignments with tenant slug, role and assigner, oldest first. */
+  listAssignmentsOfUser(userId: string): Promise<AssignmentFact[]>;
+  /** Roles usable in any of the tenants: the global ones and the tenants' own. */
+  listRolesVisibleIn(tenantIds: readonly string[]): Promise<Role[]>;
+  /**
+   * Active users holding one of `roleIds` in `tenantId` (the candidates who may assign there),
+   * each with every role they hold in `alsoIn` (and in `tenantId`).
+   */
+  listHoldersWithRoles(tenantId: string, roleIds: readonly string[], alsoIn: readonly string[]): Promise<HolderFact[]>;
+  /** The newest `role.assigned` event about the user in each of the tenants (tenants without one are left out). */
+  latestRoleAssignedEvents(userId: string, tenantIds: readonly string[]): Promise<RoleAssignedEventFact[]>;
+  /**
+   * Members of the tenant worth a look in a review: never signed in or signed in last before
+   * `signedInBefore`, suspended, or holding `adminRoleId`; at most `limit`, in id order.
+   */
+  listReviewMembers(tenantId: string, input: { signedInBefore: string; adminRoleId: string; limit: number }): Promise<ReviewMemberFact[]>;
+  /** Tokens in force at `now` of the tenant's members that have no expiry, were never used, or were last used before `usedBefore`. */
+  listReviewTokens(tenantId: string, input: { now: string; usedBefore: string; limit: number }): Promise<ReviewTokenFact[]>;
+  /** Custom roles of the tenant (and global custom roles, when `includeGlobal`) that nobody holds, anywhere. */
+  listUnheldCustomRoles(tenantId: string, includeGlobal: boolean): Promise<Role[]>;
+}

@@ -1,0 +1,20 @@
+import { z } from 'zod';
+import { defineRoute } from '../route.ts';
+import { idParams } from './schemas.ts';
+
+/** Governance (issue 9): explain access. */
+export const governanceRoutes = [
+  defineRoute({
+    method: 'GET',
+    url: '/api/v1/users/:id/explain',
+    summary:
+      'Why the user holds a permission in the tenant or not: the granting assignment (tenant, role, since when, by whom, its audit event), else the reasons and the roles that would grant it with who may assign each; without ?permission, every permission',
+    tag: 'users',
+    access: { permission: 'ViewUsers' },
+    params: idParams,
+    query: z.object({ permission: z.string().min(1).max(100).optional() }),
+    async handler({ actor, params, query, services }) {
+      return services.explain.explain(actor, params.id, query.permission);
+    },
+  }),
+];

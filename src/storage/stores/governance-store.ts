@@ -1,0 +1,155 @@
+import type { Kysely } from 'kysely';
+import type { GovernanceStore } from '../../domain/access/governance-store.ts';
+import type { Permission } from '../../domain/permissions.ts';
+import type { Role } from '../../domain/roles/role.ts';
+import type { Database } from '../schema.ts';
+import { toUser } from './user-store.ts';
+
+const toRole = (row: Database['roles']): Role => ({
+  id: row.id,
+  name: row.name,
+  description: row.description,
+  tenantId: row.tenant_id,
+  builtIn: Number(row.built_in) === 1,
+  permissions: JSON.parse(row.permissions) as Permission[],
+  createdAt: row.created_at,
+  updatedAt: row.updated_at,
+});
+
+/** The reads of explain and access review, one statement each (see the interface). */
+export function sqlGovernanceStore(db: Kysely<Database>): GovernanceStore {
+  return {
+    async listAssignmentsOfUser(userId) {
+      const rows = await db
+        .selectFrom('role_assignments as ra')
+        .innerJoin('tenants as t', 't.id', 'ra.tenant_id')
+        .innerJoin('roles', 'roles.id', 'ra.role_id')
+        .leftJoin('users as assigner', 'assigner.id', 'ra.assigned_by')
+        .selectAll('roles')
+        .select(['ra.tenant_id as membership_tenant_id', 't.slug as tenant_slug', 'ra.assigned_at', 'ra.assigned_by', 'assigner.email as assigner_email'])
+        .where('ra.user_id', '=', userId)
+        .orderBy('ra.assigned_at')
+        .orderBy('ra.tenant_id')
+        .execute();
+      return rows.map(({ membership_tenant_id, tenant_slug, assigned_at, assigned_by, assigner_email, ...role }) => ({
+        tenantId: membership_tenant_id,
+        tenantSlug: tenant_slug,
+        role: toRole(role),
+        assignedAt: assigned_at,
+        assignedBy: assigned_by === null ? null : { id: assigned_by, email: assigner_email ?? null },
+      }));
+    },
+
+    async listRolesVisibleIn(tenantIds) {
+      const rows = await db
+        .selectFrom('roles')
+        .selectAll()
+        .where((eb) => (tenantIds.length === 0 ? eb('tenant_id', 'is', null) : eb.or([eb('tenant_id', 'is', null), eb('tenant_id', 'in', [...tenantIds])])))
+        .orderBy('built_in', 'desc')
+        .orderBy('name_normalized')
+        .execute();
+      return rows.map(toRole);
+    },
+
+    async listHoldersWithRoles(tenantId, roleIds, alsoIn) {
+      if (roleIds.length === 0) return [];
+      const rows = await db
+        .selectFrom('role_assignments as ra')
+        .innerJoin('users as u', 'u.id', 'ra.user_id')
+        .select(['ra.user_id', 'ra.tenant_id', 'ra.role_id', 'u.email', 'u.display_name'])
+        .where('u.status', '=', 'active')
+        .where('ra.tenant_id', 'in', [...new Set([tenantId, ...alsoIn])])
+        .where('ra.user_id', 'in', (eb) =>
+          eb.selectFrom('role_assignments as holder').select('holder.user_id').where('holder.tenant_id', '=', tenantId).where('holder.role_id', 'in', [...roleIds]),
+        )
+        .orderBy('u.email_normalized')
+        .orderBy('ra.tenant_id')
+        .execute();
+      return rows.map((row) => ({ user: { id: row.user_id, email: row.email, displayName: row.display_name }, tenantId: row.tenant_id, roleId: row.role_id }));
+    },
+
+    async latestRoleAssignedEvents(userId, tenantIds) {
+      if (tenantIds.length === 0) return [];
+      const rows = await db
+        .selectFrom('audit_events')
+        .select(['id', 'tenant_id', 'occurred_at', 'actor_id', 'actor_email', 'diff'])
+        .where('tenant_id', 'in', [...tenantIds])
+        .where('subject_id', '=', userId)
+        .where('action', '=', 'role.assigned')
+        .orderBy('id', 'desc')
+        // A handful per tenant is plenty: only the newest of each is kept.
+        .limit(20 * tenantIds.length)
+        .execute();
+      const newest = new Map<string, (typeof rows)[number]>();
+      for (const row of rows) if (!newest.has(row.tenant_id)) newest.set(row.tenant_id, row);
+      return [...newest.values()].map((row) => {
+        const diff = row.diff ? (JSON.parse(row.diff) as { after?: { role?: unknown } | null }) : null;
+        return {
+          eventId: row.id,
+          tenantId: row.tenant_id,
+          occurredAt: row.occurred_at,
+          actorId: row.actor_id,
+          actorEmail: row.actor_email,
+          roleName: typeof diff?.after?.role === 'string' ? diff.after.role : null,
+        };
+      });
+    },
+
+    async listReviewMembers(tenantId, { signedInBefore, adminRoleId, limit }) {
+      const rows = await db
+        .selectFrom('role_assignments as ra')
+        .innerJoin('users as u', 'u.id', 'ra.user_id')
+        .innerJoin('roles as r', 'r.id', 'ra.role_id')
+        .leftJoin('two_factor as tf', 'tf.user_id', 'u.id')
+        .selectAll('u')
+        .select(['r.id as role_id', 'r.name as role_name', 'r.built_in as role_built_in', 'tf.status as two_factor_status'])
+        .where('ra.tenant_id', '=', tenantId)
+        .where((eb) =>
+          eb.or([eb('u.last_login_at', 'is', null), eb('u.last_login_at', '<', signedInBefore), eb('u.status', '=', 'suspended'), eb('ra.role_id', '=', adminRoleId)]),
+        )
+        .orderBy('u.id')
+        .limit(limit)
+        .execute();
+      return rows.map(({ role_id, role_name, role_built_in, two_factor_status, ...user }) => ({
+        user: toUser(user),
+        role: { id: role_id, name: role_name, builtIn: Number(role_built_in) === 1 },
+        twoFactorEnabled: two_factor_status === 'enabled',
+      }));
+    },
+
+    async listReviewTokens(tenantId, { now, usedBefore, limit }) {
+      const rows = await db
+        .selectFrom('api_tokens as t')
+        .innerJoin('role_assignments as ra', (join) => join.onRef('ra.user_id', '=', 't.user_id').on('ra.tenant_id', '=', tenantId))
+        .innerJoin('users as u', 'u.id', 't.user_id')
+        .select(['t.id', 't.name', 't.prefix', 't.created_at', 't.expires_at', 't.last_used_at', 'u.id as owner_id', 'u.email', 'u.display_name'])
+        .where('t.revoked_at', 'is', null)
+        .where((eb) => eb.or([eb('t.expires_at', 'is', null), eb('t.expires_at', '>', now)]))
+        .where((eb) => eb.or([eb('t.expires_at', 'is', null), eb('t.last_used_at', 'is', null), eb('t.last_used_at', '<', usedBefore)]))
+        .orderBy('t.id')
+        .limit(limit)
+        .execute();
+      return rows.map((row) => ({
+        id: row.id,
+        name: row.name,
+        prefix: row.prefix,
+        createdAt: row.created_at,
+        expiresAt: row.expires_at,
+        lastUsedAt: row.last_used_at,
+        owner: { id: row.owner_id, email: row.email, displayName: row.display_name },
+      }));
+    },
+
+    async listUnheldCustomRoles(tenantId, includeGlobal) {
+      const rows = await db
+        .selectFrom('roles')
+        .selectAll()
+        .where('built_in', '=', 0)
+        .where((eb) => (includeGlobal ? eb.or([eb('tenant_id', '=', tenantId), eb('tenant_id', 'is', null)]) : eb('tenant_id', '=', tenantId)))
+        .where((eb) => eb.not(eb.exists(eb.selectFrom('role_assignments as ra').select('ra.user_id').whereRef('ra.role_id', '=', 'roles.id'))))
+        .orderBy('name_normalized')
+        .execute();
+      return rows.map(toRole);
+    },
+  };
+}
