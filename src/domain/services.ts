@@ -1,5 +1,6 @@
 import { AccessService } from './access/access-service.ts';
 import { AccessGuards } from './access/guards.ts';
+import { AuthorizationCheckService } from './access/authorization-check-service.ts';
 import { AuditService } from './audit/audit-service.ts';
 import { ExplainService } from './access/explain-service.ts';
 import type { DomainContext } from './context.ts';
@@ -41,6 +42,7 @@ export function createServices(context: DomainContext) {
     context,
     access,
     guards,
+    authorizationChecks: new AuthorizationCheckService(context.store, access),
     tenants,
     users,
     userCsv: new UserCsvService(context, access, users),

@@ -1,5 +1,6 @@
 import type { AnyRoute } from '../route.ts';
 import { auditRoutes } from './audit.ts';
+import { authorizationRoutes } from './authorization.ts';
 import { bulkRoutes } from './bulk.ts';
 import { authRoutes } from './auth.ts';
 import { dashboardRoutes } from './dashboard.ts';
@@ -34,4 +35,5 @@ export const apiRoutes: readonly AnyRoute[] = [
   ...authenticationSettingsRoutes,
   ...dashboardRoutes,
   ...governanceRoutes,
+  ...authorizationRoutes,
 ];
