@@ -15,7 +15,6 @@ import type { AuthPolicyStore } from './sessions/authentication-policy.ts';
 import type { ExternalIdentityStore } from './sso/external-identity.ts';
 import type { SsoLoginStateStore } from './sso/sso-login-state.ts';
 import type { GovernanceStore } from './access/governance-store.ts';
-import type { GovernanceStore } from './access/governance-store.ts';
 import type { ImportJobStore } from './users/import-job.ts';
 import type { AuthorizationStore } from './access/authorization-facts.ts';
 
@@ -47,8 +46,6 @@ export interface Store {
   authPolicies: AuthPolicyStore;
   externalIdentities: ExternalIdentityStore;
   ssoLoginStates: SsoLoginStateStore;
-  /** Reads of explain access and access review (src/domain/access/explain.ts, access-review.ts). */
-  governance: GovernanceStore;
   /** Reads of explain access and access review (src/domain/access/explain.ts, access-review.ts). */
   governance: GovernanceStore;
   importJobs: ImportJobStore;

@@ -19,7 +19,6 @@ import { sqlAuthPolicyStore } from './stores/auth-policy-store.ts';
 import { sqlExternalIdentityStore } from './stores/external-identity-store.ts';
 import { sqlSsoLoginStateStore } from './stores/sso-login-state-store.ts';
 import { sqlGovernanceStore } from './stores/governance-store.ts';
-import { sqlGovernanceStore } from './stores/governance-store.ts';
 import { sqlImportJobStore } from './stores/import-job-store.ts';
 import { DEFAULT_TRANSACTION_RETRY, withTransactionRetry, type RetryHooks, type TransactionRetryPolicy } from './transaction-retry.ts';
 
@@ -78,7 +77,6 @@ export function createSqlStore(db: Kysely<Database>, engine: Engine, options: Sq
     authPolicies: sqlAuthPolicyStore(db),
     externalIdentities: sqlExternalIdentityStore(db),
     ssoLoginStates: sqlSsoLoginStateStore(db),
-    governance: sqlGovernanceStore(db),
     governance: sqlGovernanceStore(db),
     importJobs: sqlImportJobStore(db),
     authorization: sqlAuthorizationStore(db, engine),
