@@ -94,6 +94,19 @@ describe.each(engines)('the authorization check API on %s', (engine) => {
     expect(missing).toEqual({ allowed: false, reason: 'TENANT_NOT_FOUND', tenant: 'no-such-tenant', message: 'No tenant "no-such-tenant" exists, or you have no role in it.' });
   });
 
+  it('answers an X-Sophon-Tenant header naming a tenant not the caller’s with 404, as every route does', async () => {
+    const answer = await check(editor.token.inTenant('globex'), { permission: 'ManageWorkflows', tenant: 'acme' });
+    expect(answer.status).toBe(404);
+    expect(answer.body.error.code).toBe('TENANT_NOT_FOUND');
+  });
+
+  it('answers a suspended user as allowed nothing', async () => {
+    const suspended = await createSignedInUser(test, { role: 'workflow-editor', tenant: 'acme' }, acmeAdmin);
+    expect((await acmeAdmin.post(`/api/v1/users/${suspended.id}/suspend`)).status).toBe(200);
+    expect((await check(viewer.client, { permission: 'ManageWorkflows', tenant: 'acme', user: suspended.id })).body).toMatchObject({ allowed: false, reason: 'USER_SUSPENDED', tenant: 'acme' });
+    expect((await check(suspended.client, { permission: 'ManageWorkflows' })).status).toBe(401);
+  });
+
   it('asks on behalf of another user only with ViewUsers in that tenant, about a user visible there', async () => {
     const refused = await check(editor.token, { permission: 'ManageWorkflows', tenant: 'acme', user: viewer.id });
     expect(refused.status).toBe(403);
