@@ -102,7 +102,7 @@ class RequestScope {
   async answer(question: AuthorizationQuestion, permission: Permission): Promise<AuthorizationAnswer> {
     const tenant = await this.#visibleTenant(question.tenant);
     if (!tenant) {
-      const named = question.tenant!.slice(0, 100);
+      const named = (question.tenant ?? this.#actor.tenantId).slice(0, 100);
       return { allowed: false, reason: 'TENANT_NOT_FOUND', tenant: named, message: `No tenant "${named}" exists, or you have no role in it.` };
     }
     const where = await this.#access.tenantForPermission(permission, tenant.id, this.#store);
