@@ -5,12 +5,17 @@ import { statementsOf } from './support/sql-statements.ts';
 
 /**
  * The most SQL statements one authorized read may send, transaction control included, on
- * either engine: the counts of December 2026, before the authorization path reads the
- * credential, its owner, the policy and the role at once (STYLE.md, habit 11). Lower them
- * as the path gets shorter; a change that raises a count fails here first.
+ * either engine. The authorization itself is one statement (credential, owner, 2FA, policies,
+ * acting tenant and roles at once: src/storage/stores/authorization-store.ts) and the domain's
+ * re-check reuses its decision; GET /users/:id then reads the user in the tenant, their home
+ * tenant and their role. A change that raises a count fails here first; lower them as the
+ * handler's reads get shorter.
  */
-const MAX_STATEMENTS_TOKEN_GET_USER = 9;
-const MAX_STATEMENTS_SESSION_GET_USER = 10;
+const MAX_STATEMENTS_TOKEN_GET_USER = 4;
+const MAX_STATEMENTS_SESSION_GET_USER = 4;
+
+/** Statements that read what authorization depends on: exactly one per request. */
+const authorizationReads = (sent: string[]) => sent.filter((sql) => /"(api_tokens|sessions|auth_policies|two_factor)"/.test(sql));
 
 describe.each(engines)('SQL statements per request on %s', (engine) => {
   let test: TestServer;
@@ -37,12 +42,25 @@ describe.each(engines)('SQL statements per request on %s', (engine) => {
     const sent = await statementsOfGetUser(test.admin);
     report('GET /api/v1/users/:id with an API token', sent);
     expect(sent.length).toBeLessThanOrEqual(MAX_STATEMENTS_TOKEN_GET_USER);
+    expect(authorizationReads(sent)).toHaveLength(1);
   });
 
   it(`reads a user with a session cookie in at most ${MAX_STATEMENTS_SESSION_GET_USER} statements`, async () => {
     const sent = await statementsOfGetUser(test.adminSession);
     report('GET /api/v1/users/:id with a session cookie', sent);
     expect(sent.length).toBeLessThanOrEqual(MAX_STATEMENTS_SESSION_GET_USER);
+    expect(authorizationReads(sent)).toHaveLength(1);
+  });
+
+  it('authorizes in one statement in another tenant named by X-Sophon-Tenant, and for an installation-wide permission', async () => {
+    expect((await test.admin.post('/api/v1/tenants', { slug: 'sqlcount', name: 'SQL count' })).status).toBe(201);
+    const inTenant = test.admin.inTenant('sqlcount');
+    for (const url of ['/api/v1/users', '/api/v1/tenants']) {
+      let sent: string[] = [];
+      for (let attempt = 0; attempt < 2; attempt++) sent = await statementsOf(test, async () => expect((await inTenant.get(url)).status).toBe(200));
+      expect(authorizationReads(sent), url).toHaveLength(1);
+      expect(sent.filter((sql) => sql.includes('"role_assignments"') && !sql.includes('"api_tokens"') && /"user_id" = (\?|\$\d+)$/.test(sql.trim())), url).toEqual([]);
+    }
   });
 
   it('sends none for a request without a credential', async () => {

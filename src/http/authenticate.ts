@@ -3,6 +3,7 @@ import { recordAudit } from '../domain/audit/audit-log.ts';
 import type { Actor } from '../domain/context.ts';
 import { DomainError, forbidden, notFound, unauthenticated } from '../domain/errors.ts';
 import type { Services } from '../domain/services.ts';
+import type { AuthorizationFacts } from '../domain/access/authorization-facts.ts';
 import type { Authenticated } from '../domain/sessions/auth-service.ts';
 import { hasUsablePassword } from '../domain/users/passwords.ts';
 import type { AnyRoute } from './route.ts';
@@ -43,17 +44,19 @@ export async function authorizeRequest(services: Services, route: AnyRoute, requ
   const credential = credentialOf(request);
   if (!credential) throw unauthenticated('AUTHENTICATION_REQUIRED', 'Sign in, or send an API token as "Authorization: Bearer <token>".');
 
-  let authenticated: Authenticated;
+  const named = headerValue(request, TENANT_HEADER) || null;
+  let authenticated: Authenticated & { facts: AuthorizationFacts };
   if (credential.kind === 'token') {
-    authenticated = await services.auth.authenticateToken(credential.value);
+    authenticated = await services.auth.authenticate(credential, named);
   } else {
     // Beside the CSRF token: a write a browser says came from another site is refused before the session is looked at.
     if (!safeMethods.has(request.method)) requireSameOrigin(request, services.context.settings.publicUrl);
-    const bySession = await services.auth.authenticateSession(credential.value).catch((error: unknown) => {
+    const bySession = await services.auth.authenticate(credential, named).catch((error: unknown) => {
       // An ended or expired session takes its cookies with it.
       if (reply && error instanceof DomainError && error.kind === 'unauthenticated') clearSessionCookies(reply);
       throw error;
     });
+    if (bySession.via !== 'session') throw new Error('a session cookie resolved to something else than a session');
     // A cookie rides along on cross-site requests; the CSRF token, which a foreign page can't read, doesn't.
     if (!safeMethods.has(request.method) && !services.auth.csrfMatches(bySession.session, headerValue(request, CSRF_HEADER))) {
       throw forbidden('CSRF_TOKEN_INVALID', `Send the ${CSRF_HEADER} header with the token you received at login (also in the ${CSRF_COOKIE} cookie).`);
@@ -71,7 +74,12 @@ export async function authorizeRequest(services: Services, route: AnyRoute, requ
     throw forbidden('PASSWORD_CHANGE_REQUIRED', 'You must change your password first: POST /api/v1/auth/password with {"currentPassword","newPassword"}.');
   }
 
-  const tenantId = await resolveTenant(services, user.id, user.homeTenantId, headerValue(request, TENANT_HEADER));
+  const { facts } = authenticated;
+  // A tenant the caller has no role in is indistinguishable from one that doesn't exist.
+  if (named !== null && (!facts.acting || !facts.acting.role)) {
+    throw notFound('TENANT_NOT_FOUND', `No tenant "${named.slice(0, 100)}" exists, or you have no role in it.`);
+  }
+  const tenantId = facts.acting?.tenant.id ?? user.homeTenantId;
   const actor: Actor = {
     userId: user.id,
     email: user.email,
@@ -81,17 +89,18 @@ export async function authorizeRequest(services: Services, route: AnyRoute, requ
     sessionId: authenticated.via === 'session' ? authenticated.session.id : null,
     tokenId: authenticated.via === 'token' ? authenticated.token.id : null,
   };
+  // The request's decisions, here and in the domain's re-checks, come from what was just read: no further round trip.
+  const defaultTenantId = await services.access.defaultTenantId();
+  services.access.remember(actor, tenantId, facts.acting?.role, tenantId === defaultTenantId);
+  services.access.remember(actor, defaultTenantId, facts.roleInDefault, true);
 
-  // The two questions are independent reads: ask them at once, so a request pays one round
-  // trip for both, then answer in a fixed order (enrolment first, whatever the permission).
+  // Answered in a fixed order: enrolment first, whatever the permission.
   const permission = typeof route.access === 'object' ? route.access.permission : undefined;
   // Require 2FA guards the local password: a session opened through single sign-on, and an account
   // without a password, answer to the identity provider's MFA instead (docs/sso.md).
   const exempt = route.allowDuringTwoFactorEnrollment || viaSingleSignOn || !hasUsablePassword(user.passwordHash);
-  const [mustEnrol, permitted] = await Promise.all([
-    exempt ? false : services.twoFactor.enrollmentRequired(user.id, [user.homeTenantId, tenantId]),
-    permission ? services.access.holds(actor, permission, tenantId) : true,
-  ]);
+  const mustEnrol = exempt ? false : services.twoFactor.enrollmentRequiredFrom(facts, facts.acting?.tenant.slug ?? null);
+  const permitted = permission ? await services.access.holds(actor, permission, tenantId) : true;
   if (mustEnrol) {
     throw forbidden(
       'TWO_FACTOR_ENROLLMENT_REQUIRED',
@@ -108,18 +117,6 @@ export async function authorizeRequest(services: Services, route: AnyRoute, requ
     }
   }
   return actor;
-}
-
-/** The tenant a request acts in: the X-Sophon-Tenant header (slug or id), else the caller's home tenant. */
-async function resolveTenant(services: Services, userId: string, homeTenantId: string, named: string | undefined): Promise<string> {
-  if (!named) return homeTenantId;
-  const { store } = services.context;
-  const tenant = (await store.tenants.getBySlug(named)) ?? (await store.tenants.getById(named));
-  // A tenant the caller has no role in is indistinguishable from one that doesn't exist.
-  if (!tenant || !(await store.assignments.get(tenant.id, userId))) {
-    throw notFound('TENANT_NOT_FOUND', `No tenant "${named.slice(0, 100)}" exists, or you have no role in it.`);
-  }
-  return tenant.id;
 }
 
 /** Writes a refused authorization (at the route, or inside a command) to the audit log. */

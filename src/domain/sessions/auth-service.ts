@@ -1,3 +1,4 @@
+import type { AuthorizationFacts } from '../access/authorization-facts.ts';
 import type { AccessService } from '../access/access-service.ts';
 import { recordAudit } from '../audit/audit-log.ts';
 import { DomainError, invalid, unauthenticated } from '../errors.ts';
@@ -146,19 +147,28 @@ export class AuthService {
   }
 
   /**
-   * Resolves a session cookie, enforcing the idle and absolute timeouts of the user's home
-   * tenant on every request (a shortened timeout applies to open sessions at once).
+   * Resolves the request's credential, and reads with it everything the request's authorization
+   * needs (see AuthorizationFacts), in one statement: revoked or expired tokens, ended or expired
+   * sessions, deleted owners and suspended users answer 401 at once. `tenant` is the
+   * X-Sophon-Tenant header as sent (null: the owner's home tenant).
    */
-  async authenticateSession(sessionToken: string): Promise<Authenticated & { via: 'session' }> {
+  async authenticate(credential: { kind: 'token' | 'session'; value: string }, tenant: string | null): Promise<Authenticated & { facts: AuthorizationFacts }> {
+    const hash = hashSecret(credential.value);
+    const facts = await this.#context.store.authorization.load({ credential: credential.kind, hash, tenant, defaultTenantId: await this.#access.defaultTenantId() });
+    const authenticated = credential.kind === 'token' ? await this.#tokenOf(facts, hash) : await this.#sessionOf(facts, hash);
+    return { ...authenticated, facts: facts! };
+  }
+
+  async #sessionOf(facts: AuthorizationFacts | undefined, tokenHash: string): Promise<Authenticated & { via: 'session' }> {
     const { store, clock } = this.#context;
-    const tokenHash = hashSecret(sessionToken);
-    const [session, user] = await Promise.all([store.sessions.getByTokenHash(tokenHash), store.users.getByCredentialHash('session', tokenHash)]);
+    const session = facts?.session;
     if (!session || session.endedAt || !secretsEqual(session.tokenHash, tokenHash)) {
       throw unauthenticated('SESSION_INVALID', 'Your session has ended; sign in again.');
     }
+    const user = facts.user;
     if (!user || user.id !== session.userId) throw unauthenticated('SESSION_INVALID', 'This account no longer exists.');
     const now = clock.now().getTime();
-    const policy = await this.#policy.effective(user.homeTenantId);
+    const policy = this.#policy.effectiveFrom(facts.policies.global, { slug: facts.homeTenantSlug, record: facts.policies.home });
     const deadline = sessionDeadline(session, policy, now);
     if (deadline.expired) {
       await store.sessions.end(session.id, new Date(now).toISOString(), `expired (${deadline.reason})`);
@@ -172,11 +182,9 @@ export class AuthService {
     return { user, via: 'session', session, expiresAt: sessionDeadline({ ...session, lastSeenAt }, policy, now).expiresAt, touched };
   }
 
-  /** Resolves an API token: revoked or expired tokens and suspended users answer 401 at once. */
-  async authenticateToken(tokenValue: string): Promise<Authenticated & { via: 'token' }> {
+  async #tokenOf(facts: AuthorizationFacts | undefined, tokenHash: string): Promise<Authenticated & { via: 'token' }> {
     const { store, clock } = this.#context;
-    const tokenHash = hashSecret(tokenValue);
-    const [token, owner] = await Promise.all([store.tokens.getByHash(tokenHash), store.users.getByCredentialHash('token', tokenHash)]);
+    const token = facts?.token;
     if (!token || token.revokedAt || !secretsEqual(token.tokenHash, tokenHash)) {
       throw unauthenticated('TOKEN_INVALID', 'This API token is not valid or has been revoked.');
     }
@@ -184,7 +192,7 @@ export class AuthService {
     if (token.expiresAt && now.getTime() >= Date.parse(token.expiresAt)) {
       throw unauthenticated('TOKEN_EXPIRED', `This API token expired at ${token.expiresAt}; create a new one.`);
     }
-    const user = activeUser(owner?.id === token.userId ? owner : undefined);
+    const user = activeUser(facts.user?.id === token.userId ? facts.user : undefined);
     if (!token.lastUsedAt || now.getTime() - Date.parse(token.lastUsedAt) >= TOUCH_INTERVAL_MS) await store.tokens.touch(token.id, now.toISOString());
     return { user, via: 'token', token };
   }

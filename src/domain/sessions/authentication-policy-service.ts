@@ -66,17 +66,35 @@ export class AuthenticationPolicyService {
     return this.#combine(global, tenant, fromFile);
   }
 
+  /** The same as `effective`, from records already read (the request's authorization read them with the credential). */
+  effectiveFrom(global: AuthPolicyRecord | undefined, tenant: { slug: string | null; record: AuthPolicyRecord | undefined }): EffectivePolicy {
+    return this.#combine(global, tenant.record, this.#appsettingsOf(tenant.slug));
+  }
+
   /** Whether a user without 2FA is held to enrol: by their home tenant or the tenant they act in. */
   async requiresTwoFactor(tenantIds: string[], store: Store = this.#context.store): Promise<boolean> {
     if (this.settings.requireTwoFactor) return true;
     const unique = [...new Set(tenantIds)];
     const records = await store.authPolicies.list([GLOBAL_SCOPE, ...unique]);
-    if (records.find((record) => record.scopeId === GLOBAL_SCOPE)?.requireTwoFactor) return true;
-    for (const tenantId of unique) {
-      const override = records.find((record) => record.scopeId === tenantId)?.requireTwoFactor;
-      if (override ?? (await this.#tenantAppsettings(tenantId, store)).requireTwoFactor ?? false) return true;
-    }
-    return false;
+    const tenants = await Promise.all(
+      unique.map(async (tenantId) => ({ record: records.find((record) => record.scopeId === tenantId), fromFile: await this.#tenantAppsettings(tenantId, store) })),
+    );
+    return this.#requiresTwoFactor(records.find((record) => record.scopeId === GLOBAL_SCOPE), tenants);
+  }
+
+  /** The same as `requiresTwoFactor`, from records already read: the global one, and each tenant's (home and acting) with its slug. */
+  requiresTwoFactorFrom(global: AuthPolicyRecord | undefined, tenants: { slug: string | null; record: AuthPolicyRecord | undefined }[]): boolean {
+    return this.#requiresTwoFactor(
+      global,
+      tenants.map((tenant) => ({ record: tenant.record, fromFile: this.#appsettingsOf(tenant.slug) })),
+    );
+  }
+
+  /** The one rule: appsettings, else the global switch, else any of the tenants (its admin-API override, else its appsettings). */
+  #requiresTwoFactor(global: AuthPolicyRecord | undefined, tenants: { record: AuthPolicyRecord | undefined; fromFile: AuthenticationSettings['tenants'][string] }[]): boolean {
+    if (this.settings.requireTwoFactor) return true;
+    if (global?.requireTwoFactor) return true;
+    return tenants.some(({ record, fromFile }) => record?.requireTwoFactor ?? fromFile.requireTwoFactor ?? false);
   }
 
   async getGlobal(actor: Actor): Promise<PolicyView> {
@@ -173,7 +191,11 @@ export class AuthenticationPolicyService {
     const configured = this.settings.tenants;
     if (Object.keys(configured).length === 0) return {};
     const tenant = await store.tenants.getById(tenantId);
-    return (tenant && configured[tenant.slug]) || {};
+    return this.#appsettingsOf(tenant?.slug ?? null);
+  }
+
+  #appsettingsOf(slug: string | null): AuthenticationSettings['tenants'][string] {
+    return (slug !== null && Object.hasOwn(this.settings.tenants, slug) && this.settings.tenants[slug]) || {};
   }
 
   #combine(global: AuthPolicyRecord | undefined, tenant: AuthPolicyRecord | undefined, fromFile: AuthenticationSettings['tenants'][string]): EffectivePolicy {

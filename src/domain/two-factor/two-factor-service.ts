@@ -1,4 +1,5 @@
 import { recordAudit } from '../audit/audit-log.ts';
+import type { AuthorizationFacts } from '../access/authorization-facts.ts';
 import type { Actor, DomainContext } from '../context.ts';
 import { DomainError, invalid, conflict, notFound, unauthenticated } from '../errors.ts';
 import { newId } from '../ids.ts';
@@ -12,7 +13,7 @@ import { qrCodeOf } from './qr-code.ts';
 import { generateRecoveryCode, hashRecoveryCode, RECOVERY_CODE_COUNT } from './recovery-codes.ts';
 import { seal, SealedSecretError, unseal, type MasterKey } from './secret-box.ts';
 import { base32Of, matchTotp, newTotpSecret, otpauthUri, TOTP_PARAMETERS } from './totp.ts';
-import type { TwoFactorRecord } from './two-factor.ts';
+import type { TwoFactorRecord, TwoFactorStatus } from './two-factor.ts';
 
 /** How long an enrolment may wait for its confirming code. */
 export const ENROLLMENT_LIFETIME_MS = 15 * 60_000;
@@ -83,7 +84,17 @@ export class TwoFactorService {
   async enrollmentRequired(userId: string, tenantIds: string[], store: Store = this.#context.store): Promise<boolean> {
     // Both reads at once: this runs on every request, and a round trip costs more than a read.
     const [{ record, reenrolmentRequiredAt }, required] = await Promise.all([store.twoFactor.getState(userId), this.#policy.requiresTwoFactor(tenantIds, store)]);
-    return record?.status !== 'enabled' && (required || reenrolmentRequiredAt !== null);
+    return mustEnrol(record?.status ?? null, reenrolmentRequiredAt, required);
+  }
+
+  /** The same as `enrollmentRequired`, from what the request's authorization already read. */
+  enrollmentRequiredFrom(facts: AuthorizationFacts, actingTenantSlug: string | null): boolean {
+    const { policies } = facts;
+    const required = this.#policy.requiresTwoFactorFrom(policies.global, [
+      { slug: facts.homeTenantSlug, record: policies.home },
+      { slug: actingTenantSlug, record: policies.acting },
+    ]);
+    return mustEnrol(facts.twoFactorStatus, facts.twoFactorReenrolmentRequiredAt, required);
   }
 
   async isEnabled(userId: string, store: Store = this.#context.store): Promise<boolean> {
@@ -295,4 +306,9 @@ export class TwoFactorService {
   #recoveryRecords(userId: string, codes: string[], createdAt: string) {
     return codes.map((code) => ({ id: newId(), userId, codeHash: hashRecoveryCode(code), createdAt, usedAt: null }));
   }
+}
+
+/** The rule: without 2FA turned on, a user enrols first when a policy requires it or an admin reset theirs. */
+export function mustEnrol(status: TwoFactorStatus | null, reenrolmentRequiredAt: string | null, required: boolean): boolean {
+  return status !== 'enabled' && (required || reenrolmentRequiredAt !== null);
 }

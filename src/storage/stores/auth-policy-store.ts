@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import type { AuthPolicyRecord, AuthPolicyStore } from '../../domain/sessions/authentication-policy.ts';
 import type { Database } from '../schema.ts';
 
-const toRecord = (row: Database['auth_policies']): AuthPolicyRecord => ({
+export const toPolicyRecord = (row: Database['auth_policies']): AuthPolicyRecord => ({
   scopeId: row.scope_id,
   requireTwoFactor: row.require_two_factor === null ? null : Number(row.require_two_factor) === 1,
   idleTimeoutSeconds: row.idle_timeout_seconds === null ? null : Number(row.idle_timeout_seconds),
@@ -15,7 +15,7 @@ export function sqlAuthPolicyStore(db: Kysely<Database>): AuthPolicyStore {
   return {
     async list(scopeIds) {
       if (scopeIds.length === 0) return [];
-      return (await db.selectFrom('auth_policies').selectAll().where('scope_id', 'in', scopeIds).execute()).map(toRecord);
+      return (await db.selectFrom('auth_policies').selectAll().where('scope_id', 'in', scopeIds).execute()).map(toPolicyRecord);
     },
     async set(record) {
       const values = {

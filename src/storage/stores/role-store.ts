@@ -5,7 +5,7 @@ import { normalizeRoleName, type Role } from '../../domain/roles/role.ts';
 import type { Engine } from '../open-database.ts';
 import type { Database } from '../schema.ts';
 
-const toRole = (row: Database['roles']): Role => ({
+export const toRole = (row: Database['roles']): Role => ({
   id: row.id,
   name: row.name,
   description: row.description,

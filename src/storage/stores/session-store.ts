@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Session, SessionMethod, SessionStore } from '../../domain/sessions/session.ts';
 import type { Database } from '../schema.ts';
 
-const toSession = (row: Database['sessions']): Session => ({
+export const toSession = (row: Database['sessions']): Session => ({
   id: row.id,
   userId: row.user_id,
   tokenHash: row.token_hash,

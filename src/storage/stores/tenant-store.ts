@@ -4,7 +4,7 @@ import type { Tenant, TenantMember } from '../../domain/tenants/tenant.ts';
 import type { UserStatus } from '../../domain/users/user.ts';
 import type { Database } from '../schema.ts';
 
-const toTenant = (row: Database['tenants']): Tenant => ({ id: row.id, slug: row.slug, name: row.name, createdAt: row.created_at, updatedAt: row.updated_at });
+export const toTenant = (row: Database['tenants']): Tenant => ({ id: row.id, slug: row.slug, name: row.name, createdAt: row.created_at, updatedAt: row.updated_at });
 
 export function sqlTenantStore(db: Kysely<Database>): TenantStore {
   return {

@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import type { ApiToken, ApiTokenStore } from '../../domain/tokens/api-token.ts';
 import type { Database } from '../schema.ts';
 
-const toToken = (row: Database['api_tokens']): ApiToken => ({
+export const toToken = (row: Database['api_tokens']): ApiToken => ({
   id: row.id,
   userId: row.user_id,
   name: row.name,

@@ -8,7 +8,7 @@ import { escapeLike } from './sql-helpers.ts';
 
 type Row = Database['users'];
 
-const toUser = (row: Row): StoredUser => ({
+export const toUser = (row: Row): StoredUser => ({
   id: row.id,
   email: row.email,
   displayName: row.display_name,

@@ -1,0 +1,49 @@
+import type { Role } from '../roles/role.ts';
+import type { AuthPolicyRecord } from '../sessions/authentication-policy.ts';
+import type { Session } from '../sessions/session.ts';
+import type { Tenant } from '../tenants/tenant.ts';
+import type { ApiToken } from '../tokens/api-token.ts';
+import type { TwoFactorStatus } from '../two-factor/two-factor.ts';
+import type { StoredUser } from '../users/user.ts';
+
+/**
+ * Everything one request's authorization depends on, read in one statement (one round trip on
+ * PostgreSQL): the credential, its owner, their 2FA enrolment, the policies that apply, the tenant
+ * the request acts in with the owner's role there, and their role in `default` (where the
+ * installation-wide permissions are held). Nothing here is cached across requests, so any change
+ * to one of these rows applies at the next request, on every node.
+ */
+export interface AuthorizationFacts {
+  /** The API token or the session the credential's hash found (undefined: none). */
+  token?: ApiToken;
+  session?: Session;
+  /** The credential's owner (undefined: deleted). */
+  user?: StoredUser;
+  /** The owner's 2FA record's status; null without a record. */
+  twoFactorStatus: TwoFactorStatus | null;
+  /** Set by an admin's 2FA reset: the owner must enrol again. */
+  twoFactorReenrolmentRequiredAt: string | null;
+  homeTenantSlug: string | null;
+  /**
+   * The tenant the request acts in (the one named by X-Sophon-Tenant, a slug preferred over an id,
+   * else the owner's home tenant) and the owner's assignment there; undefined when it doesn't exist.
+   */
+  acting?: { tenant: Tenant; role: Role | undefined };
+  /** The owner's role in `default`. */
+  roleInDefault: Role | undefined;
+  policies: { global?: AuthPolicyRecord; home?: AuthPolicyRecord; acting?: AuthPolicyRecord };
+}
+
+export interface AuthorizationQuery {
+  credential: 'token' | 'session';
+  /** sha256 of the credential. */
+  hash: string;
+  /** X-Sophon-Tenant as sent (slug or id), or null for the owner's home tenant. */
+  tenant: string | null;
+  defaultTenantId: string;
+}
+
+export interface AuthorizationStore {
+  /** One statement. Undefined when no token or session has this hash. */
+  load(query: AuthorizationQuery): Promise<AuthorizationFacts | undefined>;
+}
