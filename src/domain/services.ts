@@ -3,6 +3,7 @@ import { AccessGuards } from './access/guards.ts';
 import { AuthorizationCheckService } from './access/authorization-check-service.ts';
 import { AuditService } from './audit/audit-service.ts';
 import { ExplainService } from './access/explain-service.ts';
+import { AccessReviewService } from './access/access-review-service.ts';
 import type { DomainContext } from './context.ts';
 import { ResourceService } from './resources/resource-service.ts';
 import { RoleService } from './roles/role-service.ts';
@@ -62,5 +63,6 @@ export function createServices(context: DomainContext) {
     userMemberships: new UserMembershipService(context, access),
     mail: new MailService(context, access),
     explain: new ExplainService(context, access, twoFactor),
+    accessReview: new AccessReviewService(context, access),
   };
 }

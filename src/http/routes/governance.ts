@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { defineRoute } from '../route.ts';
 import { idParams } from './schemas.ts';
 
-/** Governance (issue 9): explain access. */
+/** Governance (issue 9): explain access, access review. */
 export const governanceRoutes = [
   defineRoute({
     method: 'GET',
@@ -15,6 +15,19 @@ export const governanceRoutes = [
     query: z.object({ permission: z.string().min(1).max(100).optional() }),
     async handler({ actor, params, query, services }) {
       return services.explain.explain(actor, params.id, query.permission);
+    },
+  }),
+  defineRoute({
+    method: 'GET',
+    url: '/api/v1/access-review',
+    summary:
+      'Access review of the tenant: users not signed in for the stale period or never, suspended Admins, Admins without 2FA, API tokens unused, never used or without expiry, custom roles nobody holds, orphaned data; ?tenant= for installation admins',
+    tag: 'governance',
+    // Reviewing access is reading its trail; the domain also requires ViewUsers (the report names users).
+    access: { permission: 'ViewAuditLogs' },
+    query: z.object({ tenant: z.string().min(1).max(100).optional(), stale: z.string().min(1).max(20).optional() }),
+    async handler({ actor, query, services }) {
+      return services.accessReview.report(actor, query);
     },
   }),
 ];
