@@ -163,6 +163,7 @@ const validInput: Record<string, { suffix?: string; body?: unknown }> = {
   'PATCH /api/v1/tenants/:tenant': { body: { name: 'Renamed' } },
   'PUT /api/v1/tenants/:tenant/members/:user': { body: { role: 'Viewer' } },
   'POST /api/v1/users/import': { body: new RawBody('email,displayName\nmatrix.probe@example.test,Probe\n', 'text/csv') },
+  'POST /api/v1/users/imports': { body: new RawBody('email,displayName\nmatrix.probe@example.test,Probe\n', 'text/csv') },
   'POST /api/v1/users': { body: { email: 'matrix.probe@example.test', displayName: 'Probe' } },
   'PUT /api/v1/users/:id/role': { body: { role: 'Viewer' } },
   'POST /api/v1/users/:id/move': { body: { tenant: 'acme' } },

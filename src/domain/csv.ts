@@ -58,14 +58,78 @@ export function decodeCsv(bytes: Uint8Array, encoding = 'utf-8'): string {
     return new TextDecoder(sniffed, { fatal: true }).decode(bytes);
   } catch {
     if (sniffed !== 'utf-8') throw invalid('CSV_NOT_DECODABLE', `The file is not ${sniffed} text; save it as "CSV UTF-8 (Comma delimited)".`, { encoding: sniffed });
-    const { line, byte, before } = firstInvalidUtf8(bytes);
-    const asWindows1252 = new TextDecoder('windows-1252').decode(Uint8Array.of(byte));
-    throw invalid(
-      'CSV_NOT_UTF8',
-      `The file is not UTF-8 text: line ${line} has the byte 0x${byte.toString(16).toUpperCase().padStart(2, '0')} ("${asWindows1252}" in Windows-1252)${before ? ` after "${before}"` : ''}, which UTF-8 doesn't use there. ` +
-        `Excel's "CSV (Comma delimited)" saves Windows-1252: save the file as "CSV UTF-8 (Comma delimited)" instead, or import it as windows-1252.`,
-      { line },
-    );
+    throw notUtf8(firstInvalidUtf8(bytes));
+  }
+}
+
+function notUtf8({ line, byte, before }: { line: number; byte: number; before: string }) {
+  const asWindows1252 = new TextDecoder('windows-1252').decode(Uint8Array.of(byte));
+  return invalid(
+    'CSV_NOT_UTF8',
+    `The file is not UTF-8 text: line ${line} has the byte 0x${byte.toString(16).toUpperCase().padStart(2, '0')} ("${asWindows1252}" in Windows-1252)${before ? ` after "${before}"` : ''}, which UTF-8 doesn't use there. ` +
+      `Excel's "CSV (Comma delimited)" saves Windows-1252: save the file as "CSV UTF-8 (Comma delimited)" instead, or import it as windows-1252.`,
+    { line },
+  );
+}
+
+// What a line may hold for the message about a byte that isn't UTF-8 (a row is at most 64 KiB).
+const MAX_LINE_BYTES = 64 * 1024;
+
+/**
+ * decodeCsv for a file that arrives in pieces (a streamed request body): the same encodings,
+ * byte-order marks and refusals, naming the same line, without holding the file whole.
+ */
+export async function* decodeCsvStream(chunks: AsyncIterable<Uint8Array>, encoding = 'utf-8'): AsyncGenerator<string> {
+  const named = encodingNamed(encoding);
+  if (!named) {
+    throw invalid('CSV_ENCODING_UNKNOWN', `"${encoding.slice(0, 40)}" is not a character encoding; send the file as utf-8 (the default) or say windows-1252 for Excel's "CSV (Comma delimited)".`);
+  }
+  let decoder: TextDecoder | undefined;
+  let sniffed = named;
+  let head: Uint8Array = new Uint8Array(0);
+  // The bytes of the line being read and the number of that line, for the message about a byte that isn't text.
+  let tail: Uint8Array = new Uint8Array(0);
+  let lineOfTail = 1;
+  const refuse = (bytes: Uint8Array) => {
+    if (sniffed !== 'utf-8') return invalid('CSV_NOT_DECODABLE', `The file is not ${sniffed} text; save it as "CSV UTF-8 (Comma delimited)".`, { encoding: sniffed });
+    const found = firstInvalidUtf8(Buffer.concat([tail, bytes]));
+    return notUtf8({ ...found, line: lineOfTail + found.line - 1 });
+  };
+  const feed = function* (bytes: Uint8Array): Generator<string> {
+    try {
+      const text = decoder!.decode(bytes, { stream: true });
+      if (text) yield text;
+    } catch {
+      throw refuse(bytes);
+    }
+    const lastNewline = bytes.lastIndexOf(0x0a);
+    if (lastNewline === -1) {
+      tail = tail.length < MAX_LINE_BYTES ? Buffer.concat([tail, bytes]) : tail;
+    } else {
+      for (const byte of bytes) if (byte === 0x0a) lineOfTail += 1;
+      tail = bytes.subarray(lastNewline + 1);
+    }
+  };
+  for await (const chunk of chunks) {
+    if (!decoder) {
+      head = Buffer.concat([head, chunk]);
+      if (head.length < 3) continue;
+      sniffed = head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf ? 'utf-8' : head[0] === 0xff && head[1] === 0xfe ? 'utf-16le' : head[0] === 0xfe && head[1] === 0xff ? 'utf-16be' : named;
+      decoder = new TextDecoder(sniffed, { fatal: true });
+      yield* feed(head);
+      continue;
+    }
+    yield* feed(chunk);
+  }
+  if (!decoder) {
+    decoder = new TextDecoder(named, { fatal: true });
+    yield* feed(head);
+  }
+  try {
+    const rest = decoder.decode();
+    if (rest) yield rest;
+  } catch {
+    throw refuse(new Uint8Array(0));
   }
 }
 

@@ -13,6 +13,8 @@ import { TenantService } from './tenants/tenant-service.ts';
 import { TokenService } from './tokens/token-service.ts';
 import { UserService } from './users/user-service.ts';
 import { UserCsvService } from './users/user-csv-service.ts';
+import { ImportJobService } from './users/import-job-service.ts';
+import { PasswordHashPool } from './users/password-hash-pool.ts';
 import { OneTimeLinkService } from './users/one-time-link-service.ts';
 import { AccountService } from './users/account-service.ts';
 import { OrphanService } from './resources/orphan-service.ts';
@@ -47,6 +49,7 @@ export function createServices(context: DomainContext) {
     tenants,
     users,
     userCsv: new UserCsvService(context, access, users),
+    importJobs: new ImportJobService(context, access, users, new PasswordHashPool()),
     roles: new RoleService(context, access, guards),
     auth,
     sso: new SsoService(context, access, guards, auth, loginThrottle, sso ? new OpenIdConnectProvider(sso) : undefined),

@@ -1,4 +1,5 @@
 import cookie from '@fastify/cookie';
+import { Readable } from 'node:stream';
 import { z } from 'zod';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify';
 import { DomainError, invalid } from '../domain/errors.ts';
@@ -95,7 +96,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   installObservability(app, options.observability ?? defaultObservability(options.services), routes);
 
   for (const route of routes) {
-    app.route({
+    const declare = (scope: FastifyInstance) => scope.route({
       method: route.method,
       url: route.url,
       // Authorization runs on request arrival, before the body is read or validated.
@@ -122,6 +123,17 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
         return result;
       },
     });
+    if (!route.streamsBody) {
+      declare(app);
+      continue;
+    }
+    // A file of any size: the handler reads the request itself, as it arrives (content-type
+    // parsers are scoped to a plugin, so only this route's text/csv goes unread).
+    void app.register(async (scope) => {
+      scope.removeContentTypeParser('text/csv');
+      scope.addContentTypeParser('text/csv', (_request, payload, done) => done(null, payload));
+      declare(scope);
+    });
   }
   return app;
 }
@@ -136,7 +148,7 @@ function rejectNulCharacters(...inputs: unknown[]): void {
     const value = pending.pop();
     if (typeof value === 'string') {
       if (value.includes('\u0000')) throw invalid('NUL_CHARACTER', 'Text must not contain NUL (U+0000) characters.');
-    } else if (typeof value === 'object' && value !== null && !Buffer.isBuffer(value)) {
+    } else if (typeof value === 'object' && value !== null && !Buffer.isBuffer(value) && !(value instanceof Readable)) {
       for (const [key, member] of Object.entries(value)) pending.push(key, member);
     }
   }

@@ -37,6 +37,8 @@ export interface RouteDefinition<Body = unknown, Query = unknown, Params = unkno
   body?: ZodType<Body>;
   /** The body's media type when it isn't JSON (a CSV file, an image). */
   requestContentType?: string;
+  /** The body reaches the handler as the request stream itself, unread and of any size (a CSV import job). */
+  streamsBody?: boolean;
   query?: ZodType<Query>;
   params?: ZodType<Params>;
   /** The success status; 200 unless said otherwise. 204 sends no body. */

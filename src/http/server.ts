@@ -134,6 +134,8 @@ export async function startServer(
     // Without Sophon:PublicUrl, links point to the address actually listened on (the port may have been 0).
     if (!config.settings.Sophon.PublicUrl) services.context.settings.publicUrl = address;
     print(`Sophon Identity listening on ${address} (${database.engine}: ${database.location})`);
+    // Import jobs a stopped server left unfinished go on where they stopped.
+    services.importJobs.resumeUnfinished().catch((error: unknown) => print(`Sophon Identity: could not resume import jobs: ${(error as Error).message}`));
     if (scrapeServer) print(`Sophon Identity: metrics for scrapers, without authentication, on ${scrapeServer.url}/metrics`);
     if (services.sso.enabled) {
       print(`Sophon Identity: single sign-on through ${auth.Sso.Issuer}; register the redirect URI ${ssoRedirectUri(services)} with the provider.`);
@@ -162,6 +164,8 @@ export async function startServer(
               while (delivering) await new Promise((resolve) => setTimeout(resolve, 10));
             })(),
           ]);
+          // An import job finishes the batch in flight; the rest waits for the next start.
+          await services.importJobs.stop();
           await database.db.destroy();
         })();
         return closing;

@@ -13,6 +13,7 @@ import * as reenrolment from './migrations/005-reenrolment.ts';
 import * as loginAttemptsInFlight from './migrations/006-login-attempts-in-flight.ts';
 import * as mailDelivery from './migrations/007-mail-delivery.ts';
 import * as scaleIndexes from './migrations/008-scale-indexes.ts';
+import * as importJobs from './migrations/009-import-jobs.ts';
 
 export type Engine = 'sqlite' | 'postgres';
 
@@ -38,6 +39,7 @@ const migrations: Record<string, Migration> = {
   '006-login-attempts-in-flight': loginAttemptsInFlight,
   '007-mail-delivery': mailDelivery,
   '008-scale-indexes': scaleIndexes,
+  '009-import-jobs': importJobs,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

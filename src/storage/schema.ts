@@ -151,4 +151,44 @@ export interface Database {
     expires_at: string;
     consumed_at: string | null;
   };
+  /** CSV imports run as jobs (migration 009). */
+  import_jobs: {
+    id: string;
+    tenant_id: string;
+    actor_id: string;
+    /** JSON: the Actor the job acts as (who started it, from where). */
+    actor: string;
+    status: string;
+    phase: string;
+    dry_run: number;
+    all_or_nothing: number;
+    total: number;
+    done: number;
+    created: number;
+    valid: number;
+    failed: number;
+    passwords_hashed: number;
+    resumed: number;
+    sealed_key: string | null;
+    error: string | null;
+    created_at: string;
+    updated_at: string;
+    finished_at: string | null;
+  };
+  import_job_rows: {
+    job_id: string;
+    line: number;
+    email: string;
+    email_normalized: string;
+    display_name: string;
+    role: string | null;
+    tenant: string | null;
+    password_sealed: string | null;
+    status: string;
+    error_code: string | null;
+    error_message: string | null;
+    user_id: string | null;
+    result: string | null;
+    credential_sealed: string | null;
+  };
 }

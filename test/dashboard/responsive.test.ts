@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { routes, windowTitle, type RoutePattern } from '../../web/src/routes.ts';
@@ -9,9 +11,19 @@ import { ensureDashboardBuilt } from './build-dashboard.ts';
  * Every page of the dashboard's route table (web/src/routes.ts), as the installation's Admin
  * sees it, on a phone (390×844) and on a desktop (1440×900): nothing wider than the screen,
  * the page's own window title, no console error or uncaught exception, and a screenshot of
- * each in a folder printed at the end. Layout, not data: SQLite is enough (the tenants' and
- * the other stories run on both engines).
+ * each in a folder printed at the end, and no serious or critical axe-core violation. Layout,
+ * not data: SQLite is enough (the tenants' and the other stories run on both engines).
  */
+/** axe-core's source, evaluated in the page through the DevTools protocol: the CSP allows no inline script, and nothing is fetched. */
+const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+interface AxeViolation {
+  id: string;
+  impact: string | null;
+  help: string;
+  nodes: { target: string[] }[];
+}
+
 const viewports = [
   { name: 'phone', width: 390, height: 844 },
   { name: 'desktop', width: 1440, height: 900 },
@@ -76,6 +88,22 @@ describe('every dashboard page on a phone and on a desktop', () => {
     await page.waitForFunction(() => !document.querySelector('main')?.textContent?.includes('Loading…'));
   }
 
+  /** axe-core's serious and critical violations on the page as it stands. */
+  async function accessibilityViolations(): Promise<string[]> {
+    await page.evaluate(axeSource);
+    const { violations, passed, minor } = await page.evaluate(async () => {
+      const axe = (window as unknown as { axe: { run(context: Document, options: object): Promise<{ violations: AxeViolation[]; passes: unknown[] }> } }).axe;
+      const results = await axe.run(document, {});
+      return { violations: results.violations, passed: results.passes.length, minor: results.violations.filter((violation) => violation.impact === 'minor' || violation.impact === 'moderate').map((violation) => violation.id) };
+    });
+    // A check that ran no rule would pass anything.
+    expect(passed).toBeGreaterThan(10);
+    if (minor.length && process.env.SOPHON_AXE_VERBOSE) console.log(new URL(page.url()).pathname, 'moderate/minor:', minor.join(', '));
+    return violations
+      .filter((violation) => violation.impact === 'serious' || violation.impact === 'critical')
+      .map((violation) => `${violation.impact} ${violation.id} (${violation.help}): ${violation.nodes.map((node) => node.target.join(' ')).join(', ')}`);
+  }
+
   const overflow = () => page.evaluate(() => ({ scrollWidth: document.documentElement.scrollWidth, viewport: window.innerWidth }));
 
   it('has an address for every page of the route table', () => {
@@ -86,6 +114,7 @@ describe('every dashboard page on a phone and on a desktop', () => {
     it(`fits every page into ${viewport.width}×${viewport.height}, titled, without console errors`, async () => {
       await page.setViewportSize({ width: viewport.width, height: viewport.height });
       const tooWide: string[] = [];
+      const inaccessible: string[] = [];
       for (const route of routes) {
         const address = addresses[route.pattern];
         await open(address);
@@ -93,9 +122,11 @@ describe('every dashboard page on a phone and on a desktop', () => {
         const { scrollWidth, viewport: width } = await overflow();
         if (scrollWidth > width) tooWide.push(`${address}: ${scrollWidth} px`);
         await browser.screenshot(`${viewport.name}-${route.pattern.replace(/^\//, '').replace(/[/:]+/g, '-')}`);
+        for (const violation of await accessibilityViolations()) inaccessible.push(`${address}: ${violation}`);
       }
       expect(tooWide).toEqual([]);
       expect(problems).toEqual([]);
+      expect(inaccessible).toEqual([]);
     });
   }
 
@@ -129,6 +160,28 @@ describe('every dashboard page on a phone and on a desktop', () => {
     await page.keyboard.press('Enter');
     await expect(page.evaluate(() => document.activeElement?.id)).resolves.toBe('content');
     expect(new URL(page.url()).pathname).toBe('/admin/roles');
+    expect(problems).toEqual([]);
+  });
+
+  it('fits the signed-out pages too, titled, without console errors (no /me probe without a session)', async () => {
+    await browser.context.clearCookies();
+    const inaccessible: string[] = [];
+    for (const viewport of viewports) {
+      await page.setViewportSize({ width: viewport.width, height: viewport.height });
+      for (const [address, title] of [
+        ['/login', 'Sign in'],
+        ['/set-password', 'Set password'],
+      ] as const) {
+        await page.goto(test.url + address);
+        await page.locator('h1').first().waitFor();
+        expect(await page.title()).toBe(windowTitle(title));
+        const { scrollWidth, viewport: width } = await overflow();
+        expect(scrollWidth, `${address} at ${viewport.width} px`).toBeLessThanOrEqual(width);
+        await browser.screenshot(`${viewport.name}-${address.slice(1)}`);
+        for (const violation of await accessibilityViolations()) inaccessible.push(`${address}: ${violation}`);
+      }
+    }
+    expect(inaccessible).toEqual([]);
     expect(problems).toEqual([]);
   });
 });

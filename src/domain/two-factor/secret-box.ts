@@ -16,7 +16,7 @@ export interface MasterKey {
 
 export type MasterKeyState = { status: 'ready'; key: MasterKey } | { status: 'unavailable'; reason: string };
 
-export type KeyPurpose = 'two-factor-secret' | 'trusted-device' | 'key-id';
+export type KeyPurpose = 'two-factor-secret' | 'trusted-device' | 'key-id' | 'import-secret';
 
 export function deriveKey(material: Buffer, purpose: KeyPurpose): Buffer {
   return Buffer.from(hkdfSync('sha256', material, Buffer.alloc(0), `sophon/${purpose}`, 32));
@@ -35,20 +35,20 @@ export class SealedSecretError extends Error {
 const VERSION = 'v1';
 
 /** AES-256-GCM with a fresh 96-bit nonce; `context` (the user id) is bound as associated data, so a sealed secret can't be moved to another row. */
-export function seal(key: MasterKey, plaintext: Buffer, context: string): string {
+export function seal(key: MasterKey, plaintext: Buffer, context: string, purpose: KeyPurpose = 'two-factor-secret'): string {
   const iv = randomBytes(12);
-  const cipher = createCipheriv('aes-256-gcm', deriveKey(key.material, 'two-factor-secret'), iv);
+  const cipher = createCipheriv('aes-256-gcm', deriveKey(key.material, purpose), iv);
   cipher.setAAD(Buffer.from(context, 'utf8'));
   const body = Buffer.concat([cipher.update(plaintext), cipher.final()]);
   return `${VERSION}.${Buffer.concat([iv, body, cipher.getAuthTag()]).toString('base64url')}`;
 }
 
-export function unseal(key: MasterKey, sealed: string, context: string): Buffer {
+export function unseal(key: MasterKey, sealed: string, context: string, purpose: KeyPurpose = 'two-factor-secret'): Buffer {
   const [version, payload] = sealed.split('.');
   if (version !== VERSION || !payload) throw new SealedSecretError('unknown sealed-secret format');
   const bytes = Buffer.from(payload, 'base64url');
   if (bytes.length < 12 + 16 + 1) throw new SealedSecretError('sealed secret is truncated');
-  const decipher = createDecipheriv('aes-256-gcm', deriveKey(key.material, 'two-factor-secret'), bytes.subarray(0, 12));
+  const decipher = createDecipheriv('aes-256-gcm', deriveKey(key.material, purpose), bytes.subarray(0, 12));
   decipher.setAAD(Buffer.from(context, 'utf8'));
   decipher.setAuthTag(bytes.subarray(bytes.length - 16));
   try {

@@ -1,5 +1,5 @@
-import { hash, verify } from '@node-rs/argon2';
-import { randomBytes } from 'node:crypto';
+import { hash, hashSync, verify } from '@node-rs/argon2';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { dictionary } from '@zxcvbn-ts/language-common';
 import { invalid } from '../errors.ts';
 
@@ -24,7 +24,32 @@ export function hashPassword(password: string): Promise<string> {
   return hash(password, argon2Options);
 }
 
+/** The same hash, computed on the calling thread: for worker threads, each one a core (the async form shares libuv's four threads). */
+export function hashPasswordSync(password: string): string {
+  return hashSync(password, argon2Options);
+}
+
+/**
+ * A generated one-time password's stored form: SHA-256, like one-time links and tokens, not
+ * argon2id. It is ~110 random bits (generatePassword), so no guessing gets near it and a slow
+ * hash would buy nothing; it must be changed at first sign-in and expires with
+ * passwordExpiresAt. CSV import jobs give password-less rows one of these (no SMTP), so a
+ * 100k-row file costs no argon2 hash per row.
+ */
+const ONE_TIME_PREFIX = 'one-time-sha256$';
+
+export function hashOneTimePassword(password: string): string {
+  return ONE_TIME_PREFIX + createHash('sha256').update(password, 'utf8').digest('hex');
+}
+
 export async function verifyPassword(passwordHash: string, password: string): Promise<boolean> {
+  if (passwordHash.startsWith(ONE_TIME_PREFIX)) {
+    // As slow as an argon2id check, so the answer's time doesn't tell which kind of password an account has.
+    await verifyAgainstDecoy(password);
+    const expected = Buffer.from(passwordHash.slice(ONE_TIME_PREFIX.length), 'hex');
+    const given = createHash('sha256').update(password, 'utf8').digest();
+    return expected.length === given.length && timingSafeEqual(expected, given);
+  }
   try {
     return await verify(passwordHash, password);
   } catch {

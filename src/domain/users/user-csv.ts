@@ -1,4 +1,5 @@
-import { CsvError, parse } from 'csv-parse/sync';
+import { CsvError, parse as parseStream, type Options as CsvOptions } from 'csv-parse';
+import { parse } from 'csv-parse/sync';
 import { restoreFormula } from '../csv.ts';
 import { invalid } from '../errors.ts';
 import type { CreateUserInput } from './user-service.ts';
@@ -25,43 +26,106 @@ export interface ImportRow {
 export function parseImportCsv(text: string): ImportRow[] {
   let records: { record: Record<string, string>; info: { lines: number } }[];
   try {
-    records = parse(text, {
-      bom: true,
-      delimiter: delimiterOf(text),
-      columns: (header: string[]) => checkHeader(header),
-      skip_empty_lines: true,
-      trim: true,
-      info: true,
-      // Files edited on several systems mix line endings; a row is a row either way.
-      record_delimiter: ['\r\n', '\n'],
-      max_record_size: 64 * 1024,
-    });
+    records = parse(text, csvOptions(delimiterOf(text))) as unknown as typeof records;
   } catch (error) {
-    if (error instanceof CsvError) {
-      const line = (error as CsvError & { lines?: number }).lines;
-      throw invalid('CSV_INVALID', `The file is not valid CSV${line ? ` at line ${line}` : ''}: ${error.message.replace(/ on line \d+$/, '')}.`);
-    }
-    throw error;
+    throw asCsvInvalid(error);
   }
   if (records.length === 0) throw invalid('CSV_EMPTY', 'The file has a header but no users.');
   if (records.length > MAX_IMPORT_ROWS) {
     throw invalid('CSV_TOO_MANY_ROWS', `The file has ${records.length} users; import at most ${MAX_IMPORT_ROWS} at a time (the CLI splits larger files for you).`);
   }
-  return records.map(({ record, info }) => {
-    const cell = (column: string) => {
-      const value = restoreFormula(record[column] ?? '');
-      return value === '' ? undefined : value;
-    };
-    const input: CreateUserInput = { email: cell('email') ?? '', displayName: cell('displayName') ?? '' };
-    const role = cell('role');
-    const tenant = cell('tenant');
-    // Spaces around a cell are dropped; a password that begins or ends with one is written in quotes.
-    const password = record.password === undefined || record.password === '' ? undefined : record.password;
-    if (role) input.role = role;
-    if (tenant) input.tenant = tenant;
-    if (password !== undefined) input.password = password;
-    return { line: info.lines, input };
-  });
+  return records.map(toImportRow);
+}
+
+/**
+ * parseImportCsv for a file of any size that arrives as text in pieces (decodeCsvStream):
+ * the same header rules, cells and refusals, one row at a time, never the whole file held.
+ * Throws CSV_EMPTY at the end when there was a header and no user.
+ */
+export async function* readImportCsv(text: AsyncIterable<string>): AsyncGenerator<ImportRow> {
+  const source = text[Symbol.asyncIterator]();
+  // The separator is read from the header, so the parser starts once the header's line is in.
+  let start = '';
+  for (;;) {
+    if (/\S[^\n]*\n/.test(start) || start.length > 64 * 1024) break;
+    const next = await source.next();
+    if (next.done) break;
+    start += next.value;
+  }
+  const parser = parseStream(csvOptions(delimiterOf(start)));
+  // Written with backpressure; a parser that stopped (a refused header, bad CSV) ends the feeding too.
+  const write = async (chunk: string) => {
+    if (parser.destroyed || parser.write(chunk)) return;
+    await new Promise((resolve) => {
+      parser.once('drain', resolve);
+      parser.once('close', resolve);
+    });
+  };
+  const feed = async () => {
+    try {
+      if (start) await write(start);
+      while (!parser.destroyed) {
+        const next = await source.next();
+        if (next.done) break;
+        await write(next.value);
+      }
+      if (!parser.destroyed) parser.end();
+    } catch (error) {
+      parser.destroy(error as Error);
+    }
+  };
+  const feeding = feed();
+  let rows = 0;
+  try {
+    for await (const entry of parser) {
+      rows += 1;
+      yield toImportRow(entry as { record: Record<string, string>; info: { lines: number } });
+    }
+  } catch (error) {
+    throw asCsvInvalid(error);
+  } finally {
+    parser.destroy();
+    await feeding;
+  }
+  if (rows === 0) throw invalid('CSV_EMPTY', 'The file has a header but no users.');
+}
+
+function csvOptions(delimiter: ',' | ';'): CsvOptions {
+  return {
+    bom: true,
+    delimiter,
+    columns: (header: string[]) => checkHeader(header),
+    skip_empty_lines: true,
+    trim: true,
+    info: true,
+    // Files edited on several systems mix line endings; a row is a row either way.
+    record_delimiter: ['\r\n', '\n'],
+    max_record_size: 64 * 1024,
+  };
+}
+
+function asCsvInvalid(error: unknown): unknown {
+  if (error instanceof CsvError) {
+    const line = (error as CsvError & { lines?: number }).lines;
+    return invalid('CSV_INVALID', `The file is not valid CSV${line ? ` at line ${line}` : ''}: ${error.message.replace(/ on line \d+$/, '')}.`);
+  }
+  return error;
+}
+
+function toImportRow({ record, info }: { record: Record<string, string>; info: { lines: number } }): ImportRow {
+  const cell = (column: string) => {
+    const value = restoreFormula(record[column] ?? '');
+    return value === '' ? undefined : value;
+  };
+  const input: CreateUserInput = { email: cell('email') ?? '', displayName: cell('displayName') ?? '' };
+  const role = cell('role');
+  const tenant = cell('tenant');
+  // Spaces around a cell are dropped; a password that begins or ends with one is written in quotes.
+  const password = record.password === undefined || record.password === '' ? undefined : record.password;
+  if (role) input.role = role;
+  if (tenant) input.tenant = tenant;
+  if (password !== undefined) input.password = password;
+  return { line: info.lines, input };
 }
 
 /**

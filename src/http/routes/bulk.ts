@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import { z } from 'zod';
 import { withByteOrderMark } from '../../domain/csv.ts';
 import { isUniqueViolation } from '../errors.ts';
@@ -40,6 +41,46 @@ export const bulkRoutes = [
           throw error;
         }
       }
+    },
+  }),
+  defineRoute({
+    method: 'POST',
+    url: '/api/v1/users/imports',
+    summary:
+      'Start a CSV import of any size as a job (columns email,displayName,role,tenant,password, as POST /users/import takes them; no row limit). The file is read as it arrives and stored row by row; the answer (202) comes once it is in, with the job id: follow it with GET /users/imports/{id}. Rows are created in batches in the background and the job survives a restart (it goes on where it stopped; no row is created twice). Password-less rows get an invitation (SMTP) or a one-time password shown once in the job\'s rows.',
+    tag: 'users',
+    access: { permission: 'ManageUsers' },
+    requestContentType: 'text/csv',
+    streamsBody: true,
+    status: 202,
+    body: z.custom<Readable>((value) => value instanceof Readable, 'Send the CSV file as the request body, with Content-Type: text/csv.'),
+    query: z.object({ dryRun: flag.optional(), allOrNothing: flag.optional() }),
+    async handler({ actor, body, query, services, request }) {
+      return services.importJobs.start(actor, body, { ...query, encoding: charsetOf(request.headers['content-type']) });
+    },
+  }),
+  defineRoute({
+    method: 'GET',
+    url: '/api/v1/users/imports/:id',
+    summary: "An import job's progress: status (receiving, queued, running, done, failed), phase, counts (total, done, created, valid, failed, pending), passwords hashed, times",
+    tag: 'users',
+    access: { permission: 'ManageUsers' },
+    params: z.object({ id: z.string().max(100) }),
+    async handler({ actor, params, services }) {
+      return services.importJobs.get(actor, params.id, undefined);
+    },
+  }),
+  defineRoute({
+    method: 'GET',
+    url: '/api/v1/users/imports/:id/rows',
+    summary:
+      "An import job's rows in line order, a page at a time (afterLine: the previous page's nextAfterLine; limit up to 1000): each row's status (pending, valid, created, rejected), reason, user, and how the first credential reaches them. A one-time password is shown once, to the admin who started the job.",
+    tag: 'users',
+    access: { permission: 'ManageUsers' },
+    params: z.object({ id: z.string().max(100) }),
+    query: z.object({ afterLine: z.coerce.number().int().min(0).optional(), limit: z.coerce.number().int().min(1).max(1000).optional() }),
+    async handler({ actor, params, query, services }) {
+      return services.importJobs.get(actor, params.id, { afterLine: query.afterLine, limit: query.limit });
     },
   }),
   defineRoute({

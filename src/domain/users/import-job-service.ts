@@ -1,0 +1,492 @@
+import { randomBytes } from 'node:crypto';
+import type { AccessService } from '../access/access-service.ts';
+import { recordAudit } from '../audit/audit-log.ts';
+import type { Actor, DomainContext } from '../context.ts';
+import { decodeCsvStream } from '../csv.ts';
+import { DomainError, notFound } from '../errors.ts';
+import { newId } from '../ids.ts';
+import type { Role } from '../roles/role.ts';
+import { masterKeyOf, seal, SealedSecretError, unseal, type MasterKey } from '../two-factor/secret-box.ts';
+import type { ImportJob, ImportJobCounts, ImportJobRow, ImportRowOutcome, NewImportJobRow, SettledImportJobRow } from './import-job.ts';
+import type { PasswordHashPool } from './password-hash-pool.ts';
+import { generatePassword, hashOneTimePassword, NO_PASSWORD_HASH } from './passwords.ts';
+import { readImportCsv } from './user-csv.ts';
+import { normalizeEmail } from './user.ts';
+import type { HashedUser, PreparedUser, UserService } from './user-service.ts';
+
+/** Rows created per transaction: each batch writes its users, their audit events and the rows' outcomes at once. */
+export const IMPORT_BATCH_ROWS = 200;
+/** Rows stored per statement group while the file arrives. */
+const RECEIVE_CHUNK_ROWS = 500;
+const MAX_PAGE_ROWS = 1000;
+
+export interface ImportJobOptions {
+  /** Check every row and report, without creating anyone. */
+  dryRun?: boolean;
+  /** Create nobody unless every row is valid: every row is checked first, then created. */
+  allOrNothing?: boolean;
+  /** The file's encoding: UTF-8 unless it says otherwise (windows-1252, as Excel's plain "CSV" is). */
+  encoding?: string;
+}
+
+export interface ImportJobRowView {
+  line: number;
+  email: string;
+  status: ImportJobRow['status'];
+  error?: { code: string; message: string };
+  user?: ImportRowOutcome['user'];
+  passwordExpiresAt?: string;
+  /** Shown once, to the admin who started the job, when nobody else can deliver it (no SMTP, no password in the file). */
+  oneTimePassword?: string;
+  /** The one-time password was shown already, or lost with the server's key: `sophon admin users one-time-link` gives a fresh credential. */
+  oneTimePasswordUnavailable?: 'shown' | 'lost';
+  invitation?: ImportRowOutcome['invitation'];
+  notice?: ImportRowOutcome['notice'];
+}
+
+export interface ImportJobView {
+  id: string;
+  status: ImportJob['status'];
+  phase: ImportJob['phase'];
+  dryRun: boolean;
+  allOrNothing: boolean;
+  /** Whether users were written. */
+  applied: boolean;
+  counts: ImportJobCounts & { pending: number };
+  passwordsHashed: number;
+  resumed: number;
+  error: ImportJob['error'];
+  createdAt: string;
+  updatedAt: string;
+  finishedAt: string | null;
+  /** A page of the rows, in line order, when asked for. */
+  rows?: ImportJobRowView[];
+  /** The line to pass as `afterLine` for the next page; null on the last. */
+  nextAfterLine?: number | null;
+}
+
+const jobNotFound = (id: string) => notFound('IMPORT_JOB_NOT_FOUND', `No import job ${id.slice(0, 40)} in this tenant.`);
+
+/**
+ * CSV import of any size as a job (`POST /users/imports`, `sophon admin users import`).
+ *
+ * The file is read as it arrives (never held whole) and each row stored in `import_job_rows`,
+ * its password sealed with the server's key. The job then runs in the background: batches of
+ * IMPORT_BATCH_ROWS rows, passwords hashed on worker threads across every core, each batch one
+ * transaction that claims its rows, creates their users exactly as `POST /users` would (same
+ * checks through AccessGuards, same audit events) and writes each row's outcome. A crash loses
+ * at most the batch in flight, whose transaction never committed: at start the server takes up
+ * every unfinished job where it stopped, and no row is created twice. Password-less rows cost
+ * no argon2 hash: an invitation link (SMTP) or a one-time password stored as SHA-256.
+ */
+export class ImportJobService {
+  readonly #context: DomainContext;
+  readonly #access: AccessService;
+  readonly #users: UserService;
+  readonly #pool: PasswordHashPool;
+  readonly #queue: { jobId: string; tenantId: string }[] = [];
+  #key: MasterKey | undefined;
+  #running: Promise<void> | undefined;
+  #resuming: Promise<void> | undefined;
+  #stopping = false;
+  #paused = false;
+  /** Tests stop a job after this many batches, as a crash would. */
+  #batchesLeft: number | undefined;
+
+  constructor(context: DomainContext, access: AccessService, users: UserService, pool: PasswordHashPool) {
+    this.#context = context;
+    this.#access = access;
+    this.#users = users;
+    this.#pool = pool;
+  }
+
+  get pool(): PasswordHashPool {
+    return this.#pool;
+  }
+
+  /** Reads the file into a new job and queues it; answers once the file is in (202), before any row is created. */
+  async start(actor: Actor, file: AsyncIterable<Uint8Array>, options: ImportJobOptions = {}): Promise<ImportJobView> {
+    await this.#access.require(actor, 'ManageUsers', actor.tenantId);
+    const { store, clock } = this.#context;
+    const key = this.#sealingKey();
+    const now = clock.now().toISOString();
+    const dryRun = options.dryRun ?? false;
+    const allOrNothing = options.allOrNothing ?? false;
+    const job: ImportJob = {
+      id: newId(),
+      tenantId: actor.tenantId,
+      actor,
+      status: 'receiving',
+      phase: dryRun || allOrNothing ? 'validate' : 'create',
+      dryRun,
+      allOrNothing,
+      counts: { total: 0, done: 0, created: 0, valid: 0, failed: 0 },
+      passwordsHashed: 0,
+      resumed: 0,
+      sealedKey: key.id,
+      error: null,
+      createdAt: now,
+      updatedAt: now,
+      finishedAt: null,
+    };
+    await store.importJobs.create(job);
+    let total = 0;
+    try {
+      let chunk: NewImportJobRow[] = [];
+      for await (const { line, input } of readImportCsv(decodeCsvStream(file, options.encoding))) {
+        chunk.push({
+          line,
+          email: input.email,
+          emailNormalized: normalizeEmail(input.email),
+          displayName: input.displayName,
+          role: input.role ?? null,
+          tenant: input.tenant ?? null,
+          passwordSealed: input.password === undefined ? null : seal(key, Buffer.from(input.password, 'utf8'), `${job.id}:${line}:password`, 'import-secret'),
+        });
+        if (chunk.length >= RECEIVE_CHUNK_ROWS) {
+          await store.importJobs.addRows(job.id, chunk);
+          total += chunk.length;
+          chunk = [];
+        }
+      }
+      await store.importJobs.addRows(job.id, chunk);
+      total += chunk.length;
+    } catch (error) {
+      // A file refused as a whole (not CSV, not UTF-8, unknown columns) leaves no job behind.
+      await store.importJobs.delete(job.id);
+      throw error;
+    }
+    await store.importJobs.update(job.id, { status: 'queued', total, updatedAt: clock.now().toISOString() });
+    this.#enqueue(job.id, job.tenantId);
+    return this.#view({ ...job, status: 'queued', counts: { ...job.counts, total } }, { pending: total });
+  }
+
+  /**
+   * A job of the tenant the request acts in, with its counts and, when asked, a page of rows.
+   * The one-time passwords in that page are shown this once, to the admin who started the job.
+   */
+  async get(actor: Actor, jobId: string, page: { afterLine?: number; limit?: number } | undefined): Promise<ImportJobView> {
+    await this.#access.require(actor, 'ManageUsers', actor.tenantId);
+    const { store } = this.#context;
+    const job = await store.importJobs.get(actor.tenantId, jobId);
+    if (!job) throw jobNotFound(jobId);
+    const counts = await store.importJobs.countRows(job.id);
+    const view = this.#view(job, { pending: counts.pending + counts.claimed });
+    if (!page) return view;
+    const limit = Math.min(Math.max(page.limit ?? 100, 1), MAX_PAGE_ROWS);
+    const rows = await store.importJobs.listRows(job.id, { afterLine: page.afterLine, limit: limit + 1 });
+    const shown = rows.slice(0, limit);
+    const key = this.#sealingKey();
+    const mine = actor.userId === job.actor.userId;
+    const revealed: number[] = [];
+    view.rows = shown.map((row) => {
+      const item: ImportJobRowView = { line: row.line, email: row.email, status: row.status === 'claimed' ? 'pending' : row.status };
+      if (row.error) item.error = row.error;
+      const outcome = row.outcome;
+      if (outcome?.user) item.user = outcome.user;
+      if (outcome?.passwordExpiresAt) item.passwordExpiresAt = outcome.passwordExpiresAt;
+      if (outcome?.invitation) item.invitation = outcome.invitation;
+      if (outcome?.notice) item.notice = outcome.notice;
+      if (outcome?.oneTimePassword) {
+        if (!row.oneTimePasswordSealed) item.oneTimePasswordUnavailable = 'shown';
+        else if (job.sealedKey !== key.id) item.oneTimePasswordUnavailable = 'lost';
+        else if (mine) {
+          try {
+            item.oneTimePassword = unseal(key, row.oneTimePasswordSealed, `${job.id}:${row.line}:one-time`, 'import-secret').toString('utf8');
+            revealed.push(row.line);
+          } catch (error) {
+            if (!(error instanceof SealedSecretError)) throw error;
+            item.oneTimePasswordUnavailable = 'lost';
+          }
+        }
+      }
+      return item;
+    });
+    // Shown once: the sealed copy is forgotten as it is handed out.
+    await store.importJobs.clearOneTimePasswords(job.id, revealed);
+    view.nextAfterLine = rows.length > limit ? (shown.at(-1)?.line ?? null) : null;
+    return view;
+  }
+
+  /** At start: takes up every job a stopped server left unfinished, and fails those whose file never arrived whole. */
+  resumeUnfinished(): Promise<void> {
+    this.#resuming = this.#resume();
+    return this.#resuming;
+  }
+
+  async #resume(): Promise<void> {
+    const { store, clock } = this.#context;
+    for (const job of await store.importJobs.listUnfinished()) {
+      if (job.status === 'receiving') {
+        const now = clock.now().toISOString();
+        await store.importJobs.update(job.id, {
+          status: 'failed',
+          error: { code: 'IMPORT_UPLOAD_INTERRUPTED', message: 'The server stopped while the file was arriving; nothing was created. Import the file again.' },
+          updatedAt: now,
+          finishedAt: now,
+        });
+        continue;
+      }
+      if (job.status === 'running') await store.importJobs.update(job.id, { resumed: job.resumed + 1, updatedAt: clock.now().toISOString() });
+      this.#enqueue(job.id, job.tenantId);
+    }
+  }
+
+  /** Stops taking batches (the one in flight finishes); unfinished jobs stay as they are, for the next start. */
+  async stop(): Promise<void> {
+    this.#stopping = true;
+    await this.#resuming?.catch(() => undefined);
+    await this.#running;
+    await this.#pool.close();
+  }
+
+  /** For tests: hold queued jobs (`paused`), or let the next job run only `batches` batches and stop as a crash would. */
+  pauseForTests(paused: boolean, batches?: number): Promise<void> {
+    this.#paused = paused;
+    this.#batchesLeft = batches;
+    if (!paused) this.#wake();
+    return this.#running ?? Promise.resolve();
+  }
+
+  /** Resolves when no job is running (tests wait on it rather than on time). */
+  idle(): Promise<void> {
+    return this.#running ?? Promise.resolve();
+  }
+
+  #enqueue(jobId: string, tenantId: string): void {
+    if (!this.#queue.some((entry) => entry.jobId === jobId)) this.#queue.push({ jobId, tenantId });
+    this.#wake();
+  }
+
+  #wake(): void {
+    if (this.#running || this.#stopping || this.#paused) return;
+    this.#running = (async () => {
+      try {
+        while (!this.#stopping && !this.#paused && this.#queue.length > 0) {
+          const next = this.#queue[0]!;
+          const finished = await this.#run(next.jobId, next.tenantId);
+          if (!finished) return;
+          this.#queue.shift();
+        }
+      } finally {
+        this.#running = undefined;
+      }
+    })();
+  }
+
+  /** Runs a job to its end; false when it stopped in the middle (the server is stopping). */
+  async #run(jobId: string, tenantId: string): Promise<boolean> {
+    const { store, clock } = this.#context;
+    let job = await store.importJobs.get(tenantId, jobId);
+    if (!job || job.status === 'done' || job.status === 'failed') return true;
+    if (job.status === 'queued') await store.importJobs.update(jobId, { status: 'running', updatedAt: clock.now().toISOString() });
+    try {
+      for (;;) {
+        if (this.#stopping) return false;
+        if (this.#batchesLeft !== undefined && this.#batchesLeft-- <= 0) {
+          // As a crash would leave it: running, some rows done.
+          this.#paused = true;
+          this.#batchesLeft = undefined;
+          return false;
+        }
+        const rows = await store.importJobs.listRows(jobId, { status: 'pending', limit: IMPORT_BATCH_ROWS });
+        if (rows.length > 0) {
+          await this.#runBatch(job, rows);
+          continue;
+        }
+        job = (await store.importJobs.get(tenantId, jobId))!;
+        // All or nothing: every row checked and none rejected, so now they are created.
+        if (job.phase === 'validate' && job.allOrNothing && !job.dryRun && job.counts.failed === 0) {
+          await store.transaction(async (tx) => {
+            await tx.importJobs.moveRows(jobId, 'valid', 'pending');
+            await tx.importJobs.update(jobId, { phase: 'create', updatedAt: clock.now().toISOString() });
+            await tx.importJobs.addToCounts(jobId, { done: -job!.counts.valid, created: 0, valid: -job!.counts.valid, failed: 0, passwordsHashed: 0 }, clock.now().toISOString());
+          });
+          job = { ...job, phase: 'create' };
+          continue;
+        }
+        await this.#finish(job);
+        return true;
+      }
+    } catch (error) {
+      const now = clock.now().toISOString();
+      const message = error instanceof Error ? error.message : String(error);
+      await store.importJobs.update(jobId, { status: 'failed', error: { code: 'IMPORT_FAILED', message: `The import stopped: ${message}. Rows created so far are listed; import the file again to create the rest (those already created are reported as taken).` }, updatedAt: now, finishedAt: now });
+      return true;
+    }
+  }
+
+  /** One batch: checks outside the transaction, passwords hashed on the pool, then claim, create and record in one transaction. */
+  async #runBatch(job: ImportJob, rows: ImportJobRow[]): Promise<void> {
+    const { store, clock, settings } = this.#context;
+    const actor = job.actor;
+    const creating = job.phase === 'create' && !job.dryRun;
+    const key = this.#sealingKey();
+    const settled = new Map<number, SettledImportJobRow>();
+    const refusals = new Map<number, DomainError>();
+    const reject = (line: number, error: unknown) => {
+      if (!(error instanceof DomainError)) throw error;
+      settled.set(line, { line, status: 'rejected', error: { code: error.code, message: error.message } });
+      if (error.kind === 'forbidden') refusals.set(line, error);
+    };
+
+    const prepared: { row: ImportJobRow; user: PreparedUser }[] = [];
+    for (const row of rows) {
+      try {
+        let password: string | undefined;
+        if (row.passwordSealed) {
+          if (job.sealedKey !== key.id) {
+            throw new DomainError('conflict', 'IMPORT_PASSWORD_LOST', "The server restarted before this row was created and can't read its password back (it had no key of its own, see Sophon:Auth:TwoFactor:EncryptionKey): import the file again to create it.");
+          }
+          password = unseal(key, row.passwordSealed, `${job.id}:${row.line}:password`, 'import-secret').toString('utf8');
+        }
+        const user = await this.#users.prepareCreate(actor, { email: row.email, displayName: row.displayName, ...(row.role ? { role: row.role } : {}), ...(row.tenant ? { tenant: row.tenant } : {}), ...(password !== undefined ? { password } : {}) });
+        const earlier = await store.importJobs.earlierLineWithEmail(job.id, normalizeEmail(user.email), row.line);
+        if (earlier !== undefined) throw new DomainError('conflict', 'EMAIL_REPEATED', `${user.email} already appears at line ${earlier} of this file.`);
+        prepared.push({ row, user });
+      } catch (error) {
+        reject(row.line, error);
+      }
+    }
+
+    // The credential of each row to create: the file's password hashed on the worker pool; else
+    // no argon2 at all: an invitation link (SMTP), or a one-time password kept as SHA-256.
+    const hashed = new Map<number, HashedUser>();
+    let passwordsHashed = 0;
+    if (creating) {
+      const withPassword = prepared.filter(({ user }) => user.password !== undefined);
+      const hashes = await this.#pool.hashAll(withPassword.map(({ user }) => user.password!));
+      passwordsHashed = hashes.length;
+      withPassword.forEach(({ row, user }, index) => hashed.set(row.line, { ...user, initialPassword: user.password!, passwordHash: hashes[index]! }));
+      for (const { row, user } of prepared) {
+        if (user.password !== undefined) continue;
+        if (settings.mailEnabled) hashed.set(row.line, { ...user, initialPassword: '', passwordHash: NO_PASSWORD_HASH });
+        else {
+          const oneTime = generatePassword();
+          hashed.set(row.line, { ...user, initialPassword: oneTime, passwordHash: hashOneTimePassword(oneTime) });
+        }
+      }
+    }
+
+    await store.transaction(async (tx) => {
+      const claimed = new Set(await tx.importJobs.claimRows(job.id, rows.map((row) => row.line), 'pending'));
+      // Another run (another node resuming the same job) took this batch first: nothing to do.
+      if (claimed.size === 0) return;
+      const outcomes = new Map(settled);
+      const denied = new Map(refusals);
+      const count = { done: 0, created: 0, valid: 0, failed: 0 };
+      for (const { row, user } of prepared) {
+        if (!claimed.has(row.line)) continue;
+        let role: Role;
+        try {
+          role = await this.#users.checkCreatable(tx, actor, user);
+        } catch (error) {
+          if (!(error instanceof DomainError)) throw error;
+          outcomes.set(row.line, { line: row.line, status: 'rejected', error: { code: error.code, message: error.message } });
+          if (error.kind === 'forbidden') denied.set(row.line, error);
+          continue;
+        }
+        if (!creating) {
+          outcomes.set(row.line, { line: row.line, status: 'valid' });
+          continue;
+        }
+        const ready = hashed.get(row.line)!;
+        const inserted = await this.#users.insertPrepared(tx, actor, ready, role, 'csv import job');
+        const outcome: ImportRowOutcome = {
+          user: { id: inserted.created.id, email: inserted.created.email, displayName: inserted.created.displayName, role: role.name, homeTenant: user.tenant.slug, status: inserted.created.status },
+          passwordExpiresAt: inserted.created.passwordExpiresAt ?? undefined,
+          ...(inserted.invitation ? { invitation: inserted.invitation } : {}),
+          ...(inserted.notice ? { notice: inserted.notice } : {}),
+        };
+        let oneTimePasswordSealed: string | null = null;
+        if (!inserted.invitation && !inserted.notice && user.password === undefined) {
+          outcome.oneTimePassword = 'sealed';
+          oneTimePasswordSealed = seal(key, Buffer.from(ready.initialPassword, 'utf8'), `${job.id}:${row.line}:one-time`, 'import-secret');
+        }
+        outcomes.set(row.line, { line: row.line, status: 'created', userId: inserted.created.id, outcome, oneTimePasswordSealed });
+      }
+      const mine = [...outcomes.values()].filter((outcome) => claimed.has(outcome.line));
+      for (const outcome of mine) {
+        count.done += 1;
+        if (outcome.status === 'created') count.created += 1;
+        else if (outcome.status === 'valid') count.valid += 1;
+        else count.failed += 1;
+      }
+      await tx.importJobs.settleRows(job.id, mine);
+      await tx.importJobs.addToCounts(job.id, { ...count, passwordsHashed: creating ? passwordsHashed : 0 }, clock.now().toISOString());
+      // A row refused for want of a permission is a refused authorization, audited as one would be at the route.
+      for (const [line, error] of denied) {
+        if (!claimed.has(line)) continue;
+        await recordAudit(this.#context, tx, actor, {
+          category: 'authz',
+          action: 'permission.denied',
+          outcome: 'denied',
+          detail: { via: 'csv import job', job: job.id, line, code: error.code, missingPermission: error.details.missingPermission ?? null, tenant: error.details.tenant ?? null },
+        });
+      }
+    });
+  }
+
+  /** Ends a job once (a conditional update decides, on any node) with its own summary in the audit trail. */
+  async #finish(job: ImportJob): Promise<void> {
+    const { store, clock } = this.#context;
+    await store.transaction(async (tx) => {
+      const now = clock.now().toISOString();
+      if (!(await tx.importJobs.update(job.id, { status: 'done', updatedAt: now, finishedAt: now }, 'running'))) return;
+      const finished = (await tx.importJobs.get(job.tenantId, job.id))!;
+      if (finished.dryRun || finished.counts.created === 0) {
+        // Nothing was written (a dry run, or all-or-nothing met a rejected row): the valid rows keep no password.
+        await tx.importJobs.clearPasswords(job.id);
+      }
+      const rejected = await tx.importJobs.listRows(job.id, { status: 'rejected', limit: 100 });
+      await recordAudit(this.#context, tx, job.actor, {
+        category: 'users',
+        action: 'users.imported',
+        subjectType: 'import_job',
+        subjectId: job.id,
+        detail: {
+          job: job.id,
+          dryRun: finished.dryRun,
+          allOrNothing: finished.allOrNothing,
+          rows: finished.counts.total,
+          created: finished.counts.created,
+          valid: finished.counts.valid,
+          rejected: finished.counts.failed,
+          passwordsHashed: finished.passwordsHashed,
+          resumed: finished.resumed,
+          rejectedLines: rejected.map((row) => ({ line: row.line, code: row.error?.code ?? null })),
+        },
+      });
+    });
+  }
+
+  /**
+   * The key rows' passwords and one-time passwords are sealed with: derived from the server's
+   * master key, so a job resumed after a restart reads them back; without one, a key of this
+   * process only (a resumed job then reports its unread password rows, IMPORT_PASSWORD_LOST).
+   */
+  #sealingKey(): MasterKey {
+    if (this.#key) return this.#key;
+    const master = this.#context.masterKey;
+    this.#key = master?.status === 'ready' ? master.key : masterKeyOf(randomBytes(32), 'this process');
+    return this.#key;
+  }
+
+  #view(job: ImportJob, extra: { pending: number }): ImportJobView {
+    return {
+      id: job.id,
+      status: job.status,
+      phase: job.phase,
+      dryRun: job.dryRun,
+      allOrNothing: job.allOrNothing,
+      applied: job.counts.created > 0,
+      counts: { ...job.counts, pending: extra.pending },
+      passwordsHashed: job.passwordsHashed,
+      resumed: job.resumed,
+      error: job.error,
+      createdAt: job.createdAt,
+      updatedAt: job.updatedAt,
+      finishedAt: job.finishedAt,
+    };
+  }
+}

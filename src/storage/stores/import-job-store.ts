@@ -1,0 +1,205 @@
+import { sql, type Kysely } from 'kysely';
+import type { Actor } from '../../domain/context.ts';
+import type { ImportJob, ImportJobPhase, ImportJobRow, ImportJobRowStatus, ImportJobStatus, ImportJobStore, ImportRowOutcome } from '../../domain/users/import-job.ts';
+import type { Database } from '../schema.ts';
+import { fromJson, toJson } from './sql-helpers.ts';
+
+const toJob = (row: Database['import_jobs']): ImportJob => ({
+  id: row.id,
+  tenantId: row.tenant_id,
+  actor: JSON.parse(row.actor) as Actor,
+  status: row.status as ImportJobStatus,
+  phase: row.phase as ImportJobPhase,
+  dryRun: row.dry_run === 1,
+  allOrNothing: row.all_or_nothing === 1,
+  counts: { total: row.total, done: row.done, created: row.created, valid: row.valid, failed: row.failed },
+  passwordsHashed: row.passwords_hashed,
+  resumed: row.resumed,
+  sealedKey: row.sealed_key,
+  error: fromJson(row.error),
+  createdAt: row.created_at,
+  updatedAt: row.updated_at,
+  finishedAt: row.finished_at,
+});
+
+const toRow = (row: Database['import_job_rows']): ImportJobRow => ({
+  jobId: row.job_id,
+  line: row.line,
+  email: row.email,
+  displayName: row.display_name,
+  role: row.role,
+  tenant: row.tenant,
+  passwordSealed: row.password_sealed,
+  status: row.status as ImportJobRowStatus,
+  error: row.error_code ? { code: row.error_code, message: row.error_message ?? '' } : null,
+  userId: row.user_id,
+  outcome: fromJson<ImportRowOutcome>(row.result),
+  oneTimePasswordSealed: row.credential_sealed,
+});
+
+// Many rows per INSERT, within SQLite's and PostgreSQL's limits on bound parameters (9 per row).
+const INSERT_CHUNK = 100;
+
+export function sqlImportJobStore(db: Kysely<Database>): ImportJobStore {
+  return {
+    async create(job) {
+      await db
+        .insertInto('import_jobs')
+        .values({
+          id: job.id,
+          tenant_id: job.tenantId,
+          actor_id: job.actor.userId,
+          actor: JSON.stringify(job.actor),
+          status: job.status,
+          phase: job.phase,
+          dry_run: job.dryRun ? 1 : 0,
+          all_or_nothing: job.allOrNothing ? 1 : 0,
+          total: job.counts.total,
+          done: job.counts.done,
+          created: job.counts.created,
+          valid: job.counts.valid,
+          failed: job.counts.failed,
+          passwords_hashed: job.passwordsHashed,
+          resumed: job.resumed,
+          sealed_key: job.sealedKey,
+          error: toJson(job.error),
+          created_at: job.createdAt,
+          updated_at: job.updatedAt,
+          finished_at: job.finishedAt,
+        })
+        .execute();
+    },
+    async get(tenantId, jobId) {
+      const row = await db.selectFrom('import_jobs').selectAll().where('id', '=', jobId).where('tenant_id', '=', tenantId).executeTakeFirst();
+      return row && toJob(row);
+    },
+    async listUnfinished() {
+      const rows = await db.selectFrom('import_jobs').selectAll().where('status', 'in', ['queued', 'running']).orderBy('created_at').orderBy('id').execute();
+      return rows.map(toJob);
+    },
+    async update(jobId, changes, onlyIf) {
+      const set: Partial<Database['import_jobs']> = {};
+      if (changes.status !== undefined) set.status = changes.status;
+      if (changes.phase !== undefined) set.phase = changes.phase;
+      if (changes.total !== undefined) set.total = changes.total;
+      if (changes.resumed !== undefined) set.resumed = changes.resumed;
+      if (changes.error !== undefined) set.error = toJson(changes.error);
+      if (changes.updatedAt !== undefined) set.updated_at = changes.updatedAt;
+      if (changes.finishedAt !== undefined) set.finished_at = changes.finishedAt;
+      let query = db.updateTable('import_jobs').set(set).where('id', '=', jobId);
+      if (onlyIf !== undefined) query = query.where('status', '=', onlyIf);
+      const result = await query.executeTakeFirst();
+      return Number(result.numUpdatedRows) === 1;
+    },
+    async addToCounts(jobId, delta, updatedAt) {
+      await db
+        .updateTable('import_jobs')
+        .set((eb) => ({
+          done: eb('done', '+', delta.done),
+          created: eb('created', '+', delta.created),
+          valid: eb('valid', '+', delta.valid),
+          failed: eb('failed', '+', delta.failed),
+          passwords_hashed: eb('passwords_hashed', '+', delta.passwordsHashed),
+          updated_at: updatedAt,
+        }))
+        .where('id', '=', jobId)
+        .execute();
+    },
+    async delete(jobId) {
+      await db.deleteFrom('import_job_rows').where('job_id', '=', jobId).execute();
+      await db.deleteFrom('import_jobs').where('id', '=', jobId).execute();
+    },
+    async addRows(jobId, rows) {
+      for (let start = 0; start < rows.length; start += INSERT_CHUNK) {
+        await db
+          .insertInto('import_job_rows')
+          .values(
+            rows.slice(start, start + INSERT_CHUNK).map((row) => ({
+              job_id: jobId,
+              line: row.line,
+              email: row.email,
+              email_normalized: row.emailNormalized,
+              display_name: row.displayName,
+              role: row.role,
+              tenant: row.tenant,
+              password_sealed: row.passwordSealed,
+              status: 'pending',
+            })),
+          )
+          .execute();
+      }
+    },
+    async listRows(jobId, { status, afterLine, limit }) {
+      let query = db.selectFrom('import_job_rows').selectAll().where('job_id', '=', jobId);
+      if (status !== undefined) query = query.where('status', '=', status);
+      if (afterLine !== undefined) query = query.where('line', '>', afterLine);
+      return (await query.orderBy('line').limit(limit).execute()).map(toRow);
+    },
+    async earlierLineWithEmail(jobId, emailNormalized, line) {
+      const row = await db
+        .selectFrom('import_job_rows')
+        .select('line')
+        .where('job_id', '=', jobId)
+        .where('email_normalized', '=', emailNormalized)
+        .where('line', '<', line)
+        .orderBy('line')
+        .limit(1)
+        .executeTakeFirst();
+      return row?.line;
+    },
+    async claimRows(jobId, lines, from) {
+      if (lines.length === 0) return [];
+      const claimed = await db
+        .updateTable('import_job_rows')
+        .set({ status: 'claimed' })
+        .where('job_id', '=', jobId)
+        .where('line', 'in', lines)
+        .where('status', '=', from)
+        .returning('line')
+        .execute();
+      return claimed.map((row) => row.line).sort((a, b) => a - b);
+    },
+    async settleRows(jobId, rows) {
+      for (const row of rows) {
+        await db
+          .updateTable('import_job_rows')
+          .set({
+            status: row.status,
+            error_code: row.error?.code ?? null,
+            error_message: row.error?.message ?? null,
+            user_id: row.userId ?? null,
+            result: toJson(row.outcome ?? null),
+            credential_sealed: row.oneTimePasswordSealed ?? null,
+            // A settled row needs its password no more, unless all-or-nothing creates it on a second pass.
+            ...(row.status === 'valid' ? {} : { password_sealed: null }),
+          })
+          .where('job_id', '=', jobId)
+          .where('line', '=', row.line)
+          .where('status', '=', 'claimed')
+          .execute();
+      }
+    },
+    async moveRows(jobId, from, to) {
+      const result = await db.updateTable('import_job_rows').set({ status: to }).where('job_id', '=', jobId).where('status', '=', from).executeTakeFirst();
+      return Number(result.numUpdatedRows);
+    },
+    async clearPasswords(jobId) {
+      await db.updateTable('import_job_rows').set({ password_sealed: null }).where('job_id', '=', jobId).where('password_sealed', 'is not', null).execute();
+    },
+    async clearOneTimePasswords(jobId, lines) {
+      if (lines.length === 0) return;
+      await db.updateTable('import_job_rows').set({ credential_sealed: null }).where('job_id', '=', jobId).where('line', 'in', lines).execute();
+    },
+    async countRows(jobId) {
+      const rows = await db
+        .selectFrom('import_job_rows')
+        .select(['status', sql<number>`count(*)`.as('count')])
+        .where('job_id', '=', jobId)
+        .groupBy('status')
+        .execute();
+      const counts: Record<ImportJobRowStatus, number> = { pending: 0, claimed: 0, valid: 0, created: 0, rejected: 0 };
+      for (const row of rows) counts[row.status as ImportJobRowStatus] = Number(row.count);
+      return counts;
+    },
+  };
+}

@@ -1,0 +1,169 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RawBody, type ApiClient } from './support/api-client.ts';
+import { createSignedInUser, createTestDatabase, engines, startTestServer, uniqueEmail, type TestServer } from './support/harness.ts';
+
+/** CSV import as a job (issue 10): POST /users/imports, GET its progress and rows. */
+const csv = (...lines: string[]) => new RawBody(lines.join('\n') + '\n', 'text/csv');
+const startImport = (client: ApiClient, body: RawBody, query = '') => client.post(`/api/v1/users/imports${query}`, body);
+
+/** Waits for the job's end by asking the server (the runner's own promise), then reads the job and all its rows. */
+async function finished(test: TestServer, client: ApiClient, id: string) {
+  await test.server.services.importJobs.idle();
+  const job = await client.get(`/api/v1/users/imports/${id}`);
+  const rows: any[] = [];
+  for (let after: number | null | undefined = undefined; after !== null; ) {
+    const page: { status: number; body: any } = await client.get(`/api/v1/users/imports/${id}/rows?limit=1000${after === undefined ? '' : `&afterLine=${after}`}`);
+    expect(page.status).toBe(200);
+    rows.push(...page.body.rows);
+    after = page.body.nextAfterLine;
+  }
+  return { job: job.body, rows };
+}
+
+async function countAudit(client: ApiClient, action: string): Promise<number> {
+  let count = 0;
+  for (let cursor: string | null = ''; cursor !== null; ) {
+    const page: { body: any } = await client.get(`/api/v1/audit?category=users&limit=200${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+    count += page.body.items.filter((event: { action: string }) => event.action === action).length;
+    cursor = page.body.nextCursor ?? null;
+  }
+  return count;
+}
+
+describe.each(engines)('CSV import jobs on %s', (engine) => {
+  let test: TestServer;
+  beforeAll(async () => {
+    test = await startTestServer(engine);
+    expect((await test.admin.post('/api/v1/tenants', { slug: 'import-other', name: 'Other' })).status).toBe(201);
+  });
+  afterAll(async () => {
+    await test.close();
+  });
+
+  it('imports 3,000 password-less rows in one request, with no argon2 hash per row, one user.created per user and the job summary', async () => {
+    const label = `bulk${engine}`;
+    const lines = Array.from({ length: 3000 }, (_, index) => `${label}.${index}@example.test,Bulk Person ${index}`);
+    const hashedBefore = test.server.services.importJobs.pool.hashed;
+    const auditBefore = await countAudit(test.admin, 'user.created');
+    const started = await startImport(test.admin, csv('email,displayName', ...lines));
+    expect(started.status, JSON.stringify(started.body)).toBe(202);
+    expect(started.body).toMatchObject({ status: 'queued', counts: { total: 3000 } });
+
+    const { job, rows } = await finished(test, test.admin, started.body.id);
+    expect(job).toMatchObject({ status: 'done', applied: true, counts: { total: 3000, done: 3000, created: 3000, failed: 0, pending: 0 }, passwordsHashed: 0 });
+    expect(test.server.services.importJobs.pool.hashed).toBe(hashedBefore);
+    expect(rows).toHaveLength(3000);
+    expect(rows[2999]).toMatchObject({ line: 3001, status: 'created', user: { displayName: 'Bulk Person 2999', role: 'Viewer' } });
+    // No SMTP: a one-time password each, shown once to the admin who started the job, and it signs in.
+    expect(rows.every((row) => typeof row.oneTimePassword === 'string')).toBe(true);
+    const signedIn = await test.login(rows[0].email, rows[0].oneTimePassword);
+    expect(signedIn.response.status).toBe(200);
+    expect(signedIn.response.body.mustChangePassword).toBe(true);
+    expect((await test.login(rows[1].email, 'not the password')).response.status).toBe(401);
+    const again = await test.admin.get(`/api/v1/users/imports/${started.body.id}/rows?limit=1`);
+    expect(again.body.rows[0]).toMatchObject({ oneTimePasswordUnavailable: 'shown' });
+    expect(again.body.rows[0].oneTimePassword).toBeUndefined();
+
+    expect((await countAudit(test.admin, 'user.created')) - auditBefore).toBe(3000);
+  });
+
+  it('hashes the passwords of a mixed file on the worker pool and creates each row once', async () => {
+    const [withPassword, other, without] = [uniqueEmail('pw'), uniqueEmail('pw'), uniqueEmail('nopw')];
+    const hashedBefore = test.server.services.importJobs.pool.hashed;
+    const started = await startImport(
+      test.admin,
+      csv('email,displayName,role,tenant,password', `${withPassword},With Password,Operator,,"a perfectly fine passphrase"`, `${other},Other,,,"another fine passphrase"`, `${without},Without,,,`),
+    );
+    expect(started.status).toBe(202);
+    const { job, rows } = await finished(test, test.admin, started.body.id);
+    expect(job).toMatchObject({ status: 'done', counts: { created: 3 }, passwordsHashed: 2 });
+    expect(test.server.services.importJobs.pool.hashed - hashedBefore).toBe(2);
+    expect(rows[0]).toMatchObject({ status: 'created', user: { role: 'Operator' } });
+    expect(rows[0].oneTimePassword).toBeUndefined();
+    expect((await test.login(withPassword, 'a perfectly fine passphrase')).response.status).toBe(200);
+  });
+
+  it('a dry run checks every row and writes nobody', async () => {
+    const email = uniqueEmail('dry');
+    const usersBefore = await countAudit(test.admin, 'user.created');
+    const started = await startImport(test.admin, csv('email,displayName', `${email},Dry`, 'not-an-email,Broken', `${email},Twice`), '?dryRun=true');
+    const { job, rows } = await finished(test, test.admin, started.body.id);
+    expect(job).toMatchObject({ status: 'done', dryRun: true, applied: false, counts: { total: 3, valid: 1, failed: 2, created: 0 } });
+    expect(rows.map((row) => row.error?.code ?? row.status)).toEqual(['valid', 'EMAIL_INVALID', 'EMAIL_REPEATED']);
+    expect((await test.admin.get(`/api/v1/users?search=${encodeURIComponent(email)}`)).body.items).toHaveLength(0);
+    expect(await countAudit(test.admin, 'user.created')).toBe(usersBefore);
+  });
+
+  it('all or nothing: one rejected row and nobody is created; a clean file goes in whole', async () => {
+    const [first, second] = [uniqueEmail('strict'), uniqueEmail('strict')];
+    const refused = await startImport(test.admin, csv('email,displayName', `${first},First`, 'broken,Broken'), '?allOrNothing=true');
+    expect((await finished(test, test.admin, refused.body.id)).job).toMatchObject({ status: 'done', applied: false, counts: { created: 0, failed: 1 } });
+    expect((await test.admin.get(`/api/v1/users?search=${encodeURIComponent(first)}`)).body.items).toHaveLength(0);
+    const clean = await startImport(test.admin, csv('email,displayName', `${first},First`, `${second},Second`), '?allOrNothing=true');
+    expect((await finished(test, test.admin, clean.body.id)).job).toMatchObject({ status: 'done', applied: true, counts: { created: 2, failed: 0, done: 2 } });
+  });
+
+  it('importing the same file again creates nothing and reports every row as taken', async () => {
+    const lines = [uniqueEmail('again'), uniqueEmail('again')].map((email, index) => `${email},Again ${index}`);
+    const first = await startImport(test.admin, csv('email,displayName', ...lines));
+    expect((await finished(test, test.admin, first.body.id)).job.counts.created).toBe(2);
+    const second = await startImport(test.admin, csv('email,displayName', ...lines));
+    const { job, rows } = await finished(test, test.admin, second.body.id);
+    expect(job.counts).toMatchObject({ created: 0, failed: 2 });
+    expect(rows.map((row) => row.error.code)).toEqual(['EMAIL_TAKEN', 'EMAIL_TAKEN']);
+  });
+
+  it('refuses a file that is not CSV as a whole, naming the line, and leaves no job', async () => {
+    const refused = await startImport(test.admin, csv('email,displayName,colour', 'a@example.test,A,blue'));
+    expect(refused.status).toBe(400);
+    expect(refused.body.error.code).toBe('CSV_UNKNOWN_COLUMNS');
+    const notUtf8 = await test.admin.request('POST', '/api/v1/users/imports', new RawBody('', 'text/csv'));
+    expect(notUtf8.status).toBe(400);
+  });
+
+  it("another tenant's job is not found; without ManageUsers the request is refused naming it", async () => {
+    const started = await startImport(test.admin, csv('email,displayName', `${uniqueEmail('tenant')},Tenant`));
+    await finished(test, test.admin, started.body.id);
+    const other = test.admin.inTenant('import-other');
+    expect((await other.get(`/api/v1/users/imports/${started.body.id}`)).status).toBe(404);
+    expect((await other.get(`/api/v1/users/imports/${started.body.id}/rows`)).status).toBe(404);
+
+    const viewer = await createSignedInUser(test, { role: 'Viewer' });
+    const refused = await startImport(viewer.client, csv('email,displayName', `${uniqueEmail('viewer')},Nope`));
+    expect(refused.status).toBe(403);
+    expect(JSON.stringify(refused.body)).toContain('ManageUsers');
+    expect((await viewer.client.get(`/api/v1/users/imports/${started.body.id}`)).status).toBe(403);
+  });
+});
+
+describe.each(engines)('an import job interrupted on %s', (engine) => {
+  it('is taken up where it stopped when the server starts again: every row created once, the rest reported', async () => {
+    const database = await createTestDatabase(engine);
+    try {
+      const first = await startTestServer(engine, { database });
+      const label = `resume${engine}${process.pid}`;
+      const lines = Array.from({ length: 500 }, (_, index) => `${label}.${index}@example.test,Resumed ${index}`);
+      // Two batches of 200 go in, then the runner stops as if the process had been killed.
+      await first.server.services.importJobs.pauseForTests(true);
+      const started = await startImport(first.admin, csv('email,displayName', ...lines, `${label}.0@example.test,Repeated`));
+      expect(started.status).toBe(202);
+      await first.server.services.importJobs.pauseForTests(false, 2);
+      await first.server.services.importJobs.idle();
+      const halfway = await first.admin.get(`/api/v1/users/imports/${started.body.id}`);
+      expect(halfway.body).toMatchObject({ status: 'running', counts: { total: 501, done: 400, created: 400, pending: 101 } });
+      await first.close();
+
+      const second = await startTestServer(engine, { database });
+      const admin = second.admin;
+      const { job, rows } = await finished(second, admin, started.body.id);
+      expect(job).toMatchObject({ status: 'done', resumed: 1, counts: { total: 501, done: 501, created: 500, failed: 1 } });
+      expect(rows.at(-1)).toMatchObject({ line: 502, status: 'rejected', error: { code: 'EMAIL_REPEATED' } });
+      expect(new Set(rows.filter((row) => row.status === 'created').map((row) => row.user.id)).size).toBe(500);
+      const found = await admin.get(`/api/v1/users?search=${encodeURIComponent(label)}&limit=200`);
+      expect(found.body.items.length).toBe(200);
+      await second.close();
+    } finally {
+      await database.drop();
+    }
+  });
+});
