@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiClient } from './support/api-client.ts';
 import { createSignedInUser, engines, startTestServer, type TestServer } from './support/harness.ts';
+import { statementsOf } from './support/sql-statements.ts';
 
 /**
  * POST /api/v1/authz/check: Sophon as the decision point for the platform's other services.
@@ -130,6 +131,21 @@ describe.each(engines)('the authorization check API on %s', (engine) => {
     const installationWide = await check(viewer.client, { permission: 'ManageTenants', tenant: 'acme', user: editor.id });
     expect(installationWide.status).toBe(403);
     expect(installationWide.body.error).toMatchObject({ missingPermission: 'ViewUsers', tenant: 'default' });
+  });
+
+  it('reads each tenant and role once per request: a check costs two reads beyond authentication, whatever the batch', async () => {
+    /** The statements of the second of two identical requests (warm). */
+    const statements = async (send: () => Promise<{ status: number }>) => {
+      let sent: string[] = [];
+      for (let attempt = 0; attempt < 2; attempt++) sent = await statementsOf(test, async () => expect((await send()).status).toBe(200));
+      return sent.length;
+    };
+    // An authenticated-only route whose handler reads nothing: what authentication alone costs.
+    const authentication = await statements(() => editor.token.get('/api/v1/permissions'));
+    const one = await statements(() => check(editor.token, { permission: 'ManageWorkflows', tenant: 'acme' }));
+    const hundred = await statements(() => check(editor.token, { checks: Array.from({ length: 100 }, (_, index) => ({ permission: index % 2 ? 'ManageWorkflows' : 'ManageAgents', tenant: 'acme' })) }));
+    expect(one - authentication).toBeLessThanOrEqual(2);
+    expect(hundred).toBe(one);
   });
 
   it('refuses a revoked token with 401 right after the revocation', async () => {

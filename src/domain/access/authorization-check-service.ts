@@ -81,7 +81,10 @@ export class AuthorizationCheckService {
   }
 }
 
-/** What one request has read already: tenants, subjects and roles are read once however many checks name them. */
+/**
+ * What one request has read already: each tenant, subject and (user, tenant) role is read once
+ * however many checks name it, so a self-check costs two reads (the tenant, the role).
+ */
 class RequestScope {
   readonly #store: Store;
   readonly #access: AccessService;
@@ -110,15 +113,17 @@ class RequestScope {
     if (subject === 'suspended') {
       return { allowed: false, reason: 'USER_SUSPENDED', tenant: tenant.slug, message: `User ${question.user} is suspended: they can do nothing until an admin reactivates them.` };
     }
-    // The decision itself is AccessService's, the same call Sophon's routes make.
+    // One read of the subject's role where the permission is evaluated: it names the granting role
+    // and, remembered as the request's decision, answers AccessService.holds — the same call, and
+    // so the same rule, as Sophon's routes.
+    const role = await this.#decided(subject, where);
     const allowed = await this.#access.holds(subject, permission, tenant.id, this.#store);
     const evaluatedIn = where === tenant.id ? tenant.slug : await this.#slug(where);
-    if (!allowed) {
+    if (!allowed || !role) {
       const refusal = missingPermission(permission, evaluatedIn);
       return { allowed: false, reason: 'PERMISSION_MISSING', missingPermission: permission, tenant: tenant.slug, evaluatedIn, message: refusal.message };
     }
-    const role = await this.#role(subject.userId, where);
-    return { allowed: true, role: role?.name ?? '', tenant: tenant.slug, evaluatedIn };
+    return { allowed: true, role: role.name, tenant: tenant.slug, evaluatedIn };
   }
 
   /** The tenant asked about, if the caller has a role in it; the request's own tenant when none is named. */
@@ -130,7 +135,8 @@ class RequestScope {
         if (reference === undefined) return this.#store.tenants.getById(this.#actor.tenantId);
         const tenant = (await this.#store.tenants.getBySlug(reference)) ?? (await this.#store.tenants.getById(reference));
         if (!tenant) return undefined;
-        if (tenant.id !== this.#actor.tenantId && !(await this.#store.assignments.get(tenant.id, this.#actor.userId))) return undefined;
+        // Every membership has a role: the caller's role there says whether they belong (and is reused below).
+        if (tenant.id !== this.#actor.tenantId && !(await this.#roleOf(this.#actor.userId, tenant.id))) return undefined;
         return tenant;
       })();
       this.#tenants.set(key, known);
@@ -141,9 +147,13 @@ class RequestScope {
   /** Who the question is about: the caller, or a user the caller may see in the tenant (ViewUsers there). */
   async #subject(userId: string | undefined, tenant: Tenant, where: string): Promise<{ userId: string } | 'suspended'> {
     if (userId === undefined || userId === this.#actor.userId) return this.#actor;
+    await this.#decided(this.#actor, tenant.id);
     await this.#access.require(this.#actor, 'ViewUsers', tenant.id, this.#store);
     // An installation-wide answer tells the user's role in `default`: the caller must see users there too.
-    if (where !== tenant.id) await this.#access.require(this.#actor, 'ViewUsers', where, this.#store);
+    if (where !== tenant.id) {
+      await this.#decided(this.#actor, where);
+      await this.#access.require(this.#actor, 'ViewUsers', where, this.#store);
+    }
     const user = await loadVisible(this.#store, { tenantId: tenant.id }, userId);
     if (user.status !== 'active') return 'suspended';
     let subject = this.#subjects.get(user.id);
@@ -151,7 +161,14 @@ class RequestScope {
     return subject;
   }
 
-  async #role(userId: string, tenantId: string): Promise<Role | undefined> {
+  /** The subject's role in the tenant, read once and remembered as the request's decision there. */
+  async #decided(subject: { userId: string }, tenantId: string): Promise<Role | undefined> {
+    const role = await this.#roleOf(subject.userId, tenantId);
+    this.#access.remember(subject, tenantId, role, tenantId === (await this.#access.defaultTenantId(this.#store)));
+    return role;
+  }
+
+  async #roleOf(userId: string, tenantId: string): Promise<Role | undefined> {
     const key = `${userId} ${tenantId}`;
     let known = this.#roles.get(key);
     if (!known) this.#roles.set(key, (known = this.#access.roleIn(userId, tenantId, this.#store)));
