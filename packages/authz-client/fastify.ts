@@ -30,7 +30,8 @@ export function requiresPermissionWith(client: SophonAuthz, permission: Permissi
       answer = await client.check(credentialOf(request), permission, tenant);
     } catch (error) {
       if (!(error instanceof SophonAuthzError)) throw error;
-      request.log.warn({ status: error.status, code: error.body.error.code }, 'Sophon refused the authorization check');
+      // A refusal is the caller's business (the request log shows its status); Sophon out of reach is the operator's.
+      if (error.status >= 500) request.log.error({ code: error.body.error.code }, error.body.error.message);
       await reply.code(error.status).send(error.body);
       return;
     }
