@@ -67,6 +67,8 @@ describe.each(engines)('Admin → Tenants on %s', (engine) => {
     expect(created.body).toMatchObject({ slug: 'acme', name: 'Acme Corporation' });
     const adminRow = page.getByRole('table', { name: 'Members' }).getByRole('row').filter({ hasText: ADMIN_EMAIL });
     await expect(adminRow.getByLabel(`Role of ${ADMIN_EMAIL}`, { exact: true }).inputValue()).resolves.toBe('Admin');
+    // The creator can act there at once: the tenant switcher offers it.
+    await page.getByLabel('Tenant', { exact: true }).locator('option', { hasText: 'acme (Admin)' }).waitFor({ state: 'attached' });
     await browser.screenshot(`${engine}-01-tenant-created`);
   });
 

@@ -55,6 +55,7 @@ export function TenantsPage() {
 }
 
 function NewTenantForm() {
+  const { refresh } = useSession();
   const [slug, setSlug] = useState('');
   const [name, setName] = useState('');
   const action = useAction();
@@ -62,6 +63,8 @@ function NewTenantForm() {
     event.preventDefault();
     void action.run(async () => {
       const tenant = await post<Tenant>('/api/v1/tenants', { slug: slug.trim(), name: name.trim() || slug.trim() });
+      // The creator is Admin there now: the tenant switcher offers it.
+      await refresh();
       navigate(`/admin/tenants/${encodeURIComponent(tenant.slug)}`);
     });
   };
@@ -165,7 +168,7 @@ function RenameTenant({ tenant, onChange }: { tenant: Tenant; onChange: () => vo
 
 /** The tenant's members, a page at a time, each with their role there (changeable with AssignRoles). */
 function Members({ slug, onChange }: { slug: string; onChange: () => void }) {
-  const { can } = useSession();
+  const { can, refresh } = useSession();
   const pages = usePages();
   const members = useLoad(() => get<TenantMembers>(`${tenantPath(slug)}/members?limit=50${pages.cursor ? '&cursor=' + encodeURIComponent(pages.cursor) : ''}`), [slug, pages.cursor]);
   const [notice, setNotice] = useState<string>();
@@ -173,6 +176,8 @@ function Members({ slug, onChange }: { slug: string; onChange: () => void }) {
     setNotice(text);
     members.reload();
     onChange();
+    // The change may be the caller's own role there: the tenant switcher and permissions follow.
+    void refresh();
   };
   return (
     <section className="card" aria-labelledby="members-heading">
@@ -265,6 +270,7 @@ const plural = (count: number, one: string, many: string) => `${count} ${count =
  * the button says why it is greyed, and the dialog says what goes with the tenant.
  */
 function DeleteTenant({ tenant }: { tenant: Tenant }) {
+  const { refresh } = useSession();
   const reasonId = useId();
   const homeUsers = tenant.homeUserCount ?? 0;
   const resources = tenant.resourceCount ?? 0;
@@ -279,6 +285,7 @@ function DeleteTenant({ tenant }: { tenant: Tenant }) {
   }
   const remove = async () => {
     await del(tenantPath(tenant.slug));
+    await refresh();
     navigate('/admin/tenants');
   };
   return (
