@@ -44,6 +44,7 @@ export const endpoints = {
   logoutUser: endpoint('POST', '/api/v1/users/:id/logout', 'ManageUsers'),
   setUserRole: endpoint('PUT', '/api/v1/users/:id/role', 'AssignRoles'),
   effectivePermissions: endpoint('GET', '/api/v1/users/:id/effective-permissions', 'ViewUsers'),
+  explainAccess: endpoint('GET', '/api/v1/users/:id/explain', 'ViewUsers'),
   userMemberships: endpoint('GET', '/api/v1/users/:id/memberships'),
   reassignOrphans: endpoint('POST', '/api/v1/users/reassign', 'ManageUsers'),
   purgeOrphans: endpoint('POST', '/api/v1/users/purge-orphans', 'ManageUsers'),
@@ -67,4 +68,6 @@ export const endpoints = {
 
   listAudit: endpoint('GET', '/api/v1/audit', 'ViewAuditLogs'),
   exportAudit: endpoint('GET', '/api/v1/audit/export', 'ExportAuditLogs'),
+
+  accessReview: endpoint('GET', '/api/v1/access-review', 'ViewAuditLogs'),
 } as const satisfies Record<string, Endpoint>;

@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { examples } from './action.ts';
 import { adminAuditCommand } from './commands/admin-audit.ts';
+import { adminAccessReviewCommand } from './commands/admin-governance.ts';
 import { adminRolesCommand } from './commands/admin-roles.ts';
 import { adminTenantsCommand } from './commands/admin-tenants.ts';
 import { adminTokensCommand } from './commands/admin-tokens.ts';
@@ -55,6 +56,7 @@ export function buildProgram(): Command {
   admin.addCommand(adminTokensCommand());
   admin.addCommand(adminTenantsCommand());
   admin.addCommand(adminAuditCommand());
+  admin.addCommand(adminAccessReviewCommand());
   program.addCommand(admin);
 
   return configure(program);

@@ -8,6 +8,7 @@ import { formatValue, note, printLine, printTable, renderDetails, type Column } 
 import { confirm } from '../prompt.ts';
 import { tokenColumns, type TokenView } from './auth.ts';
 import { addUserCsvCommands } from './admin-users-csv.ts';
+import { addExplainCommand } from './admin-governance.ts';
 
 export interface UserView {
   id: string;
@@ -547,6 +548,7 @@ export function adminUsersCommand(): Command {
     );
 
   addUserCsvCommands(users);
+  addExplainCommand(users);
 
   return users;
 }
