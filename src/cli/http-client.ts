@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
+import { Readable } from 'node:stream';
 import type { Endpoint } from './endpoints.ts';
 import { CliError, ExitCode } from './exit-codes.ts';
 
@@ -11,8 +12,8 @@ export interface RequestInput {
   params?: Record<string, string>;
   query?: Record<string, string | number | undefined>;
   body?: unknown;
-  /** A body sent as it is instead of JSON (a CSV file). */
-  raw?: { content: string; contentType: string };
+  /** A body sent as it is instead of JSON (a CSV file); a stream goes as it is read, never held whole. */
+  raw?: { content: string | Readable; contentType: string };
 }
 
 export interface ApiResponse<T> {
@@ -91,10 +92,10 @@ interface RawResponse {
 }
 
 /** node:http rather than fetch: it starts faster, and a CLI process lives for a few requests. */
-function transmit(url: URL, method: string, headers: Record<string, string>, body: string | undefined): Promise<RawResponse> {
+function transmit(url: URL, method: string, headers: Record<string, string>, body: string | Readable | undefined): Promise<RawResponse> {
   return new Promise((resolve, reject) => {
     const transport = url.protocol === 'https:' ? https : http;
-    const sent = body === undefined ? headers : { ...headers, 'content-length': String(Buffer.byteLength(body)) };
+    const sent = body === undefined || body instanceof Readable ? headers : { ...headers, 'content-length': String(Buffer.byteLength(body)) };
     const request = transport.request(url, { method, headers: sent, timeout: REQUEST_TIMEOUT_MS }, (response) => {
       const chunks: Buffer[] = [];
       response.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -103,7 +104,13 @@ function transmit(url: URL, method: string, headers: Record<string, string>, bod
     });
     request.on('timeout', () => request.destroy(Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' })));
     request.on('error', reject);
-    request.end(body);
+    if (!(body instanceof Readable)) {
+      request.end(body);
+      return;
+    }
+    // A file streamed as it is read (chunked); an error reading it ends the request with that error.
+    body.on('error', (error) => request.destroy(error));
+    body.pipe(request);
   });
 }
 

@@ -99,7 +99,7 @@ describe.each(engines)('CSV commands on %s', (engine) => {
     expect(semicolons.json().rows[1000]).toMatchObject({ line: 1002, status: 'valid' });
   });
 
-  it('splits a file of more than 1000 rows into batches and reports lines of the file', async () => {
+  it('imports a file of more than 1,000 rows as one job, reporting lines of the file; all or nothing holds for any size', async () => {
     const rows = Array.from({ length: 1200 }, (_, index) => `${uniqueEmail(`batch${index}`)},"Batch Person ${index}"`);
     rows[1100] = 'broken-address,Somebody';
     // A blank line after every row: the lines of the file are not the rows' positions.
@@ -112,11 +112,24 @@ describe.each(engines)('CSV commands on %s', (engine) => {
     // Row 1101 is on line 2 + 2 × 1100.
     expect(rejected).toMatchObject({ email: 'broken-address', line: 2 + 2 * 1100, error: { code: 'EMAIL_INVALID' } });
 
-    // All or nothing is one server transaction: a file that needs several requests is refused up front.
+    // One job checks every row before creating any: no 1,000-row limit on --all-or-nothing any more.
     const strict = await sophon('admin', 'users', 'import', big, '--all-or-nothing');
-    expect(strict.code).toBe(2);
-    expect(strict.stderr).toContain('--all-or-nothing takes files of up to 1000 users');
+    expect(strict.code, strict.stderr).toBe(1);
+    expect(strict.stdout).toContain('All or nothing: 1 row(s) rejected, so nobody was created.');
     expect(await exists(report.rows[0].email)).toBe(false);
+  });
+
+  it('sophon admin users import-status <job> prints the report of a job again, its one-time passwords no more', async () => {
+    const email = uniqueEmail('status');
+    const first = await sophon('admin', 'users', 'import', file('status.csv', `email,displayName\n${email},Status Row\n`), '--json');
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.json().rows[0].oneTimePassword).toEqual(expect.any(String));
+    const again = await sophon('admin', 'users', 'import-status', first.json().job);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stdout).toContain('one-time password shown before');
+    expect(again.stdout).toContain('1 user(s) created, 0 row(s) rejected.');
+    const missing = await sophon('admin', 'users', 'import-status', '00000000-0000-7000-8000-000000000000');
+    expect(missing.code).toBe(4);
   });
 
   it('sophon admin users export --out users.csv writes every user with role, tenant, status, last login and creation date', async () => {
