@@ -34,6 +34,9 @@ export const endpoints = {
 
   createUser: endpoint('POST', '/api/v1/users', 'ManageUsers'),
   importUsers: endpoint('POST', '/api/v1/users/import', 'ManageUsers'),
+  startImport: endpoint('POST', '/api/v1/users/imports', 'ManageUsers'),
+  getImport: endpoint('GET', '/api/v1/users/imports/:id', 'ManageUsers'),
+  listImportRows: endpoint('GET', '/api/v1/users/imports/:id/rows', 'ManageUsers'),
   exportUsers: endpoint('GET', '/api/v1/users/export', 'ViewUsers'),
   listUsers: endpoint('GET', '/api/v1/users', 'ViewUsers'),
   getUser: endpoint('GET', '/api/v1/users/:id', 'ViewUsers'),

@@ -9,7 +9,7 @@ import { ensureDashboardBuilt } from './build-dashboard.ts';
 
 /**
  * Every page of the dashboard's route table (web/src/routes.ts), as the installation's Admin
- * sees it, on a phone (390×844) and on a desktop (1440×900): nothing wider than the screen,
+ * sees it, on a phone (390×844), a desktop (1440×900) and in between (760×1000): nothing wider than the screen,
  * the page's own window title, no console error or uncaught exception, and a screenshot of
  * each in a folder printed at the end, and no serious or critical axe-core violation. Layout,
  * not data: SQLite is enough (the tenants' and the other stories run on both engines).
@@ -27,6 +27,8 @@ interface AxeViolation {
 const viewports = [
   { name: 'phone', width: 390, height: 844 },
   { name: 'desktop', width: 1440, height: 900 },
+  // Just above the phone layout, where the top bar is still one row and tables have less room than on a desktop.
+  { name: 'tablet', width: 760, height: 1000 },
 ] as const;
 
 describe('every dashboard page on a phone and on a desktop', () => {
@@ -78,7 +80,7 @@ describe('every dashboard page on a phone and on a desktop', () => {
   afterAll(async () => {
     await browser?.close();
     await test?.close();
-    if (browser) console.log(`responsive screenshots (390×844 and 1440×900): ${browser.screenshotDir}`);
+    if (browser) console.log(`responsive screenshots (390×844, 760×1000 and 1440×900): ${browser.screenshotDir}`);
   });
 
   /** Loads a page and waits until its data is on screen. */
