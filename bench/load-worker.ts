@@ -10,6 +10,9 @@ import { parentPort, workerData } from 'node:worker_threads';
 export interface LoadOptions {
   url: string;
   headers: Record<string, string>;
+  /** GET unless said; a body is sent as JSON. */
+  method?: 'GET' | 'POST';
+  body?: unknown;
   connections: number;
   durationMs: number;
 }
@@ -32,10 +35,12 @@ async function run(options: LoadOptions): Promise<LoadResult> {
   const failures: Record<string, number> = {};
   const fail = (key: string) => (failures[key] = (failures[key] ?? 0) + 1);
 
+  const payload = options.body === undefined ? undefined : JSON.stringify(options.body);
+  const headers = payload === undefined ? options.headers : { ...options.headers, 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(payload)) };
   const once = () =>
     new Promise<number>((resolve, reject) => {
       const request = http.request(
-        { agent, host: target.hostname, port: target.port, path: target.pathname + target.search, method: 'GET', headers: options.headers },
+        { agent, host: target.hostname, port: target.port, path: target.pathname + target.search, method: options.method ?? 'GET', headers },
         (response) => {
           response.resume();
           response.once('end', () => resolve(response.statusCode ?? 0));
@@ -44,7 +49,7 @@ async function run(options: LoadOptions): Promise<LoadResult> {
       );
       request.setTimeout(REQUEST_TIMEOUT_MS, () => request.destroy(new Error('request timed out')));
       request.once('error', reject);
-      request.end();
+      request.end(payload);
     });
 
   const started = performance.now();

@@ -23,7 +23,7 @@
  * database handle counts them, transaction control included), which don't vary at all.
  *
  * Options (flags or environment): --duration / BENCH_DURATION seconds per case (5),
- * --warmup / BENCH_WARMUP seconds per case (1), --connections / BENCH_CONNECTIONS (16),
+ * --warmup / BENCH_WARMUP seconds per case (1), --connections / BENCH_CONNECTIONS (16,64: each count in turn),
  * --rounds / BENCH_ROUNDS (2), --engines / BENCH_ENGINES (sqlite,postgres), --sql / BENCH_SQL=1
  * to list the statements of one request of each case. PostgreSQL is reached at
  * SOPHON_BENCH_POSTGRES_URL, else SOPHON_TEST_POSTGRES_URL, else
@@ -52,7 +52,7 @@ const ADMIN_PASSWORD = 'a benchmark admin password';
 interface BenchOptions {
   durationMs: number;
   warmupMs: number;
-  connections: number;
+  connections: number[];
   rounds: number;
   engines: Engine[];
   listSql: boolean;
@@ -87,7 +87,11 @@ function readOptions(): BenchOptions {
   return {
     durationMs: number(values.duration, 'BENCH_DURATION', 5, 0.1) * 1000,
     warmupMs: number(values.warmup, 'BENCH_WARMUP', 1, 0) * 1000,
-    connections: Math.round(number(values.connections, 'BENCH_CONNECTIONS', 16, 1)),
+    connections: (values.connections ?? process.env.BENCH_CONNECTIONS ?? '16,64').split(',').map((part) => {
+      const count = Number(part.trim());
+      if (!Number.isInteger(count) || count < 1) throw new Error(`--connections must be whole numbers of at least 1, separated by commas (got "${part}")`);
+      return count;
+    }),
     rounds: Math.round(number(values.rounds, 'BENCH_ROUNDS', 2, 1)),
     engines: engineList as Engine[],
     listSql: values.sql ?? ['1', 'true'].includes(process.env.BENCH_SQL ?? ''),
@@ -167,7 +171,7 @@ async function call(url: string, method: string, body: unknown, headers: Record<
 }
 
 /** The bootstrap Admin signs in with the one-time password, changes it, and creates an API token. */
-async function adminToken(server: RunningServer): Promise<string> {
+async function adminToken(server: RunningServer): Promise<{ token: string; cookie: string }> {
   const oneTimePassword = server.bootstrap.admin?.oneTimePassword;
   if (!oneTimePassword) throw new Error('the benchmark database was not empty: no bootstrap password');
   const login = await call(`${server.url}/api/v1/auth/login`, 'POST', { email: ADMIN_EMAIL, password: oneTimePassword });
@@ -178,7 +182,7 @@ async function adminToken(server: RunningServer): Promise<string> {
   if (changed.response.status !== 200) throw new Error(`password change failed: ${JSON.stringify(changed.answer)}`);
   const token = await call(`${server.url}/api/v1/me/tokens`, 'POST', { name: 'benchmark', expiresIn: '1d' }, session);
   if (token.response.status !== 201) throw new Error(`token creation failed: ${JSON.stringify(token.answer)}`);
-  return String(token.answer.secret);
+  return { token: String(token.answer.secret), cookie };
 }
 
 function load(options: LoadOptions): Promise<LoadResult> {
@@ -191,10 +195,15 @@ function load(options: LoadOptions): Promise<LoadResult> {
   });
 }
 
+type CaseName = 'public' | 'authenticated' | 'authorized' | 'session' | 'check';
+
 interface CaseResult {
   engine: Engine;
-  name: 'public' | 'authenticated' | 'authorized';
+  name: CaseName;
+  connections: number;
   requests: number;
+  /** Requests per second in each round, for the ratios per round. */
+  roundRates: number[];
   seconds: number;
   latencies: Float64Array;
   /** Statements sent during the measured rounds. */
@@ -229,87 +238,117 @@ async function benchEngine(engine: Engine, options: BenchOptions, cleanups: (() 
   };
   const server = await startServer(config, { print: () => undefined });
   cleanups.push(() => server.close());
-  const token = await adminToken(server);
+  const { token, cookie } = await adminToken(server);
 
   const app: FastifyInstance = await buildApp({ services: server.services, routes: [...apiRoutes, ...benchRoutes()] });
   const base = await app.listen({ host: '127.0.0.1', port: 0 });
   cleanups.push(() => app.close());
 
-  const cases: { name: CaseResult['name']; url: string; headers: Record<string, string> }[] = [
+  const cases: { name: CaseName; url: string; headers: Record<string, string>; method?: 'POST'; body?: unknown }[] = [
     { name: 'public', url: `${base}/bench/public`, headers: {} },
     { name: 'authenticated', url: `${base}/bench/authenticated`, headers: { authorization: `Bearer ${token}` } },
     { name: 'authorized', url: `${base}/bench/authorized`, headers: { authorization: `Bearer ${token}` } },
+    { name: 'session', url: `${base}/bench/authorized`, headers: { cookie } },
+    { name: 'check', url: `${base}/api/v1/authz/check`, headers: { authorization: `Bearer ${token}` }, method: 'POST', body: { permission: 'ViewUsers', tenant: 'default' } },
   ];
-  // Check each case answers 200, and that the authorized clone really refuses without the token.
-  for (const { url, headers } of cases) {
-    const response = await fetch(url, { headers });
-    if (response.status !== 200) throw new Error(`${url} answered ${response.status}: ${await response.text()}`);
+  // Check each case answers 200 (the check: allowed), and that the authorized clone really refuses without the token.
+  for (const { url, headers, method, body } of cases) {
+    const response = await fetch(url, { headers: body === undefined ? headers : { ...headers, 'content-type': 'application/json' }, method, body: body === undefined ? undefined : JSON.stringify(body) });
+    const text = await response.text();
+    if (response.status !== 200 || (body !== undefined && !text.includes('"allowed":true'))) throw new Error(`${url} answered ${response.status}: ${text}`);
   }
   const anonymous = await fetch(`${base}/bench/authorized`);
   if (anonymous.status !== 401) throw new Error(`/bench/authorized without a token answered ${anonymous.status}, not 401`);
   // The statements of one request of each case, alone on the server.
   const { statements } = server.database;
   const oneRequest = new Map<CaseResult['name'], string[]>();
-  for (const { name, url, headers } of cases) {
+  for (const { name, url, headers, method, body } of cases) {
     const sent: string[] = [];
     const stop = statements.listen((sql) => sent.push(sql));
-    await (await fetch(url, { headers })).text();
+    await (await fetch(url, { headers: body === undefined ? headers : { ...headers, 'content-type': 'application/json' }, method, body: body === undefined ? undefined : JSON.stringify(body) })).text();
     stop();
     oneRequest.set(name, sent);
   }
 
-  for (const { url, headers } of cases) {
-    if (options.warmupMs > 0) await load({ url, headers, connections: options.connections, durationMs: options.warmupMs });
-  }
-  const totals = new Map(cases.map(({ name }) => [name, { requests: 0, seconds: 0, statements: 0, serverCpuMicros: 0, postgresCpuMicros: 0 as number | undefined, latencies: [] as Float64Array[] }]));
-  const readPostgresCpu = database ? postgresCpu(options.postgresAdminUrl, database.name) : async () => undefined;
-  for (let round = 0; round < options.rounds; round++) {
-    for (const { name, url, headers } of cases) {
-      const statementsBefore = statements.count;
-      const postgresCpuBefore = await readPostgresCpu();
-      const cpuBefore = process.threadCpuUsage();
-      const result = await load({ url, headers, connections: options.connections, durationMs: options.durationMs / options.rounds });
-      const failed = Object.entries(result.failures);
-      if (failed.length > 0) throw new Error(`${engine} ${name}: failed requests ${JSON.stringify(result.failures)}`);
+  const results: CaseResult[] = [];
+  for (const connections of options.connections) {
+    for (const { url, headers, method, body } of cases) {
+      if (options.warmupMs > 0) await load({ url, headers, method, body, connections, durationMs: options.warmupMs });
+    }
+    const totals = new Map(cases.map(({ name }) => [name, { requests: 0, seconds: 0, statements: 0, serverCpuMicros: 0, postgresCpuMicros: 0 as number | undefined, latencies: [] as Float64Array[], roundRates: [] as number[] }]));
+    const readPostgresCpu = database ? postgresCpu(options.postgresAdminUrl, database.name) : async () => undefined;
+    for (let round = 0; round < options.rounds; round++) {
+      for (const { name, url, headers, method, body } of cases) {
+        const statementsBefore = statements.count;
+        const postgresCpuBefore = await readPostgresCpu();
+        const cpuBefore = process.threadCpuUsage();
+        const result = await load({ url, headers, method, body, connections, durationMs: options.durationMs / options.rounds });
+        const failed = Object.entries(result.failures);
+        if (failed.length > 0) throw new Error(`${engine} ${name}: failed requests ${JSON.stringify(result.failures)}`);
+        const total = totals.get(name)!;
+        total.requests += result.requests;
+        total.seconds += result.elapsedMs / 1000;
+        total.roundRates.push(result.requests / (result.elapsedMs / 1000));
+        total.statements += statements.count - statementsBefore;
+        const cpu = process.threadCpuUsage(cpuBefore);
+        total.serverCpuMicros += cpu.user + cpu.system;
+        const postgresCpuAfter = await readPostgresCpu();
+        total.postgresCpuMicros =
+          total.postgresCpuMicros === undefined || postgresCpuBefore === undefined || postgresCpuAfter === undefined
+            ? undefined
+            : total.postgresCpuMicros + postgresCpuAfter - postgresCpuBefore;
+        total.latencies.push(result.latencies);
+      }
+    }
+    for (const { name } of cases) {
       const total = totals.get(name)!;
-      total.requests += result.requests;
-      total.seconds += result.elapsedMs / 1000;
-      total.statements += statements.count - statementsBefore;
-      const cpu = process.threadCpuUsage(cpuBefore);
-      total.serverCpuMicros += cpu.user + cpu.system;
-      const postgresCpuAfter = await readPostgresCpu();
-      total.postgresCpuMicros =
-        total.postgresCpuMicros === undefined || postgresCpuBefore === undefined || postgresCpuAfter === undefined
-          ? undefined
-          : total.postgresCpuMicros + postgresCpuAfter - postgresCpuBefore;
-      total.latencies.push(result.latencies);
+      const latencies = new Float64Array(total.latencies.reduce((sum, part) => sum + part.length, 0));
+      let offset = 0;
+      for (const part of total.latencies) {
+        latencies.set(part, offset);
+        offset += part.length;
+      }
+      results.push({
+        engine,
+        name,
+        connections,
+        requests: total.requests,
+        roundRates: total.roundRates,
+        seconds: total.seconds,
+        latencies: latencies.sort(),
+        statements: total.statements,
+        serverCpuMicros: total.serverCpuMicros,
+        postgresCpuMicros: database ? total.postgresCpuMicros : undefined,
+        oneRequest: oneRequest.get(name) ?? [],
+      });
     }
   }
-  return cases.map(({ name }) => {
-    const total = totals.get(name)!;
-    const latencies = new Float64Array(total.latencies.reduce((sum, part) => sum + part.length, 0));
-    let offset = 0;
-    for (const part of total.latencies) {
-      latencies.set(part, offset);
-      offset += part.length;
-    }
-    return { engine, name, requests: total.requests, seconds: total.seconds, latencies: latencies.sort(), statements: total.statements, serverCpuMicros: total.serverCpuMicros, postgresCpuMicros: database ? total.postgresCpuMicros : undefined, oneRequest: oneRequest.get(name) ?? [] };
-  });
+  return results;
+}
+
+/** min/median/max of the per-round ratios of a case's rate to the public route's in the same round. */
+function roundRatios(result: CaseResult, publicCase: CaseResult): string {
+  const ratios = result.roundRates.map((rate, round) => rate / publicCase.roundRates[round]!).sort((a, b) => a - b);
+  const median = ratios.length % 2 === 1 ? ratios[(ratios.length - 1) / 2]! : (ratios[ratios.length / 2 - 1]! + ratios[ratios.length / 2]!) / 2;
+  return `${ratios[0]!.toFixed(2)} / ${median.toFixed(2)} / ${ratios.at(-1)!.toFixed(2)}`;
 }
 
 function printTable(results: CaseResult[]): void {
-  const rows = [['engine', 'case', 'requests', 'req/s', 'p50 ms', 'p99 ms', 'ratio to public', 'server CPU µs/request', 'PostgreSQL CPU µs/request', 'SQL/request']];
+  const rows = [['engine', 'conns', 'case', 'requests', 'req/s', 'p50 ms', 'p99 ms', 'p99 / public p99', 'ratio to public min/med/max', 'server CPU µs/request', 'PostgreSQL CPU µs/request', 'SQL/request']];
   for (const result of results) {
     const rate = result.requests / result.seconds;
-    const publicCase = results.find((other) => other.engine === result.engine && other.name === 'public');
-    const ratio = result.name !== 'public' && publicCase ? (rate / (publicCase.requests / publicCase.seconds)).toFixed(2) : '';
+    const publicCase = results.find((other) => other.engine === result.engine && other.connections === result.connections && other.name === 'public');
+    const ratio = result.name !== 'public' && publicCase ? roundRatios(result, publicCase) : '';
+    const p99 = percentile(result.latencies, 0.99);
     rows.push([
       result.engine,
+      String(result.connections),
       result.name,
       String(result.requests),
       rate.toFixed(0),
       percentile(result.latencies, 0.5).toFixed(2),
-      percentile(result.latencies, 0.99).toFixed(2),
+      p99.toFixed(2),
+      result.name !== 'public' && publicCase ? (p99 / percentile(publicCase.latencies, 0.99)).toFixed(2) : '',
       ratio,
       (result.serverCpuMicros / result.requests).toFixed(0),
       result.postgresCpuMicros === undefined ? '' : (result.postgresCpuMicros / result.requests).toFixed(0),
@@ -318,14 +357,14 @@ function printTable(results: CaseResult[]): void {
     ]);
   }
   const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
-  for (const row of rows) console.log(row.map((cell, column) => (column < 2 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!))).join('  '));
+  for (const row of rows) console.log(row.map((cell, column) => (column < 3 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!))).join('  '));
   console.log('server CPU: the CPU time of the server\'s thread (user + system) over the requests it answered; less sensitive to other load than req/s;');
   console.log('PostgreSQL CPU: that of its backends serving the benchmark database, when PostgreSQL runs on this machine.');
   console.log('SQL/request: statements per request under load (those of one request alone).');
 }
 
 function printStatements(results: CaseResult[]): void {
-  for (const result of results) {
+  for (const result of results.filter((result) => result.connections === results[0]?.connections)) {
     console.log(`\n${result.engine} ${result.name}: ${result.oneRequest.length} statement(s) in one request`);
     for (const sql of result.oneRequest) console.log(`  ${sql.length > 150 ? `${sql.slice(0, 149)}…` : sql}`);
   }
@@ -341,10 +380,10 @@ async function main(): Promise<number> {
   }
   console.log(
     `Sophon Identity benchmark: Node ${process.version}, ${availableParallelism()} CPU(s) (${cpus()[0]?.model.trim() ?? 'unknown'}), ` +
-      `load average ${loadavg()[0]?.toFixed(2)} at start; ${options.connections} keep-alive connections, ` +
+      `load average ${loadavg()[0]?.toFixed(2)} at start; ${options.connections.join(' and ')} keep-alive connections, ` +
       `${options.durationMs / 1000} s per case in ${options.rounds} round(s) after ${options.warmupMs / 1000} s warm-up; loopback only.`,
   );
-  console.log('GET /bench/public (no credential), /bench/authenticated (API token) and /bench/authorized (API token + ViewUsers): one handler, that of GET /api/v1/permissions.\n');
+  console.log('GET /bench/public (no credential), /bench/authenticated (API token), /bench/authorized (API token + ViewUsers) and session (the same with a session cookie): one handler, that of GET /api/v1/permissions; check: POST /api/v1/authz/check {ViewUsers in default} with the API token.\n');
   const results: CaseResult[] = [];
   for (const engine of options.engines) {
     const cleanups: (() => Promise<void>)[] = [];

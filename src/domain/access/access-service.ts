@@ -33,6 +33,7 @@ export class AccessService {
   /** The request's own decisions: per actor object (one per request), per tenant. */
   readonly #decided = new WeakMap<object, Map<string, ReadonlySet<Permission>>>();
   readonly #roleSets = new Map<string, ReadonlySet<Permission>>();
+  readonly #setsOfRole = new WeakMap<Role, { inDefault?: ReadonlySet<Permission>; elsewhere?: ReadonlySet<Permission> }>();
 
   constructor(store: Store) {
     this.#store = store;
@@ -69,13 +70,20 @@ export class AccessService {
 
   /** A role's permissions as a frozen set, computed once per distinct content (and per `default` or elsewhere). */
   permissionSetOf(role: Role, inDefault: boolean): ReadonlySet<Permission> {
+    // The same role object (read once per request) finds its set without building the key.
+    const byObject = this.#setsOfRole.get(role);
+    const seen = inDefault ? byObject?.inDefault : byObject?.elsewhere;
+    if (seen) return seen;
     // Keyed by content, not by a version stamp: two edits within one clock tick still differ.
     const key = `${inDefault ? 1 : 0}${role.builtIn ? role.id : role.permissions.join(',')}`;
-    const known = this.#roleSets.get(key);
-    if (known) return known;
-    if (this.#roleSets.size >= MAX_PRECOMPUTED_SETS) this.#roleSets.clear();
-    const set = frozenSet(permissionsOfRole(role).filter((permission) => inDefault || !installationWidePermissions.has(permission)));
-    this.#roleSets.set(key, set);
+    let set = this.#roleSets.get(key);
+    if (!set) {
+      if (this.#roleSets.size >= MAX_PRECOMPUTED_SETS) this.#roleSets.clear();
+      set = frozenSet(permissionsOfRole(role).filter((permission) => inDefault || !installationWidePermissions.has(permission)));
+      this.#roleSets.set(key, set);
+    }
+    // A role object is never changed once read (an edit is a new row, read into a new object).
+    this.#setsOfRole.set(role, { ...byObject, [inDefault ? 'inDefault' : 'elsewhere']: set });
     return set;
   }
 
