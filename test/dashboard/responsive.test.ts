@@ -145,6 +145,15 @@ describe('every dashboard page on a phone and on a desktop', () => {
     const { scrollWidth, viewport } = await overflow();
     expect(scrollWidth).toBeLessThanOrEqual(viewport);
     await browser.screenshot('phone-menu-open');
+    // Escape folds it and gives the focus back to the button; the keyboard reaches the links in order.
+    await navigation.getByRole('link', { name: 'Roles', exact: true }).focus();
+    await page.keyboard.press('Escape');
+    await expect(navigation.isVisible()).resolves.toBe(false);
+    await expect(page.evaluate(() => document.activeElement?.textContent)).resolves.toBe('Menu');
+    await page.keyboard.press('Enter');
+    await expect(menu.getAttribute('aria-expanded')).resolves.toBe('true');
+    await page.keyboard.press('Tab');
+    await expect(page.evaluate(() => document.activeElement?.textContent)).resolves.toBe('Users');
     await navigation.getByRole('link', { name: 'Tenants', exact: true }).click();
     await page.getByRole('heading', { name: 'Tenants', exact: true }).waitFor();
     // A page change folds the menu again.

@@ -1,4 +1,4 @@
-import { useEffect, useState, type MouseEvent, type ReactNode } from 'react';
+import { useEffect, useRef, useState, type KeyboardEvent, type MouseEvent, type ReactNode } from 'react';
 import { setActingTenant } from './api.ts';
 import { AvatarImage } from './components/avatar.tsx';
 import { AuditPage } from './pages/audit.tsx';
@@ -90,7 +90,14 @@ function Shell() {
   const me = useMe();
   // Under ~720 px the navigation, tenant and user menu fold behind a Menu button; a page change folds them again.
   const [menuOpen, setMenuOpen] = useState(false);
+  const menuButton = useRef<HTMLButtonElement>(null);
   useEffect(() => setMenuOpen(false), [path]);
+  // Escape folds the open menu and gives the focus back to its button.
+  const closeOnEscape = (event: KeyboardEvent<HTMLElement>) => {
+    if (event.key !== 'Escape' || !menuOpen) return;
+    setMenuOpen(false);
+    menuButton.current?.focus();
+  };
   const allowed = (requirement: Requirement | undefined) => !requirement || alternatives(requirement).some(can);
   const links = navigation.filter((item) => allowed(item.permission));
 
@@ -125,11 +132,11 @@ function Shell() {
       <a className="skip-link" href="#content" onClick={skipToContent}>
         Skip to content
       </a>
-      <header className="topbar">
+      <header className="topbar" onKeyDown={closeOnEscape}>
         <Link to="/" className="brand">
           Sophon Identity
         </Link>
-        <button type="button" className="menu-button" aria-expanded={menuOpen} aria-controls="topbar-menu" onClick={() => setMenuOpen((open) => !open)}>
+        <button ref={menuButton} type="button" className="menu-button" aria-expanded={menuOpen} aria-controls="topbar-menu" onClick={() => setMenuOpen((open) => !open)}>
           Menu
         </button>
         <div id="topbar-menu" className={menuOpen ? 'topbar-menu open' : 'topbar-menu'}>
