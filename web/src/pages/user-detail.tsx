@@ -3,6 +3,7 @@ import { del, get, patch, post, put } from '../api.ts';
 import { SessionTable, TokenTable } from '../components/account-tables.tsx';
 import { AuditTable } from '../components/audit-table.tsx';
 import { AvatarImage, AvatarUpload } from '../components/avatar.tsx';
+import { EffectivePermissionsSection } from '../components/effective-permissions.tsx';
 import { ConfirmButton, ErrorMessage, Field, formatTime, Loading, Notice, OneTimeSecret, StatusBadge, useAction, useLoad } from '../components/ui.tsx';
 import { Link, navigate } from '../router.tsx';
 import { useMe, useSession } from '../session.tsx';
@@ -45,23 +46,7 @@ export function UserDetailPage({ id }: { id: string }) {
 
       <div className="grid">
         <RolesPerTenant user={subject} path={path} effective={effective.data} error={effective.error} onChange={reloadAll} />
-        <section className="card" aria-labelledby="effective-heading">
-          <h2 id="effective-heading">Effective permissions</h2>
-          <p className="muted">Deduplicated across every tenant the user has a role in.</p>
-          {effective.data ? (
-            effective.data.permissions.length ? (
-              <ul className="chips" aria-label="Effective permissions">
-                {effective.data.permissions.map((permission) => (
-                  <li key={permission}>{permission}</li>
-                ))}
-              </ul>
-            ) : (
-              <p className="muted">No permissions.</p>
-            )
-          ) : (
-            <Loading />
-          )}
-        </section>
+        <EffectivePermissionsSection path={path} effective={effective.data} />
       </div>
 
       {can('ManageUsers') && <ProfileEditor user={subject} path={path} onChange={reloadAll} />}
