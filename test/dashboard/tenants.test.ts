@@ -105,6 +105,29 @@ describe.each(engines)('Admin → Tenants on %s', (engine) => {
     await browser.screenshot(`${engine}-02-member-role`);
   });
 
+  it('pages through the members 50 at a time', async () => {
+    expect((await test.admin.post('/api/v1/tenants', { slug: 'crowd', name: 'Crowd' })).status).toBe(201);
+    // With the creator, 52 members: a full page and two more.
+    for (let batch = 0; batch < 51; batch += 17) {
+      const created = await Promise.all(
+        Array.from({ length: 17 }, (_, index) =>
+          test.admin.post('/api/v1/users', { email: `crowd-${engine}-${batch + index}@example.test`, displayName: `Crowd ${batch + index}`, role: 'Viewer', tenant: 'crowd', password: 'initial password 123' }),
+        ),
+      );
+      expect(created.map((answer) => answer.status)).toEqual(created.map(() => 201));
+    }
+    await page.goto(test.url + '/admin/tenants/crowd');
+    const rows = page.getByRole('table', { name: 'Members' }).locator('tbody tr');
+    await expect.poll(() => rows.count()).toBe(50);
+    const firstPage = await rows.allTextContents();
+    await page.getByRole('button', { name: 'Next page' }).click();
+    await expect.poll(() => rows.count()).toBe(2);
+    expect(firstPage).not.toContain((await rows.allTextContents())[0]);
+    await expect(page.getByRole('button', { name: 'Next page' }).isDisabled()).resolves.toBe(true);
+    await page.getByRole('button', { name: 'Previous page' }).click();
+    await expect.poll(() => rows.count()).toBe(50);
+  });
+
   it("links to the tenant's own sign-in settings", async () => {
     await page.goto(test.url + '/admin/tenants/acme');
     await page.getByRole('link', { name: 'Authentication settings of acme' }).click();
