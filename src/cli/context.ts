@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import type { Writable } from 'node:stream';
 import { installationWidePermissions, type Permission } from '../domain/permissions.ts';
 import { CredentialStore, normalizeUrl, type StoredLogin } from './credential-file.ts';
 import type { Endpoint } from './endpoints.ts';
@@ -89,6 +90,12 @@ export class CliContext {
 
   async call<T = unknown>(endpoint: Endpoint, input: RequestInput = {}): Promise<T> {
     return (await this.send<T>(endpoint, input)).body;
+  }
+
+  /** Checks the endpoint's permission, then streams the answer (a file) into `sink` as it arrives (HttpClient.download). */
+  async download(endpoint: Endpoint, input: RequestInput, open: () => Promise<Writable>, options: { end?: boolean } = {}): Promise<{ contentType: string | undefined }> {
+    if (endpoint.permission) await this.authorize(endpoint.permission);
+    return this.client.download(endpoint, input, open, options);
   }
 
   me(): Promise<MeAnswer> {

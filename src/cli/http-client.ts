@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
-import { Readable } from 'node:stream';
+import { Readable, type Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import type { Endpoint } from './endpoints.ts';
 import { CliError, ExitCode } from './exit-codes.ts';
 
@@ -82,6 +83,56 @@ export class HttpClient {
     }
     if (response.status < 200 || response.status > 299) throw errorOf(response.status, body, endpoint, this);
     return { status: response.status, body: body as T, setCookies: response.setCookies };
+  }
+
+  /**
+   * A GET whose answer is a file (an export): a successful answer's body goes, as it arrives,
+   * into the sink `open` gives (asked for only then, so an error answer creates no file), and a
+   * file of any size passes in constant memory; an error answer becomes a CliError as with
+   * send. Resolves once the sink has taken everything (and, unless `end` is false, been
+   * closed); a connection cut midway rejects, saying the output is incomplete.
+   */
+  async download(endpoint: Endpoint, input: RequestInput, open: () => Promise<Writable>, options: { end?: boolean } = {}): Promise<{ contentType: string | undefined }> {
+    const headers: Record<string, string> = { accept: 'application/json', 'user-agent': `sophon-cli/${cliVersion}` };
+    if (this.credential.kind === 'token') headers.authorization = `Bearer ${this.credential.token}`;
+    if (this.credential.kind === 'session') headers.cookie = this.credential.cookie;
+    if (this.tenant) headers['x-sophon-tenant'] = this.tenant;
+    const url = new URL(this.baseUrl + pathOf(endpoint, input));
+    const transport = url.protocol === 'https:' ? https : http;
+    let response: http.IncomingMessage;
+    try {
+      response = await new Promise<http.IncomingMessage>((resolve, reject) => {
+        const request = transport.request(url, { method: endpoint.method, headers, timeout: REQUEST_TIMEOUT_MS }, resolve);
+        request.on('timeout', () => request.destroy(Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' })));
+        request.on('error', reject);
+        request.end();
+      });
+    } catch (error) {
+      const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+      throw new CliError(ExitCode.ServerError, `cannot reach the Sophon server at ${this.baseUrl} (${reason}). Is it running? Set --url or SOPHON_URL.`);
+    }
+    const status = response.statusCode ?? 0;
+    if (status < 200 || status > 299) {
+      const chunks: Buffer[] = [];
+      for await (const chunk of response) chunks.push(chunk as Buffer);
+      const text = Buffer.concat(chunks).toString('utf8');
+      let body: unknown = text;
+      try {
+        body = text ? JSON.parse(text) : undefined;
+      } catch {
+        // not JSON: keep the text
+      }
+      throw errorOf(status, body, endpoint, this);
+    }
+    const sink = await open();
+    try {
+      await pipeline(response, sink, { end: options.end ?? true });
+    } catch (error) {
+      const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+      throw new CliError(ExitCode.ServerError, `the answer of ${endpoint.method} ${endpoint.path} was cut off (${reason}): what was written is incomplete.`);
+    }
+    const contentType = response.headers['content-type'];
+    return { contentType };
   }
 }
 

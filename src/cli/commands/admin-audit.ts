@@ -1,11 +1,11 @@
 import { Command, Option } from 'commander';
 import { AUDIT_CATEGORIES } from '../../domain/audit/audit-event.ts';
-import { withByteOrderMark } from '../../domain/csv.ts';
+import { EXPORT_FORMATS, type ExportFormat } from '../../domain/export-format.ts';
 import { action, examples } from '../action.ts';
 import { positiveIntegerArgument, timeArgument } from '../arguments.ts';
 import { endpoints } from '../endpoints.ts';
 import { usageError } from '../exit-codes.ts';
-import { writeFileSync } from 'node:fs';
+import { downloadExport } from '../export-file.ts';
 import { formatValue, note, printLine, printTable } from '../output.ts';
 
 interface AuditEvent {
@@ -67,30 +67,31 @@ export function adminAuditCommand(): Command {
 
   audit
     .command('export')
-    .description("every audit event of the tenant matching the filters, oldest first, as CSV or JSON (needs ExportAuditLogs; the export is itself audited)")
+    .description("every audit event of the tenant matching the filters, oldest first, as CSV, JSON or JSON Lines, written as it arrives (any length; needs ExportAuditLogs; the export is itself audited)")
     .option('--user <user>', 'events by or about this user (id or email)')
     .addOption(new Option('--category <category>', 'only this category').choices(categories))
     .option('--since <time>', 'from this time: ISO date/time, or how long ago (7d, 12h)', (value) => timeArgument(value))
     .option('--until <time>', 'up to this time: ISO date/time, or how long ago', (value) => timeArgument(value))
-    .addOption(new Option('--format <format>', 'file format').choices(['csv', 'json']).default('csv'))
+    .addOption(new Option('--format <format>', 'file format (jsonl: one JSON object per line)').choices([...EXPORT_FORMATS]).default('csv'))
     .option('--out <file>', 'write to this file (created readable by you only); without it, to standard output')
     .option('--bom', 'start the CSV with a UTF-8 byte-order mark, so Excel reads it as UTF-8')
     .addHelpText(
       'after',
-      examples('sophon admin audit export --category rbac --out rbac-trail.csv', 'sophon admin audit export --since 30d --format json --out last-month.json', 'sophon admin audit export --since 30d --bom --out for-excel.csv'),
+      examples(
+        'sophon admin audit export --category rbac --out rbac-trail.csv',
+        'sophon admin audit export --since 30d --format json --out last-month.json',
+        'sophon admin audit export --since 365d --format jsonl --out last-year.jsonl',
+        'sophon admin audit export --since 30d --bom --out for-excel.csv',
+      ),
     )
     .action(
-      action<{ user?: string; category?: string; since?: string; until?: string; format: 'csv' | 'json'; out?: string; bom?: boolean }>(async (context, _args, options) => {
-        if (options.bom && options.format === 'json') throw usageError('--bom is for CSV files; JSON goes without a byte-order mark.');
+      action<{ user?: string; category?: string; since?: string; until?: string; format: ExportFormat; out?: string; bom?: boolean }>(async (context, _args, options) => {
+        if (options.bom && options.format !== 'csv') throw usageError('--bom is for CSV files; JSON goes without a byte-order mark.');
         await context.authorize('ExportAuditLogs');
         const user = options.user === undefined ? undefined : await context.resolveUserId(options.user);
         const { out, bom, ...filters } = options;
-        const body = await context.call<string | { items: unknown[] }>(endpoints.exportAudit, { query: { ...filters, user } });
-        // JSON arrives parsed; write it back the way the server sent it. The mark is added here, so an older server's export gets it too.
-        const text = typeof body === 'string' ? (bom ? withByteOrderMark(body) : body) : JSON.stringify(body);
-        if (!out) return void process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
-        writeFileSync(out, text, { mode: 0o600 });
-        context.output({ out, format: options.format }, () => printLine(`Exported the audit trail (${options.format}) to ${out}.`));
+        await downloadExport(context, endpoints.exportAudit, { query: { ...filters, user } }, { out, bom });
+        if (out) context.output({ out, format: options.format }, () => printLine(`Exported the audit trail (${options.format}) to ${out}.`));
       }),
     );
 

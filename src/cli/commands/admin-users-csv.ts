@@ -1,11 +1,12 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { parse } from 'csv-parse/sync';
 import { Presets, SingleBar } from 'cli-progress';
-import { createReadStream, statSync, writeFileSync } from 'node:fs';
-import { encodingNamed, withByteOrderMark } from '../../domain/csv.ts';
+import { createReadStream, statSync } from 'node:fs';
+import { encodingNamed } from '../../domain/csv.ts';
 import { action, examples } from '../action.ts';
 import type { CliContext } from '../context.ts';
 import { endpoints } from '../endpoints.ts';
+import { downloadExport } from '../export-file.ts';
 import { CliError, ExitCode, usageError } from '../exit-codes.ts';
 import { note, printLine, printTable, renderTable } from '../output.ts';
 
@@ -172,17 +173,14 @@ async function followImport(context: CliContext, started: ImportJobView): Promis
 
 async function exportUsers(context: CliContext, _args: string[], options: { out?: string; allTenants?: boolean; bom?: boolean }): Promise<void> {
   if (options.bom && context.json && !options.out) throw usageError('--bom marks a CSV file, and with --json (and no --out) the output is JSON: add --out <file>, or leave out --json.');
-  const csv = await context.call<string>(endpoints.exportUsers, { query: { allTenants: options.allTenants ? 'true' : undefined } });
-  const rows = Math.max(0, parse(csv, { bom: true, skip_empty_lines: true }).length - 1);
-  // Added here rather than asked of the server, so an older server's export gets it too.
-  const file = options.bom ? withByteOrderMark(csv) : csv;
-  if (!options.out) {
-    if (context.json) printLine(JSON.stringify(parse(csv, { bom: true, columns: true, skip_empty_lines: true }), null, 2));
-    else process.stdout.write(file);
+  const allTenants = options.allTenants ? 'true' : undefined;
+  // Written as it arrives, whatever the size: a file, CSV on standard output, or (--json) a JSON array of the rows.
+  if (!options.out && context.json) {
+    await downloadExport(context, endpoints.exportUsers, { query: { allTenants, format: 'jsonl' } }, { jsonLinesAsArray: true });
     return;
   }
-  writeFileSync(options.out, file, { mode: 0o600 });
-  context.output({ out: options.out, rows }, () => printLine(`Exported ${rows} user row(s) to ${options.out}.`));
+  const { records } = await downloadExport(context, endpoints.exportUsers, { query: { allTenants } }, { out: options.out, bom: options.bom, countCsvRecords: Boolean(options.out) });
+  if (options.out) context.output({ out: options.out, rows: records }, () => printLine(`Exported ${records} user row(s) to ${options.out}.`));
 }
 
 export function addUserCsvCommands(users: Command): void {

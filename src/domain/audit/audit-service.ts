@@ -1,12 +1,9 @@
 import type { AccessService } from '../access/access-service.ts';
 import type { Actor, DomainContext } from '../context.ts';
-import { invalid } from '../errors.ts';
-import { toCsv } from '../csv.ts';
+import { encodeExport, inBatches, type ExportFormat } from '../export-format.ts';
+import { newId } from '../ids.ts';
 import type { AuditCategory, AuditEvent } from './audit-event.ts';
 import { recordAudit } from './audit-log.ts';
-
-/** An export larger than this is refused: narrow it by time instead of holding it all in memory. */
-export const MAX_EXPORTED_EVENTS = 100_000;
 
 const EXPORT_COLUMNS = ['id', 'occurredAt', 'category', 'action', 'outcome', 'actorId', 'actorEmail', 'subjectType', 'subjectId', 'diff', 'detail', 'ip', 'userAgent'] as const;
 
@@ -47,34 +44,37 @@ export class AuditService {
 
   /**
    * ExportAuditLogs: every event matching the filters, oldest first, as CSV (diff and detail as
-   * JSON text) or JSON. The export itself is audited: who took a copy of the trail, and of what.
+   * JSON text), one JSON document or JSON Lines, written out as it is read: batches of
+   * EXPORT_BATCH_SIZE in keyset order (tenant, filter, id), each batch its own short query, so
+   * a trail of any length streams in constant memory and no transaction stays open while a
+   * slow client reads.
+   *
+   * What a reader gets: every event appended before the export began (ids up to the export's
+   * own event, which is recorded first and so is never in its own file), each exactly once, in
+   * id order. The trail is append-only, so reading it in batches at different moments gives the
+   * same rows as one snapshot would, with one caveat: an event whose transaction began before
+   * the export but commits after the batches passed its id is left out. The export itself is
+   * audited before the first row leaves: who took a copy of the trail, and of what.
    */
-  async export(actor: Actor, filters: Omit<AuditFilters, 'cursor' | 'limit'>, format: 'csv' | 'json'): Promise<{ body: string; count: number }> {
+  async export(actor: Actor, filters: Omit<AuditFilters, 'cursor' | 'limit'>, format: ExportFormat, options: { batchSize?: number } = {}): Promise<AsyncGenerator<string>> {
     await this.#access.require(actor, 'ExportAuditLogs', actor.tenantId);
-    const events: AuditEvent[] = [];
-    const pageSize = 1000;
-    for (let before: string | undefined; ; ) {
-      const page = await this.#context.store.audit.query({ tenantId: actor.tenantId, userId: filters.user, category: filters.category, since: filters.since, until: filters.until, before, limit: pageSize });
-      events.push(...page);
-      if (events.length > MAX_EXPORTED_EVENTS) {
-        throw invalid('EXPORT_TOO_LARGE', `More than ${MAX_EXPORTED_EVENTS} events match; narrow the export with since and until.`);
-      }
-      if (page.length < pageSize) break;
-      before = page.at(-1)!.id;
-    }
-    events.reverse();
+    // Ids are time-ordered and this one is drawn before the export's own event: the upper bound.
+    const upTo = newId();
     await recordAudit(this.#context, this.#context.store, actor, {
       category: 'system',
       action: 'audit.exported',
-      detail: { format, count: events.length, filters: { user: filters.user ?? null, category: filters.category ?? null, since: filters.since ?? null, until: filters.until ?? null } },
+      detail: { format, filters: { user: filters.user ?? null, category: filters.category ?? null, since: filters.since ?? null, until: filters.until ?? null } },
     });
-    if (format === 'json') return { body: JSON.stringify({ items: events }), count: events.length };
-    const rows = events.map((event) => ({
+    const { store } = this.#context;
+    const batches = inBatches<AuditEvent>(
+      (last, limit) =>
+        store.audit.query({ tenantId: actor.tenantId, userId: filters.user, category: filters.category, since: filters.since, until: filters.until, after: last?.id, before: upTo, oldestFirst: true, limit }),
+      options.batchSize,
+    );
+    return encodeExport(format, EXPORT_COLUMNS, batches, (event) => ({
       ...event,
-      outcome: event.outcome,
       diff: event.diff ? JSON.stringify(event.diff) : null,
       detail: event.detail ? JSON.stringify(event.detail) : null,
     }));
-    return { body: toCsv(EXPORT_COLUMNS, rows), count: events.length };
   }
 }

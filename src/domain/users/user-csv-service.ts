@@ -4,7 +4,9 @@ import type { Actor, DomainContext } from '../context.ts';
 import { DomainError } from '../errors.ts';
 import type { Role } from '../roles/role.ts';
 import { normalizeEmail } from './user.ts';
-import { decodeCsv, toCsv } from '../csv.ts';
+import { decodeCsv } from '../csv.ts';
+import { encodeExport, inBatches, type ExportFormat } from '../export-format.ts';
+import type { TenantMember } from './user-store.ts';
 import { EXPORT_COLUMNS, parseImportCsv, type ImportRow } from './user-csv.ts';
 import { hashPrepared, type CreatedUser, type PreparedUser, type UserService } from './user-service.ts';
 
@@ -16,6 +18,9 @@ export interface ImportOptions {
   /** The encoding of a file given as bytes: UTF-8 unless it says otherwise (windows-1252, as Excel's plain "CSV" is). */
   encoding?: string;
 }
+
+/** A row of the users export: the import's columns first (so an export re-imports), then what only an export can say. */
+export type UserExportRow = Record<(typeof EXPORT_COLUMNS)[number], string | null>;
 
 export interface ImportProblem {
   code: string;
@@ -150,49 +155,45 @@ export class UserCsvService {
   /**
    * Every member of the tenant the request acts in (or, with `allTenants`, of every tenant
    * where the caller holds ViewUsers), one row per membership, with role, status, last
-   * login and creation date.
+   * login and creation date, written out as it is read: each tenant's members in keyset
+   * batches of EXPORT_BATCH_SIZE (one joined statement per batch, role and home tenant
+   * included), so a tenant of any size streams in constant memory.
+   *
+   * Each batch is its own short query, not one transaction: a user created or removed while
+   * the export runs is in it or not depending on where the export had got to (by user id), but
+   * no member present throughout is missed or repeated, and each row is as it was when read.
    */
-  async exportCsv(actor: Actor, options: { allTenants?: boolean } = {}): Promise<{ csv: string; rows: number }> {
+  async export(actor: Actor, options: { allTenants?: boolean; format: ExportFormat; batchSize?: number }): Promise<AsyncGenerator<string>> {
     await this.#access.require(actor, 'ViewUsers', actor.tenantId);
     const { store } = this.#context;
-    const tenantIds = options.allTenants ? await this.#viewableTenants(actor) : [actor.tenantId];
-    const rows: Record<(typeof EXPORT_COLUMNS)[number], string | null>[] = [];
-    const slugs = new Map((await store.tenants.list()).map((tenant) => [tenant.id, tenant.slug]));
-    const roleNames = new Map<string, string>();
-    for (const tenantId of tenantIds) {
-      const roleOf = new Map((await store.assignments.listForTenant(tenantId)).map((assignment) => [assignment.userId, assignment.roleId]));
-      for (const roleId of new Set(roleOf.values())) {
-        if (!roleNames.has(roleId)) roleNames.set(roleId, (await store.roles.getById(roleId))?.name ?? roleId);
-      }
-      for (let after: string | undefined; ; ) {
-        const page = await store.users.listInTenant(tenantId, { after, limit: 500 });
-        for (const user of page) {
-          const roleId = roleOf.get(user.id);
-          rows.push({
+    const tenants = options.allTenants ? await this.#viewableTenants(actor) : [{ id: actor.tenantId, slug: (await store.tenants.getById(actor.tenantId))?.slug ?? actor.tenantId }];
+    const batchSize = options.batchSize;
+    async function* rows(): AsyncGenerator<UserExportRow[]> {
+      for (const tenant of tenants) {
+        for await (const batch of inBatches<TenantMember>((last, limit) => store.users.listMembers(tenant.id, { after: last?.user.id, limit }), batchSize)) {
+          yield batch.map(({ user, role, homeTenantSlug }) => ({
             email: user.email,
             displayName: user.displayName,
-            role: roleId ? (roleNames.get(roleId) ?? null) : null,
-            tenant: slugs.get(tenantId) ?? tenantId,
+            role: role.name,
+            tenant: tenant.slug,
             status: user.status,
             lastLoginAt: user.lastLoginAt,
             createdAt: user.createdAt,
-            homeTenant: slugs.get(user.homeTenantId) ?? user.homeTenantId,
+            homeTenant: homeTenantSlug,
             id: user.id,
-          });
+          }));
         }
-        if (page.length < 500) break;
-        after = page.at(-1)!.id;
       }
     }
-    return { csv: toCsv(EXPORT_COLUMNS, rows), rows: rows.length };
+    return encodeExport(options.format, EXPORT_COLUMNS, rows(), (row) => row);
   }
 
-  async #viewableTenants(actor: Actor): Promise<string[]> {
-    const tenants = await this.#context.store.tenants.list();
-    const viewable: string[] = [];
-    for (const tenant of tenants) {
-      if (await this.#access.holds(actor, 'ViewUsers', tenant.id)) viewable.push(tenant.id);
-    }
-    return viewable;
+  /** The tenants where the caller holds ViewUsers, read with their memberships in one statement (not a check per tenant). */
+  async #viewableTenants(actor: Actor): Promise<{ id: string; slug: string }[]> {
+    const own = await this.#access.effectivePermissions(actor.userId);
+    return own.tenants
+      .filter((entry) => entry.permissions.includes('ViewUsers'))
+      .map((entry) => ({ id: entry.tenantId, slug: entry.tenantSlug }))
+      .sort((a, b) => a.slug.localeCompare(b.slug));
   }
 }

@@ -1,8 +1,9 @@
 import { Readable } from 'node:stream';
 import { z } from 'zod';
-import { withByteOrderMark } from '../../domain/csv.ts';
 import { isUniqueViolation } from '../errors.ts';
+import { BYTE_ORDER_MARK, EXPORT_FORMATS, exportContentType, exportFormatOfAccept } from '../../domain/export-format.ts';
 import { defineRoute } from '../route.ts';
+import { streamedBody } from '../streaming.ts';
 import { auditFilters } from './audit.ts';
 
 const flag = z.enum(['true', 'false']).transform((value) => value === 'true');
@@ -11,7 +12,6 @@ const csvBody = z
   .custom<Buffer>((value) => Buffer.isBuffer(value), 'Send the CSV file as the request body, with Content-Type: text/csv.')
   .refine((bytes) => bytes.length > 0, 'The CSV file is empty.');
 const charsetOf = (contentType: string | undefined) => /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(contentType ?? '')?.[1];
-const csvType = 'text/csv; charset=utf-8';
 
 /** The tenant-qualified name an exported file gets, so files from several tenants don't overwrite each other. */
 const attachment = (name: string) => `attachment; filename="${name.replace(/[^\w.-]/g, '_')}"`;
@@ -87,34 +87,40 @@ export const bulkRoutes = [
     method: 'GET',
     url: '/api/v1/users/export',
     summary:
-      "The tenant's users as CSV: email,displayName,role,tenant,status,lastLoginAt,createdAt,homeTenant,id (allTenants=true: every tenant where you hold ViewUsers; bom=true: a UTF-8 byte-order mark first, for Excel)",
+      "The tenant's users, streamed as they are read: email,displayName,role,tenant,status,lastLoginAt,createdAt,homeTenant,id as CSV (the default), one JSON document (format=json) or JSON Lines (format=jsonl, or Accept: application/jsonl); allTenants=true: every tenant where you hold ViewUsers; bom=true: CSV with a UTF-8 byte-order mark first, for Excel",
     tag: 'users',
     access: { permission: 'ViewUsers' },
-    query: z.object({ allTenants: flag.optional(), bom: flag.optional() }),
-    async handler({ actor, query, services, reply }) {
-      const { csv } = await services.userCsv.exportCsv(actor, query);
+    query: z
+      .object({ allTenants: flag.optional(), format: z.enum(EXPORT_FORMATS).optional(), bom: flag.optional() })
+      .refine((query) => !(query.bom && query.format && query.format !== 'csv'), { path: ['bom'], message: 'A byte-order mark is for CSV files; JSON goes without one.' }),
+    async handler({ actor, query, services, reply, request }) {
+      const format = query.format ?? exportFormatOfAccept(request.headers.accept) ?? 'csv';
+      const chunks = await services.userCsv.export(actor, { allTenants: query.allTenants, format });
       const tenant = await services.context.store.tenants.getById(actor.tenantId);
-      reply.headers({ 'content-type': csvType, 'content-disposition': attachment(`users-${query.allTenants ? 'all-tenants' : (tenant?.slug ?? 'tenant')}.csv`) });
-      return query.bom ? withByteOrderMark(csv) : csv;
+      const body = await streamedBody(chunks, query.bom && format === 'csv' ? BYTE_ORDER_MARK : '');
+      reply.headers({ 'content-type': exportContentType[format], 'content-disposition': attachment(`users-${query.allTenants ? 'all-tenants' : (tenant?.slug ?? 'tenant')}.${format}`) });
+      return body;
     },
   }),
   defineRoute({
     method: 'GET',
     url: '/api/v1/audit/export',
-    summary: "The tenant's audit trail, oldest first, as CSV or JSON, with the filters of GET /audit (at most 100,000 events; bom=true: CSV with a UTF-8 byte-order mark first, for Excel)",
+    summary:
+      "The tenant's audit trail, oldest first, streamed as it is read (any length), with the filters of GET /audit: CSV (the default), one JSON document (format=json) or JSON Lines (format=jsonl, or Accept: application/jsonl); bom=true: CSV with a UTF-8 byte-order mark first, for Excel",
     tag: 'audit',
     access: { permission: 'ExportAuditLogs' },
     query: auditFilters
-      .extend({ format: z.enum(['csv', 'json']).default('csv'), bom: flag.optional() })
-      .refine((query) => !(query.bom && query.format === 'json'), { path: ['bom'], message: 'A byte-order mark is for CSV files; JSON goes without one.' }),
-    async handler({ actor, query, services, reply }) {
-      const { format, bom, ...filters } = query;
-      const { body } = await services.audit.export(actor, filters, format);
+      .extend({ format: z.enum(EXPORT_FORMATS).optional(), bom: flag.optional() })
+      .refine((query) => !(query.bom && query.format && query.format !== 'csv'), { path: ['bom'], message: 'A byte-order mark is for CSV files; JSON goes without one.' }),
+    async handler({ actor, query, services, reply, request }) {
+      const { format: asked, bom, ...filters } = query;
+      const format = asked ?? exportFormatOfAccept(request.headers.accept) ?? 'csv';
+      const body = await streamedBody(await services.audit.export(actor, filters, format), bom && format === 'csv' ? BYTE_ORDER_MARK : '');
       reply.headers({
-        'content-type': format === 'csv' ? csvType : 'application/json; charset=utf-8',
+        'content-type': exportContentType[format],
         'content-disposition': attachment(`audit${filters.category ? `-${filters.category}` : ''}.${format}`),
       });
-      return bom ? withByteOrderMark(body) : body;
+      return body;
     },
   }),
 ];
