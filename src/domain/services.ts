@@ -66,6 +66,7 @@ export function createServices(context: DomainContext) {
     userMemberships: new UserMembershipService(context, access),
     mail: new MailService(context, access),
     explain: new ExplainService(context, access, twoFactor),
-    accessReview: new AccessReviewService(context, access),
+    // Review decisions go through the ordinary commands (stateless services: another instance is the same service).
+    accessReview: new AccessReviewService(context, access, { users, tokens: new TokenService(context, users, guards), roles: new RoleService(context, access, guards) }),
   };
 }

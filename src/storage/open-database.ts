@@ -14,6 +14,7 @@ import * as loginAttemptsInFlight from './migrations/006-login-attempts-in-fligh
 import * as mailDelivery from './migrations/007-mail-delivery.ts';
 import * as scaleIndexes from './migrations/008-scale-indexes.ts';
 import * as importJobs from './migrations/009-import-jobs.ts';
+import * as accessReviews from './migrations/010-access-reviews.ts';
 
 export type Engine = 'sqlite' | 'postgres';
 
@@ -40,6 +41,7 @@ const migrations: Record<string, Migration> = {
   '007-mail-delivery': mailDelivery,
   '008-scale-indexes': scaleIndexes,
   '009-import-jobs': importJobs,
+  '010-access-reviews': accessReviews,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -191,4 +191,31 @@ export interface Database {
     result: string | null;
     credential_sealed: string | null;
   };
+  /** 010: access reviews as records (src/domain/access/access-review-service.ts). */
+  access_reviews: {
+    id: string;
+    tenant_id: string;
+    reviewer_id: string;
+    reviewer_email: string;
+    stale: string;
+    stale_before: string;
+    note: string | null;
+    truncated: number;
+    created_at: string;
+    completed_at: string | null;
+  };
+  access_review_decisions: {
+    review_id: string;
+    position: number;
+    finding_kind: string;
+    subject_type: string;
+    subject_id: string;
+    subject_email: string | null;
+    subject_name: string;
+    detail: string;
+    decision: string;
+    outcome: string;
+    error_code: string | null;
+    error_message: string | null;
+  };
 }

@@ -54,6 +54,43 @@ export interface ReviewTokenFact {
   owner: PersonRef;
 }
 
+/** A recorded access review (migration 010). */
+export interface AccessReviewRecord {
+  id: string;
+  tenantId: string;
+  reviewerId: string;
+  reviewerEmail: string;
+  stale: string;
+  staleBefore: string;
+  note: string | null;
+  truncated: boolean;
+  createdAt: string;
+  /** null while its decisions are being applied (or if that was interrupted). */
+  completedAt: string | null;
+}
+
+export type ReviewDecision = 'keep' | 'suspend' | 'revoke_token' | 'remove_role';
+export type ReviewOutcome = 'pending' | 'kept' | 'applied' | 'refused';
+
+/** One finding of a recorded review, with the decision on it and what came of it. */
+export interface AccessReviewDecisionRecord {
+  reviewId: string;
+  position: number;
+  findingKind: string;
+  subject: { type: string; id: string; email: string | null; name: string };
+  detail: string;
+  decision: ReviewDecision;
+  outcome: ReviewOutcome;
+  error: { code: string; message: string } | null;
+}
+
+/** A review with its counts, for a list. */
+export interface AccessReviewSummary extends AccessReviewRecord {
+  findings: number;
+  applied: number;
+  refused: number;
+}
+
 /**
  * The reads of explain and access review (src/domain/access/explain.ts, access-review.ts): each
  * method is one statement, whatever the number of permissions, roles or members involved.
@@ -79,4 +116,13 @@ export interface GovernanceStore {
   listReviewTokens(tenantId: string, input: { now: string; usedBefore: string; limit: number }): Promise<ReviewTokenFact[]>;
   /** Custom roles of the tenant (and global custom roles, when `includeGlobal`) that nobody holds, anywhere. */
   listUnheldCustomRoles(tenantId: string, includeGlobal: boolean): Promise<Role[]>;
+  /** Writes a review and its decisions (outcomes as given). */
+  createReview(review: AccessReviewRecord, decisions: readonly AccessReviewDecisionRecord[]): Promise<void>;
+  /** Sets the outcome of decisions and marks the review completed. */
+  completeReview(reviewId: string, outcomes: readonly Pick<AccessReviewDecisionRecord, 'position' | 'outcome' | 'error'>[], completedAt: string): Promise<void>;
+  /** The tenant's reviews, newest first, after `before` (an id), with their counts. */
+  listReviews(tenantId: string, input: { before?: string; limit: number }): Promise<AccessReviewSummary[]>;
+  getReview(tenantId: string, reviewId: string): Promise<{ review: AccessReviewRecord; decisions: AccessReviewDecisionRecord[] } | undefined>;
+  /** Every decision of the tenant's reviews, oldest review first, with its review: for an auditor's CSV. */
+  listDecisionsOfTenant(tenantId: string): Promise<{ review: AccessReviewRecord; decision: AccessReviewDecisionRecord }[]>;
 }

@@ -1,8 +1,14 @@
 import { z } from 'zod';
 import { defineRoute } from '../route.ts';
-import { idParams } from './schemas.ts';
+import { idParams, pageQuery } from './schemas.ts';
 
-/** Governance (issue 9): explain access, access review. */
+const decisionInput = z.object({
+  kind: z.string().min(1).max(100),
+  subjectId: z.string().min(1).max(100),
+  decision: z.enum(['keep', 'suspend', 'revoke_token', 'remove_role']),
+});
+
+/** Governance (issue 9): explain access, access review and its records. */
 export const governanceRoutes = [
   defineRoute({
     method: 'GET',
@@ -28,6 +34,53 @@ export const governanceRoutes = [
     query: z.object({ tenant: z.string().min(1).max(100).optional(), stale: z.string().min(1).max(20).optional() }),
     async handler({ actor, query, services }) {
       return services.accessReview.report(actor, query);
+    },
+  }),
+  defineRoute({
+    method: 'POST',
+    url: '/api/v1/access-reviews',
+    summary:
+      "Record an access review of the request's tenant: the report taken now, a decision on each finding (keep unless given: suspend, revoke_token, remove_role), carried out through the ordinary guarded commands; refusals are recorded with their code",
+    tag: 'governance',
+    access: { permission: 'ViewAuditLogs' },
+    status: 201,
+    body: z.object({ stale: z.string().min(1).max(20).optional(), note: z.string().max(2000).optional(), decisions: z.array(decisionInput).max(10_000).optional() }),
+    async handler({ actor, body, services }) {
+      return services.accessReview.record(actor, body);
+    },
+  }),
+  defineRoute({
+    method: 'GET',
+    url: '/api/v1/access-reviews',
+    summary: "Past access reviews of the request's tenant, newest first, with their counts",
+    tag: 'governance',
+    access: { permission: 'ViewAuditLogs' },
+    query: pageQuery,
+    async handler({ actor, query, services }) {
+      return services.accessReview.list(actor, query);
+    },
+  }),
+  defineRoute({
+    method: 'GET',
+    url: '/api/v1/access-reviews/export',
+    summary: "Every decision of the tenant's access reviews as CSV, one row per finding, oldest review first (the export is audited)",
+    tag: 'governance',
+    access: { permission: 'ExportAuditLogs' },
+    async handler({ actor, services, reply }) {
+      const { csv, tenant } = await services.accessReview.exportCsv(actor);
+      reply.headers({ 'content-type': 'text/csv; charset=utf-8', 'content-disposition': `attachment; filename="access-reviews-${tenant.replace(/[^\w.-]/g, '_')}.csv"` });
+      return csv;
+    },
+  }),
+  defineRoute({
+    method: 'GET',
+    url: '/api/v1/access-reviews/:id',
+    summary: 'One past access review with every finding, its decision and outcome',
+    tag: 'governance',
+    access: { permission: 'ViewAuditLogs' },
+    params: idParams,
+    async handler({ actor, params, services }) {
+      return services.accessReview.get(actor, params.id);
     },
   }),
 ];

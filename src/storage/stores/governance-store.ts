@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { GovernanceStore } from '../../domain/access/governance-store.ts';
+import type { AccessReviewDecisionRecord, AccessReviewRecord, GovernanceStore, ReviewDecision, ReviewOutcome } from '../../domain/access/governance-store.ts';
 import type { Permission } from '../../domain/permissions.ts';
 import type { Role } from '../../domain/roles/role.ts';
 import type { Database } from '../schema.ts';
@@ -15,6 +15,33 @@ const toRole = (row: Database['roles']): Role => ({
   createdAt: row.created_at,
   updatedAt: row.updated_at,
 });
+
+const toReview = (row: Database['access_reviews']): AccessReviewRecord => ({
+  id: row.id,
+  tenantId: row.tenant_id,
+  reviewerId: row.reviewer_id,
+  reviewerEmail: row.reviewer_email,
+  stale: row.stale,
+  staleBefore: row.stale_before,
+  note: row.note,
+  truncated: Number(row.truncated) === 1,
+  createdAt: row.created_at,
+  completedAt: row.completed_at,
+});
+
+const toDecision = (row: Database['access_review_decisions']): AccessReviewDecisionRecord => ({
+  reviewId: row.review_id,
+  position: Number(row.position),
+  findingKind: row.finding_kind,
+  subject: { type: row.subject_type, id: row.subject_id, email: row.subject_email, name: row.subject_name },
+  detail: row.detail,
+  decision: row.decision as ReviewDecision,
+  outcome: row.outcome as ReviewOutcome,
+  error: row.error_code === null ? null : { code: row.error_code, message: row.error_message ?? '' },
+});
+
+/** Rows per INSERT: well under either engine's limit on bound parameters. */
+const INSERT_BATCH = 500;
 
 /** The reads of explain and access review, one statement each (see the interface). */
 export function sqlGovernanceStore(db: Kysely<Database>): GovernanceStore {
@@ -150,6 +177,118 @@ export function sqlGovernanceStore(db: Kysely<Database>): GovernanceStore {
         .orderBy('name_normalized')
         .execute();
       return rows.map(toRole);
+    },
+
+    async createReview(review, decisions) {
+      await db
+        .insertInto('access_reviews')
+        .values({
+          id: review.id,
+          tenant_id: review.tenantId,
+          reviewer_id: review.reviewerId,
+          reviewer_email: review.reviewerEmail,
+          stale: review.stale,
+          stale_before: review.staleBefore,
+          note: review.note,
+          truncated: review.truncated ? 1 : 0,
+          created_at: review.createdAt,
+          completed_at: review.completedAt,
+        })
+        .execute();
+      for (let start = 0; start < decisions.length; start += INSERT_BATCH) {
+        await db
+          .insertInto('access_review_decisions')
+          .values(
+            decisions.slice(start, start + INSERT_BATCH).map((decision) => ({
+              review_id: review.id,
+              position: decision.position,
+              finding_kind: decision.findingKind,
+              subject_type: decision.subject.type,
+              subject_id: decision.subject.id,
+              subject_email: decision.subject.email,
+              subject_name: decision.subject.name,
+              detail: decision.detail,
+              decision: decision.decision,
+              outcome: decision.outcome,
+              error_code: decision.error?.code ?? null,
+              error_message: decision.error?.message ?? null,
+            })),
+          )
+          .execute();
+      }
+    },
+
+    async completeReview(reviewId, outcomes, completedAt) {
+      for (const outcome of outcomes) {
+        await db
+          .updateTable('access_review_decisions')
+          .set({ outcome: outcome.outcome, error_code: outcome.error?.code ?? null, error_message: outcome.error?.message ?? null })
+          .where('review_id', '=', reviewId)
+          .where('position', '=', outcome.position)
+          .execute();
+      }
+      await db.updateTable('access_reviews').set({ completed_at: completedAt }).where('id', '=', reviewId).execute();
+    },
+
+    async listReviews(tenantId, { before, limit }) {
+      let query = db
+        .selectFrom('access_reviews as r')
+        .leftJoin('access_review_decisions as d', 'd.review_id', 'r.id')
+        .selectAll('r')
+        .select((eb) => [
+          eb.fn.count<string | number>('d.position').as('findings'),
+          eb.fn.sum<string | number | null>(eb.case().when('d.outcome', '=', 'applied').then(1).else(0).end()).as('applied'),
+          eb.fn.sum<string | number | null>(eb.case().when('d.outcome', '=', 'refused').then(1).else(0).end()).as('refused'),
+        ])
+        .where('r.tenant_id', '=', tenantId)
+        .groupBy(['r.id', 'r.tenant_id', 'r.reviewer_id', 'r.reviewer_email', 'r.stale', 'r.stale_before', 'r.note', 'r.truncated', 'r.created_at', 'r.completed_at'])
+        .orderBy('r.id', 'desc')
+        .limit(limit);
+      if (before !== undefined) query = query.where('r.id', '<', before);
+      const rows = await query.execute();
+      return rows.map(({ findings, applied, refused, ...review }) => ({ ...toReview(review), findings: Number(findings), applied: Number(applied ?? 0), refused: Number(refused ?? 0) }));
+    },
+
+    async getReview(tenantId, reviewId) {
+      const rows = await db
+        .selectFrom('access_reviews as r')
+        .leftJoin('access_review_decisions as d', 'd.review_id', 'r.id')
+        .selectAll('r')
+        .select([
+          'd.position',
+          'd.finding_kind',
+          'd.subject_type',
+          'd.subject_id',
+          'd.subject_email',
+          'd.subject_name',
+          'd.detail',
+          'd.decision',
+          'd.outcome',
+          'd.error_code',
+          'd.error_message',
+        ])
+        .where('r.tenant_id', '=', tenantId)
+        .where('r.id', '=', reviewId)
+        .orderBy('d.position')
+        .execute();
+      const [first] = rows;
+      if (!first) return undefined;
+      const review = toReview(first);
+      const decisions = rows.flatMap((row) => (row.position === null ? [] : [toDecision({ ...(row as unknown as Database['access_review_decisions']), review_id: review.id })]));
+      return { review, decisions };
+    },
+
+    async listDecisionsOfTenant(tenantId) {
+      const rows = await db
+        .selectFrom('access_reviews as r')
+        .innerJoin('access_review_decisions as d', 'd.review_id', 'r.id')
+        .selectAll('r')
+        .select(['d.review_id', 'd.position', 'd.finding_kind', 'd.subject_type', 'd.subject_id', 'd.subject_email', 'd.subject_name', 'd.detail', 'd.decision', 'd.outcome', 'd.error_code', 'd.error_message'])
+        .where('r.tenant_id', '=', tenantId)
+        .orderBy('r.id')
+        .orderBy('d.position')
+        .execute();
+      return rows.map((row) => ({ review: toReview(row), decision: toDecision(row) }));
     },
   };
 }
