@@ -83,6 +83,38 @@ describe.each(engines)('store transactions on %s', (engine) => {
     expect(failures).toBe(1);
   });
 
+  /**
+   * Write skew: each transaction reads both counters and raises a different one to their sum
+   * plus one. No row is written by both, so nothing blocks; SERIALIZABLE sees the cycle and
+   * fails one of them with 40001, at its write or at its COMMIT, and either way nothing of it
+   * was committed. Serially the counters end at 1 and 2; side by side at READ COMMITTED, 1 and 1.
+   */
+  async function raceWriteSkew(options?: { isolation: 'serializable' }): Promise<number[]> {
+    retries = [];
+    const keys = [`account:${newId()}`, `account:${newId()}`];
+    await store.transaction((tx) => tx.loginThrottle.lock(keys));
+    const bothRead = meeting(2);
+    const raise = async (key: string) => {
+      let runs = 0;
+      await store.transaction(async (tx) => {
+        runs++;
+        const records = await tx.loginThrottle.get(keys);
+        if (runs === 1) await bothRead();
+        const sum = records.reduce((total, record) => total + record.failures, 0);
+        await tx.loginThrottle.save({ key, failures: sum + 1, lastFailureAt: null });
+      }, options);
+    };
+    await Promise.all(keys.map(raise));
+    return (await store.loginThrottle.get(keys)).map((record) => record.failures).toSorted();
+  }
+
+  it.runIf(engine === 'postgres')('retries the loser of a write skew, whether PostgreSQL fails its write or its COMMIT', async () => {
+    expect(await raceWriteSkew({ isolation: 'serializable' })).toEqual([1, 2]);
+    expect(retries).toEqual([{ attempt: 1, code: '40001' }]);
+    expect(await raceWriteSkew()).toEqual([1, 1]);
+    expect(retries).toEqual([]);
+  });
+
   it('does not run a callback again for any other error', async () => {
     retries = [];
     let runs = 0;

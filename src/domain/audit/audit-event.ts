@@ -28,11 +28,13 @@ export interface AuditQuery {
   category?: AuditCategory;
   since?: string;
   until?: string;
-  /** The last id of the previous page when pages go newest first; an exclusive upper bound otherwise. */
+  /** The last id of the previous page; pages go newest first. */
   before?: string;
   /** The last id of the previous page when pages go oldest first (an export). */
   after?: string;
-  /** Oldest first (ascending ids), as an export reads the trail; newest first otherwise. */
+  /** Only events with a smaller id (created earlier): where an export stops. */
+  upTo?: string;
+  /** Oldest first, as an export reads the trail; newest first otherwise. */
   oldestFirst?: boolean;
   limit: number;
 }

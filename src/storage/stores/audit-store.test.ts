@@ -74,4 +74,56 @@ describe.each(engines)('audit store on %s', (engine) => {
     const third = await query({ limit: 2, before: second.at(-1)!.id });
     expect([...first, ...second, ...third].map((event) => event.id)).toEqual(events.map((event) => event.id).reverse());
   });
+
+  describe('pages of a time window, and exports', () => {
+    const shuffled = newId();
+    const user = newId();
+    const made: AuditEvent[] = [];
+    beforeAll(async () => {
+      // Times out of step with the ids (a clock set back, another node's clock) and ties at one instant.
+      const minutes = [50, 10, 30, 30, 20, 30, 40, 10, 60, 25, 30, 5];
+      for (const [index, minute] of minutes.entries()) {
+        const event = anEvent(minute, { tenantId: shuffled, actorId: index % 2 ? user : null, subjectId: index % 3 ? null : user, category: index % 2 ? 'auth' : 'users' });
+        made.push(event);
+        await fixture.store.audit.append(event);
+      }
+    });
+    const byTime = (a: AuditEvent, b: AuditEvent) => a.occurredAt.localeCompare(b.occurredAt) || a.id.localeCompare(b.id);
+
+    async function pages(filters: Partial<Parameters<typeof fixture.store.audit.query>[0]>, limit: number): Promise<string[]> {
+      const ids: string[] = [];
+      for (let cursor: string | undefined; ; ) {
+        const page = await fixture.store.audit.query({ tenantId: shuffled, limit, ...filters, ...(cursor ? (filters.oldestFirst ? { after: cursor } : { before: cursor }) : {}) });
+        ids.push(...page.map((event) => event.id));
+        if (page.length < limit) return ids;
+        cursor = page.at(-1)!.id;
+      }
+    }
+
+    it.each([
+      ['a window', { since: at(10), until: at(50) }],
+      ['a window in a category', { since: at(10), category: 'auth' as const }],
+      ['a window of a user', { until: at(45), userId: user }],
+    ])('pages %s newest first in time order, each event once, whatever the page size', async (_label, filters) => {
+      const inWindow = made.filter(
+        (event) =>
+          (!('since' in filters) || event.occurredAt >= filters.since!) &&
+          (!('until' in filters) || event.occurredAt < filters.until!) &&
+          (!('category' in filters) || event.category === filters.category) &&
+          (!('userId' in filters) || event.actorId === user || event.subjectId === user),
+      );
+      expect(inWindow.length).toBeGreaterThan(3);
+      const newestFirst = [...inWindow].sort(byTime).reverse().map((event) => event.id);
+      for (const limit of [1, 2, 3, 100]) {
+        expect(await pages(filters, limit), `limit ${limit}`).toEqual(newestFirst);
+        expect(await pages({ ...filters, oldestFirst: true }, limit), `oldest first, limit ${limit}`).toEqual([...newestFirst].reverse());
+      }
+    });
+
+    it('exports oldest first in id order without a window, up to an id', async () => {
+      const upTo = made[8]!.id;
+      expect(await pages({ oldestFirst: true, upTo }, 3)).toEqual(made.slice(0, 8).map((event) => event.id));
+      expect(await pages({ oldestFirst: true, upTo, since: at(0) }, 3)).toEqual(made.slice(0, 8).sort(byTime).map((event) => event.id));
+    });
+  });
 });
