@@ -51,7 +51,7 @@ export class AuditService {
    *
    * What a reader gets: every event appended before the export began (ids up to the export's
    * own event, which is recorded first and so is never in its own file), each exactly once, in
-   * id order. The trail is append-only, so reading it in batches at different moments gives the
+   * id order (in time order with since/until: see auditPageQuery). The trail is append-only, so reading it in batches at different moments gives the
    * same rows as one snapshot would, with one caveat: an event whose transaction began before
    * the export but commits after the batches passed its id is left out. The export itself is
    * audited before the first row leaves: who took a copy of the trail, and of what.
@@ -68,7 +68,7 @@ export class AuditService {
     const { store } = this.#context;
     const batches = inBatches<AuditEvent>(
       (last, limit) =>
-        store.audit.query({ tenantId: actor.tenantId, userId: filters.user, category: filters.category, since: filters.since, until: filters.until, after: last?.id, before: upTo, oldestFirst: true, limit }),
+        store.audit.query({ tenantId: actor.tenantId, userId: filters.user, category: filters.category, since: filters.since, until: filters.until, after: last?.id, upTo, oldestFirst: true, limit }),
       options.batchSize,
     );
     return encodeExport(format, EXPORT_COLUMNS, batches, (event) => ({

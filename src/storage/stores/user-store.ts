@@ -46,40 +46,49 @@ function searchCondition(engine: Engine, search: string) {
   return sql<boolean>`(u.email_normalized like ${pattern} escape '\\' or ${displayName} like ${pattern} escape '\\')`;
 }
 
+/**
+ * The statement of one page of a tenant's members, built but not run (the store runs it; tests
+ * ask the engine for its plan): the members in user-id order with their role and home tenant,
+ * every filter of the query applied, stopping at the limit.
+ */
+export function memberPageQuery(db: Kysely<Database>, engine: Engine, tenantId: string, query: UserListQuery) {
+  let select = db
+    .selectFrom('role_assignments as ra')
+    .innerJoin('users as u', 'u.id', 'ra.user_id')
+    .innerJoin('roles as r', 'r.id', 'ra.role_id')
+    .innerJoin('tenants as home', 'home.id', 'u.home_tenant_id')
+    .selectAll('u')
+    .select(['r.id as role_id', 'r.name as role_name', 'home.slug as home_tenant_slug'])
+    .where('ra.tenant_id', '=', tenantId);
+  // Ordered by ra.user_id, not u.id: the index on (tenant_id, user_id), or on (tenant_id,
+  // role_id, user_id) with a role, hands the rows out in that order and the limit stops the walk.
+  if (query.after) select = select.where('ra.user_id', '>', query.after);
+  if (query.roleId) select = select.where('ra.role_id', '=', query.roleId);
+  if (query.status) select = select.where('u.status', '=', query.status);
+  if (query.homeTenantSlug) select = select.where('home.slug', '=', query.homeTenantSlug);
+  if (query.lastSignInBefore) select = select.where('u.last_login_at', '<', query.lastSignInBefore);
+  if (query.lastSignInAfter) select = select.where('u.last_login_at', '>=', query.lastSignInAfter);
+  const { twoFactorEnrolled, ssoLinked } = query;
+  if (twoFactorEnrolled !== undefined) {
+    select = select.where((eb) => {
+      const enrolled = eb.exists(eb.selectFrom('two_factor').select('two_factor.user_id').whereRef('two_factor.user_id', '=', 'u.id').where('two_factor.status', '=', 'enabled'));
+      return twoFactorEnrolled ? enrolled : eb.not(enrolled);
+    });
+  }
+  if (ssoLinked !== undefined) {
+    select = select.where((eb) => {
+      const linked = eb.exists(eb.selectFrom('external_identities').select('external_identities.user_id').whereRef('external_identities.user_id', '=', 'u.id'));
+      return ssoLinked ? linked : eb.not(linked);
+    });
+  }
+  const search = query.search?.trim();
+  if (search) select = select.where(searchCondition(engine, search));
+  return select.orderBy('ra.user_id').limit(query.limit);
+}
+
 export function sqlUserStore(db: Kysely<Database>, engine: Engine): UserStore {
   async function listMembers(tenantId: string, query: UserListQuery): Promise<TenantMember[]> {
-    let select = db
-      .selectFrom('role_assignments as ra')
-      .innerJoin('users as u', 'u.id', 'ra.user_id')
-      .innerJoin('roles as r', 'r.id', 'ra.role_id')
-      .innerJoin('tenants as home', 'home.id', 'u.home_tenant_id')
-      .selectAll('u')
-      .select(['r.id as role_id', 'r.name as role_name', 'home.slug as home_tenant_slug'])
-      .where('ra.tenant_id', '=', tenantId);
-    // Ordered by ra.user_id, not u.id: the index on (tenant_id, user_id), or on (tenant_id,
-    // role_id, user_id) with a role, hands the rows out in that order and the limit stops the walk.
-    if (query.after) select = select.where('ra.user_id', '>', query.after);
-    if (query.roleId) select = select.where('ra.role_id', '=', query.roleId);
-    if (query.status) select = select.where('u.status', '=', query.status);
-    if (query.homeTenantSlug) select = select.where('home.slug', '=', query.homeTenantSlug);
-    if (query.lastSignInBefore) select = select.where('u.last_login_at', '<', query.lastSignInBefore);
-    if (query.lastSignInAfter) select = select.where('u.last_login_at', '>=', query.lastSignInAfter);
-    const { twoFactorEnrolled, ssoLinked } = query;
-    if (twoFactorEnrolled !== undefined) {
-      select = select.where((eb) => {
-        const enrolled = eb.exists(eb.selectFrom('two_factor').select('two_factor.user_id').whereRef('two_factor.user_id', '=', 'u.id').where('two_factor.status', '=', 'enabled'));
-        return twoFactorEnrolled ? enrolled : eb.not(enrolled);
-      });
-    }
-    if (ssoLinked !== undefined) {
-      select = select.where((eb) => {
-        const linked = eb.exists(eb.selectFrom('external_identities').select('external_identities.user_id').whereRef('external_identities.user_id', '=', 'u.id'));
-        return ssoLinked ? linked : eb.not(linked);
-      });
-    }
-    const search = query.search?.trim();
-    if (search) select = select.where(searchCondition(engine, search));
-    const rows = await select.orderBy('ra.user_id').limit(query.limit).execute();
+    const rows = await memberPageQuery(db, engine, tenantId, query).execute();
     return rows.map(({ role_id, role_name, home_tenant_slug, ...user }) => ({ user: toUser(user), role: { id: role_id, name: role_name }, homeTenantSlug: home_tenant_slug }));
   }
 
