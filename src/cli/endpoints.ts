@@ -73,4 +73,8 @@ export const endpoints = {
   exportAudit: endpoint('GET', '/api/v1/audit/export', 'ExportAuditLogs'),
 
   accessReview: endpoint('GET', '/api/v1/access-review', 'ViewAuditLogs'),
+  recordAccessReview: endpoint('POST', '/api/v1/access-reviews', 'ViewAuditLogs'),
+  listAccessReviews: endpoint('GET', '/api/v1/access-reviews', 'ViewAuditLogs'),
+  getAccessReview: endpoint('GET', '/api/v1/access-reviews/:id', 'ViewAuditLogs'),
+  exportAccessReviews: endpoint('GET', '/api/v1/access-reviews/export', 'ExportAuditLogs'),
 } as const satisfies Record<string, Endpoint>;

@@ -1,7 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { examples } from './action.ts';
 import { adminAuditCommand } from './commands/admin-audit.ts';
-import { adminAccessReviewCommand } from './commands/admin-governance.ts';
+import { adminAccessReviewCommand, adminAccessReviewsCommand } from './commands/admin-governance.ts';
 import { adminRolesCommand } from './commands/admin-roles.ts';
 import { adminTenantsCommand } from './commands/admin-tenants.ts';
 import { adminTokensCommand } from './commands/admin-tokens.ts';
@@ -57,6 +57,7 @@ export function buildProgram(): Command {
   admin.addCommand(adminTenantsCommand());
   admin.addCommand(adminAuditCommand());
   admin.addCommand(adminAccessReviewCommand());
+  admin.addCommand(adminAccessReviewsCommand());
   program.addCommand(admin);
 
   return configure(program);

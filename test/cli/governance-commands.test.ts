@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSignedInUser, engines, startTestServer, type TestServer } from '../support/harness.ts';
@@ -101,5 +103,30 @@ describe.each(engines)('sophon governance commands on %s', (engine) => {
     const refused = await runCli(['admin', 'access-review'], { env: { ...env, SOPHON_TOKEN: await tokenFor(operator.client) } });
     expect(refused.code).toBe(3);
     expect(refused.stderr).toContain('needs the ViewAuditLogs permission');
+  });
+
+  it('access-reviews: record with decisions (confirmed by --yes), list, show and export as CSV', async () => {
+    const idle = await createSignedInUser(test, { role: 'Viewer', tenant: 'acme' });
+    test.clock.advance(2 * 60_000);
+    const decide = `user_not_signed_in:${idle.id}=suspend`;
+    // Changing something without a terminal to confirm it needs --yes (exit 2), and records nothing.
+    expect((await sophon('admin', 'access-reviews', 'record', '--tenant', 'acme', '--stale', '1m', '--decide', decide)).code).toBe(2);
+    expect((await sophon('admin', 'access-reviews', 'record', '--decide', 'nonsense')).code).toBe(2);
+
+    const recorded = await ok('admin', 'access-reviews', 'record', '--tenant', 'acme', '--stale', '1m', '--decide', decide, '--note', 'Q4', '--yes');
+    expect(recorded.stdout).toMatch(/Recorded access review \S+ of tenant "acme"/);
+    expect(recorded.stdout).toMatch(new RegExp(`user_not_signed_in\\s+user:${idle.id}\\s+\\S+\\s+suspend\\s+applied`));
+    expect((await test.admin.inTenant('acme').get(`/api/v1/users/${idle.id}`)).body.status).toBe('suspended');
+    const id = /Recorded access review (\S+)/.exec(recorded.stdout)![1]!;
+
+    const list = await ok('admin', 'access-reviews', 'list', '--tenant', 'acme');
+    expect(list.stdout).toMatch(new RegExp(`${id}\\s+.*admin@sophon\\.local\\s+1m\\s+\\d+\\s+1\\s+0\\s+Q4`));
+    const shown = (await ok('admin', 'access-reviews', 'show', id, '--tenant', 'acme', '--json')).json();
+    expect(shown).toEqual((await test.admin.inTenant('acme').get(`/api/v1/access-reviews/${id}`)).body);
+
+    const file = path.join(path.dirname(path.dirname(config.file)), 'reviews.csv');
+    await ok('admin', 'access-reviews', 'export', '--tenant', 'acme', '--out', file);
+    const rows = parse(readFileSync(file, 'utf8'), { columns: true }) as Record<string, string>[];
+    expect(rows).toContainEqual(expect.objectContaining({ review_id: id, subject_id: idle.id, decision: 'suspend', outcome: 'applied' }));
   });
 });

@@ -1,3 +1,4 @@
+import { writeFileSync } from 'node:fs';
 import { Command, InvalidArgumentError } from 'commander';
 import { allPermissions } from '../../domain/permissions.ts';
 import { toCsv } from '../../domain/csv.ts';
@@ -5,9 +6,10 @@ import { action, examples } from '../action.ts';
 import { durationArgument } from '../arguments.ts';
 import type { CliContext, MeAnswer } from '../context.ts';
 import { endpoints } from '../endpoints.ts';
-import { usageError } from '../exit-codes.ts';
+import { CliError, ExitCode, usageError } from '../exit-codes.ts';
 import { HttpClient } from '../http-client.ts';
-import { formatValue, note, printLine, printTable } from '../output.ts';
+import { formatValue, note, printLine, printTable, renderDetails } from '../output.ts';
+import { confirm } from '../prompt.ts';
 
 /** GET /api/v1/users/:id/explain (src/domain/access/explain.ts). */
 interface Explanation {
@@ -173,4 +175,150 @@ async function reviewedTenant(context: CliContext): Promise<string | undefined> 
   context.actIn('default');
   await context.authorize('ManageTenants');
   return named;
+}
+
+/** POST/GET /api/v1/access-reviews. */
+interface RecordedReview {
+  review: { id: string; tenant: string; reviewerEmail: string; stale: string; note: string | null; createdAt: string; completedAt: string | null };
+  decisions: { findingKind: string; subject: { type: string; id: string; email: string | null; name: string }; detail: string; decision: string; outcome: string; error: { code: string; message: string } | null }[];
+}
+interface ReviewSummary {
+  id: string;
+  reviewerEmail: string;
+  stale: string;
+  createdAt: string;
+  completedAt: string | null;
+  findings: number;
+  applied: number;
+  refused: number;
+  note: string | null;
+}
+
+const DECISIONS = ['keep', 'suspend', 'revoke_token', 'remove_role'] as const;
+
+/** `--decide <kind>:<subject-id>=<decision>`, repeatable. */
+function decideArgument(value: string, previous: { kind: string; subjectId: string; decision: string }[] = []) {
+  const match = /^([a-z_]+):([^=\s]+)=([a-z_]+)$/.exec(value.trim());
+  if (!match || !(DECISIONS as readonly string[]).includes(match[3]!)) {
+    throw new InvalidArgumentError(`"${value}" is not <finding-kind>:<subject-id>=<decision> with a decision among ${DECISIONS.join(', ')} (e.g. token_unused:<token-id>=revoke_token).`);
+  }
+  return [...previous, { kind: match[1]!, subjectId: match[2]!, decision: match[3]! }];
+}
+
+function printDecisions(decisions: RecordedReview['decisions']): void {
+  printTable(decisions, [
+    { header: 'FINDING', value: (entry) => entry.findingKind },
+    { header: 'SUBJECT', value: (entry) => `${entry.subject.type}:${entry.subject.id}` },
+    { header: 'WHO / WHAT', value: (entry) => entry.subject.email ?? entry.subject.name },
+    { header: 'DECISION', value: (entry) => entry.decision },
+    { header: 'OUTCOME', value: (entry) => (entry.error ? `${entry.outcome}: ${entry.error.code}` : entry.outcome) },
+  ], 'No findings.');
+}
+
+/** `sophon admin access-reviews record|list|show|export`: reviews kept as records. */
+export function adminAccessReviewsCommand(): Command {
+  const reviews = new Command('access-reviews').description("access reviews kept as records: a review of the tenant's findings with a decision on each, carried out through the ordinary commands");
+
+  reviews
+    .command('record')
+    .description("take the tenant's access review now and keep it with a decision on each finding: keep (the default), suspend, revoke_token or remove_role (a user's membership here, or a custom role nobody holds), each carried out through its ordinary command and recorded with its outcome")
+    .option('--stale <duration>', 'how old activity must be to count as stale (default 90d)', durationArgument)
+    .option('--decide <kind:subject-id=decision>', 'a decision on one finding, repeatable (e.g. token_unused:<token-id>=revoke_token)', decideArgument)
+    .option('--note <text>', 'a note kept with the review')
+    .option('--yes', 'do not ask for confirmation before changing anything')
+    .addHelpText(
+      'after',
+      examples(
+        'sophon admin access-reviews record --tenant acme --note "Q4 review"',
+        'sophon admin access-reviews record --tenant acme --decide user_not_signed_in:<user-id>=suspend --decide token_without_expiry:<token-id>=revoke_token --yes',
+        'sophon admin access-reviews record --stale 30d --json',
+      ),
+    )
+    .action(
+      action<{ stale?: string; decide?: { kind: string; subjectId: string; decision: string }[]; note?: string; yes?: boolean }>(async (context, _args, options) => {
+        const changes = (options.decide ?? []).filter((entry) => entry.decision !== 'keep');
+        await context.authorize('ViewAuditLogs');
+        if (changes.length > 0 && !(await confirm(`Record the review and carry out ${changes.length} decision(s) (${changes.map((entry) => `${entry.decision} ${entry.subjectId}`).join(', ')})?`, options.yes))) {
+          return void note('Nothing recorded.');
+        }
+        const answer = await context.call<RecordedReview>(endpoints.recordAccessReview, { body: { stale: options.stale, note: options.note, decisions: options.decide } });
+        context.output(answer, () => {
+          printLine(`Recorded access review ${answer.review.id} of tenant "${answer.review.tenant}" (stale: ${answer.review.stale}).`);
+          printDecisions(answer.decisions);
+          const refused = answer.decisions.filter((entry) => entry.outcome === 'refused');
+          for (const entry of refused) note(`Refused: ${entry.decision} ${entry.subject.type}:${entry.subject.id}: ${entry.error?.message ?? ''}`);
+        });
+      }),
+    );
+
+  reviews
+    .command('list')
+    .description("past access reviews of the tenant, newest first, with their counts")
+    .addHelpText('after', examples('sophon admin access-reviews list --tenant acme', 'sophon admin access-reviews list --json'))
+    .action(
+      action(async (context) => {
+        const page = await context.call<{ items: ReviewSummary[]; nextCursor: string | null }>(endpoints.listAccessReviews, { query: { limit: 200 } });
+        context.output(page, () =>
+          printTable(page.items, [
+            { header: 'ID', value: (review) => review.id },
+            { header: 'REVIEWED', value: (review) => review.createdAt },
+            { header: 'REVIEWER', value: (review) => review.reviewerEmail },
+            { header: 'STALE', value: (review) => review.stale },
+            { header: 'FINDINGS', value: (review) => review.findings },
+            { header: 'APPLIED', value: (review) => review.applied },
+            { header: 'REFUSED', value: (review) => review.refused },
+            { header: 'NOTE', value: (review) => review.note },
+          ], 'No access reviews recorded in this tenant.'),
+        );
+      }),
+    );
+
+  reviews
+    .command('show')
+    .description('one past access review: every finding, its decision and outcome')
+    .argument('<review-id>', 'the id printed by record or list')
+    .addHelpText('after', examples('sophon admin access-reviews show <review-id>', 'sophon admin access-reviews show <review-id> --json'))
+    .action(
+      action(async (context, [id]) => {
+        const answer = await context.call<RecordedReview>(endpoints.getAccessReview, { params: { id: id! } });
+        context.output(answer, () => {
+          printLine(
+            renderDetails([
+              ['Review', answer.review.id],
+              ['Tenant', answer.review.tenant],
+              ['Reviewer', answer.review.reviewerEmail],
+              ['Reviewed', answer.review.createdAt],
+              ['Completed', answer.review.completedAt ?? 'not completed (interrupted while applying)'],
+              ['Stale', answer.review.stale],
+              ['Note', answer.review.note],
+            ]),
+          );
+          printLine();
+          printDecisions(answer.decisions);
+        });
+      }),
+    );
+
+  reviews
+    .command('export')
+    .description("every decision of the tenant's access reviews as CSV, one row per finding, oldest review first, for auditors (the export is audited)")
+    .option('--out <file>', 'write to this file (created readable by you only); without it, to standard output')
+    .addHelpText('after', examples('sophon admin access-reviews export --tenant acme --out acme-reviews.csv', 'sophon admin access-reviews export > reviews.csv'))
+    .action(
+      action<{ out?: string }>(async (context, _args, options) => {
+        const csv = await context.call<string>(endpoints.exportAccessReviews);
+        if (options.out) {
+          try {
+            writeFileSync(options.out, csv, { mode: 0o600 });
+          } catch (error) {
+            throw new CliError(ExitCode.Failure, `cannot write ${options.out}: ${(error as Error).message}`);
+          }
+          note(`Wrote ${options.out}.`);
+        } else {
+          process.stdout.write(csv);
+        }
+      }),
+    );
+
+  return reviews;
 }
