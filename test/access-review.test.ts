@@ -49,7 +49,7 @@ describe.each(engines)('access review on %s', (engine) => {
     const forever = await idle.client.post('/api/v1/me/tokens', { name: 'legacy', expiresIn: '365d' });
     tokens.forever = forever.body.token.id;
     // Tokens made today always expire; one from before expiry was required has none.
-    await test.server.database.db.updateTable('api_tokens').set({ expires_at: null }).where('id', '=', tokens.forever).execute();
+    await test.server.database.db.updateTable('api_tokens').set({ expires_at: null }).where('id', '=', tokens.forever!).execute();
 
     expect((await acme().post('/api/v1/roles', { name: 'agent-maker', permissions: ['ManageAgents'] })).status).toBe(201);
     const leaver = await createSignedInUser(test, { role: 'agent-maker', tenant: 'acme' });
