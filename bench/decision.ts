@@ -55,7 +55,7 @@ function setOf(count: number): Case {
       const access = new AccessService(unreachable);
       const roles = customRoles(count);
       for (const role of roles) access.permissionSetOf(role, false);
-      const permissions: Permission[] = allPermissions;
+      const permissions: readonly Permission[] = allPermissions;
       return { run: (index) => access.permissionSetOf(roles[index % count]!, false).has(permissions[index % permissions.length]!) };
     },
   };

@@ -223,6 +223,11 @@ describe.each(engines)('tenant isolation on %s', (engine) => {
       const invalid = await test.admin.post('/api/v1/tenants', { slug: 'Not A Slug', name: 'X' });
       expect(invalid.status).toBe(400);
       expect(invalid.body.error.code).toBe('TENANT_SLUG_INVALID');
+      // A slug shaped like a tenant id would make X-Sophon-Tenant ambiguous: it could stand in for that tenant.
+      const alphaId = (await test.admin.get('/api/v1/tenants')).body.items.find((tenant: { slug: string }) => tenant.slug === 'alpha').id;
+      const idShaped = await test.admin.post('/api/v1/tenants', { slug: alphaId, name: 'Shadow' });
+      expect(idShaped.status).toBe(400);
+      expect(idShaped.body.error).toMatchObject({ code: 'TENANT_SLUG_INVALID', message: expect.stringContaining('shaped like a tenant id') });
       const taken = await test.admin.post('/api/v1/tenants', { slug: 'alpha', name: 'Alpha again' });
       expect(taken.status).toBe(409);
       expect(taken.body.error.code).toBe('TENANT_SLUG_TAKEN');

@@ -73,7 +73,8 @@ export function createSophonAuthzClient(options: SophonAuthzOptions): SophonAuth
   async function ask(credential: Credential, body: unknown): Promise<unknown> {
     let response: Response;
     try {
-      response = await send(endpoint, { method: 'POST', headers: { 'content-type': 'application/json', ...headersOf(credential) }, body: JSON.stringify(body) });
+      // Never follow a redirect: an answer from anywhere but Sophon itself is not an authorization.
+      response = await send(endpoint, { method: 'POST', redirect: 'error', headers: { 'content-type': 'application/json', ...headersOf(credential) }, body: JSON.stringify(body) });
     } catch (error) {
       throw unavailable(`Sophon could not be reached at ${options.baseUrl} (${(error as Error).message}).`);
     }

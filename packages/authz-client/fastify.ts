@@ -24,7 +24,8 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
  */
 export function requiresPermissionWith(client: SophonAuthz, permission: Permission, options: RequiresPermissionOptions = {}) {
   return async function sophonRequiresPermission(request: FastifyRequest, reply: FastifyReply): Promise<void> {
-    const tenant = options.tenant ? await options.tenant(request) : headerValue(request, 'x-sophon-tenant');
+    // As Sophon reads the header: empty means the caller's home tenant.
+    const tenant = (options.tenant ? await options.tenant(request) : headerValue(request, 'x-sophon-tenant')) || undefined;
     let answer: AuthorizationAnswer;
     try {
       answer = await client.check(credentialOf(request), permission, tenant);
@@ -35,7 +36,7 @@ export function requiresPermissionWith(client: SophonAuthz, permission: Permissi
       await reply.code(error.status).send(error.body);
       return;
     }
-    if (answer.allowed) {
+    if (answer.allowed === true) {
       request.sophonAuthorization = answer;
       return;
     }

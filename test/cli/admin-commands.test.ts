@@ -54,6 +54,11 @@ describe.each(engines)('sophon admin commands on %s', (engine) => {
     expect(activity.stdout).toContain('password_reset.requested');
     expect((await ok('admin', 'users', 'activity', user.id, '--json')).json()).toEqual((await admin.get(`/api/v1/users/${user.id}/activity`)).body);
 
+    // A dry run shows the role in each tenant before and after, and moves nobody.
+    const preview = await ok('admin', 'users', 'move', email, '--to', 'acme', '--role', 'viewer', '--dry-run');
+    expect(preview.stdout).toContain('Nothing was changed');
+    expect(preview.stdout).toMatch(/acme\s+\(none\)\s+Viewer\s+\(changes\)/);
+    expect((await admin.get(`/api/v1/users/${user.id}`)).body.homeTenant).toBe('default');
     const moved = (await ok('admin', 'users', 'move', email, '--to', 'acme', '--role', 'viewer', '--json')).json();
     expect(moved.homeTenant).toBe('acme');
     expect((await admin.inTenant('acme').get(`/api/v1/users/${user.id}`)).body).toMatchObject({ homeTenant: 'acme', role: 'Viewer' });

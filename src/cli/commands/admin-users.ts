@@ -412,7 +412,7 @@ export function adminUsersCommand(): Command {
     .action(
       action(async (context, [reference]) => {
         const id = await targetUser(context, endpoints.effectivePermissions, reference!);
-        const answer = await context.call<{ userId: string; tenants: Array<{ tenantSlug: string; roleName: string; permissions: string[] }>; permissions: string[] }>(
+        const answer = await context.call<{ userId: string; tenants: Array<{ tenantSlug: string; roleName: string; permissions: string[] }>; permissions: string[]; hiddenTenants?: number }>(
           endpoints.effectivePermissions,
           { params: { id } },
         );
@@ -422,6 +422,7 @@ export function adminUsersCommand(): Command {
             { header: 'ROLE', value: (entry) => entry.roleName },
             { header: 'PERMISSIONS', value: (entry) => entry.permissions },
           ], 'No role in any tenant you can see.');
+          if (answer.hiddenTenants) printLine(`They also hold a role in ${answer.hiddenTenants} tenant(s) you can't see users in; those aren't listed or counted here.`);
           printLine();
           printLine(`Effective permissions (${answer.permissions.length}):`);
           for (const permission of answer.permissions) printLine(`  ${permission}`);
@@ -524,13 +525,26 @@ export function adminUsersCommand(): Command {
     .description('move a user to another home tenant; their resources in the current tenant follow')
     .argument(...USER_ARGUMENT)
     .requiredOption('--to <tenant>', 'the destination tenant (slug or id)')
-    .option('--role <role>', 'their role in the destination tenant')
-    .addHelpText('after', examples('sophon admin users move jane@example.com --to acme --role workflow-editor'))
+    .option('--role <role>', 'their role in the destination tenant (default: the role they already hold there, else Viewer)')
+    .option('--dry-run', 'run every check and show the role they would hold in each tenant, without moving them')
+    .addHelpText('after', examples('sophon admin users move jane@example.com --to acme --dry-run', 'sophon admin users move jane@example.com --to acme --role workflow-editor'))
     .action(
-      action<{ to: string; role?: string }>(async (context, [reference], options) => {
+      action<{ to: string; role?: string; dryRun?: boolean }>(async (context, [reference], options) => {
         const id = await targetUser(context, endpoints.moveUser, reference!);
-        const answer = await context.call<UserView & { movedResources: number }>(endpoints.moveUser, { params: { id }, body: { tenant: options.to, role: options.role } });
-        context.output(answer, () => printLine(`Moved ${answer.email} to tenant ${options.to}; ${answer.movedResources} resource(s) moved with them.`));
+        type Moved = UserView & { movedResources: number; dryRun: boolean; roles: { tenant: string; before: string | null; after: string | null }[] };
+        const answer = await context.call<Moved>(endpoints.moveUser, { params: { id }, body: { tenant: options.to, role: options.role, dryRun: options.dryRun === true } });
+        context.output(answer, () => {
+          printLine(
+            answer.dryRun
+              ? `Would move ${answer.email} to tenant ${options.to}; ${answer.movedResources} resource(s) would move with them. Nothing was changed.`
+              : `Moved ${answer.email} to tenant ${options.to}; ${answer.movedResources} resource(s) moved with them.`,
+          );
+          printTable(answer.roles, [
+            { header: 'TENANT', value: (entry) => entry.tenant },
+            { header: 'ROLE BEFORE', value: (entry) => entry.before ?? '(none)' },
+            { header: answer.dryRun ? 'ROLE AFTER' : 'ROLE NOW', value: (entry) => `${entry.after ?? '(none)'}${entry.before !== entry.after ? '  (changes)' : ''}` },
+          ], 'No role in any tenant you can see.');
+        });
       }),
     );
 

@@ -88,12 +88,15 @@ export class AccessService {
   }
 
   /**
-   * The actor's own permissions in the tenant, read at most once per request: the route's
-   * decision is reused by the domain's re-check. Writes later in the same request that change
-   * the actor's own role aren't seen by it; nothing in a command checks the actor again after
-   * changing their own role, and the next request reads afresh.
+   * The actor's own permissions in the tenant, read at most once per request outside a
+   * transaction: the route's decision is reused by the domain's re-checks of a read. Checks made
+   * through a transaction's store always read (see below), so a write is guarded by what holds
+   * when it is made.
    */
   async permissionsOf(actor: Pick<Actor, 'userId'>, tenantId: string, store: Store = this.#store): Promise<ReadonlySet<Permission>> {
+    // Inside a transaction the check must hold at the moment of the change it guards (a long import
+    // job's batches, a command that waited for a lock): read there, afresh, and remember nothing.
+    if (store !== this.#store) return this.permissionsIn(actor.userId, tenantId, store);
     let decided = this.#decided.get(actor);
     const known = decided?.get(tenantId);
     if (known) return known;

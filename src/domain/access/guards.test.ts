@@ -289,6 +289,22 @@ describe.each(engines)('access guards on %s', (engine) => {
     });
   });
 
+  describe("the request's remembered decisions", () => {
+    it('answer checks outside a transaction, but a check through a transaction reads what holds then (a demotion mid-request or mid-job counts)', async () => {
+      const access = new AccessService(fixture.store);
+      const demoted = await addMember(fixture.store, acme.id, 'admin');
+      const actor = as(demoted, acme);
+      access.remember(actor, acme.id, await fixture.store.assignments.getRole(acme.id, demoted.id), false);
+      await assign(demoted.id, acme.id, 'viewer');
+      // The request's own decision, as the route made it.
+      expect(await access.holds(actor, 'ManageUsers', acme.id)).toBe(true);
+      // The change it guards, in its transaction: refused.
+      expect(await outcome(fixture.store.transaction((store) => access.require(actor, 'ManageUsers', acme.id, store)))).toBe('PERMISSION_MISSING');
+      // A new request (a new actor) reads afresh.
+      expect(await access.holds(as(demoted, acme), 'ManageUsers', acme.id)).toBe(false);
+    });
+  });
+
   let created = 0;
   async function createRole(permissions: Permission[]): Promise<Role> {
     const made = role(`made-${++created}`, permissions);

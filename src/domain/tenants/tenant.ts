@@ -41,5 +41,11 @@ export function checkTenantSlug(slug: string): string {
       `Tenant slug "${slug}" is invalid: use 1-63 lowercase letters, digits and hyphens, starting and ending with a letter or digit.`,
     );
   }
+  // Tenants are named by slug or by id (X-Sophon-Tenant, the check API); a slug shaped like an id could stand in for another tenant.
+  if (idShaped.test(slug)) {
+    throw invalid('TENANT_SLUG_INVALID', `Tenant slug "${slug}" is shaped like a tenant id, which would make the two ambiguous; choose another.`);
+  }
   return slug;
 }
+
+const idShaped = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
