@@ -137,4 +137,26 @@ describe.each(engines)('access review records on %s', (engine) => {
     expect(refused.status).toBe(403);
     expect(refused.body.error).toMatchObject({ code: 'PERMISSION_MISSING', missingPermission: 'ExportAuditLogs' });
   });
+
+  it('holds decisions to the escalation guards: not over someone more privileged, never the last Admin of default', async () => {
+    expect((await acme().post('/api/v1/roles', { name: 'user-manager', permissions: ['ManageUsers', 'ViewUsers', 'ViewAuditLogs'] })).status).toBe(201);
+    const manager = await createSignedInUser(test, { role: 'user-manager', tenant: 'acme' });
+    const acmeAdmin = await createSignedInUser(test, { role: 'Admin', tenant: 'acme' });
+    const byManager = await manager.client.post('/api/v1/access-reviews', { decisions: [{ kind: 'admin_without_two_factor', subjectId: acmeAdmin.id, decision: 'suspend' }] });
+    expect(byManager.status, JSON.stringify(byManager.body)).toBe(201);
+    expect(decisionOn(byManager.body.decisions, 'admin_without_two_factor', acmeAdmin.id)).toMatchObject({ outcome: 'refused', error: { code: 'TARGET_MORE_PRIVILEGED' } });
+    expect((await acme().get(`/api/v1/users/${acmeAdmin.id}`)).body.status).toBe('active');
+
+    // Everything the bootstrap Admin holds, without the Admin role: may act on them, but not suspend the last Admin of default.
+    const { allPermissions } = await import('../src/domain/permissions.ts');
+    expect((await test.admin.post('/api/v1/roles', { name: 'all-but-admin', scope: 'global', permissions: [...allPermissions] })).status).toBe(201);
+    const deputy = await createSignedInUser(test, { role: 'all-but-admin' });
+    // …in every tenant the bootstrap Admin belongs to, or the more-privileged rule refuses first.
+    for (const tenant of ['acme', 'globex']) expect((await test.admin.put(`/api/v1/tenants/${tenant}/members/${deputy.id}`, { role: 'all-but-admin' })).status).toBe(200);
+    const bootstrap = (await test.admin.get('/api/v1/me')).body.user.id as string;
+    const byDeputy = await deputy.client.post('/api/v1/access-reviews', { decisions: [{ kind: 'admin_without_two_factor', subjectId: bootstrap, decision: 'suspend' }] });
+    expect(byDeputy.status, JSON.stringify(byDeputy.body)).toBe(201);
+    expect(decisionOn(byDeputy.body.decisions, 'admin_without_two_factor', bootstrap)).toMatchObject({ outcome: 'refused', error: { code: 'LAST_ADMIN' } });
+    expect((await test.admin.get('/api/v1/me')).status).toBe(200);
+  });
 });
