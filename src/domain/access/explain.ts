@@ -110,7 +110,7 @@ export function explainAccess(facts: ExplainFacts): AccessExplanation {
   const assignmentIn = new Map(facts.assignments.map((assignment) => [assignment.tenantId, assignment]));
   const eventIn = new Map(facts.events.map((event) => [event.tenantId, event]));
   const blockers = accountBlockers(facts);
-  const offers = new Map<string, RoleOffer[]>();
+  const offersByTenant = new Map<string, ReturnType<typeof offersIn>>();
 
   const explainOne = (permission: Permission): PermissionExplanation => {
     const installationWide = installationWidePermissions.has(permission);
@@ -151,9 +151,9 @@ export function explainAccess(facts: ExplainFacts): AccessExplanation {
     reasons.push(...blockers);
     let wouldGrant: RoleOffer[] = [];
     if (!held?.has(permission)) {
-      const key = `${decidedIn.id}\u0000${permission}`;
-      wouldGrant = offers.get(key) ?? rolesGranting(facts, rolesById, decidedIn, inDefault, permission, assignment, held);
-      offers.set(key, wouldGrant);
+      let offers = offersByTenant.get(decidedIn.id);
+      if (!offers) offersByTenant.set(decidedIn.id, (offers = offersIn(facts, rolesById, decidedIn, inDefault, held)));
+      wouldGrant = offers.filter((entry) => entry.role.id !== assignment?.role.id && entry.grants.has(permission)).map((entry) => entry.offer);
     }
     const event = eventIn.get(decidedIn.id);
     return {
@@ -203,17 +203,21 @@ function accountBlockers(facts: ExplainFacts): ExplainReason[] {
   return reasons;
 }
 
-/** The roles visible where the permission is decided that grant it there, and who may assign each to the user. */
-function rolesGranting(
-  facts: ExplainFacts,
-  rolesById: ReadonlyMap<string, Role>,
-  decidedIn: TenantRef,
-  inDefault: boolean,
-  permission: Permission,
-  assignment: AssignmentFact | undefined,
-  userHeld: ReadonlySet<Permission> | undefined,
-): RoleOffer[] {
+/**
+ * Per tenant where permissions are decided: each role visible there with what it grants there
+ * and who may assign it to the user. Computed once per tenant, whatever the number of
+ * permissions asked: who may assign a role doesn't depend on the permission.
+ */
+function offersIn(facts: ExplainFacts, rolesById: ReadonlyMap<string, Role>, decidedIn: TenantRef, inDefault: boolean, userHeld: ReadonlySet<Permission> | undefined) {
   const home = facts.user.homeTenantId;
+  const homeIsDefault = home === facts.defaultTenant.id;
+  const grants = new Map<string, ReadonlySet<Permission>>();
+  const grantedBy = (role: Role, where: boolean) => {
+    const key = `${where ? 1 : 0}${role.id}`;
+    let set = grants.get(key);
+    if (!set) grants.set(key, (set = permissionsGrantedIn(role, where)));
+    return set;
+  };
   // Each candidate's holdings where the role would be given and in the user's home.
   const candidates = new Map<string, { person: PersonRef; there?: Role; atHome?: Role }>();
   for (const holder of facts.holders.get(decidedIn.id) ?? []) {
@@ -222,27 +226,28 @@ function rolesGranting(
     if (holder.tenantId === home) entry.atHome = rolesById.get(holder.roleId);
     candidates.set(holder.user.id, entry);
   }
-  const homeIsDefault = home === facts.defaultTenant.id;
+  const noPermissions: ReadonlySet<Permission> = new Set();
   return facts.roles
-    .filter((role) => (role.tenantId === null || role.tenantId === decidedIn.id) && role.id !== assignment?.role.id && permissionsGrantedIn(role, inDefault).has(permission))
+    .filter((role) => role.tenantId === null || role.tenantId === decidedIn.id)
     .map((role) => {
       const assigners = [...candidates.values()].filter(
         (candidate) =>
           candidate.there !== undefined &&
           assignmentRefusal({
             assignerId: candidate.person.id,
-            assignerHeld: permissionsGrantedIn(candidate.there, inDefault),
-            assignerHeldAtUserHome: candidate.atHome ? permissionsGrantedIn(candidate.atHome, homeIsDefault) : new Set(),
+            assignerHeld: grantedBy(candidate.there, inDefault),
+            assignerHeldAtUserHome: candidate.atHome ? grantedBy(candidate.atHome, homeIsDefault) : noPermissions,
             userId: facts.user.id,
             userHeld,
             role,
             inDefault,
           }) === null,
       );
-      return {
-        role: { id: role.id, name: role.name, builtIn: role.builtIn, scope: role.tenantId === null ? ('global' as const) : ('tenant' as const) },
+      const offer: RoleOffer = {
+        role: { id: role.id, name: role.name, builtIn: role.builtIn, scope: role.tenantId === null ? 'global' : 'tenant' },
         assignableBy: assigners.slice(0, ASSIGNERS_LISTED).map((candidate) => candidate.person),
         assignableByCount: assigners.length,
       };
+      return { role, grants: grantedBy(role, inDefault), offer };
     });
 }

@@ -108,8 +108,9 @@ export interface GovernanceStore {
   /** The newest `role.assigned` event about the user in each of the tenants (tenants without one are left out). */
   latestRoleAssignedEvents(userId: string, tenantIds: readonly string[]): Promise<RoleAssignedEventFact[]>;
   /**
-   * Members of the tenant worth a look in a review: never signed in or signed in last before
-   * `signedInBefore`, suspended, or holding `adminRoleId`; at most `limit`, in id order.
+   * Members of the tenant worth a look in a review: never signed in since before
+   * `signedInBefore`, signed in last before it, suspended, or holding `adminRoleId`; at most
+   * `limit`, in id order.
    */
   listReviewMembers(tenantId: string, input: { signedInBefore: string; adminRoleId: string; limit: number }): Promise<ReviewMemberFact[]>;
   /** Tokens in force at `now` of the tenant's members that have no expiry, were never used, or were last used before `usedBefore`. */

@@ -132,7 +132,12 @@ export function sqlGovernanceStore(db: Kysely<Database>): GovernanceStore {
         .select(['r.id as role_id', 'r.name as role_name', 'r.built_in as role_built_in', 'tf.status as two_factor_status'])
         .where('ra.tenant_id', '=', tenantId)
         .where((eb) =>
-          eb.or([eb('u.last_login_at', 'is', null), eb('u.last_login_at', '<', signedInBefore), eb('u.status', '=', 'suspended'), eb('ra.role_id', '=', adminRoleId)]),
+          eb.or([
+            eb.and([eb('u.last_login_at', 'is', null), eb('u.created_at', '<', signedInBefore)]),
+            eb('u.last_login_at', '<', signedInBefore),
+            eb('u.status', '=', 'suspended'),
+            eb('ra.role_id', '=', adminRoleId),
+          ]),
         )
         .orderBy('u.id')
         .limit(limit)
