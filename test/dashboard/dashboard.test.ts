@@ -276,7 +276,16 @@ describe.each(engines)('the dashboard on %s', (engine) => {
     await heading('Moe Mover').waitFor();
     await page.getByLabel('Destination tenant').selectOption('acme');
     await page.getByRole('button', { name: 'Move user' }).click();
-    await page.getByRole('dialog', { name: `Move ${mover.email} to acme?` }).getByRole('button', { name: 'Move', exact: true }).click();
+    const dialog = page.getByRole('dialog', { name: `Move ${mover.email} to acme?` });
+    // Before confirming: the role they would hold in each tenant (a dry run of the move itself), and what changes.
+    const preview = dialog.getByRole('table', { name: 'Roles after the move' });
+    await preview.getByRole('row', { name: /acme/ }).waitFor();
+    expect(await preview.getByRole('row', { name: /acme/ }).innerText()).toMatch(/acme\s+\(none\)\s+Viewer/);
+    // Their role in the tenant they leave goes with the move.
+    expect(await preview.getByRole('row', { name: /default/ }).innerText()).toMatch(/default\s+Viewer\s+\(none\)/);
+    await expect(dialog.getByRole('note').innerText()).resolves.toMatch(/Their role changes in 2 tenants/);
+    expect((await admin.get(`/api/v1/users/${mover.id}`)).body.homeTenant).toBe('default');
+    await dialog.getByRole('button', { name: 'Move', exact: true }).click();
     await page.waitForURL(/\/admin\/users$/);
     expect((await admin.inTenant('acme').get(`/api/v1/users/${mover.id}`)).body).toMatchObject({ homeTenant: 'acme', role: 'Viewer' });
   });

@@ -183,6 +183,15 @@ export interface EffectivePermissions {
   userId: string;
   tenants: TenantMembership[];
   permissions: string[];
+  /** Tenants the user holds a role in where the caller can't see users: neither listed nor counted. */
+  hiddenTenants?: number;
+}
+
+/** POST /api/v1/users/:id/move (also as a dry run): the user's role in each tenant before and after. */
+export interface MovedUser extends User {
+  movedResources: number;
+  dryRun: boolean;
+  roles: { tenant: string; before: string | null; after: string | null }[];
 }
 
 export interface CreatedUser {

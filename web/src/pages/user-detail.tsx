@@ -7,7 +7,7 @@ import { EffectivePermissionsSection } from '../components/effective-permissions
 import { ConfirmButton, ErrorMessage, Field, formatTime, Loading, Notice, OneTimeSecret, StatusBadge, useAction, useLoad } from '../components/ui.tsx';
 import { Link, navigate } from '../router.tsx';
 import { useMe, useSession } from '../session.tsx';
-import type { Activity, EffectivePermissions, HandedOverLink, MailDelivery, ResetPasswordResult, Role, SignInLock, TenantMembership, User } from '../types.ts';
+import type { Activity, EffectivePermissions, HandedOverLink, MailDelivery, MovedUser, ResetPasswordResult, Role, SignInLock, TenantMembership, User } from '../types.ts';
 
 /** Admin → Users → <user>: role per tenant, lifecycle, effective permissions, sign-in lock and account activity. */
 export function UserDetailPage({ id }: { id: string }) {
@@ -209,6 +209,11 @@ function RolesPerTenant({ user, path, effective, error, onChange }: { user: User
           </tbody>
         </table>
       )}
+      {effective?.hiddenTenants ? (
+        <p className="muted">
+          They also hold a role in {effective.hiddenTenants} tenant{effective.hiddenTenants === 1 ? '' : 's'} where you can't see users; those aren't shown or counted here.
+        </p>
+      ) : null}
       {effective && addable.length > 0 && <AddToTenant key={addable.map((membership) => membership.tenantId).join()} path={path} tenants={addable} onChange={onChange} />}
     </section>
   );
@@ -296,6 +301,12 @@ function MoveTenant({ user, path }: { user: User; path: string }) {
   const [tenant, setTenant] = useState(targets[0]?.tenantSlug ?? '');
   const [role, setRole] = useState('');
   const roles = useLoad(() => (tenant ? get<{ items: Role[] }>('/api/v1/roles', { tenant }) : Promise.resolve({ items: [] })), [tenant]);
+  // The same checks and the same plan as the move itself, changing nothing: what they would hold where.
+  const preview = useLoad(
+    () => (tenant ? post<MovedUser>(`${path}/move`, { tenant, ...(role ? { role } : {}), dryRun: true }) : Promise.resolve(undefined)),
+    [path, tenant, role],
+  );
+  const changes = preview.data?.roles.filter((entry) => entry.before !== entry.after) ?? [];
   if (targets.length === 0) return null;
   return (
     <section className="card" aria-labelledby="move-heading">
@@ -332,9 +343,44 @@ function MoveTenant({ user, path }: { user: User; path: string }) {
           }}
         >
           <p>They leave this tenant for {tenant}, and the resources they own here move with them.</p>
+          <MovePreview preview={preview.data} error={preview.error} changes={changes.length} />
         </ConfirmButton>
       </div>
     </section>
+  );
+}
+
+/** The role the user would hold in each tenant after the move, with what changes from today. */
+function MovePreview({ preview, error, changes }: { preview: MovedUser | undefined; error: unknown; changes: number }) {
+  if (error) return <ErrorMessage error={error} />;
+  if (!preview) return <Loading />;
+  return (
+    <>
+      <table aria-label="Roles after the move">
+        <thead>
+          <tr>
+            <th scope="col">Tenant</th>
+            <th scope="col">Role today</th>
+            <th scope="col">Role after</th>
+          </tr>
+        </thead>
+        <tbody>
+          {preview.roles.map((entry) => (
+            <tr key={entry.tenant}>
+              <td>{entry.tenant}</td>
+              <td>{entry.before ?? '(none)'}</td>
+              <td>{entry.before !== entry.after ? <strong>{entry.after ?? '(none)'}</strong> : (entry.after ?? '(none)')}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {changes > 0 && (
+        <p className="warning" role="note">
+          Their role changes in {changes} tenant{changes === 1 ? '' : 's'} (in bold).
+        </p>
+      )}
+      <p className="muted">{preview.movedResources} resource(s) move with them.</p>
+    </>
   );
 }
 
