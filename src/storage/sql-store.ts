@@ -78,7 +78,7 @@ export function createSqlStore(db: Kysely<Database>, engine: Engine, options: Sq
     externalIdentities: sqlExternalIdentityStore(db),
     ssoLoginStates: sqlSsoLoginStateStore(db),
     governance: sqlGovernanceStore(db),
-    importJobs: sqlImportJobStore(db),
+    importJobs: sqlImportJobStore(db, engine),
     authorization: sqlAuthorizationStore(db, engine),
     transaction(work, transactionOptions) {
       // Nested: joins the outer transaction, at its isolation level; a retry reruns the outermost callback.

@@ -18,8 +18,15 @@ export type MasterKeyState = { status: 'ready'; key: MasterKey } | { status: 'un
 
 export type KeyPurpose = 'two-factor-secret' | 'trusted-device' | 'key-id' | 'import-secret';
 
+// Derived once per key and purpose: HKDF per sealed value costs more than the sealing (a CSV import seals a value per row).
+const derivedKeys = new WeakMap<Buffer, Map<KeyPurpose, Buffer>>();
+
 export function deriveKey(material: Buffer, purpose: KeyPurpose): Buffer {
-  return Buffer.from(hkdfSync('sha256', material, Buffer.alloc(0), `sophon/${purpose}`, 32));
+  let byPurpose = derivedKeys.get(material);
+  if (!byPurpose) derivedKeys.set(material, (byPurpose = new Map()));
+  let key = byPurpose.get(purpose);
+  if (!key) byPurpose.set(purpose, (key = Buffer.from(hkdfSync('sha256', material, Buffer.alloc(0), `sophon/${purpose}`, 32))));
+  return key;
 }
 
 export function masterKeyOf(material: Buffer, source: string): MasterKey {

@@ -1,17 +1,20 @@
 import { randomBytes } from 'node:crypto';
 import type { AccessService } from '../access/access-service.ts';
+import type { AuditEvent } from '../audit/audit-event.ts';
 import { recordAudit } from '../audit/audit-log.ts';
 import type { Actor, DomainContext } from '../context.ts';
 import { decodeCsvStream } from '../csv.ts';
 import { DomainError, notFound } from '../errors.ts';
 import { newId } from '../ids.ts';
 import type { Role } from '../roles/role.ts';
+import type { RoleAssignment } from '../roles/role-store.ts';
+import type { Store } from '../store.ts';
 import { masterKeyOf, seal, SealedSecretError, unseal, type MasterKey } from '../two-factor/secret-box.ts';
 import type { ImportJob, ImportJobCounts, ImportJobRow, ImportRowOutcome, NewImportJobRow, SettledImportJobRow } from './import-job.ts';
 import type { PasswordHashPool } from './password-hash-pool.ts';
 import { generatePassword, hashOneTimePassword, NO_PASSWORD_HASH } from './passwords.ts';
 import { readImportCsv } from './user-csv.ts';
-import { normalizeEmail } from './user.ts';
+import { normalizeEmail, type StoredUser } from './user.ts';
 import type { HashedUser, PreparedUser, UserService } from './user-service.ts';
 
 /** Rows created per transaction: each batch writes its users, their audit events and the rows' outcomes at once. */
@@ -261,6 +264,8 @@ export class ImportJobService {
   #wake(): void {
     if (this.#running || this.#stopping || this.#paused) return;
     this.#running = (async () => {
+      // Not before the request that queued the job has its answer.
+      await new Promise((resolve) => setImmediate(resolve));
       try {
         while (!this.#stopping && !this.#paused && this.#queue.length > 0) {
           const next = this.#queue[0]!;
@@ -292,6 +297,9 @@ export class ImportJobService {
         const rows = await store.importJobs.listRows(jobId, { status: 'pending', limit: IMPORT_BATCH_ROWS });
         if (rows.length > 0) {
           await this.#runBatch(job, rows);
+          // Embedded SQLite answers synchronously, so a batch never waits on I/O: let the requests
+          // that came in meanwhile (sign-ins, this job's progress) through before the next one.
+          await new Promise((resolve) => setImmediate(resolve));
           continue;
         }
         job = (await store.importJobs.get(tenantId, jobId))!;
@@ -331,6 +339,8 @@ export class ImportJobService {
     };
 
     const prepared: { row: ImportJobRow; user: PreparedUser }[] = [];
+    const reads = withBatchReads(store);
+    const firstLines = await store.importJobs.firstLinesOfEmails(job.id, rows.map((row) => normalizeEmail(row.email)));
     for (const row of rows) {
       try {
         let password: string | undefined;
@@ -340,9 +350,9 @@ export class ImportJobService {
           }
           password = unseal(key, row.passwordSealed, `${job.id}:${row.line}:password`, 'import-secret').toString('utf8');
         }
-        const user = await this.#users.prepareCreate(actor, { email: row.email, displayName: row.displayName, ...(row.role ? { role: row.role } : {}), ...(row.tenant ? { tenant: row.tenant } : {}), ...(password !== undefined ? { password } : {}) });
-        const earlier = await store.importJobs.earlierLineWithEmail(job.id, normalizeEmail(user.email), row.line);
-        if (earlier !== undefined) throw new DomainError('conflict', 'EMAIL_REPEATED', `${user.email} already appears at line ${earlier} of this file.`);
+        const user = await this.#users.prepareCreate(actor, { email: row.email, displayName: row.displayName, ...(row.role ? { role: row.role } : {}), ...(row.tenant ? { tenant: row.tenant } : {}), ...(password !== undefined ? { password } : {}) }, reads);
+        const earlier = firstLines.get(normalizeEmail(user.email));
+        if (earlier !== undefined && earlier < row.line) throw new DomainError('conflict', 'EMAIL_REPEATED', `${user.email} already appears at line ${earlier} of this file.`);
         prepared.push({ row, user });
       } catch (error) {
         reject(row.line, error);
@@ -375,11 +385,14 @@ export class ImportJobService {
       const outcomes = new Map(settled);
       const denied = new Map(refusals);
       const count = { done: 0, created: 0, valid: 0, failed: 0 };
+      const taken = await tx.importJobs.takenEmails(prepared.filter(({ row }) => claimed.has(row.line)).map(({ user }) => normalizeEmail(user.email)));
+      const writes: BatchWrites = { users: [], audit: [], assignments: [] };
+      const batch = withBatchWrites(withBatchReads(tx), taken, writes);
       for (const { row, user } of prepared) {
         if (!claimed.has(row.line)) continue;
         let role: Role;
         try {
-          role = await this.#users.checkCreatable(tx, actor, user);
+          role = await this.#users.checkCreatable(batch, actor, user);
         } catch (error) {
           if (!(error instanceof DomainError)) throw error;
           outcomes.set(row.line, { line: row.line, status: 'rejected', error: { code: error.code, message: error.message } });
@@ -391,7 +404,7 @@ export class ImportJobService {
           continue;
         }
         const ready = hashed.get(row.line)!;
-        const inserted = await this.#users.insertPrepared(tx, actor, ready, role, 'csv import job');
+        const inserted = await this.#users.insertPrepared(batch, actor, ready, role, 'csv import job');
         const outcome: ImportRowOutcome = {
           user: { id: inserted.created.id, email: inserted.created.email, displayName: inserted.created.displayName, role: role.name, homeTenant: user.tenant.slug, status: inserted.created.status },
           passwordExpiresAt: inserted.created.passwordExpiresAt ?? undefined,
@@ -405,13 +418,15 @@ export class ImportJobService {
         }
         outcomes.set(row.line, { line: row.line, status: 'created', userId: inserted.created.id, outcome, oneTimePasswordSealed });
       }
-      const mine = [...outcomes.values()].filter((outcome) => claimed.has(outcome.line));
+      const byLine = new Map(rows.map((row) => [row.line, row]));
+      const mine = [...outcomes.values()].filter((outcome) => claimed.has(outcome.line)).map((outcome) => ({ ...outcome, row: byLine.get(outcome.line)! }));
       for (const outcome of mine) {
         count.done += 1;
         if (outcome.status === 'created') count.created += 1;
         else if (outcome.status === 'valid') count.valid += 1;
         else count.failed += 1;
       }
+      await flushBatchWrites(tx, writes);
       await tx.importJobs.settleRows(job.id, mine);
       await tx.importJobs.addToCounts(job.id, { ...count, passwordsHashed: creating ? passwordsHashed : 0 }, clock.now().toISOString());
       // A row refused for want of a permission is a refused authorization, audited as one would be at the route.
@@ -489,4 +504,83 @@ export class ImportJobService {
       finishedAt: job.finishedAt,
     };
   }
+}
+
+const MEMOIZED: Partial<Record<keyof Store, readonly string[]>> = {
+  tenants: ['getById', 'getBySlug'],
+  roles: ['getById', 'listVisibleIn'],
+  assignments: ['get', 'getRole'],
+};
+
+/**
+ * The store a batch reads through: tenants, roles and the actor's memberships read once per
+ * batch rather than once per row (a batch writes none of them; the guards still decide on
+ * what they read).
+ */
+function withBatchReads(store: Store): Store {
+  const memo = new Map<string, Promise<unknown>>();
+  const wrapped: Record<string, unknown> = { ...store };
+  for (const [part, methods] of Object.entries(MEMOIZED) as [keyof Store, readonly string[]][]) {
+    const target = store[part] as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
+    const copy: Record<string, unknown> = { ...target };
+    for (const method of methods) {
+      if (typeof target[method] !== 'function') continue;
+      copy[method] = (...args: unknown[]) => {
+        const key = `${part}.${method}:${JSON.stringify(args)}`;
+        let answer = memo.get(key);
+        if (!answer) memo.set(key, (answer = target[method]!(...args)));
+        return answer;
+      };
+    }
+    wrapped[part] = copy;
+  }
+  return wrapped as unknown as Store;
+}
+
+interface BatchWrites {
+  users: StoredUser[];
+  audit: AuditEvent[];
+  assignments: RoleAssignment[];
+}
+
+/**
+ * The store a batch's transaction writes through: new users, their role assignments and the
+ * audit events are gathered and written by a few multi-row inserts (`flushBatchWrites`), in
+ * the same transaction; whether an email is taken is answered from one read of the batch's
+ * emails (`taken`). A one-time link or a mail refers to its user, so the users gathered so far
+ * are written before one is.
+ */
+function withBatchWrites(store: Store, taken: Set<string>, writes: BatchWrites): Store {
+  const flushingFirst = <Part extends object>(part: Part): Part => {
+    const copy: Record<string, unknown> = { ...(part as Record<string, unknown>) };
+    for (const [name, method] of Object.entries(part)) {
+      if (typeof method !== 'function') continue;
+      copy[name] = async (...args: unknown[]) => {
+        await flushBatchWrites(store, writes);
+        return (method as (...args: unknown[]) => Promise<unknown>).apply(part, args);
+      };
+    }
+    return copy as Part;
+  };
+  return {
+    ...store,
+    users: {
+      ...store.users,
+      create: async (user: StoredUser) => void writes.users.push(user),
+      getByEmail: (email: string) => (taken.has(email) ? store.users.getByEmail(email) : Promise.resolve(undefined)),
+    },
+    assignments: { ...store.assignments, set: async (assignment: RoleAssignment) => void writes.assignments.push(assignment) },
+    audit: { ...store.audit, append: async (event: AuditEvent) => void writes.audit.push(event) },
+    links: flushingFirst(store.links),
+    mail: flushingFirst(store.mail),
+  };
+}
+
+async function flushBatchWrites(store: Store, writes: BatchWrites): Promise<void> {
+  const users = writes.users.splice(0);
+  const assignments = writes.assignments.splice(0);
+  const audit = writes.audit.splice(0);
+  await store.importJobs.insertUsers(users);
+  await store.importJobs.addAssignments(assignments);
+  await store.importJobs.appendAuditEvents(audit);
 }

@@ -1,4 +1,7 @@
+import type { AuditEvent } from '../audit/audit-event.ts';
 import type { Actor } from '../context.ts';
+import type { RoleAssignment } from '../roles/role-store.ts';
+import type { StoredUser } from './user.ts';
 
 /**
  * A CSV import run as a job (POST /users/imports): the file's rows are stored as they arrive,
@@ -109,15 +112,22 @@ export interface ImportJobStore {
   addRows(jobId: string, rows: NewImportJobRow[]): Promise<void>;
   /** The next rows of a status, in line order. */
   listRows(jobId: string, options: { status?: ImportJobRowStatus; afterLine?: number; limit: number }): Promise<ImportJobRow[]>;
-  /** The earliest line before `line` with the same email, if any (an email repeated in the file). */
-  earlierLineWithEmail(jobId: string, emailNormalized: string, line: number): Promise<number | undefined>;
+  /** For each of these emails, the first line of the file that has it (an email repeated in the file is the later rows' problem). */
+  firstLinesOfEmails(jobId: string, emailsNormalized: string[]): Promise<Map<string, number>>;
   /**
    * Takes rows for this run, inside its transaction: those of `lines` still in `from` become
    * `claimed` and their lines are returned; a row another run took meanwhile is not.
    */
   claimRows(jobId: string, lines: number[], from: 'pending'): Promise<number[]>;
-  /** Writes the outcomes of claimed rows. */
-  settleRows(jobId: string, rows: SettledImportJobRow[]): Promise<void>;
+  /** Writes the outcomes of claimed rows (in a few statements, whatever their number). */
+  settleRows(jobId: string, rows: (SettledImportJobRow & { row: ImportJobRow })[]): Promise<void>;
+  /** Of these normalized emails, those a user already has. */
+  takenEmails(emailsNormalized: string[]): Promise<Set<string>>;
+  /** A batch's audit events and role assignments of new users, written together (multi-row inserts). */
+  appendAuditEvents(events: AuditEvent[]): Promise<void>;
+  addAssignments(assignments: RoleAssignment[]): Promise<void>;
+  /** New users of a batch, many rows a statement (the columns of UserStore.create). */
+  insertUsers(users: StoredUser[]): Promise<void>;
   /** Moves every row of one status to another (all-or-nothing: valid rows back to pending for the create pass). */
   moveRows(jobId: string, from: ImportJobRowStatus, to: ImportJobRowStatus): Promise<number>;
   /** Forgets every sealed password the job's rows still hold (a dry run is over). */

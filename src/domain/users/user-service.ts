@@ -155,11 +155,11 @@ export class UserService {
    * The checks of a new user that need no transaction (fields, password policy, the tenant
    * and ManageUsers in it); throws a DomainError naming what is wrong.
    */
-  async prepareCreate(actor: Actor, input: CreateUserInput): Promise<PreparedUser> {
+  async prepareCreate(actor: Actor, input: CreateUserInput, store: Store = this.#context.store): Promise<PreparedUser> {
     const email = checkEmail(input.email);
     const displayName = checkDisplayName(input.displayName);
     if (input.password !== undefined) checkPasswordPolicy(input.password, this.#context.settings.passwordMinLength, { email });
-    const tenant = input.tenant ? await this.#tenants.getVisible(actor, input.tenant) : await this.#context.store.tenants.getById(actor.tenantId);
+    const tenant = input.tenant ? await this.#tenants.getVisible(actor, input.tenant, store) : await store.tenants.getById(actor.tenantId);
     if (!tenant) throw notFound('TENANT_NOT_FOUND', 'The tenant of this request no longer exists.');
     await this.#access.require(actor, 'ManageUsers', tenant.id);
     return { email, displayName, role: input.role ?? 'Viewer', tenant, password: input.password };
