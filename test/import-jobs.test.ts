@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RawBody, type ApiClient } from './support/api-client.ts';
 import { createSignedInUser, createTestDatabase, engines, startTestServer, uniqueEmail, type TestServer } from './support/harness.ts';
+import { linkTokenIn, MailSink } from './support/mail-sink.ts';
 
 /** CSV import as a job (issue 10): POST /users/imports, GET its progress and rows. */
 const csv = (...lines: string[]) => new RawBody(lines.join('\n') + '\n', 'text/csv');
@@ -133,6 +134,36 @@ describe.each(engines)('CSV import jobs on %s', (engine) => {
     expect(refused.status).toBe(403);
     expect(JSON.stringify(refused.body)).toContain('ManageUsers');
     expect((await viewer.client.get(`/api/v1/users/imports/${started.body.id}`)).status).toBe(403);
+  });
+});
+
+describe.each(engines)('CSV import jobs with SMTP on %s', (engine) => {
+  const sink = new MailSink();
+  let test: TestServer;
+  beforeAll(async () => {
+    await sink.start();
+    test = await startTestServer(engine, { environment: sink.environment() });
+  });
+  afterAll(async () => {
+    await test.close();
+    await sink.stop();
+  });
+
+  it('invites the password-less rows (a link stored as SHA-256, no password hash at all) and sends the others a notice', async () => {
+    const [invited, given] = [uniqueEmail('invited'), uniqueEmail('given')];
+    const started = await startImport(test.admin, csv('email,displayName,role,tenant,password', `${invited},Invited,,,`, `${given},Given,,,"a perfectly fine passphrase"`));
+    const { job, rows } = await finished(test, test.admin, started.body.id);
+    expect(job).toMatchObject({ status: 'done', counts: { created: 2 }, passwordsHashed: 1 });
+    expect(rows[0]).toMatchObject({ status: 'created', invitation: { delivery: 'queued' } });
+    expect(rows[0].oneTimePassword).toBeUndefined();
+    expect(rows[1]).toMatchObject({ status: 'created', notice: { delivery: 'queued' } });
+    const stored = await test.server.services.context.store.users.getByEmail(invited);
+    expect(stored?.passwordHash).toBe('!no-password');
+
+    await expect.poll(() => sink.messages.some((message) => message.to.includes(invited)), { timeout: 10_000 }).toBe(true);
+    const token = linkTokenIn(sink.messages.find((message) => message.to.includes(invited))!);
+    expect((await test.anonymous.post('/api/v1/auth/redeem-link', { token, newPassword: 'the invited one chose this' })).status).toBe(200);
+    expect((await test.login(invited, 'the invited one chose this')).response.status).toBe(200);
   });
 });
 

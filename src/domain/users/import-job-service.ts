@@ -22,6 +22,8 @@ export const IMPORT_BATCH_ROWS = 200;
 /** Rows stored per statement group while the file arrives. */
 const RECEIVE_CHUNK_ROWS = 500;
 const MAX_PAGE_ROWS = 1000;
+/** Runs of one batch before the job fails (a batch's transaction rolled back by a race or a lost connection). */
+const MAX_BATCH_ATTEMPTS = 3;
 
 export interface ImportJobOptions {
   /** Check every row and report, without creating anyone. */
@@ -285,6 +287,7 @@ export class ImportJobService {
     let job = await store.importJobs.get(tenantId, jobId);
     if (!job || job.status === 'done' || job.status === 'failed') return true;
     if (job.status === 'queued') await store.importJobs.update(jobId, { status: 'running', updatedAt: clock.now().toISOString() });
+    let failures = 0;
     try {
       for (;;) {
         if (this.#stopping) return false;
@@ -296,7 +299,17 @@ export class ImportJobService {
         }
         const rows = await store.importJobs.listRows(jobId, { status: 'pending', limit: IMPORT_BATCH_ROWS });
         if (rows.length > 0) {
-          await this.#runBatch(job, rows);
+          try {
+            await this.#runBatch(job, rows);
+            failures = 0;
+          } catch (error) {
+            // Rolled back whole: another request took one of these emails between the check and the
+            // insert, or the database went away for a moment. The same rows are still pending: run
+            // them again (a taken email is then reported as such); give up after a few tries.
+            if (++failures >= MAX_BATCH_ATTEMPTS) throw error;
+            await new Promise((resolve) => setTimeout(resolve, 100 * failures));
+            continue;
+          }
           // Embedded SQLite answers synchronously, so a batch never waits on I/O: let the requests
           // that came in meanwhile (sign-ins, this job's progress) through before the next one.
           await new Promise((resolve) => setImmediate(resolve));
