@@ -132,7 +132,8 @@ describe.each(engines)('explain access on %s', (engine) => {
     // and default for installation-wide ones: the caller's standing there and its assigners), never on how many.
     expect(installationWide).toBeLessThanOrEqual(all);
     expect(all).toBeLessThanOrEqual(one + 2);
-    expect(all).toBeLessThanOrEqual(12);
+    // Today's count, authorization included (9 on both engines, December 2026): lower it as the reads get fewer.
+    expect(all).toBeLessThanOrEqual(9);
     // In default, where every permission is decided, one and all cost the same.
     const home = await createSignedInUser(test, { role: 'Viewer' });
     let inDefaultOne: string[] = [];
