@@ -220,6 +220,20 @@ export type ImportRow =
   | { line: number; email: string; status: 'valid' }
   | { line: number; email: string; status: 'rejected'; error: { code: string; message: string } };
 
+/** `POST /api/v1/users/imports` and `GET /api/v1/users/imports/:id`: a CSV import run as a job on the server. */
+export interface ImportJob {
+  id: string;
+  status: 'receiving' | 'queued' | 'running' | 'done' | 'failed';
+  phase: 'validate' | 'create';
+  dryRun: boolean;
+  allOrNothing: boolean;
+  applied: boolean;
+  counts: { total: number; done: number; created: number; valid: number; failed: number; pending: number };
+  passwordsHashed: number;
+  resumed: number;
+  error: { code: string; message: string } | null;
+}
+
 /** `POST /api/v1/users/import`: what each row of the file did (or would do, on a dry run). */
 export interface ImportReport {
   dryRun: boolean;

@@ -1,12 +1,12 @@
 import { useState, type ChangeEvent } from 'react';
-import { post, query } from '../api.ts';
+import { get, post, query } from '../api.ts';
 import { CopyButton, ErrorMessage, Field, formatTime, Notice, StatusBadge, useAction } from '../components/ui.tsx';
 import { Link } from '../router.tsx';
 import { useMe } from '../session.tsx';
-import type { ImportReport, ImportRow } from '../types.ts';
+import type { ImportJob, ImportReport, ImportRow } from '../types.ts';
 
-/** The server reads at most this many rows per file (`CSV_TOO_MANY_ROWS`); the CLI splits larger ones. */
-const MAX_ROWS = 1000;
+/** How often the page asks how far the import job has got. */
+const POLL_MS = 300;
 
 /** What a CSV file can be written in: UTF-8, or what Excel's plain "CSV (Comma delimited)" saves (the server refuses such a file as UTF-8, `CSV_NOT_UTF8`). */
 const ENCODINGS = [
@@ -16,9 +16,11 @@ const ENCODINGS = [
 type Encoding = (typeof ENCODINGS)[number]['value'];
 
 /**
- * Admin → Users → Import CSV: the seed's bulk import. "Check file" is a dry run that reports
- * every row and writes nothing; "Import" creates the valid rows (or, all-or-nothing, nobody
- * unless every row is valid). One-time passwords of the created users are shown this once.
+ * Admin → Users → Import CSV: the seed's bulk import, run on the server as a job of any size
+ * (POST /users/imports): a progress bar while it runs (rows done of the total, rate, time left),
+ * then the report. "Check file" is a dry run that reports every row and writes nothing;
+ * "Import" creates the valid rows (or, all-or-nothing, nobody unless every row is valid).
+ * One-time passwords of the created users are shown this once.
  */
 export function ImportUsersPage() {
   const me = useMe();
@@ -28,6 +30,7 @@ export function ImportUsersPage() {
   const [allOrNothing, setAllOrNothing] = useState(false);
   const [encoding, setEncoding] = useState<Encoding>('utf-8');
   const [report, setReport] = useState<ImportReport>();
+  const [progress, setProgress] = useState<Progress>();
   const action = useAction();
 
   const choose = (event: ChangeEvent<HTMLInputElement>) => {
@@ -40,8 +43,11 @@ export function ImportUsersPage() {
     action.run(async () => {
       setReport(undefined);
       if (!file) throw new Error('Choose a CSV file first.');
-      const path = '/api/v1/users/import' + query({ dryRun: dryRun ? 'true' : undefined, allOrNothing: allOrNothing ? 'true' : undefined });
-      setReport(await post<ImportReport>(path, undefined, { raw: { body: file, contentType: `text/csv; charset=${encoding}` } }));
+      try {
+        setReport(await runImportJob(file, { dryRun, allOrNothing, encoding }, setProgress));
+      } finally {
+        setProgress(undefined);
+      }
     });
 
   const startOver = () => {
@@ -93,7 +99,7 @@ export function ImportUsersPage() {
             <>
               Columns <code>email</code>, <code>displayName</code> (both required), <code>role</code> (blank: Viewer), <code>tenant</code> (blank: {me.tenant?.slug ?? 'this tenant'}
               ), <code>password</code> (blank: an invitation, or a one-time password when mail isn't configured; given: with mail, the user gets a notice without it). Separated by commas, or by semicolons as Excel writes them where the comma is the decimal separator. A file
-              from <strong>Export CSV</strong> imports as it is. At most {MAX_ROWS.toLocaleString('en')} rows.
+              from <strong>Export CSV</strong> imports as it is. Any number of rows: the server imports the file as a job and goes on where it stopped if it restarts.
             </>
           }
         >
@@ -133,8 +139,9 @@ export function ImportUsersPage() {
           <Link to="/admin/users" className="button">
             Cancel
           </Link>
-          {action.pending && <span className="muted">Working…</span>}
+          {action.pending && !progress && <span className="muted">Sending the file…</span>}
         </div>
+        {progress && <ImportProgress progress={progress} />}
       </form>
       {report && (
         <section className="card" aria-labelledby="import-report-heading">
@@ -146,6 +153,56 @@ export function ImportUsersPage() {
         </section>
       )}
     </>
+  );
+}
+
+interface Progress {
+  job: ImportJob;
+  /** When the page started following the job, and how many rows were done then: the rate is this page's own measure. */
+  startedAt: number;
+  doneAtStart: number;
+}
+
+/** Sends the file to a new import job, follows it to its end and reads its rows, a page at a time, into the report. */
+async function runImportJob(file: File, options: { dryRun: boolean; allOrNothing: boolean; encoding: string }, onProgress: (progress: Progress) => void): Promise<ImportReport> {
+  const path = '/api/v1/users/imports' + query({ dryRun: options.dryRun ? 'true' : undefined, allOrNothing: options.allOrNothing ? 'true' : undefined });
+  let job = await post<ImportJob>(path, undefined, { raw: { body: file, contentType: `text/csv; charset=${options.encoding}` } });
+  const startedAt = Date.now();
+  const doneAtStart = job.counts.done;
+  onProgress({ job, startedAt, doneAtStart });
+  while (job.status !== 'done' && job.status !== 'failed') {
+    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+    job = await get<ImportJob>(`/api/v1/users/imports/${encodeURIComponent(job.id)}`);
+    onProgress({ job, startedAt, doneAtStart });
+  }
+  if (job.status === 'failed') throw new Error(job.error?.message ?? 'The import stopped on the server.');
+  const rows: ImportRow[] = [];
+  for (let afterLine: number | undefined; ; ) {
+    const page = await get<ImportJob & { rows: ImportRow[]; nextAfterLine: number | null }>(`/api/v1/users/imports/${encodeURIComponent(job.id)}/rows` + query({ afterLine, limit: 1000 }));
+    rows.push(...page.rows);
+    if (page.nextAfterLine === null) break;
+    afterLine = page.nextAfterLine;
+  }
+  return { dryRun: job.dryRun, allOrNothing: job.allOrNothing, applied: job.applied, counts: { rows: job.counts.total, created: job.counts.created, valid: job.counts.valid, rejected: job.counts.failed }, rows };
+}
+
+/** Rows done of the total, the rate and the time left, while the job runs. */
+function ImportProgress({ progress }: { progress: Progress }) {
+  const { job, startedAt, doneAtStart } = progress;
+  const seconds = (Date.now() - startedAt) / 1000;
+  const rate = seconds > 0.5 ? (job.counts.done - doneAtStart) / seconds : 0;
+  const left = rate > 0 ? Math.ceil((job.counts.total - job.counts.done) / rate) : undefined;
+  const stage = job.status === 'queued' ? 'Waiting for the server to start it' : job.allOrNothing && job.phase === 'validate' ? (job.dryRun ? 'Checking rows' : 'Checking every row first') : job.dryRun ? 'Checking rows' : 'Importing';
+  return (
+    <div className="import-progress">
+      <progress aria-label="Import progress" value={job.counts.done} max={Math.max(job.counts.total, 1)} />
+      <p className="muted">
+        {stage}: {job.counts.done.toLocaleString('en')} of {plural(job.counts.total, 'row')}
+        {rate > 0 ? <>, {Math.round(rate).toLocaleString('en')} rows/s</> : null}
+        {left !== undefined ? <>, about {left < 60 ? `${left} s` : `${Math.ceil(left / 60)} min`} left</> : null}
+        {job.resumed > 0 ? <> (the server restarted meanwhile; the job went on where it stopped)</> : null}
+      </p>
+    </div>
   );
 }
 
