@@ -288,6 +288,9 @@ export class ImportJobService {
     if (!job || job.status === 'done' || job.status === 'failed') return true;
     if (job.status === 'queued') await store.importJobs.update(jobId, { status: 'running', updatedAt: clock.now().toISOString() });
     let failures = 0;
+    // Statistics refreshed as the job starts and each time its rows done double.
+    let analyzedAt = -1;
+    let batchesRun = 0;
     try {
       for (;;) {
         if (this.#stopping) return false;
@@ -298,6 +301,11 @@ export class ImportJobService {
           return false;
         }
         const rows = await store.importJobs.listRows(jobId, { status: 'pending', limit: IMPORT_BATCH_ROWS });
+        if (rows.length > 0 && batchesRun >= 2 * analyzedAt) {
+          await store.importJobs.refreshStatistics();
+          analyzedAt = Math.max(1, batchesRun);
+        }
+        batchesRun += 1;
         if (rows.length > 0) {
           try {
             await this.#runBatch(job, rows);

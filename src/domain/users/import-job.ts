@@ -126,6 +126,12 @@ export interface ImportJobStore {
   /** A batch's audit events and role assignments of new users, written together (multi-row inserts). */
   appendAuditEvents(events: AuditEvent[]): Promise<void>;
   addAssignments(assignments: RoleAssignment[]): Promise<void>;
+  /**
+   * Brings the planner's statistics of the tables a job reads up to date (PostgreSQL: ANALYZE;
+   * SQLite needs nothing). A job grows them faster than autovacuum looks: planned on a table
+   * believed empty, a batch's lookups of 200 emails turn into scans of the whole table.
+   */
+  refreshStatistics(): Promise<void>;
   /** New users of a batch, many rows a statement (the columns of UserStore.create). */
   insertUsers(users: StoredUser[]): Promise<void>;
   /** Moves every row of one status to another (all-or-nothing: valid rows back to pending for the create pass). */
