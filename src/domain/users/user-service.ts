@@ -10,7 +10,7 @@ import type { Actor, DomainContext } from '../context.ts';
 import type { Store } from '../store.ts';
 import type { TenantService } from '../tenants/tenant-service.ts';
 import type { Tenant } from '../tenants/tenant.ts';
-import { checkPasswordPolicy, generatePassword, hashPassword } from './passwords.ts';
+import { checkPasswordPolicy, generatePassword, hashOneTimePassword, hashPassword } from './passwords.ts';
 import { checkDisplayName, checkEmail, normalizeEmail, publicUser, type StoredUser, type User, type UserStatus } from './user.ts';
 import type { OneTimeLinkService } from './one-time-link-service.ts';
 import type { LinkDelivery } from './one-time-link.ts';
@@ -48,7 +48,11 @@ export interface InsertedUser {
   tenantId: string;
 }
 
-/** Settles each user's initial password (given or generated) and hashes them, a few at a time. */
+/**
+ * Settles each user's initial password (given or generated) and hashes them, a few at a time:
+ * a password the admin chose with argon2id, a generated one-time password with SHA-256 (see
+ * hashOneTimePassword: ~110 random bits need no slow hash).
+ */
 export async function hashPrepared(prepared: PreparedUser[]): Promise<HashedUser[]> {
   const hashed: HashedUser[] = [];
   // Argon2 runs on libuv's four worker threads: more at once only queues.
@@ -56,8 +60,11 @@ export async function hashPrepared(prepared: PreparedUser[]): Promise<HashedUser
     hashed.push(
       ...(await Promise.all(
         prepared.slice(start, start + 4).map(async (user) => {
-          const initialPassword = user.password ?? generatePassword();
-          return { ...user, initialPassword, passwordHash: await hashPassword(initialPassword) };
+          if (user.password === undefined) {
+            const initialPassword = generatePassword();
+            return { ...user, initialPassword, passwordHash: hashOneTimePassword(initialPassword) };
+          }
+          return { ...user, initialPassword: user.password, passwordHash: await hashPassword(user.password) };
         }),
       )),
     );
