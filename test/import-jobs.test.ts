@@ -122,6 +122,20 @@ describe.each(engines)('CSV import jobs on %s', (engine) => {
     expect(notUtf8.status).toBe(400);
   });
 
+  it('stops a job whose admin lost ManageUsers before it ran, creating nobody', async () => {
+    expect((await test.admin.post('/api/v1/roles', { name: 'importer', permissions: ['ViewUsers', 'ManageUsers'] })).status).toBe(201);
+    const importer = await createSignedInUser(test, { role: 'importer' });
+    const email = uniqueEmail('late');
+    await test.server.services.importJobs.pauseForTests(true);
+    const started = await startImport(importer.client, csv('email,displayName', `${email},Too Late`));
+    expect(started.status).toBe(202);
+    expect((await test.admin.put(`/api/v1/users/${importer.id}/role`, { role: 'Viewer' })).status).toBe(200);
+    await test.server.services.importJobs.pauseForTests(false);
+    const { job } = await finished(test, test.admin, started.body.id);
+    expect(job).toMatchObject({ status: 'failed', counts: { created: 0 }, error: { code: 'PERMISSION_MISSING' } });
+    expect((await test.admin.get(`/api/v1/users?search=${encodeURIComponent(email)}`)).body.items).toHaveLength(0);
+  });
+
   it("another tenant's job is not found; without ManageUsers the request is refused naming it", async () => {
     const started = await startImport(test.admin, csv('email,displayName', `${uniqueEmail('tenant')},Tenant`));
     await finished(test, test.admin, started.body.id);

@@ -307,6 +307,21 @@ export class ImportJobService {
         }
         batchesRun += 1;
         if (rows.length > 0) {
+          // The job acts with the authority of who started it, as it holds now: gone, it stops here.
+          const stopped = await this.#authorityLost(job);
+          if (stopped) {
+            const now = clock.now().toISOString();
+            await store.transaction(async (tx) => {
+              if (!(await tx.importJobs.update(jobId, { status: 'failed', error: stopped, updatedAt: now, finishedAt: now }, 'running'))) return;
+              await recordAudit(this.#context, tx, job!.actor, {
+                category: 'authz',
+                action: 'permission.denied',
+                outcome: 'denied',
+                detail: { via: 'csv import job', job: jobId, code: stopped.code },
+              });
+            });
+            return true;
+          }
           try {
             await this.#runBatch(job, rows);
             failures = 0;
@@ -343,6 +358,17 @@ export class ImportJobService {
       await store.importJobs.update(jobId, { status: 'failed', error: { code: 'IMPORT_FAILED', message: `The import stopped: ${message}. Rows created so far are listed; import the file again to create the rest (those already created are reported as taken).` }, updatedAt: now, finishedAt: now });
       return true;
     }
+  }
+
+  /** Why the job's actor may no longer run it (deleted, suspended, or without ManageUsers in the job's tenant), or undefined. */
+  async #authorityLost(job: ImportJob): Promise<{ code: string; message: string } | undefined> {
+    const { store } = this.#context;
+    const done = async () => `${(await store.importJobs.get(job.tenantId, job.id))?.counts.created ?? 0} row(s) were created before; the others were not`;
+    const user = await store.users.getById(job.actor.userId);
+    if (!user || user.status !== 'active') return { code: 'IMPORT_ACTOR_INACTIVE', message: `The admin who started this import (${job.actor.email}) is no longer active, so it stopped: ${await done()}.` };
+    // Read afresh (not the decision of the request that started the job): the job may run for long.
+    if (await this.#access.holds(job.actor, 'ManageUsers', job.tenantId, withBatchReads(store))) return undefined;
+    return { code: 'PERMISSION_MISSING', message: `The admin who started this import (${job.actor.email}) no longer holds ManageUsers in this tenant, so it stopped: ${await done()}.` };
   }
 
   /** One batch: checks outside the transaction, passwords hashed on the pool, then claim, create and record in one transaction. */
