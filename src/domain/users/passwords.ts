@@ -1,11 +1,9 @@
-import { hash, hashSync, verify } from '@node-rs/argon2';
+import { hash, verify } from '@node-rs/argon2';
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { argon2Options } from './argon2-parameters.ts';
 import { dictionary } from '@zxcvbn-ts/language-common';
 import { invalid } from '../errors.ts';
 
-/** argon2id with OWASP's minimum parameters: 19 MiB memory, 2 iterations, 1 lane. */
-// `algorithm: 2` is Argon2id (the package exports it as a const enum, which type stripping can't read).
-const argon2Options = { algorithm: 2, memoryCost: 19456, timeCost: 2, parallelism: 1 } as const;
 
 export const MAX_PASSWORD_LENGTH = 256;
 
@@ -22,11 +20,6 @@ export function hasUsablePassword(passwordHash: string): boolean {
 
 export function hashPassword(password: string): Promise<string> {
   return hash(password, argon2Options);
-}
-
-/** The same hash, computed on the calling thread: for worker threads, each one a core (the async form shares libuv's four threads). */
-export function hashPasswordSync(password: string): string {
-  return hashSync(password, argon2Options);
 }
 
 /**
