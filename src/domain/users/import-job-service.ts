@@ -4,7 +4,7 @@ import type { AuditEvent } from '../audit/audit-event.ts';
 import { recordAudit } from '../audit/audit-log.ts';
 import type { Actor, DomainContext } from '../context.ts';
 import { decodeCsvStream } from '../csv.ts';
-import { DomainError, notFound } from '../errors.ts';
+import { DomainError } from '../errors.ts';
 import { newId } from '../ids.ts';
 import type { Role } from '../roles/role.ts';
 import type { RoleAssignment } from '../roles/role-store.ts';
@@ -16,12 +16,15 @@ import { generatePassword, hashOneTimePassword, NO_PASSWORD_HASH } from './passw
 import { readImportCsv } from './user-csv.ts';
 import { normalizeEmail, type StoredUser } from './user.ts';
 import type { HashedUser, PreparedUser, UserService } from './user-service.ts';
+import { fail } from '../error-catalogue.ts';
 
 /** Rows created per transaction: each batch writes its users, their audit events and the rows' outcomes at once. */
 export const IMPORT_BATCH_ROWS = 200;
 /** Rows stored per statement group while the file arrives. */
 const RECEIVE_CHUNK_ROWS = 500;
 const MAX_PAGE_ROWS = 1000;
+/** How long a finished job keeps its rows (emails, outcomes, unshown one-time passwords); its counts stay. */
+export const IMPORT_ROWS_RETENTION_MS = 30 * 24 * 60 * 60 * 1000;
 /** Runs of one batch before the job fails (a batch's transaction rolled back by a race or a lost connection). */
 const MAX_BATCH_ATTEMPTS = 3;
 
@@ -70,7 +73,7 @@ export interface ImportJobView {
   nextAfterLine?: number | null;
 }
 
-const jobNotFound = (id: string) => notFound('IMPORT_JOB_NOT_FOUND', `No import job ${id.slice(0, 40)} in this tenant.`);
+const jobNotFound = (id: string) => fail('IMPORT_JOB_NOT_FOUND', { id: id.slice(0, 40) });
 
 /**
  * CSV import of any size as a job (`POST /users/imports`, `sophon admin users import`).
@@ -221,6 +224,7 @@ export class ImportJobService {
 
   async #resume(): Promise<void> {
     const { store, clock } = this.#context;
+    await store.importJobs.deleteRowsOfJobsFinishedBefore(new Date(clock.now().getTime() - IMPORT_ROWS_RETENTION_MS).toISOString());
     for (const job of await store.importJobs.listUnfinished()) {
       if (job.status === 'receiving') {
         const now = clock.now().toISOString();
@@ -350,6 +354,7 @@ export class ImportJobService {
           continue;
         }
         await this.#finish(job);
+        await store.importJobs.deleteRowsOfJobsFinishedBefore(new Date(clock.now().getTime() - IMPORT_ROWS_RETENTION_MS).toISOString());
         return true;
       }
     } catch (error) {
@@ -393,13 +398,13 @@ export class ImportJobService {
         let password: string | undefined;
         if (row.passwordSealed) {
           if (job.sealedKey !== key.id) {
-            throw new DomainError('conflict', 'IMPORT_PASSWORD_LOST', "The server restarted before this row was created and can't read its password back (it had no key of its own, see Sophon:Auth:TwoFactor:EncryptionKey): import the file again to create it.");
+            throw fail('IMPORT_PASSWORD_LOST');
           }
           password = unseal(key, row.passwordSealed, `${job.id}:${row.line}:password`, 'import-secret').toString('utf8');
         }
         const user = await this.#users.prepareCreate(actor, { email: row.email, displayName: row.displayName, ...(row.role ? { role: row.role } : {}), ...(row.tenant ? { tenant: row.tenant } : {}), ...(password !== undefined ? { password } : {}) }, reads);
         const earlier = firstLines.get(normalizeEmail(user.email));
-        if (earlier !== undefined && earlier < row.line) throw new DomainError('conflict', 'EMAIL_REPEATED', `${user.email} already appears at line ${earlier} of this file.`);
+        if (earlier !== undefined && earlier < row.line) throw fail('EMAIL_REPEATED', { email: user.email, earlier });
         prepared.push({ row, user });
       } catch (error) {
         reject(row.line, error);

@@ -107,6 +107,8 @@ export interface ImportJobStore {
   update(jobId: string, changes: Partial<Pick<ImportJob, 'status' | 'phase' | 'resumed' | 'error' | 'updatedAt' | 'finishedAt'>> & { total?: number }, onlyIf?: ImportJobStatus): Promise<boolean>;
   /** Adds a batch's outcomes to the job's counts (increments, so runs on several nodes add up). */
   addToCounts(jobId: string, delta: Omit<ImportJobCounts, 'total'> & { passwordsHashed: number }, updatedAt: string): Promise<void>;
+  /** Forgets the rows of jobs that finished before `before` (the jobs and their counts stay); returns how many rows went. */
+  deleteRowsOfJobsFinishedBefore(before: string): Promise<number>;
   /** Deletes a job and its rows (a file refused as a whole while it was read). */
   delete(jobId: string): Promise<void>;
   addRows(jobId: string, rows: NewImportJobRow[]): Promise<void>;

@@ -102,6 +102,19 @@ describe.each(engines)('import job store on %s', (engine) => {
     expect([...taken]).toEqual([actor.email.toLowerCase()]);
   });
 
+  it('forgets the rows of jobs finished before a time, keeping the jobs and the rows of the others', async () => {
+    const old = aJob({ status: 'done', finishedAt: at(-60) });
+    const recent = aJob({ status: 'done', finishedAt: at(60) });
+    for (const job of [old, recent]) {
+      await fixture.store.importJobs.create(job);
+      await fixture.store.importJobs.addRows(job.id, rowsOf('old@example.test', 'older@example.test'));
+    }
+    expect(await fixture.store.importJobs.deleteRowsOfJobsFinishedBefore(at())).toBe(2);
+    expect(await fixture.store.importJobs.listRows(old.id, { limit: 10 })).toEqual([]);
+    expect(await fixture.store.importJobs.get(tenantId, old.id)).toMatchObject({ status: 'done' });
+    expect(await fixture.store.importJobs.listRows(recent.id, { limit: 10 })).toHaveLength(2);
+  });
+
   it('deletes a job with its rows', async () => {
     const job = aJob();
     await fixture.store.importJobs.create(job);

@@ -106,6 +106,13 @@ export function sqlImportJobStore(db: Kysely<Database>, engine: Engine): ImportJ
         .where('id', '=', jobId)
         .execute();
     },
+    async deleteRowsOfJobsFinishedBefore(before) {
+      const result = await db
+        .deleteFrom('import_job_rows')
+        .where('job_id', 'in', db.selectFrom('import_jobs').select('id').where('finished_at', '<', before))
+        .executeTakeFirst();
+      return Number(result.numDeletedRows);
+    },
     async delete(jobId) {
       await db.deleteFrom('import_job_rows').where('job_id', '=', jobId).execute();
       await db.deleteFrom('import_jobs').where('id', '=', jobId).execute();
