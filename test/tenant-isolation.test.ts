@@ -227,7 +227,7 @@ describe.each(engines)('tenant isolation on %s', (engine) => {
       const alphaId = (await test.admin.get('/api/v1/tenants')).body.items.find((tenant: { slug: string }) => tenant.slug === 'alpha').id;
       const idShaped = await test.admin.post('/api/v1/tenants', { slug: alphaId, name: 'Shadow' });
       expect(idShaped.status).toBe(400);
-      expect(idShaped.body.error).toMatchObject({ code: 'TENANT_SLUG_INVALID', message: expect.stringContaining('shaped like a tenant id') });
+      expect(idShaped.body.error).toMatchObject({ code: 'TENANT_SLUG_AMBIGUOUS', message: expect.stringContaining('shaped like a tenant id') });
       const taken = await test.admin.post('/api/v1/tenants', { slug: 'alpha', name: 'Alpha again' });
       expect(taken.status).toBe(409);
       expect(taken.body.error.code).toBe('TENANT_SLUG_TAKEN');

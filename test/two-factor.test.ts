@@ -32,7 +32,7 @@ describe.each(engines)('two-factor authentication on %s', (engine) => {
       const wrongPassword = await user.client.post('/api/v1/me/two-factor/enrollment/confirm', { code: app.codeAt(now()), currentPassword: 'not my password' });
       expect(wrongPassword.body.error.code).toBe('CURRENT_PASSWORD_WRONG');
       const wrongCode = await user.client.post('/api/v1/me/two-factor/enrollment/confirm', { code: app.codeAt(now() + 5 * STEP), currentPassword: USER_PASSWORD });
-      expect(wrongCode.body.error.code).toBe('TWO_FACTOR_CODE_INVALID');
+      expect(wrongCode.body.error.code).toBe('TWO_FACTOR_CODE_MISMATCH');
       expect((await user.client.get('/api/v1/me/two-factor')).body.enabled).toBe(false);
 
       const confirmed = await user.client.post('/api/v1/me/two-factor/enrollment/confirm', { code: app.codeAt(now()), currentPassword: USER_PASSWORD });

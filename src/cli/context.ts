@@ -4,7 +4,7 @@ import { installationWidePermissions, type Permission } from '../domain/permissi
 import { CredentialStore, normalizeUrl, type StoredLogin } from './credential-file.ts';
 import type { Endpoint } from './endpoints.ts';
 import { endpoints } from './endpoints.ts';
-import { CliError, ExitCode } from './exit-codes.ts';
+import { CliError, ExitCode, failedWith } from './exit-codes.ts';
 import { HttpClient, type ApiResponse, type Credential, type RequestInput } from './http-client.ts';
 import { printLine } from './output.ts';
 
@@ -141,7 +141,7 @@ export class CliContext {
     try {
       return await this.call<UserMemberships>(endpoints.userMemberships, { params: { id: reference } });
     } catch (error) {
-      if (error instanceof CliError && error.code === 'ROUTE_NOT_FOUND') return undefined;
+      if (failedWith(error, 'ROUTE_NOT_FOUND')) return undefined;
       throw error;
     }
   }

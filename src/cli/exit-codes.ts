@@ -1,3 +1,4 @@
+import type { ErrorCode } from '../domain/error-catalogue.ts';
 /**
  * The CLI's exit codes, one per kind of outcome a script needs to tell apart.
  * Documented in docs/cli.md and at the end of `sophon --help`.
@@ -32,7 +33,7 @@ export const exitCodeHelp = `Exit codes:
 export class CliError extends Error {
   override name = 'CliError';
   readonly exitCode: ExitCode;
-  /** The API's error code, when the server sent one. */
+  /** The API's error code (one of the server's catalogue, src/domain/error-catalogue.ts) when the server sent one, or the CLI's own. */
   readonly code: string | undefined;
 
   constructor(exitCode: ExitCode, message: string, code?: string) {
@@ -43,3 +44,8 @@ export class CliError extends Error {
 }
 
 export const usageError = (message: string) => new CliError(ExitCode.Usage, message);
+
+/** Whether the command failed with this code of the server's catalogue (the compiler knows the codes). */
+export function failedWith(error: unknown, code: ErrorCode): error is CliError {
+  return error instanceof CliError && error.code === code;
+}

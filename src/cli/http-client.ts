@@ -5,6 +5,7 @@ import { Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Endpoint } from './endpoints.ts';
 import { CliError, ExitCode } from './exit-codes.ts';
+import type { ErrorCode } from '../domain/error-catalogue.ts';
 
 export type Credential = { kind: 'token'; token: string } | { kind: 'session'; cookie: string; csrf: string } | { kind: 'none' };
 
@@ -190,8 +191,8 @@ function errorOf(status: number, body: unknown, endpoint: Endpoint, client: Http
     return new CliError(ExitCode.PermissionDenied, `not signed in: ${message}${hint}`, code);
   }
   if (status === 403) {
-    const hints: Record<string, string> = { PASSWORD_CHANGE_REQUIRED: ' Run "sophon auth password".', TWO_FACTOR_ENROLLMENT_REQUIRED: ' Run "sophon auth 2fa enable".' };
-    const hint = (code && hints[code]) ?? '';
+    const hints: Partial<Record<ErrorCode, string>> = { PASSWORD_CHANGE_REQUIRED: ' Run "sophon auth password".', TWO_FACTOR_ENROLLMENT_REQUIRED: ' Run "sophon auth 2fa enable".' };
+    const hint = (code && hints[code as ErrorCode]) ?? '';
     return new CliError(ExitCode.PermissionDenied, `permission denied: ${message}${hint}`, code);
   }
   if (status === 404) return new CliError(ExitCode.NotFound, `not found: ${message}`, code);

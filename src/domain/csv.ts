@@ -1,5 +1,5 @@
 import { stringify } from 'csv-stringify/sync';
-import { invalid } from './errors.ts';
+import { fail } from './error-catalogue.ts';
 
 // A spreadsheet runs a cell starting with one of these as a formula (OWASP "CSV injection");
 // exports neutralise it with a leading apostrophe, which imports take off again.
@@ -50,26 +50,21 @@ export function encodingNamed(label: string): string | undefined {
 export function decodeCsv(bytes: Uint8Array, encoding = 'utf-8'): string {
   const named = encodingNamed(encoding);
   if (!named) {
-    throw invalid('CSV_ENCODING_UNKNOWN', `"${encoding.slice(0, 40)}" is not a character encoding; send the file as utf-8 (the default) or say windows-1252 for Excel's "CSV (Comma delimited)".`);
+    throw fail('CSV_ENCODING_UNKNOWN', { encoding: encoding.slice(0, 40) });
   }
   const sniffed = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 'utf-8' : bytes[0] === 0xff && bytes[1] === 0xfe ? 'utf-16le' : bytes[0] === 0xfe && bytes[1] === 0xff ? 'utf-16be' : named;
   try {
     // TextDecoder takes off the byte-order mark of the encoding it reads.
     return new TextDecoder(sniffed, { fatal: true }).decode(bytes);
   } catch {
-    if (sniffed !== 'utf-8') throw invalid('CSV_NOT_DECODABLE', `The file is not ${sniffed} text; save it as "CSV UTF-8 (Comma delimited)".`, { encoding: sniffed });
+    if (sniffed !== 'utf-8') throw fail('CSV_NOT_DECODABLE', { sniffed }, { encoding: sniffed });
     throw notUtf8(firstInvalidUtf8(bytes));
   }
 }
 
 function notUtf8({ line, byte, before }: { line: number; byte: number; before: string }) {
   const asWindows1252 = new TextDecoder('windows-1252').decode(Uint8Array.of(byte));
-  return invalid(
-    'CSV_NOT_UTF8',
-    `The file is not UTF-8 text: line ${line} has the byte 0x${byte.toString(16).toUpperCase().padStart(2, '0')} ("${asWindows1252}" in Windows-1252)${before ? ` after "${before}"` : ''}, which UTF-8 doesn't use there. ` +
-      `Excel's "CSV (Comma delimited)" saves Windows-1252: save the file as "CSV UTF-8 (Comma delimited)" instead, or import it as windows-1252.`,
-    { line },
-  );
+  return fail('CSV_NOT_UTF8', { line, byte: byte.toString(16).toUpperCase().padStart(2, '0'), asWindows1252, after: before ? ` after "${before}"` : '' }, { line });
 }
 
 // What a line may hold for the message about a byte that isn't UTF-8 (a row is at most 64 KiB).
@@ -82,7 +77,7 @@ const MAX_LINE_BYTES = 64 * 1024;
 export async function* decodeCsvStream(chunks: AsyncIterable<Uint8Array>, encoding = 'utf-8'): AsyncGenerator<string> {
   const named = encodingNamed(encoding);
   if (!named) {
-    throw invalid('CSV_ENCODING_UNKNOWN', `"${encoding.slice(0, 40)}" is not a character encoding; send the file as utf-8 (the default) or say windows-1252 for Excel's "CSV (Comma delimited)".`);
+    throw fail('CSV_ENCODING_UNKNOWN', { encoding: encoding.slice(0, 40) });
   }
   let decoder: TextDecoder | undefined;
   let sniffed = named;
@@ -91,7 +86,7 @@ export async function* decodeCsvStream(chunks: AsyncIterable<Uint8Array>, encodi
   let tail: Uint8Array = new Uint8Array(0);
   let lineOfTail = 1;
   const refuse = (bytes: Uint8Array) => {
-    if (sniffed !== 'utf-8') return invalid('CSV_NOT_DECODABLE', `The file is not ${sniffed} text; save it as "CSV UTF-8 (Comma delimited)".`, { encoding: sniffed });
+    if (sniffed !== 'utf-8') return fail('CSV_NOT_DECODABLE', { sniffed }, { encoding: sniffed });
     const found = firstInvalidUtf8(Buffer.concat([tail, bytes]));
     return notUtf8({ ...found, line: lineOfTail + found.line - 1 });
   };

@@ -2,15 +2,17 @@ import cookie from '@fastify/cookie';
 import { Readable } from 'node:stream';
 import { z } from 'zod';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify';
-import { DomainError, invalid } from '../domain/errors.ts';
+import { DomainError } from '../domain/errors.ts';
 import { isPermission } from '../domain/permissions.ts';
 import type { Services } from '../domain/services.ts';
 import { authorizeRequest, recordRefusal } from './authenticate.ts';
-import { isUniqueViolation, toErrorResponse } from './errors.ts';
+import { messageOf } from '../domain/error-catalogue.ts';
+import { isUniqueViolation, statusOf, toErrorResponse } from './errors.ts';
 import { defaultObservability, installObservability, type Observability } from './metrics.ts';
 import { buildOpenApiDocument } from './openapi.ts';
 import type { AnyRoute } from './route.ts';
 import { apiRoutes } from './routes/index.ts';
+import { fail } from '../domain/error-catalogue.ts';
 
 export class RouteDeclarationError extends Error {
   override name = 'RouteDeclarationError';
@@ -57,10 +59,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     // Errors the router raises before any route runs still answer in the one envelope.
     frameworkErrors: (error, _request, reply) => {
       const tooLong = error.code === 'FST_ERR_MAX_PARAM_LENGTH';
-      (reply as FastifyReply).status(tooLong ? 414 : 400).send({
+      (reply as FastifyReply).status(statusOf(tooLong ? 'URL_PARAMETER_TOO_LONG' : 'URL_INVALID')).send({
         error: tooLong
-          ? { code: 'URL_PARAMETER_TOO_LONG', message: 'A path parameter of this URL is too long (at most 100 characters).' }
-          : { code: 'URL_INVALID', message: 'This URL is not valid; check its percent-encoding.' },
+          ? { code: 'URL_PARAMETER_TOO_LONG', message: messageOf('URL_PARAMETER_TOO_LONG', {}) }
+          : { code: 'URL_INVALID', message: messageOf('URL_INVALID', {}) },
       });
     },
   });
@@ -83,13 +85,13 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     const mapped = toErrorResponse(error);
     if (mapped) return reply.status(mapped.status).send(mapped.body);
     if (isUniqueViolation(error)) {
-      return reply.status(409).send({ error: { code: 'CONFLICT', message: 'That conflicts with a change made at the same moment; reload and try again.' } });
+      return reply.status(statusOf('CONFLICT')).send({ error: { code: 'CONFLICT', message: messageOf('CONFLICT', {}) } });
     }
     request.log.error({ err: error }, 'unhandled error');
-    return reply.status(500).send({ error: { code: 'INTERNAL', message: 'Something went wrong on the server; the error was logged.' } });
+    return reply.status(statusOf('INTERNAL')).send({ error: { code: 'INTERNAL', message: messageOf('INTERNAL', {}) } });
   });
   app.setNotFoundHandler((request, reply) =>
-    reply.status(404).send({ error: { code: 'ROUTE_NOT_FOUND', message: `No route ${request.method} ${request.url.split('?')[0]}.` } }),
+    reply.status(statusOf('ROUTE_NOT_FOUND')).send({ error: { code: 'ROUTE_NOT_FOUND', message: messageOf('ROUTE_NOT_FOUND', { method: request.method, path: request.url.split('?')[0]! }) } }),
   );
 
   app.decorate('openApiDocument', buildOpenApiDocument(routes));
@@ -147,7 +149,7 @@ function rejectNulCharacters(...inputs: unknown[]): void {
   while (pending.length > 0) {
     const value = pending.pop();
     if (typeof value === 'string') {
-      if (value.includes('\u0000')) throw invalid('NUL_CHARACTER', 'Text must not contain NUL (U+0000) characters.');
+      if (value.includes('\u0000')) throw fail('NUL_CHARACTER');
     } else if (typeof value === 'object' && value !== null && !Buffer.isBuffer(value) && !(value instanceof Readable)) {
       for (const [key, member] of Object.entries(value)) pending.push(key, member);
     }

@@ -1,7 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { recordAudit } from '../domain/audit/audit-log.ts';
 import type { Actor } from '../domain/context.ts';
-import { DomainError, forbidden, notFound, unauthenticated } from '../domain/errors.ts';
+import { DomainError, unauthenticated } from '../domain/errors.ts';
 import type { Services } from '../domain/services.ts';
 import type { AuthorizationFacts } from '../domain/access/authorization-facts.ts';
 import type { Authenticated } from '../domain/sessions/auth-service.ts';
@@ -9,6 +9,7 @@ import { hasUsablePassword } from '../domain/users/passwords.ts';
 import type { AnyRoute } from './route.ts';
 import { requireSameOrigin } from './same-origin.ts';
 import { clearSessionCookies, setSessionCookies } from './session-cookies.ts';
+import { fail } from '../domain/error-catalogue.ts';
 
 export const SESSION_COOKIE = 'sophon_session';
 export const CSRF_COOKIE = 'sophon_csrf';
@@ -27,7 +28,7 @@ function credentialOf(request: FastifyRequest): { kind: 'token' | 'session'; val
   const header = request.headers.authorization;
   if (header !== undefined) {
     const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
-    if (!match?.[1]) throw unauthenticated('AUTHORIZATION_HEADER_INVALID', 'The Authorization header must be "Bearer <token>".');
+    if (!match?.[1]) throw fail('AUTHORIZATION_HEADER_INVALID');
     return { kind: 'token', value: match[1] };
   }
   const cookie = request.cookies[SESSION_COOKIE];
@@ -42,7 +43,7 @@ function credentialOf(request: FastifyRequest): { kind: 'token' | 'session'; val
 export async function authorizeRequest(services: Services, route: AnyRoute, request: FastifyRequest, reply?: FastifyReply): Promise<Actor | undefined> {
   if (route.access === 'public') return undefined;
   const credential = credentialOf(request);
-  if (!credential) throw unauthenticated('AUTHENTICATION_REQUIRED', 'Sign in, or send an API token as "Authorization: Bearer <token>".');
+  if (!credential) throw fail('AUTHENTICATION_REQUIRED');
 
   const named = headerValue(request, TENANT_HEADER) || null;
   let authenticated: Authenticated & { facts: AuthorizationFacts };
@@ -59,7 +60,7 @@ export async function authorizeRequest(services: Services, route: AnyRoute, requ
     if (bySession.via !== 'session') throw new Error('a session cookie resolved to something else than a session');
     // A cookie rides along on cross-site requests; the CSRF token, which a foreign page can't read, doesn't.
     if (!safeMethods.has(request.method) && !services.auth.csrfMatches(bySession.session, headerValue(request, CSRF_HEADER))) {
-      throw forbidden('CSRF_TOKEN_INVALID', `Send the ${CSRF_HEADER} header with the token you received at login (also in the ${CSRF_COOKIE} cookie).`);
+      throw fail('CSRF_TOKEN_INVALID', { CSRF_HEADER, CSRF_COOKIE });
     }
     authenticated = bySession;
     // Activity recorded: the cookie's lifetime slides with the idle deadline, never past the session's.
@@ -71,13 +72,13 @@ export async function authorizeRequest(services: Services, route: AnyRoute, requ
   // A session opened through single sign-on didn't use the local password, so it isn't held to change it.
   const viaSingleSignOn = authenticated.via === 'session' && authenticated.session.method === 'sso';
   if (user.mustChangePassword && !route.allowDuringPasswordChange && !viaSingleSignOn) {
-    throw forbidden('PASSWORD_CHANGE_REQUIRED', 'You must change your password first: POST /api/v1/auth/password with {"currentPassword","newPassword"}.');
+    throw fail('PASSWORD_CHANGE_REQUIRED');
   }
 
   const { facts } = authenticated;
   // A tenant the caller has no role in is indistinguishable from one that doesn't exist.
   if (named !== null && (!facts.acting || !facts.acting.role)) {
-    throw notFound('TENANT_NOT_FOUND', `No tenant "${named.slice(0, 100)}" exists, or you have no role in it.`);
+    throw fail('TENANT_NOT_FOUND', { tenant: named.slice(0, 100) });
   }
   const tenantId = facts.acting?.tenant.id ?? user.homeTenantId;
   const actor: Actor = {
@@ -102,10 +103,7 @@ export async function authorizeRequest(services: Services, route: AnyRoute, requ
   const mustEnrol = exempt ? false : services.twoFactor.enrollmentRequiredFrom(facts, facts.acting?.tenant.slug ?? null);
   const permitted = permission ? await services.access.holds(actor, permission, tenantId) : true;
   if (mustEnrol) {
-    throw forbidden(
-      'TWO_FACTOR_ENROLLMENT_REQUIRED',
-      'Two-factor authentication is required for your account: enrol first with POST /api/v1/me/two-factor/enrollment, then confirm with POST /api/v1/me/two-factor/enrollment/confirm {"code","currentPassword"}.',
-    );
+    throw fail('TWO_FACTOR_ENROLLMENT_REQUIRED');
   }
   if (permission && !permitted) {
     try {

@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify';
-import { forbidden } from '../domain/errors.ts';
+import { fail } from '../domain/error-catalogue.ts';
 
 /**
  * Defence in depth beside the CSRF token, for what a browser's cookies authenticate or set
@@ -24,11 +24,7 @@ export function requireSameOrigin(request: FastifyRequest, publicUrl: string): v
   if (!crossSite && (origin === undefined || isOwnOrigin(origin, request, publicUrl))) return;
   const expected = [...new Set([originOf(publicUrl), originOf(`${request.protocol}://${request.host}`)].filter((each) => each !== undefined))];
   const seen = crossSite ? `Sec-Fetch-Site: ${site}` : `Origin: ${origin!.slice(0, 200)}`;
-  throw forbidden(
-    'ORIGIN_MISMATCH',
-    `This request came from another site (${seen}). A change made with Sophon's session cookie must come from Sophon's own pages, at ${expected.join(' or ')}; a script should send an API token instead.`,
-    { expectedOrigins: expected, origin: origin?.slice(0, 200) ?? null, secFetchSite: site ?? null },
-  );
+  throw fail('ORIGIN_MISMATCH', { seen, expected: expected.join(' or ') }, { expectedOrigins: expected, origin: origin?.slice(0, 200) ?? null, secFetchSite: site ?? null });
 }
 
 function isOwnOrigin(origin: string, request: FastifyRequest, publicUrl: string): boolean {

@@ -1,6 +1,6 @@
 import { sql, type Kysely } from 'kysely';
-import { DomainError } from '../domain/errors.ts';
 import type { Database } from '../storage/schema.ts';
+import { fail } from '../domain/error-catalogue.ts';
 
 /**
  * The two questions operations ask the database directly, each one cheap statement: is it
@@ -30,19 +30,14 @@ export function readinessProbe(db: Kysely<Database>, expectedMigrations: readonl
     try {
       applied = await Promise.race([appliedMigrations(db), timeout]);
     } catch (error) {
-      throw new DomainError('unavailable', 'DATABASE_UNREACHABLE', `Not ready: the database does not answer (${(error as Error).message}).`);
+      throw fail('DATABASE_UNREACHABLE', { reason: (error as Error).message });
     } finally {
       clearTimeout(timer);
     }
     const present = new Set(applied);
     const missing = expectedMigrations.filter((name) => !present.has(name));
     if (missing.length > 0) {
-      throw new DomainError(
-        'unavailable',
-        'DATABASE_SCHEMA_BEHIND',
-        `Not ready: the database lacks migration${missing.length > 1 ? 's' : ''} ${missing.join(', ')}, applied when this server started; was it restored from an older backup? Restart the server to migrate it again.`,
-        { missingMigrations: missing },
-      );
+      throw fail('DATABASE_SCHEMA_BEHIND', { migrations: missing.join(', ') }, { missingMigrations: missing });
     }
     return { status: 'ready', migrations: applied.length };
   };

@@ -1,3 +1,4 @@
+import type { ErrorCode } from '../../src/domain/error-catalogue.ts';
 /**
  * The dashboard's one door to the HTTP API: same origin, the session cookie rides along,
  * every write carries the CSRF token from the readable `sophon_csrf` cookie, and the
@@ -7,7 +8,8 @@
 export class ApiError extends Error {
   override name = 'ApiError';
   readonly status: number;
-  readonly code: string;
+  /** One of the server's catalogue (src/domain/error-catalogue.ts), or the dashboard's own for a failure that never reached it. */
+  readonly code: ErrorCode | (string & {});
   readonly missingPermission: string | undefined;
 
   constructor(status: number, code: string, message: string, missingPermission?: string) {

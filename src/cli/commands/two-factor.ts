@@ -2,11 +2,12 @@ import { Command } from 'commander';
 import { action, examples } from '../action.ts';
 import type { CliContext } from '../context.ts';
 import { endpoints } from '../endpoints.ts';
-import { CliError, ExitCode, usageError } from '../exit-codes.ts';
+import { CliError, ExitCode, failedWith, usageError } from '../exit-codes.ts';
 import type { HttpClient } from '../http-client.ts';
 import { formatValue, note, printLine, renderDetails } from '../output.ts';
 import { ask, confirm, isInteractive } from '../prompt.ts';
 import { callerOf, currentPasswordOf, signInOptions, type Caller, type SignInOptions } from '../sign-in.ts';
+import type { ErrorCode } from '../../domain/error-catalogue.ts';
 
 /** GET /api/v1/me/two-factor */
 interface TwoFactorStatus {
@@ -57,12 +58,12 @@ function displayOf(context: CliContext): Display {
 /** The API's refusals, reworded to name the command that gets past them. */
 function explained(error: unknown): never {
   if (error instanceof CliError) {
-    const hints: Record<string, string> = {
+    const hints: Partial<Record<ErrorCode, string>> = {
       TWO_FACTOR_ENROLLMENT_NOT_STARTED: 'no enrolment is waiting for a code (none was started, or it expired): run "sophon auth 2fa enable" without --code to start one.',
       TWO_FACTOR_ALREADY_ENABLED: 'two-factor authentication is already on for you. To move to another authenticator app, run "sophon auth 2fa disable", then "sophon auth 2fa enable"; for new recovery codes, "sophon auth 2fa recovery-codes".',
       TWO_FACTOR_NOT_ENABLED: 'two-factor authentication is not on for you; "sophon auth 2fa enable" turns it on.',
     };
-    const hint = error.code ? hints[error.code] : undefined;
+    const hint = error.code ? hints[error.code as ErrorCode] : undefined;
     if (hint) throw new CliError(error.exitCode, hint, error.code);
   }
   throw error;
@@ -120,7 +121,7 @@ async function enrolAtTerminal(client: HttpClient, display: Display, password: (
     try {
       return await confirmEnrolment(client, code, currentPassword);
     } catch (error) {
-      if (!(error instanceof CliError && error.code === 'TWO_FACTOR_CODE_INVALID') || attempt === CODE_ATTEMPTS) throw error;
+      if (!failedWith(error, 'TWO_FACTOR_CODE_MISMATCH') || attempt === CODE_ATTEMPTS) throw error;
       note('That code does not match. Check that the time on your device is right, and type the code the app shows now.');
     }
   }

@@ -1,7 +1,7 @@
 import { recordAudit } from '../audit/audit-log.ts';
 import type { Actor, DomainContext } from '../context.ts';
 import { toCsv } from '../csv.ts';
-import { DomainError, invalid, notFound } from '../errors.ts';
+import { DomainError } from '../errors.ts';
 import { newId } from '../ids.ts';
 import type { RoleService } from '../roles/role-service.ts';
 import type { TokenService } from '../tokens/token-service.ts';
@@ -12,6 +12,7 @@ import type { Tenant } from '../tenants/tenant.ts';
 import { parseDuration } from '../tokens/duration.ts';
 import type { AccessService } from './access-service.ts';
 import { ACCESS_REVIEW_FINDING_KINDS, accessReviewFindings, type AccessReviewFinding, type AccessReviewFindingKind } from './access-review.ts';
+import { fail } from '../error-catalogue.ts';
 
 /** How many rows each of the review's reads returns at most; `truncated` says when one was cut. */
 export const ACCESS_REVIEW_READ_LIMIT = 5000;
@@ -113,16 +114,12 @@ export class AccessReviewService {
     (input.decisions ?? []).forEach((decision, index) => {
       const found = byFinding.get(`${decision.kind}\u0000${decision.subjectId}`);
       if (!found) {
-        throw invalid('FINDING_NOT_IN_REVIEW', `decisions.${index}: the review of "${report.tenant.slug}" has no ${decision.kind} finding about "${decision.subjectId.slice(0, 100)}" now.`, { field: `decisions.${index}` });
+        throw fail('FINDING_NOT_IN_REVIEW', { index, slug: report.tenant.slug, kind: decision.kind, subjectId: decision.subjectId.slice(0, 100) }, { field: `decisions.${index}` });
       }
       if (!DECISIONS_FOR[found.finding.subject.type]!.includes(decision.decision)) {
-        throw invalid(
-          'DECISION_NOT_APPLICABLE',
-          `decisions.${index}: "${decision.decision}" doesn't apply to a ${found.finding.subject.type}; choose one of ${DECISIONS_FOR[found.finding.subject.type]!.join(', ')}.`,
-          { field: `decisions.${index}` },
-        );
+        throw fail('DECISION_NOT_APPLICABLE', { index, decision: decision.decision, type: found.finding.subject.type, DECISIONS_FOR: DECISIONS_FOR[found.finding.subject.type]!.join(', ') }, { field: `decisions.${index}` });
       }
-      if (chosen.has(found.position)) throw invalid('DECISION_REPEATED', `decisions.${index}: this finding already has a decision.`, { field: `decisions.${index}` });
+      if (chosen.has(found.position)) throw fail('DECISION_REPEATED', { index }, { field: `decisions.${index}` });
       chosen.set(found.position, decision.decision);
     });
     const { store, clock } = this.#context;
@@ -185,7 +182,7 @@ export class AccessReviewService {
   async get(actor: Actor, reviewId: string): Promise<RecordedReview> {
     const tenant = await this.#reviewedTenant(actor, undefined);
     const found = await this.#context.store.governance.getReview(actor.tenantId, reviewId);
-    if (!found) throw notFound('ACCESS_REVIEW_NOT_FOUND', `No access review "${reviewId.slice(0, 100)}" exists in this tenant.`);
+    if (!found) throw fail('ACCESS_REVIEW_NOT_FOUND', { reviewId: reviewId.slice(0, 100) });
     return { review: { ...found.review, tenant: tenant.slug }, decisions: found.decisions };
   }
 
@@ -283,7 +280,7 @@ export class AccessReviewService {
       await this.#access.require(actor, 'ViewAuditLogs', actor.tenantId);
       await this.#access.require(actor, 'ViewUsers', actor.tenantId);
       const tenant = await store.tenants.getById(actor.tenantId);
-      if (!tenant) throw notFound('TENANT_NOT_FOUND', 'The tenant of this request no longer exists.');
+      if (!tenant) throw fail('TENANT_NOT_FOUND', { tenant: actor.tenantId });
       return tenant;
     };
     if (reference === undefined) return acting();
@@ -293,7 +290,7 @@ export class AccessReviewService {
     // Checked before saying whether the tenant exists: to anyone else, every other tenant is "not found".
     const installationAdmin = (await this.#access.holds(actor, 'ManageTenants', home)) && (await this.#access.holds(actor, 'ViewAuditLogs', home)) && (await this.#access.holds(actor, 'ViewUsers', home));
     if (!named || !installationAdmin) {
-      throw notFound('TENANT_NOT_FOUND', `No tenant "${reference.slice(0, 100)}" exists, or you may not review it (another tenant than the request's needs ManageTenants, ViewAuditLogs and ViewUsers in "default").`);
+      throw fail('TENANT_NOT_FOUND', { tenant: reference.slice(0, 100) });
     }
     return named;
   }

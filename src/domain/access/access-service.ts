@@ -1,9 +1,9 @@
-import { forbidden } from '../errors.ts';
 import { installationWidePermissions, type Permission } from '../permissions.ts';
 import { builtInPermissions, type Role } from '../roles/role.ts';
 import { DEFAULT_TENANT_SLUG, type Tenant } from '../tenants/tenant.ts';
 import type { Actor } from '../context.ts';
 import type { Store } from '../store.ts';
+import { fail } from '../error-catalogue.ts';
 
 export interface TenantPermissions {
   tenantId: string;
@@ -158,7 +158,7 @@ const frozenSet = <T>(items: readonly T[]): ReadonlySet<T> => {
 const NO_PERMISSIONS: ReadonlySet<Permission> = frozenSet<Permission>([]);
 
 export function missingPermission(permission: Permission, tenantSlug: string) {
-  return forbidden('PERMISSION_MISSING', `You need the ${permission} permission in tenant "${tenantSlug}" to do this.`, {
+  return fail('PERMISSION_MISSING', { permission, tenantSlug }, {
     missingPermission: permission,
     tenant: tenantSlug,
   });

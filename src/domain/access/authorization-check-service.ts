@@ -1,11 +1,11 @@
 import type { Actor } from '../context.ts';
-import { invalid } from '../errors.ts';
 import { isPermission, type Permission } from '../permissions.ts';
 import type { Role } from '../roles/role.ts';
 import type { Store } from '../store.ts';
 import type { Tenant } from '../tenants/tenant.ts';
 import { type AccessService, missingPermission } from './access-service.ts';
 import { loadVisible } from './guards.ts';
+import { fail } from '../error-catalogue.ts';
 
 export const MAX_CHECKS_PER_REQUEST = 100;
 
@@ -70,7 +70,7 @@ export class AuthorizationCheckService {
 
   async check(actor: Actor, questions: readonly AuthorizationQuestion[]): Promise<AuthorizationAnswer[]> {
     if (questions.length < 1 || questions.length > MAX_CHECKS_PER_REQUEST) {
-      throw invalid('CHECKS_INVALID', `Send between 1 and ${MAX_CHECKS_PER_REQUEST} checks in one request (got ${questions.length}).`, { field: 'checks' });
+      throw fail('CHECKS_INVALID', { problem: `send between 1 and ${MAX_CHECKS_PER_REQUEST} checks in one request (got ${questions.length})` }, { field: 'checks' });
     }
     // Every question is validated before any is answered.
     const permissions = questions.map((question, index) => knownPermission(question.permission, questions.length > 1 ? `checks.${index}.permission` : 'permission'));
@@ -185,7 +185,7 @@ class RequestScope {
 function knownPermission(name: string, field: string): Permission {
   if (isPermission(name)) return name;
   const shown = name.slice(0, 100);
-  throw invalid('PERMISSION_UNKNOWN', `${field}: "${shown}" is not a permission of the catalogue (GET /api/v1/permissions lists them).`, {
+  throw fail('PERMISSION_UNKNOWN', { field, permissions: `"${shown}"` }, {
     field,
     permission: shown,
   });

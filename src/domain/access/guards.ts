@@ -1,4 +1,3 @@
-import { conflict, forbidden, notFound } from '../errors.ts';
 import { installationWidePermissions, type Permission } from '../permissions.ts';
 import { ADMIN_ROLE_ID, normalizeRoleName, type Role } from '../roles/role.ts';
 import type { RoleAssignment } from '../roles/role-store.ts';
@@ -7,6 +6,7 @@ import { normalizeEmail, type StoredUser } from '../users/user.ts';
 import type { Actor } from '../context.ts';
 import type { Store } from '../store.ts';
 import { permissionsOfRole, type AccessService } from './access-service.ts';
+import { fail } from '../error-catalogue.ts';
 
 /**
  * Who may change whom: every rule that protects a change to a user, a role, an assignment or a
@@ -80,7 +80,7 @@ export class AccessGuards {
    */
   async mayRevokeToken(store: Store, actor: Actor, token: { id: string; userId: string } | undefined, tokenId: string): Promise<{ id: string; userId: string }> {
     await this.#access.require(actor, 'ManageUsers', actor.tenantId, store);
-    const missing = () => notFound('TOKEN_NOT_FOUND', `No API token "${tokenId}" exists, or you can't see it.`);
+    const missing = () => fail('TOKEN_NOT_FOUND', { tokenId });
     if (!token) throw missing();
     if (token.userId === actor.userId) return token;
     await this.mayManageAccount(store, actor, token.userId).catch((error: unknown) => {
@@ -139,7 +139,7 @@ export class AccessGuards {
     if (!user) throw userNotFound(userId);
     this.guardNotSelf(actor, user.id, 'role');
     if (user.homeTenantId === tenantId) {
-      throw conflict('HOME_TENANT_MEMBERSHIP', "This is the user's home tenant; move or delete the user instead.");
+      throw fail('HOME_TENANT_MEMBERSHIP');
     }
     const current = await store.assignments.get(tenantId, user.id);
     await this.guardNotMorePrivileged(store, actor, user.id, tenantId);
@@ -163,7 +163,7 @@ export class AccessGuards {
   ): Promise<{ user: StoredUser; role: Role; keptExisting: boolean; homeAssignment: RoleAssignment | undefined; existing: RoleAssignment | undefined }> {
     this.guardNotSelf(actor, userId, 'move');
     const user = await this.mayManageAccount(store, actor, userId);
-    if (user.homeTenantId === destination.id) throw conflict('ALREADY_IN_TENANT', `The user's home is already tenant "${destination.slug}".`);
+    if (user.homeTenantId === destination.id) throw fail('ALREADY_IN_TENANT', { slug: destination.slug });
     await this.#access.require(actor, 'ManageUsers', destination.id, store);
     await this.#access.require(actor, 'AssignRoles', destination.id, store);
     const [homeAssignment, existing] = await Promise.all([store.assignments.get(user.homeTenantId, user.id), store.assignments.get(destination.id, user.id)]);
@@ -208,7 +208,7 @@ export class AccessGuards {
     await this.#access.require(actor, 'ManageTenants', home.id, store);
     await this.#access.require(actor, 'AssignRoles', home.id, store);
     const tenant = (await store.tenants.getBySlug(tenantReference)) ?? (await store.tenants.getById(tenantReference));
-    if (!tenant) throw notFound('TENANT_NOT_FOUND', `No tenant "${tenantReference.slice(0, 100)}" exists.`);
+    if (!tenant) throw fail('TENANT_NOT_FOUND', { tenant: tenantReference.slice(0, 100) });
     const user = await findUser(store, userReference);
     if (!user) throw userNotFound(userReference.slice(0, 100));
     const role = await resolveRole(store, tenant.id, roleReference);
@@ -269,7 +269,7 @@ export class AccessGuards {
     const held = await this.#access.permissionsOf(actor, tenantId, store);
     const lacking = permissionsLackingToGrant(held, permissions, tenantId === (await this.#access.defaultTenantId(store)));
     if (lacking.length > 0) {
-      throw forbidden('PRIVILEGE_ESCALATION', `You cannot grant or take away permissions you do not hold yourself in this tenant: ${lacking.join(', ')}.`, {
+      throw fail('PRIVILEGE_ESCALATION', { lacking: lacking.join(', ') }, {
         permissionsNotHeld: lacking,
       });
     }
@@ -284,7 +284,7 @@ export class AccessGuards {
   async guardNotMorePrivileged(store: Store, actor: Pick<Actor, 'userId'>, userId: string, tenantId: string, authorityIn: string = tenantId): Promise<void> {
     const beyond = await this.permissionsBeyond(store, actor, userId, tenantId, authorityIn);
     if (beyond.length > 0) {
-      throw forbidden('TARGET_MORE_PRIVILEGED', `This user holds permissions you don't hold in this tenant (${beyond.join(', ')}); ask someone who holds them all.`, {
+      throw fail('TARGET_MORE_PRIVILEGED', { where: 'this tenant', permissions: beyond.join(', ') }, {
         permissionsNotHeld: beyond,
       });
     }
@@ -296,11 +296,7 @@ export class AccessGuards {
       const beyond = await this.permissionsBeyond(store, actor, userId, assignment.tenantId);
       if (beyond.length === 0) continue;
       const slug = (await store.tenants.getById(assignment.tenantId))?.slug ?? assignment.tenantId;
-      throw forbidden(
-        'TARGET_MORE_PRIVILEGED',
-        `This user holds permissions you don't hold in tenant "${slug}" (${beyond.join(', ')}); whoever controls their account acts with those, so ask someone who holds them all.`,
-        { permissionsNotHeld: beyond, tenant: slug },
-      );
+      throw fail('TARGET_MORE_PRIVILEGED', { where: `tenant "${slug}"`, permissions: beyond.join(', ') }, { permissionsNotHeld: beyond, tenant: slug });
     }
   }
 
@@ -320,7 +316,7 @@ export class AccessGuards {
     if (tenantId !== 'everywhere' && tenantId !== home) return;
     const admins = await store.assignments.listActiveHolders(home, ADMIN_ROLE_ID);
     if (admins.includes(userId) && admins.length === 1) {
-      throw conflict('LAST_ADMIN', `This user is the last active Admin of tenant "${DEFAULT_TENANT_SLUG}"; make someone else Admin first.`);
+      throw fail('LAST_ADMIN', { DEFAULT_TENANT_SLUG });
     }
   }
 
@@ -389,13 +385,13 @@ export function assignmentRefusal(facts: AssignmentFacts): string | null {
 function ownChangeRefusal(change: 'role' | 'suspend' | 'delete' | 'move') {
   switch (change) {
     case 'role':
-      return forbidden('CANNOT_CHANGE_OWN_ROLE', 'You cannot change your own role; ask another admin.');
+      return fail('CANNOT_CHANGE_OWN_ROLE');
     case 'suspend':
-      return forbidden('CANNOT_SUSPEND_SELF', 'You cannot suspend your own account.');
+      return fail('CANNOT_SUSPEND_SELF');
     case 'delete':
-      return forbidden('CANNOT_DELETE_SELF', 'You cannot delete your own account; ask another admin.');
+      return fail('CANNOT_DELETE_SELF');
     case 'move':
-      return forbidden('CANNOT_CHANGE_OWN_TENANT', 'You cannot move yourself to another tenant; ask another admin.');
+      return fail('CANNOT_CHANGE_OWN_TENANT');
   }
 }
 
@@ -411,7 +407,7 @@ export async function resolveRole(store: Store, tenantId: string, reference: str
   const wanted = normalizeRoleName(reference);
   const roles = await store.roles.listVisibleIn(tenantId);
   const role = roles.find((candidate) => candidate.id === reference || normalizeRoleName(candidate.name) === wanted);
-  if (!role) throw notFound('ROLE_NOT_FOUND', `No role "${reference}" exists in this tenant.`);
+  if (!role) throw fail('ROLE_NOT_FOUND', { role: reference });
   return role;
 }
 
@@ -420,9 +416,9 @@ async function findUser(store: Store, reference: string): Promise<StoredUser | u
 }
 
 export function userNotFound(reference: string) {
-  return notFound('USER_NOT_FOUND', `No user "${reference}" exists in this tenant.`);
+  return fail('USER_NOT_FOUND', { user: reference, where: 'in this tenant' });
 }
 
 function builtInRefusal(role: Role) {
-  return conflict('ROLE_IS_BUILT_IN', `"${role.name}" is a built-in role and can't be edited or deleted; create a custom role if you need a variant.`);
+  return fail('ROLE_IS_BUILT_IN', { name: role.name });
 }

@@ -1,10 +1,10 @@
 import type { AccessService } from '../access/access-service.ts';
 import { recordAudit } from '../audit/audit-log.ts';
-import { invalid, notFound } from '../errors.ts';
 import type { Actor, DomainContext } from '../context.ts';
 import type { Store } from '../store.ts';
 import { parseDuration } from '../tokens/duration.ts';
 import type { OwnedResource } from './resource.ts';
+import { fail } from '../error-catalogue.ts';
 
 /** What purge deletes per statement; a purge loops over batches until nothing old enough is left. */
 const PURGE_BATCH = 1000;
@@ -65,14 +65,14 @@ export class OrphanService {
    * where the caller manages users and the new owner is a member.
    */
   async reassign(actor: Actor, input: { from: string; to: string }): Promise<ReassignResult> {
-    if (input.to === input.from) throw invalid('REASSIGN_TO_SAME_USER', 'The new owner must be someone other than the former owner.');
+    if (input.to === input.from) throw fail('REASSIGN_TO_SAME_USER');
     return this.#context.store.transaction(async (store) => {
       await this.#access.require(actor, 'ManageUsers', actor.tenantId, store);
       const [managed, recipient] = await Promise.all([this.#callerTenants(actor, store), store.users.getById(input.to)]);
       const recipientTenants = new Set(recipient ? (await store.assignments.listForUser(recipient.id)).map((assignment) => assignment.tenantId) : []);
       // The new owner exists for the caller only as a member of a tenant where the caller manages users.
       if (![...managed].some(([tenantId, mayManage]) => mayManage && recipientTenants.has(tenantId))) {
-        throw notFound('USER_NOT_FOUND', `No user "${input.to}" exists in a tenant where you manage users, to receive the orphans.`);
+        throw fail('USER_NOT_FOUND', { user: input.to, where: 'in a tenant where you manage users, to receive the orphans' });
       }
       const now = this.#context.clock.now().toISOString();
       const result: ReassignResult = { reassigned: 0, tenants: [], skipped: [], inOtherTenants: 0 };

@@ -1,10 +1,10 @@
 import type { AccessService } from '../access/access-service.ts';
 import { recordAudit } from '../audit/audit-log.ts';
 import { diffOf } from '../audit/audit-event.ts';
-import { invalid, notFound } from '../errors.ts';
 import { newId } from '../ids.ts';
 import type { Actor, DomainContext } from '../context.ts';
 import { resourceKinds, type OwnedResource, type ResourceCollection } from './resource.ts';
+import { fail } from '../error-catalogue.ts';
 
 export interface ResourceInput {
   name: string;
@@ -36,7 +36,7 @@ export class ResourceService {
 
   async get(actor: Actor, collection: ResourceCollection, resourceId: string): Promise<OwnedResource> {
     const resource = await this.#context.store.resources.get(actor.tenantId, resourceKinds[collection].kind, resourceId);
-    if (!resource) throw notFound('RESOURCE_NOT_FOUND', `No ${resourceKinds[collection].kind} "${resourceId}" exists in this tenant.`);
+    if (!resource) throw fail('RESOURCE_NOT_FOUND', { kind: resourceKinds[collection].kind, resource: resourceId });
     return resource;
   }
 
@@ -78,7 +78,7 @@ export class ResourceService {
     return this.#context.store.transaction(async (store) => {
       await this.#access.require(actor, managePermission, actor.tenantId, store);
       const resource = await store.resources.get(actor.tenantId, kind, resourceId);
-      if (!resource) throw notFound('RESOURCE_NOT_FOUND', `No ${kind} "${resourceId}" exists in this tenant.`);
+      if (!resource) throw fail('RESOURCE_NOT_FOUND', { kind, resource: resourceId });
       const next = { ...resource, name: name ?? resource.name, content: input.content === undefined ? resource.content : input.content, updatedAt: this.#context.clock.now().toISOString() };
       await store.resources.update(actor.tenantId, resource.id, next);
       await recordAudit(this.#context, store, actor, {
@@ -97,7 +97,7 @@ export class ResourceService {
     await this.#context.store.transaction(async (store) => {
       await this.#access.require(actor, managePermission, actor.tenantId, store);
       const resource = await store.resources.get(actor.tenantId, kind, resourceId);
-      if (!resource) throw notFound('RESOURCE_NOT_FOUND', `No ${kind} "${resourceId}" exists in this tenant.`);
+      if (!resource) throw fail('RESOURCE_NOT_FOUND', { kind, resource: resourceId });
       await store.resources.delete(actor.tenantId, resource.id);
       await recordAudit(this.#context, store, actor, {
         category: 'resources',
@@ -112,16 +112,16 @@ export class ResourceService {
 
 function checkName(name: string): string {
   const trimmed = name.trim();
-  if (trimmed.length === 0 || trimmed.length > 200) throw invalid('RESOURCE_NAME_INVALID', 'Name must be 1 to 200 characters.');
+  if (trimmed.length === 0 || trimmed.length > 200) throw fail('RESOURCE_NAME_INVALID');
   return trimmed;
 }
 
 function checkContent(content: unknown): void {
   if (content !== undefined && nestingOf(content) > MAX_CONTENT_DEPTH) {
-    throw invalid('RESOURCE_CONTENT_TOO_DEEP', `Content can nest objects and arrays at most ${MAX_CONTENT_DEPTH} levels deep.`);
+    throw fail('RESOURCE_CONTENT_TOO_DEEP', { MAX_CONTENT_DEPTH });
   }
   if (content !== undefined && Buffer.byteLength(JSON.stringify(content)) > MAX_CONTENT_BYTES) {
-    throw invalid('RESOURCE_CONTENT_TOO_LARGE', `Content can be at most ${MAX_CONTENT_BYTES / 1024} KiB of JSON.`);
+    throw fail('RESOURCE_CONTENT_TOO_LARGE', { MAX_CONTENT_BYTES: MAX_CONTENT_BYTES / 1024 });
   }
 }
 

@@ -2,11 +2,11 @@ import { permissionsOfRole, type AccessService } from '../access/access-service.
 import type { AccessGuards } from '../access/guards.ts';
 import { recordAudit } from '../audit/audit-log.ts';
 import { diffOf } from '../audit/audit-event.ts';
-import { conflict, notFound } from '../errors.ts';
 import { newId } from '../ids.ts';
 import type { Actor, DomainContext } from '../context.ts';
 import type { Store } from '../store.ts';
 import { builtInRoleDefinitions, checkPermissionNames, checkRoleName, normalizeRoleName, type Role } from './role.ts';
+import { fail } from '../error-catalogue.ts';
 
 export interface RoleInput {
   name: string;
@@ -55,7 +55,7 @@ export class RoleService {
       await this.#checkNameFree(store, name, input.scope === 'global' ? null : actor.tenantId);
       const limit = this.#context.settings.maxCustomRolesPerTenant;
       if ((await store.roles.countCustomIn(input.scope === 'global' ? null : actor.tenantId)) >= limit) {
-        throw conflict('ROLE_LIMIT_REACHED', `This ${input.scope === 'global' ? 'installation' : 'tenant'} already has the maximum of ${limit} custom roles (Sophon:Rbac:MaxCustomRolesPerTenant).`);
+        throw fail('ROLE_LIMIT_REACHED', { scope: input.scope === 'global' ? 'installation' : 'tenant', limit });
       }
       const now = this.#context.clock.now().toISOString();
       const role: Role = {
@@ -116,7 +116,7 @@ export class RoleService {
       await this.#guards.mayDeleteRole(store, actor, role);
       const holders = await store.assignments.countUsingRole(role.id);
       if (holders > 0) {
-        throw conflict('ROLE_IN_USE', `Role "${role.name}" is assigned to ${holders} user(s); assign them another role first.`);
+        throw fail('ROLE_IN_USE', { name: role.name, holders });
       }
       await store.roles.delete(role.id);
       await recordAudit(this.#context, store, actor, {
@@ -143,7 +143,7 @@ export class RoleService {
   async #loadVisible(actor: Actor, roleId: string, store: Store): Promise<Role> {
     const role = await store.roles.getById(roleId);
     if (!role || (role.tenantId !== null && role.tenantId !== actor.tenantId)) {
-      throw notFound('ROLE_NOT_FOUND', `No role with id "${roleId}" exists in this tenant.`);
+      throw fail('ROLE_NOT_FOUND', { role: roleId });
     }
     return role;
   }
@@ -151,11 +151,11 @@ export class RoleService {
   async #checkNameFree(store: Store, name: string, tenantId: string | null): Promise<void> {
     const wanted = normalizeRoleName(name);
     if (builtInRoleDefinitions.some((role) => normalizeRoleName(role.name) === wanted)) {
-      throw conflict('ROLE_NAME_TAKEN', `"${name}" is the name of a built-in role; pick another name.`);
+      throw fail('ROLE_NAME_TAKEN', { name, where: 'among the built-in roles' });
     }
     const others = tenantId === null ? await store.roles.listAll() : await store.roles.listVisibleIn(tenantId);
     if (others.some((role) => normalizeRoleName(role.name) === wanted)) {
-      throw conflict('ROLE_NAME_TAKEN', `A role named "${name}" already exists in this tenant.`);
+      throw fail('ROLE_NAME_TAKEN', { name, where: 'in this tenant' });
     }
   }
 }

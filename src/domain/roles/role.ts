@@ -1,5 +1,5 @@
 import { allPermissions, isPermission, type Permission } from '../permissions.ts';
-import { invalid } from '../errors.ts';
+import { fail } from '../error-catalogue.ts';
 
 /** A global role can be assigned in every tenant; a tenant role only in its own tenant. */
 export type RoleScope = { kind: 'global' } | { kind: 'tenant'; tenantId: string };
@@ -75,10 +75,7 @@ const roleNamePattern = /^[A-Za-z0-9][A-Za-z0-9 _.-]{0,62}$/;
 export function checkRoleName(name: string): string {
   const trimmed = name.trim();
   if (!roleNamePattern.test(trimmed)) {
-    throw invalid(
-      'ROLE_NAME_INVALID',
-      `Role name "${name}" is invalid: use 1-63 letters, digits, spaces, dots, hyphens or underscores, starting with a letter or digit.`,
-    );
+    throw fail('ROLE_NAME_INVALID', { name });
   }
   return trimmed;
 }
@@ -87,7 +84,7 @@ export function checkRoleName(name: string): string {
 export function checkPermissionNames(names: readonly string[]): Permission[] {
   const unknown = names.filter((name) => !isPermission(name));
   if (unknown.length > 0) {
-    throw invalid('PERMISSION_UNKNOWN', `Unknown permission(s): ${unknown.join(', ')}. See GET /api/v1/permissions for the catalogue.`, {
+    throw fail('PERMISSION_UNKNOWN', { field: 'permissions', permissions: unknown.join(', ') }, {
       unknownPermissions: unknown,
     });
   }

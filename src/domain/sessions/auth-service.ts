@@ -1,7 +1,7 @@
 import type { AuthorizationFacts } from '../access/authorization-facts.ts';
 import type { AccessService } from '../access/access-service.ts';
 import { recordAudit } from '../audit/audit-log.ts';
-import { DomainError, invalid, unauthenticated } from '../errors.ts';
+import { DomainError } from '../errors.ts';
 import { hashSecret, newId, newSecret, secretsEqual } from '../ids.ts';
 import type { Actor, DomainContext } from '../context.ts';
 import type { LoginThrottle } from '../login-throttle/login-throttle-service.ts';
@@ -13,6 +13,7 @@ import type { ApiToken } from '../tokens/api-token.ts';
 import type { AuthenticationPolicyService } from './authentication-policy-service.ts';
 import { LOGIN_CHALLENGE_LIFETIME_MS, LOGIN_CHALLENGE_MAX_FAILURES, type LoginChallenge } from './login-challenge.ts';
 import { sessionDeadline, type Session, type SessionMethod } from './session.ts';
+import { fail } from '../error-catalogue.ts';
 
 export interface Origin {
   ip: string | null;
@@ -51,9 +52,9 @@ export type Authenticated =
 /** Don't write "last seen" on every request: once a minute (or a tenth of a short idle timeout) is precise enough. */
 const TOUCH_INTERVAL_MS = 60_000;
 
-const badCredentials = () => unauthenticated('INVALID_CREDENTIALS', 'The email or password is incorrect, or the account cannot sign in.');
-const challengeInvalid = () => unauthenticated('LOGIN_CHALLENGE_INVALID', 'This sign-in step expired or was already used; sign in again with your password.');
-const secondFactorInvalid = () => unauthenticated('TWO_FACTOR_CODE_INVALID', 'The authentication code is not valid (wrong, expired or already used).');
+const badCredentials = () => fail('INVALID_CREDENTIALS');
+const challengeInvalid = () => fail('LOGIN_CHALLENGE_INVALID');
+const secondFactorInvalid = () => fail('TWO_FACTOR_CODE_INVALID');
 
 export class AuthService {
   readonly #context: DomainContext;
@@ -96,7 +97,7 @@ export class AuthService {
       await (rightButExpired ? this.#throttle.succeeded(attempt, false) : this.#throttle.failed(attempt));
       await this.#auditFailure(user, email, origin, 'login.failed', { reason, trustedDevice: attempt.trustedDevice });
       if (rightButExpired) {
-        throw unauthenticated('ONE_TIME_PASSWORD_EXPIRED', 'Your one-time password has expired; ask your administrator to reset your password.');
+        throw fail('ONE_TIME_PASSWORD_EXPIRED');
       }
       throw badCredentials();
     }
@@ -163,18 +164,18 @@ export class AuthService {
     const { store, clock } = this.#context;
     const session = facts?.session;
     if (!session || session.endedAt || !secretsEqual(session.tokenHash, tokenHash)) {
-      throw unauthenticated('SESSION_INVALID', 'Your session has ended; sign in again.');
+      throw fail('SESSION_INVALID');
     }
     const user = facts.user;
-    if (!user || user.id !== session.userId) throw unauthenticated('SESSION_INVALID', 'This account no longer exists.');
+    if (!user || user.id !== session.userId) throw fail('ACCOUNT_DELETED');
     const now = clock.now().getTime();
     const policy = this.#policy.effectiveFrom(facts.policies.global, { slug: facts.homeTenantSlug, record: facts.policies.home });
     const deadline = sessionDeadline(session, policy, now);
     if (deadline.expired) {
       await store.sessions.end(session.id, new Date(now).toISOString(), `expired (${deadline.reason})`);
-      throw unauthenticated('SESSION_EXPIRED', 'Your session has expired; sign in again.');
+      throw fail('SESSION_EXPIRED');
     }
-    if (user.status !== 'active') throw unauthenticated('ACCOUNT_SUSPENDED', 'This account is suspended; ask an administrator to re-activate it.');
+    if (user.status !== 'active') throw fail('ACCOUNT_SUSPENDED');
     const touched = now - Date.parse(session.lastSeenAt) >= Math.min(TOUCH_INTERVAL_MS, policy.idleTimeout / 10);
     if (!touched) return { user, via: 'session', session, expiresAt: deadline.expiresAt, touched };
     const lastSeenAt = new Date(now).toISOString();
@@ -186,11 +187,11 @@ export class AuthService {
     const { store, clock } = this.#context;
     const token = facts?.token;
     if (!token || token.revokedAt || !secretsEqual(token.tokenHash, tokenHash)) {
-      throw unauthenticated('TOKEN_INVALID', 'This API token is not valid or has been revoked.');
+      throw fail('TOKEN_INVALID');
     }
     const now = clock.now();
     if (token.expiresAt && now.getTime() >= Date.parse(token.expiresAt)) {
-      throw unauthenticated('TOKEN_EXPIRED', `This API token expired at ${token.expiresAt}; create a new one.`);
+      throw fail('TOKEN_EXPIRED', { expiresAt: token.expiresAt });
     }
     const user = activeUser(facts.user?.id === token.userId ? facts.user : undefined);
     if (!token.lastUsedAt || now.getTime() - Date.parse(token.lastUsedAt) >= TOUCH_INTERVAL_MS) await store.tokens.touch(token.id, now.toISOString());
@@ -224,7 +225,7 @@ export class AuthService {
   ): Promise<{ endedSessions: number; revokedTokens: number }> {
     const { store, clock, settings } = this.#context;
     const user = await store.users.getById(actor.userId);
-    if (!user) throw unauthenticated('SESSION_INVALID', 'Your account no longer exists.');
+    if (!user) throw fail('ACCOUNT_DELETED');
     const attempt = await this.#throttle.beginConfirmation(actor, user.email);
     const currentOk = attempt.allowed ? await verifyPassword(user.passwordHash, currentPassword) : (await verifyAgainstDecoy(currentPassword), false);
     if (!currentOk) {
@@ -238,11 +239,11 @@ export class AuthService {
         subjectId: user.id,
         detail: { throttled: !attempt.allowed },
       });
-      throw invalid('CURRENT_PASSWORD_WRONG', attempt.allowed ? 'The current password is incorrect.' : 'Too many wrong passwords; wait a few minutes and try again.');
+      throw attempt.allowed ? fail('CURRENT_PASSWORD_WRONG') : fail('CURRENT_PASSWORD_THROTTLED');
     }
     await this.#throttle.succeeded(attempt, true);
     checkPasswordPolicy(newPassword, settings.passwordMinLength, { email: user.email });
-    if (newPassword === currentPassword) throw invalid('PASSWORD_UNCHANGED', 'The new password must differ from the current one.');
+    if (newPassword === currentPassword) throw fail('PASSWORD_UNCHANGED');
     const passwordHash = await hashPassword(newPassword);
     return store.transaction(async (tx) => {
       const now = clock.now().toISOString();
@@ -368,8 +369,8 @@ export class AuthService {
 }
 
 function activeUser(user: StoredUser | undefined): StoredUser {
-  if (!user) throw unauthenticated('SESSION_INVALID', 'This account no longer exists.');
-  if (user.status !== 'active') throw unauthenticated('ACCOUNT_SUSPENDED', 'This account is suspended; ask an administrator to re-activate it.');
+  if (!user) throw fail('ACCOUNT_DELETED');
+  if (user.status !== 'active') throw fail('ACCOUNT_SUSPENDED');
   return user;
 }
 

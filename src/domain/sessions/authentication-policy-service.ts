@@ -1,6 +1,5 @@
 import type { AccessService } from '../access/access-service.ts';
 import { recordAudit } from '../audit/audit-log.ts';
-import { invalid, notFound } from '../errors.ts';
 import type { Actor, DomainContext } from '../context.ts';
 import type { Store } from '../store.ts';
 import type { Tenant } from '../tenants/tenant.ts';
@@ -13,6 +12,7 @@ import {
   type EffectivePolicy,
   type PolicySource,
 } from './authentication-policy.ts';
+import { fail } from '../error-catalogue.ts';
 
 const MAX_TIMEOUT_MS = 365 * 24 * 3_600_000;
 const MIN_TIMEOUT_MS = 60_000;
@@ -158,7 +158,7 @@ export class AuthenticationPolicyService {
         updatedBy: actor.userId,
       };
       if (record.idleTimeoutSeconds !== null && record.absoluteTimeoutSeconds !== null && record.idleTimeoutSeconds > record.absoluteTimeoutSeconds) {
-        throw invalid('TIMEOUT_OUT_OF_RANGE', 'idleTimeout must not be longer than absoluteTimeout: a session ends at the absolute timeout anyway.');
+        throw fail('TIMEOUT_ORDER_INVALID');
       }
       if (record.requireTwoFactor === null && record.idleTimeoutSeconds === null && record.absoluteTimeoutSeconds === null) await store.authPolicies.delete(tenant.id);
       else await store.authPolicies.set(record);
@@ -183,7 +183,7 @@ export class AuthenticationPolicyService {
     const tenant = (await store.tenants.getBySlug(reference)) ?? (await store.tenants.getById(reference));
     // ManageTenants is installation-wide (evaluated in `default`): checked before saying whether the tenant exists.
     await this.#access.require(actor, 'ManageTenants', actor.tenantId, store);
-    if (!tenant) throw notFound('TENANT_NOT_FOUND', `No tenant "${reference}" exists.`);
+    if (!tenant) throw fail('TENANT_NOT_FOUND', { tenant: reference });
     return tenant;
   }
 
@@ -240,9 +240,9 @@ export class AuthenticationPolicyService {
 function timeoutChange(text: string | null | undefined, field: string): number | null | undefined {
   if (text === null || text === undefined) return text;
   const parsed = parseTimeSpan(text);
-  if (!parsed.ok) throw invalid('TIMESPAN_INVALID', `${field}: ${parsed.reason}`);
+  if (!parsed.ok) throw fail('TIMESPAN_INVALID', { field, reason: parsed.reason });
   if (parsed.milliseconds < MIN_TIMEOUT_MS || parsed.milliseconds > MAX_TIMEOUT_MS) {
-    throw invalid('TIMEOUT_OUT_OF_RANGE', `${field} must be between 00:01:00 and 365.00:00:00.`);
+    throw fail('TIMEOUT_OUT_OF_RANGE', { field });
   }
   return Math.floor(parsed.milliseconds / 1000);
 }

@@ -1,12 +1,12 @@
 import type { AccessService } from '../access/access-service.ts';
 import { recordAudit } from '../audit/audit-log.ts';
-import { conflict, invalid, notFound } from '../errors.ts';
 import { newId } from '../ids.ts';
 import { ADMIN_ROLE_ID } from '../roles/role.ts';
 import type { AccessGuards } from '../access/guards.ts';
 import type { Actor, DomainContext } from '../context.ts';
 import type { Store } from '../store.ts';
 import { checkTenantSlug, DEFAULT_TENANT_SLUG, type Tenant, type TenantMember, type TenantSummary } from './tenant.ts';
+import { fail } from '../error-catalogue.ts';
 
 export interface TenantView extends TenantSummary {
   /** The caller's role there, when they belong to it. */
@@ -45,7 +45,7 @@ export class TenantService {
     const tenant = (await store.tenants.getBySlug(reference)) ?? (await store.tenants.getById(reference));
     if (tenant && (await store.assignments.get(tenant.id, actor.userId))) return tenant;
     if (tenant && (await this.#access.holds(actor, 'ManageTenants', tenant.id, store))) return tenant;
-    throw notFound('TENANT_NOT_FOUND', `No tenant "${reference}" exists, or you have no role in it.`);
+    throw fail('TENANT_NOT_FOUND', { tenant: reference });
   }
 
   /**
@@ -78,7 +78,7 @@ export class TenantService {
     const name = checkTenantName(input.name);
     return this.#context.store.transaction(async (store) => {
       await this.#access.require(actor, 'ManageTenants', actor.tenantId, store);
-      if (await store.tenants.getBySlug(slug)) throw conflict('TENANT_SLUG_TAKEN', `A tenant with slug "${slug}" already exists.`);
+      if (await store.tenants.getBySlug(slug)) throw fail('TENANT_SLUG_TAKEN', { slug });
       const now = this.#context.clock.now().toISOString();
       const tenant: Tenant = { id: newId(), slug, name, createdAt: now, updatedAt: now };
       await store.tenants.create(tenant);
@@ -160,13 +160,10 @@ export class TenantService {
       await this.#access.require(actor, 'ManageTenants', actor.tenantId, store);
       const tenant = await this.getVisible(actor, reference, store);
       await this.#access.require(actor, 'ManageTenants', tenant.id, store);
-      if (tenant.slug === DEFAULT_TENANT_SLUG) throw conflict('TENANT_IS_DEFAULT', 'The default tenant is the installation\'s home and cannot be deleted.');
+      if (tenant.slug === DEFAULT_TENANT_SLUG) throw fail('TENANT_IS_DEFAULT');
       const contents = await store.tenants.countContents(tenant.id);
       if (contents.homeUsers > 0 || contents.resources > 0) {
-        throw conflict(
-          'TENANT_NOT_EMPTY',
-          `Tenant "${tenant.slug}" still has ${contents.homeUsers} user(s) at home and ${contents.resources} resource(s); move or delete them first.`,
-        );
+        throw fail('TENANT_NOT_EMPTY', { slug: tenant.slug, homeUsers: contents.homeUsers, resources: contents.resources });
       }
       await store.tenants.delete(tenant.id);
       const home = await this.#access.defaultTenant(store);
@@ -184,6 +181,6 @@ export class TenantService {
 
 function checkTenantName(name: string): string {
   const trimmed = name.trim();
-  if (trimmed.length === 0 || trimmed.length > 200) throw invalid('TENANT_NAME_INVALID', 'Tenant name must be 1 to 200 characters.');
+  if (trimmed.length === 0 || trimmed.length > 200) throw fail('TENANT_NAME_INVALID');
   return trimmed;
 }

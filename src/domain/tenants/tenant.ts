@@ -1,5 +1,5 @@
 import type { UserStatus } from '../users/user.ts';
-import { invalid } from '../errors.ts';
+import { fail } from '../error-catalogue.ts';
 
 export interface Tenant {
   id: string;
@@ -36,14 +36,11 @@ const slugPattern = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 
 export function checkTenantSlug(slug: string): string {
   if (!slugPattern.test(slug)) {
-    throw invalid(
-      'TENANT_SLUG_INVALID',
-      `Tenant slug "${slug}" is invalid: use 1-63 lowercase letters, digits and hyphens, starting and ending with a letter or digit.`,
-    );
+    throw fail('TENANT_SLUG_INVALID', { slug });
   }
   // Tenants are named by slug or by id (X-Sophon-Tenant, the check API); a slug shaped like an id could stand in for another tenant.
   if (idShaped.test(slug)) {
-    throw invalid('TENANT_SLUG_INVALID', `Tenant slug "${slug}" is shaped like a tenant id, which would make the two ambiguous; choose another.`);
+    throw fail('TENANT_SLUG_AMBIGUOUS', { slug });
   }
   return slug;
 }

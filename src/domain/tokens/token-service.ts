@@ -1,5 +1,4 @@
 import { recordAudit } from '../audit/audit-log.ts';
-import { invalid, notFound } from '../errors.ts';
 import { hashSecret, newId, newSecret } from '../ids.ts';
 import type { Actor, DomainContext } from '../context.ts';
 import type { Store } from '../store.ts';
@@ -7,6 +6,7 @@ import type { UserService } from '../users/user-service.ts';
 import type { AccessGuards } from '../access/guards.ts';
 import { describeToken, TOKEN_PREFIX, type ApiToken } from './api-token.ts';
 import { parseDuration } from './duration.ts';
+import { fail } from '../error-catalogue.ts';
 
 export type TokenView = ReturnType<typeof describeToken>;
 
@@ -27,9 +27,9 @@ export class TokenService {
   /** Creates a token for the caller; the secret is in the answer once and never again. */
   async create(actor: Actor, input: { name: string; expiresIn?: string }): Promise<{ token: TokenView; secret: string }> {
     const name = input.name.trim();
-    if (name.length === 0 || name.length > 100) throw invalid('TOKEN_NAME_INVALID', 'Token name must be 1 to 100 characters.');
+    if (name.length === 0 || name.length > 100) throw fail('TOKEN_NAME_INVALID');
     const lifetime = parseDuration(input.expiresIn ?? DEFAULT_EXPIRES_IN, 'expiresIn');
-    if (lifetime > MAX_TOKEN_LIFETIME_MS) throw invalid('DURATION_INVALID', 'expiresIn can be at most 1825d (five years).');
+    if (lifetime > MAX_TOKEN_LIFETIME_MS) throw fail('DURATION_INVALID', { field: 'expiresIn', problem: 'can be at most 1825d (five years)' });
     return this.#context.store.transaction((store) => this.#issue(store, actor, name, lifetime, 'token.created'));
   }
 
@@ -114,4 +114,4 @@ export class TokenService {
   }
 }
 
-const tokenNotFound = (tokenId: string) => notFound('TOKEN_NOT_FOUND', `No API token "${tokenId}" exists, or you can't see it.`);
+const tokenNotFound = (tokenId: string) => fail('TOKEN_NOT_FOUND', { tokenId });

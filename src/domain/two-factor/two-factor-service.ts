@@ -1,7 +1,6 @@
 import { recordAudit } from '../audit/audit-log.ts';
 import type { AuthorizationFacts } from '../access/authorization-facts.ts';
 import type { Actor, DomainContext } from '../context.ts';
-import { DomainError, invalid, conflict, notFound, unauthenticated } from '../errors.ts';
 import { newId } from '../ids.ts';
 import type { LoginThrottle } from '../login-throttle/login-throttle-service.ts';
 import type { AuthenticationPolicyService } from '../sessions/authentication-policy-service.ts';
@@ -14,6 +13,7 @@ import { generateRecoveryCode, hashRecoveryCode, RECOVERY_CODE_COUNT } from './r
 import { seal, SealedSecretError, unseal, type MasterKey } from './secret-box.ts';
 import { base32Of, matchTotp, newTotpSecret, otpauthUri, TOTP_PARAMETERS } from './totp.ts';
 import type { TwoFactorRecord, TwoFactorStatus } from './two-factor.ts';
+import { fail } from '../error-catalogue.ts';
 
 /** How long an enrolment may wait for its confirming code. */
 export const ENROLLMENT_LIFETIME_MS = 15 * 60_000;
@@ -43,7 +43,7 @@ export interface EnrollmentStart {
 
 export type SecondFactor = { code: string } | { recoveryCode: string };
 
-const codeInvalid = () => unauthenticated('TWO_FACTOR_CODE_INVALID', 'The authentication code is not valid (wrong, expired or already used).');
+const codeInvalid = () => fail('TWO_FACTOR_CODE_INVALID');
 
 /**
  * TOTP two-factor authentication: self-service enrolment (confirmed with a code and the
@@ -118,7 +118,7 @@ export class TwoFactorService {
     };
     await this.#context.store.transaction(async (store) => {
       if (!(await store.twoFactor.savePending(record))) {
-        throw conflict('TWO_FACTOR_ALREADY_ENABLED', 'Two-factor authentication is already on; disable it first to enrol a new authenticator.');
+        throw fail('TWO_FACTOR_ALREADY_ENABLED');
       }
       await recordAudit(this.#context, store, actor, { tenantId: user.homeTenantId, category: 'auth', action: 'two_factor.enrollment_started', subjectType: 'user', subjectId: user.id });
     });
@@ -140,16 +140,16 @@ export class TwoFactorService {
     const { store, clock } = this.#context;
     const now = clock.now();
     const { record, reenrolmentRequiredAt } = await store.twoFactor.getState(user.id);
-    if (record?.status === 'enabled') throw conflict('TWO_FACTOR_ALREADY_ENABLED', 'Two-factor authentication is already on.');
+    if (record?.status === 'enabled') throw fail('TWO_FACTOR_ALREADY_ENABLED');
     if (!record || now.getTime() >= Date.parse(record.createdAt) + ENROLLMENT_LIFETIME_MS) {
-      throw conflict('TWO_FACTOR_ENROLLMENT_NOT_STARTED', 'No enrolment is waiting (it may have expired); start again with POST /api/v1/me/two-factor/enrollment.');
+      throw fail('TWO_FACTOR_ENROLLMENT_NOT_STARTED');
     }
     const step = matchTotp(this.#unseal(key, record), input.code, now.getTime());
-    if (step === null) throw invalid('TWO_FACTOR_CODE_INVALID', 'The code does not match; check the time on your device and enter the current code.');
+    if (step === null) throw fail('TWO_FACTOR_CODE_MISMATCH');
     const recoveryCodes = Array.from({ length: RECOVERY_CODE_COUNT }, generateRecoveryCode);
     const endedSessions = await store.transaction(async (tx) => {
       if (!(await tx.twoFactor.enable(user.id, now.toISOString(), step))) {
-        throw conflict('TWO_FACTOR_ENROLLMENT_NOT_STARTED', 'The enrolment was confirmed or reset meanwhile; check GET /api/v1/me/two-factor.');
+        throw fail('TWO_FACTOR_ENROLLMENT_NOT_STARTED');
       }
       await tx.twoFactor.replaceRecoveryCodes(user.id, this.#recoveryRecords(user.id, recoveryCodes, now.toISOString()));
       // The enrolment an admin's reset asked for is done.
@@ -176,7 +176,7 @@ export class TwoFactorService {
     await this.#confirmPassword(actor, user, input.currentPassword);
     const now = this.#context.clock.now().toISOString();
     const endedSessions = await this.#context.store.transaction(async (store) => {
-      if (!(await store.twoFactor.delete(user.id))) throw conflict('TWO_FACTOR_NOT_ENABLED', 'Two-factor authentication is not on.');
+      if (!(await store.twoFactor.delete(user.id))) throw fail('TWO_FACTOR_NOT_ENABLED');
       const ended = await store.sessions.endAllForUser(user.id, now, 'two-factor disabled', actor.sessionId ?? undefined);
       await recordAudit(this.#context, store, actor, {
         tenantId: user.homeTenantId,
@@ -199,7 +199,7 @@ export class TwoFactorService {
     const now = this.#context.clock.now().toISOString();
     const recoveryCodes = Array.from({ length: RECOVERY_CODE_COUNT }, generateRecoveryCode);
     await this.#context.store.transaction(async (store) => {
-      if (!(await this.isEnabled(user.id, store))) throw conflict('TWO_FACTOR_NOT_ENABLED', 'Two-factor authentication is not on, so there are no recovery codes.');
+      if (!(await this.isEnabled(user.id, store))) throw fail('TWO_FACTOR_NOT_ENABLED');
       await store.twoFactor.replaceRecoveryCodes(user.id, this.#recoveryRecords(user.id, recoveryCodes, now));
       await recordAudit(this.#context, store, actor, {
         tenantId: user.homeTenantId,
@@ -260,18 +260,18 @@ export class TwoFactorService {
   #key(): MasterKey {
     const state = this.#context.masterKey;
     if (state?.status === 'ready') return state.key;
-    throw new DomainError('unavailable', 'TWO_FACTOR_UNAVAILABLE', 'Two-factor authentication is unavailable: the server cannot read its encryption key. An administrator must restore it (see docs/security.md).');
+    throw fail('TWO_FACTOR_UNAVAILABLE', { problem: 'the server cannot read its encryption key' });
   }
 
   #unseal(key: MasterKey, record: TwoFactorRecord): Buffer {
     if (record.secretKeyId !== key.id) {
-      throw new DomainError('unavailable', 'TWO_FACTOR_UNAVAILABLE', 'Your authenticator was enrolled under an encryption key this server does not have. Ask an administrator to restore the key or reset your 2FA.');
+      throw fail('TWO_FACTOR_UNAVAILABLE', { problem: 'your authenticator was enrolled under an encryption key this server does not have' });
     }
     try {
       return unseal(key, record.secretCiphertext, record.userId);
     } catch (error) {
       if (error instanceof SealedSecretError) {
-        throw new DomainError('unavailable', 'TWO_FACTOR_UNAVAILABLE', 'Your two-factor secret cannot be decrypted with the server key. Ask an administrator to reset your 2FA.');
+        throw fail('TWO_FACTOR_UNAVAILABLE', { problem: 'your two-factor secret cannot be decrypted with the server key' });
       }
       throw error;
     }
@@ -279,7 +279,7 @@ export class TwoFactorService {
 
   async #self(actor: Actor): Promise<StoredUser> {
     const user = await this.#context.store.users.getById(actor.userId);
-    if (!user) throw notFound('USER_NOT_FOUND', 'Your account no longer exists.');
+    if (!user) throw fail('ACCOUNT_DELETED');
     return user;
   }
 
@@ -300,7 +300,7 @@ export class TwoFactorService {
       subjectId: user.id,
       detail: { throttled: !attempt.allowed },
     });
-    throw invalid('CURRENT_PASSWORD_WRONG', attempt.allowed ? 'The current password is incorrect.' : 'Too many wrong passwords; wait a few minutes and try again.');
+    throw attempt.allowed ? fail('CURRENT_PASSWORD_WRONG') : fail('CURRENT_PASSWORD_THROTTLED');
   }
 
   #recoveryRecords(userId: string, codes: string[], createdAt: string) {

@@ -1,7 +1,6 @@
 import type { AccessService } from '../access/access-service.ts';
 import { recordAudit } from '../audit/audit-log.ts';
 import type { AuditEvent } from '../audit/audit-event.ts';
-import { notFound } from '../errors.ts';
 import type { Actor, DomainContext } from '../context.ts';
 import type { Store } from '../store.ts';
 import { describeToken } from '../tokens/api-token.ts';
@@ -13,6 +12,7 @@ import type { UserService } from './user-service.ts';
 import type { OneTimeLinkService } from './one-time-link-service.ts';
 import type { OneTimeLinkPurpose } from './one-time-link.ts';
 import { mailDeliveryOf, type MailDeliveryView } from '../mail/outbox.ts';
+import { fail } from '../error-catalogue.ts';
 
 /** `POST /users/:id/one-time-link`: a fresh link for the admin to hand over, and what it replaced. */
 export interface HandedOverLink {
@@ -122,7 +122,7 @@ export class AccountService {
     await this.#context.store.transaction(async (store) => {
       if (userId !== actor.userId) await this.#users.loadForAccountChange(actor, userId, store);
       const session = await store.sessions.getById(userId, sessionId);
-      if (!session || session.endedAt) throw notFound('SESSION_NOT_FOUND', `No active session "${sessionId}" for this user.`);
+      if (!session || session.endedAt) throw fail('SESSION_NOT_FOUND', { sessionId });
       await store.sessions.end(session.id, this.#context.clock.now().toISOString(), userId === actor.userId ? 'revoked by user' : 'revoked by admin');
       await recordAudit(this.#context, store, actor, {
         tenantId: auditTenant(actor, userId),
@@ -138,7 +138,7 @@ export class AccountService {
   async updateOwnProfile(actor: Actor, changes: { displayName?: string }): Promise<User> {
     return this.#context.store.transaction(async (store) => {
       const user = await store.users.getById(actor.userId);
-      if (!user) throw notFound('USER_NOT_FOUND', 'Your account no longer exists.');
+      if (!user) throw fail('ACCOUNT_DELETED');
       const displayName = changes.displayName === undefined ? user.displayName : checkDisplayName(changes.displayName);
       const updatedAt = this.#context.clock.now().toISOString();
       await store.users.update(user.id, { displayName, updatedAt });
@@ -191,7 +191,7 @@ export class AccountService {
   async getAvatar(actor: Actor, userId: string): Promise<Avatar> {
     if (userId !== actor.userId) await this.#users.loadVisible(actor, userId);
     const avatar = await this.#context.store.avatars.get(userId);
-    if (!avatar) throw notFound('AVATAR_NOT_FOUND', 'This user has no avatar.');
+    if (!avatar) throw fail('AVATAR_NOT_FOUND');
     return avatar;
   }
 

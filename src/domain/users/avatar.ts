@@ -1,4 +1,4 @@
-import { invalid } from '../errors.ts';
+import { fail } from '../error-catalogue.ts';
 
 export interface Avatar {
   userId: string;
@@ -25,10 +25,10 @@ export const MAX_AVATAR_BYTES = 512 * 1024;
  */
 export function detectAvatarType(data: Buffer): AvatarType {
   if (data.length > MAX_AVATAR_BYTES) {
-    throw invalid('AVATAR_TOO_LARGE', `The avatar is ${Math.ceil(data.length / 1024)} KiB; the limit is ${MAX_AVATAR_BYTES / 1024} KiB.`);
+    throw fail('AVATAR_TOO_LARGE', { ceil: Math.ceil(data.length / 1024), MAX_AVATAR_BYTES: MAX_AVATAR_BYTES / 1024 });
   }
   if (data.length >= 8 && data.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]))) return 'image/png';
   if (data.length >= 3 && data[0] === 0xff && data[1] === 0xd8 && data[2] === 0xff) return 'image/jpeg';
   if (data.length >= 12 && data.toString('latin1', 0, 4) === 'RIFF' && data.toString('latin1', 8, 12) === 'WEBP') return 'image/webp';
-  throw invalid('AVATAR_TYPE_UNSUPPORTED', 'The avatar must be a PNG, JPEG or WebP image.');
+  throw fail('AVATAR_TYPE_UNSUPPORTED');
 }

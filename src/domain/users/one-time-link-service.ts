@@ -1,5 +1,4 @@
 import { recordAudit } from '../audit/audit-log.ts';
-import { invalid } from '../errors.ts';
 import { hashSecret, newId, newSecret } from '../ids.ts';
 import type { DomainContext } from '../context.ts';
 import type { Store } from '../store.ts';
@@ -8,9 +7,10 @@ import type { LoginThrottle } from '../login-throttle/login-throttle-service.ts'
 import { checkPasswordPolicy, hashPassword } from './passwords.ts';
 import type { MailedLink } from '../mail/messages.ts';
 import { LINK_TOKEN_SLOT } from '../mail/outbox.ts';
+import { fail } from '../error-catalogue.ts';
 
 const linkInvalid = () =>
-  invalid('LINK_INVALID', 'This link is invalid, expired or already used; ask your administrator for a new one.');
+  fail('LINK_INVALID');
 
 /** The path of the dashboard page that redeems a link; the token rides in the fragment, which browsers don't send to servers. */
 export const REDEEM_PATH = '/set-password#token=';

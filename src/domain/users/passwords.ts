@@ -2,7 +2,7 @@ import { hash, verify } from '@node-rs/argon2';
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { argon2Options } from './argon2-parameters.ts';
 import { dictionary } from '@zxcvbn-ts/language-common';
-import { invalid } from '../errors.ts';
+import { fail } from '../error-catalogue.ts';
 
 
 export const MAX_PASSWORD_LENGTH = 256;
@@ -70,17 +70,17 @@ function isCommonPassword(password: string): boolean {
  */
 export function checkPasswordPolicy(password: string, minLength: number, account?: { email?: string }): void {
   if (password.length < minLength) {
-    throw invalid('PASSWORD_TOO_SHORT', `The password must be at least ${minLength} characters long.`);
+    throw fail('PASSWORD_TOO_SHORT', { minLength });
   }
   if (password.length > MAX_PASSWORD_LENGTH) {
-    throw invalid('PASSWORD_TOO_LONG', `The password must be at most ${MAX_PASSWORD_LENGTH} characters long.`);
+    throw fail('PASSWORD_TOO_LONG', { MAX_PASSWORD_LENGTH });
   }
   if (isCommonPassword(password)) {
-    throw invalid('PASSWORD_TOO_COMMON', 'This password appears in lists of commonly used and breached passwords; choose another.');
+    throw fail('PASSWORD_TOO_COMMON');
   }
   const email = account?.email?.trim().toLowerCase();
   if (email && (password.toLowerCase() === email || password.toLowerCase() === email.split('@')[0])) {
-    throw invalid('PASSWORD_MATCHES_ACCOUNT', 'The password must not be your email address or its user name.');
+    throw fail('PASSWORD_MATCHES_ACCOUNT');
   }
 }
 

@@ -9,6 +9,7 @@ import { encodeExport, inBatches, type ExportFormat } from '../export-format.ts'
 import type { TenantMember } from './user-store.ts';
 import { EXPORT_COLUMNS, parseImportCsv, type ImportRow } from './user-csv.ts';
 import { hashPrepared, type CreatedUser, type PreparedUser, type UserService } from './user-service.ts';
+import { fail } from '../error-catalogue.ts';
 
 export interface ImportOptions {
   /** Check every row and report, without creating anyone. */
@@ -80,7 +81,7 @@ export class UserCsvService {
       try {
         const user = await this.#users.prepareCreate(actor, row.input);
         const earlier = seen.get(normalizeEmail(user.email));
-        if (earlier !== undefined) throw new DomainError('conflict', 'EMAIL_REPEATED', `${user.email} already appears at line ${earlier} of this file.`);
+        if (earlier !== undefined) throw fail('EMAIL_REPEATED', { email: user.email, earlier });
         seen.set(normalizeEmail(user.email), row.line);
         prepared.push({ row, user });
       } catch (error) {

@@ -1,8 +1,8 @@
 import { CsvError, parse as parseStream, type Options as CsvOptions } from 'csv-parse';
 import { parse } from 'csv-parse/sync';
 import { restoreFormula } from '../csv.ts';
-import { invalid } from '../errors.ts';
 import type { CreateUserInput } from './user-service.ts';
+import { fail } from '../error-catalogue.ts';
 
 /** The seed's import columns, in its order; `email` and `displayName` are required. */
 export const IMPORT_COLUMNS = ['email', 'displayName', 'role', 'tenant', 'password'] as const;
@@ -30,9 +30,9 @@ export function parseImportCsv(text: string): ImportRow[] {
   } catch (error) {
     throw asCsvInvalid(error);
   }
-  if (records.length === 0) throw invalid('CSV_EMPTY', 'The file has a header but no users.');
+  if (records.length === 0) throw fail('CSV_EMPTY');
   if (records.length > MAX_IMPORT_ROWS) {
-    throw invalid('CSV_TOO_MANY_ROWS', `The file has ${records.length} users; import at most ${MAX_IMPORT_ROWS} at a time (the CLI splits larger files for you).`);
+    throw fail('CSV_TOO_MANY_ROWS', { records: records.length, MAX_IMPORT_ROWS });
   }
   return records.map(toImportRow);
 }
@@ -87,7 +87,7 @@ export async function* readImportCsv(text: AsyncIterable<string>): AsyncGenerato
     parser.destroy();
     await feeding;
   }
-  if (rows === 0) throw invalid('CSV_EMPTY', 'The file has a header but no users.');
+  if (rows === 0) throw fail('CSV_EMPTY');
 }
 
 function csvOptions(delimiter: ',' | ';'): CsvOptions {
@@ -107,7 +107,7 @@ function csvOptions(delimiter: ',' | ';'): CsvOptions {
 function asCsvInvalid(error: unknown): unknown {
   if (error instanceof CsvError) {
     const line = (error as CsvError & { lines?: number }).lines;
-    return invalid('CSV_INVALID', `The file is not valid CSV${line ? ` at line ${line}` : ''}: ${error.message.replace(/ on line \d+$/, '')}.`);
+    return fail('CSV_INVALID', { line: line ? ` at line ${line}` : '', replace: error.message.replace(/ on line \d+$/, '') });
   }
   return error;
 }
@@ -148,15 +148,15 @@ function checkHeader(header: string[]): string[] {
   // Separated by something else, the header reads as one column: say so, rather than call it unknown.
   if (columns.length === 1 && /[\t|]/.test(columns[0]!)) {
     const separator = columns[0]!.includes('\t') ? 'tabs' : 'vertical bars (|)';
-    throw invalid('CSV_DELIMITER_UNSUPPORTED', `This file is separated by ${separator}; Sophon reads CSV separated by commas (or semicolons): save it from Excel as "CSV UTF-8 (Comma delimited)".`);
+    throw fail('CSV_DELIMITER_UNSUPPORTED', { separator });
   }
   if (unknown.length > 0) {
-    throw invalid('CSV_UNKNOWN_COLUMNS', `Unknown column${unknown.length > 1 ? 's' : ''} ${unknown.map((name) => `"${name.slice(0, 50)}"`).join(', ')}; the columns are ${IMPORT_COLUMNS.join(',')} (an export's other columns are read past).`);
+    throw fail('CSV_UNKNOWN_COLUMNS', { columns: unknown.map((name) => `"${name.slice(0, 50)}"`).join(', '), known: IMPORT_COLUMNS.join(',') });
   }
   const named = columns.map((name) => known.get(name.toLowerCase())!);
   const repeated = named.filter((name, index) => named.indexOf(name) !== index);
-  if (repeated.length > 0) throw invalid('CSV_UNKNOWN_COLUMNS', `Column "${repeated[0]}" appears twice in the header.`);
+  if (repeated.length > 0) throw fail('CSV_COLUMN_REPEATED', { column: repeated[0]! });
   const missing = REQUIRED_COLUMNS.filter((column) => !named.includes(column));
-  if (missing.length > 0) throw invalid('CSV_MISSING_COLUMNS', `The header must name ${missing.join(' and ')}; the columns are ${IMPORT_COLUMNS.join(',')}.`);
+  if (missing.length > 0) throw fail('CSV_MISSING_COLUMNS', { missing: missing.join(' and '), IMPORT_COLUMNS: IMPORT_COLUMNS.join(',') });
   return named;
 }

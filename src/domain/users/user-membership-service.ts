@@ -1,7 +1,7 @@
 import type { AccessService } from '../access/access-service.ts';
-import { notFound } from '../errors.ts';
 import type { Actor, DomainContext } from '../context.ts';
 import { normalizeEmail, type UserStatus } from './user.ts';
+import { fail } from '../error-catalogue.ts';
 
 export interface VisibleMemberships {
   user: { id: string; email: string; displayName: string; status: UserStatus; homeTenantId: string; homeTenant: string };
@@ -27,7 +27,7 @@ export class UserMembershipService {
   async list(actor: Actor, userReference: string): Promise<VisibleMemberships> {
     const { store } = this.#context;
     const user = userReference.includes('@') ? await store.users.getByEmail(normalizeEmail(userReference)) : await store.users.getById(userReference);
-    const notVisible = notFound('USER_NOT_FOUND', `No user "${userReference.slice(0, 254)}" exists in a tenant where you may see users.`);
+    const notVisible = fail('USER_NOT_FOUND', { user: userReference.slice(0, 254), where: 'in a tenant where you may see users' });
     if (!user) throw notVisible;
     const memberships: VisibleMemberships['memberships'] = [];
     for (const assignment of await store.assignments.listForUser(user.id)) {

@@ -1,7 +1,7 @@
 import type { AccessService, TenantPermissions } from '../access/access-service.ts';
 import { recordAudit } from '../audit/audit-log.ts';
 import { diffOf } from '../audit/audit-event.ts';
-import { conflict, DomainError, invalid, notFound } from '../errors.ts';
+import { DomainError } from '../errors.ts';
 import { newId } from '../ids.ts';
 import type { Permission } from '../permissions.ts';
 import type { Role } from '../roles/role.ts';
@@ -15,6 +15,7 @@ import { checkDisplayName, checkEmail, normalizeEmail, publicUser, type StoredUs
 import type { OneTimeLinkService } from './one-time-link-service.ts';
 import type { LinkDelivery } from './one-time-link.ts';
 import { accountCreatedMessage, invitationMessage, passwordResetMessage } from '../mail/messages.ts';
+import { fail } from '../error-catalogue.ts';
 
 /** The seed's CSV columns, shared by the API, the CLI and CSV import. */
 export interface CreateUserInput {
@@ -167,7 +168,7 @@ export class UserService {
     const displayName = checkDisplayName(input.displayName);
     if (input.password !== undefined) checkPasswordPolicy(input.password, this.#context.settings.passwordMinLength, { email });
     const tenant = input.tenant ? await this.#tenants.getVisible(actor, input.tenant, store) : await store.tenants.getById(actor.tenantId);
-    if (!tenant) throw notFound('TENANT_NOT_FOUND', 'The tenant of this request no longer exists.');
+    if (!tenant) throw fail('TENANT_NOT_FOUND', { tenant: actor.tenantId });
     await this.#access.require(actor, 'ManageUsers', tenant.id);
     return { email, displayName, role: input.role ?? 'Viewer', tenant, password: input.password };
   }
@@ -176,7 +177,7 @@ export class UserService {
   async checkCreatable(store: Store, actor: Actor, prepared: PreparedUser): Promise<Role> {
     const role = await this.#guards.mayCreateUser(store, actor, prepared.tenant, prepared.role);
     if (await store.users.getByEmail(normalizeEmail(prepared.email))) {
-      throw conflict('EMAIL_TAKEN', `A user with email ${prepared.email} already exists.`);
+      throw fail('EMAIL_TAKEN', { email: prepared.email });
     }
     return role;
   }
@@ -365,7 +366,7 @@ export class UserService {
       } catch (error) {
         if (!(error instanceof DomainError) || error.code !== 'ROLE_NOT_FOUND') throw error;
         const message = `no role "${query.role}" exists in this tenant (give a role's name or id)`;
-        throw invalid('VALIDATION_FAILED', `role: ${message}`, { problems: [{ field: 'role', message }] });
+        throw fail('VALIDATION_FAILED', { problems: `role: ${message}` }, { problems: [{ field: 'role', message }] });
       }
     }
     const members = await store.users.listMembers(actor.tenantId, {
@@ -391,7 +392,7 @@ export class UserService {
     const updated = await this.#context.store.transaction(async (store) => {
       const user = await this.loadForAccountChange(actor, userId, store);
       if (email !== undefined && normalizeEmail(email) !== normalizeEmail(user.email)) {
-        if (await store.users.getByEmail(normalizeEmail(email))) throw conflict('EMAIL_TAKEN', `A user with email ${email} already exists.`);
+        if (await store.users.getByEmail(normalizeEmail(email))) throw fail('EMAIL_TAKEN', { email });
       }
       const next = { ...user, email: email ?? user.email, displayName: displayName ?? user.displayName, updatedAt: this.#context.clock.now().toISOString() };
       await store.users.update(user.id, { email: next.email, displayName: next.displayName, updatedAt: next.updatedAt });

@@ -1,4 +1,4 @@
-import { invalid } from '../errors.ts';
+import { fail } from '../error-catalogue.ts';
 
 export type UserStatus = 'active' | 'suspended';
 
@@ -36,7 +36,7 @@ const controlCharacter = /[\u0000-\u001F\u007F]/;
 export function checkEmail(email: string): string {
   const trimmed = email.trim();
   if (!emailPattern.test(trimmed) || trimmed.length > 254 || controlCharacter.test(trimmed)) {
-    throw invalid('EMAIL_INVALID', `"${email}" is not a valid email address.`);
+    throw fail('EMAIL_INVALID', { email });
   }
   return trimmed;
 }
@@ -44,7 +44,7 @@ export function checkEmail(email: string): string {
 export function checkDisplayName(displayName: string): string {
   const trimmed = displayName.trim();
   if (trimmed.length === 0 || trimmed.length > 200 || controlCharacter.test(trimmed)) {
-    throw invalid('DISPLAY_NAME_INVALID', 'Display name must be 1 to 200 characters, without control characters.');
+    throw fail('DISPLAY_NAME_INVALID');
   }
   return trimmed;
 }

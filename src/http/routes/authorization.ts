@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { MAX_CHECKS_PER_REQUEST, type AuthorizationQuestion } from '../../domain/access/authorization-check-service.ts';
-import { invalid } from '../../domain/errors.ts';
 import { defineRoute } from '../route.ts';
+import { fail } from '../../domain/error-catalogue.ts';
 
 const question = z.strictObject({
   permission: z.string().max(200),
@@ -29,13 +29,13 @@ export const authorizationRoutes = [
     async handler({ actor, body, services }) {
       if (body.checks) {
         if (body.permission !== undefined || body.tenant !== undefined) {
-          throw invalid('CHECKS_INVALID', 'Send either {"permission","tenant"} or {"checks": [...]}, not both.', { field: 'checks' });
+          throw fail('CHECKS_INVALID', { problem: 'send either {"permission","tenant"} or {"checks": [...]}, not both' }, { field: 'checks' });
         }
         const questions: AuthorizationQuestion[] = body.checks.map((check) => ({ ...check, user: check.user ?? body.user }));
         return { results: await services.authorizationChecks.check(actor, questions) };
       }
       if (body.permission === undefined) {
-        throw invalid('CHECKS_INVALID', 'Send {"permission": "<name>", "tenant"?: "<slug>"} or {"checks": [{"permission","tenant"?}, …]}.', { field: 'permission' });
+        throw fail('CHECKS_INVALID', { problem: 'send {"permission": "<name>", "tenant"?: "<slug>"} or {"checks": [{"permission","tenant"?}, …]}' }, { field: 'permission' });
       }
       const [answer] = await services.authorizationChecks.check(actor, [{ permission: body.permission, tenant: body.tenant, user: body.user }]);
       return answer;

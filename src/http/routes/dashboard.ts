@@ -3,8 +3,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
-import { DomainError, notFound } from '../../domain/errors.ts';
 import { defineRoute, type AnyRoute } from '../route.ts';
+import { fail } from '../../domain/error-catalogue.ts';
 
 /** Where `npm run build:web` (vite build) writes the dashboard. */
 export const DASHBOARD_DIST = fileURLToPath(new URL('../../../web/dist/', import.meta.url));
@@ -44,9 +44,6 @@ const assetName = z
 /** Paths the dashboard's router owns; each answers index.html and the browser picks the page. */
 const clientPaths = ['/', '/login', '/set-password', '/admin', '/admin/*', '/settings', '/settings/*'];
 
-const notBuiltMessage =
-  'The Sophon dashboard is not built: web/dist/index.html is missing. Run `npm run build:web` (or `npm start`, which builds it first), then reload. The API under /api works regardless.';
-
 async function exists(file: string): Promise<boolean> {
   return stat(file).then(
     (info) => info.isFile() || info.isDirectory(),
@@ -55,7 +52,7 @@ async function exists(file: string): Promise<boolean> {
 }
 
 /** 503: the server runs, but an operator must build the dashboard. */
-const notBuilt = () => new DomainError('unavailable', 'DASHBOARD_NOT_BUILT', notBuiltMessage);
+const notBuilt = () => fail('DASHBOARD_NOT_BUILT');
 
 /** The dashboard's routes, serving the build in `distDir` (tests pass another directory). */
 export function createDashboardRoutes(distDir: string = DASHBOARD_DIST): AnyRoute[] {
@@ -96,16 +93,16 @@ export function createDashboardRoutes(distDir: string = DASHBOARD_DIST): AnyRout
       params: z.object({ file: z.string().max(200) }),
       async handler({ params, reply }) {
         const name = assetName.safeParse(params.file);
-        if (!name.success) throw notFound('ASSET_NOT_FOUND', `No dashboard asset "${params.file}".`);
+        if (!name.success) throw fail('ASSET_NOT_FOUND', { file: params.file });
         const file = path.join(assetsDir, name.data);
         // The name can't climb out (no separators, no leading dot); checked again on the resolved path.
-        if (path.dirname(file) !== assetsDir) throw notFound('ASSET_NOT_FOUND', `No dashboard asset "${params.file}".`);
+        if (path.dirname(file) !== assetsDir) throw fail('ASSET_NOT_FOUND', { file: params.file });
         let data: Buffer;
         try {
           data = await readFile(file);
         } catch {
           if (!(await exists(indexFile))) throw notBuilt();
-          throw notFound('ASSET_NOT_FOUND', `No dashboard asset "${params.file}"; reload the page to get the current build.`);
+          throw fail('ASSET_NOT_FOUND', { file: params.file });
         }
         reply.headers({
           ...dashboardHeaders,

@@ -4,6 +4,7 @@ import { ErrorMessage, Field, useAction, useLoad } from '../components/ui.tsx';
 import { navigate, useLocation } from '../router.tsx';
 import { useSession } from '../session.tsx';
 import type { LoginResult, SsoConfig } from '../types.ts';
+import type { ErrorCode } from '../../../src/domain/error-catalogue.ts';
 
 type Step = { kind: 'credentials' } | { kind: 'two-factor'; challenge: string; password: string } | { kind: 'change-password'; currentPassword: string };
 
@@ -78,10 +79,12 @@ function SingleSignOn() {
 }
 
 /**
- * What the server's refusals of a single sign-on mean (it redirects to /login?ssoError=CODE;
- * the codes are in src/domain/sso/sso-errors.ts and docs/sso.md).
+ * What the server's refusals of a single sign-on mean to the person at the sign-in page (the
+ * server redirects to /login?ssoError=CODE and its own message, written for the API and naming
+ * settings and claims, stays in the server's log and audit trail). Keyed by the server's
+ * catalogue (src/domain/error-catalogue.ts), so a code that doesn't exist fails the type check.
  */
-const SSO_ERROR_MESSAGES: Record<string, string> = {
+const SSO_ERROR_MESSAGES: Partial<Record<ErrorCode, string>> = {
   SSO_NO_ROLE_MAPPING: "Your identity provider account isn't in any group mapped to a Sophon role; ask an administrator.",
   SSO_STATE_INVALID: 'The sign-in took too long or was started in another browser; try again.',
   SSO_PROVIDER_UNAVAILABLE: "The identity provider can't be reached right now; try again later, or tell an administrator if it persists.",
@@ -108,7 +111,7 @@ const GENERIC_SSO_ERROR = "Single sign-on didn't sign you in; try again, or ask 
 /** The message for `?ssoError=CODE`; the code is shown only when it looks like one (the address is anyone's to write). */
 function ssoErrorOf(code: string | null): { message: string; code: string | undefined } | undefined {
   if (code === null) return undefined;
-  const known = Object.hasOwn(SSO_ERROR_MESSAGES, code) ? SSO_ERROR_MESSAGES[code] : undefined;
+  const known = Object.hasOwn(SSO_ERROR_MESSAGES, code) ? SSO_ERROR_MESSAGES[code as ErrorCode] : undefined;
   return { message: known ?? GENERIC_SSO_ERROR, code: /^[A-Z][A-Z0-9_]{0,63}$/.test(code) ? code : undefined };
 }
 
