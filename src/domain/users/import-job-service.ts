@@ -275,7 +275,14 @@ export class ImportJobService {
       try {
         while (!this.#stopping && !this.#paused && this.#queue.length > 0) {
           const next = this.#queue[0]!;
-          const finished = await this.#run(next.jobId, next.tenantId);
+          let finished: boolean;
+          try {
+            finished = await this.#run(next.jobId, next.tenantId);
+          } catch {
+            // Not even its failure could be written (the database is gone): the job stays as the
+            // database has it, queued or running, and the next start takes it up again.
+            finished = true;
+          }
           if (!finished) return;
           this.#queue.shift();
         }
