@@ -50,7 +50,8 @@ import { sqlAuthorizationStore } from './stores/authorization-store.ts';
  * returned by it, so the caller only ever sees those of the run that committed. What a callback
  * may not do: send, fetch or log anything external, or leave anything of a failed run in
  * memory the caller reads afterwards (the CSV import's per-line `results` map is written from
- * its callback, but keyed by line, so a second run overwrites the first's entries).
+ * its callback, but keyed by line, so a second run overwrites the first's entries; an import
+ * job's batch hashes before its transaction and builds its outcomes inside it, afresh per run).
  *
  * SQLite: there is nothing to retry. The process holds one connection and Kysely runs one
  * transaction on it at a time, so transactions never conflict with each other; another
