@@ -62,12 +62,14 @@ export const bulkRoutes = [
   defineRoute({
     method: 'GET',
     url: '/api/v1/users/imports/:id',
-    summary: "An import job's progress: status (receiving, queued, running, done, failed), phase, counts (total, done, created, valid, failed, pending), passwords hashed, times",
+    summary:
+      "An import job's progress: status (receiving, queued, running, done, failed), phase, counts (total, done, created, valid, failed, pending), passwords hashed, times; with rows=true, also a page of its rows as GET /users/imports/{id}/rows gives them",
     tag: 'users',
     access: { permission: 'ManageUsers' },
     params: z.object({ id: z.string().max(100) }),
-    async handler({ actor, params, services }) {
-      return services.importJobs.get(actor, params.id, undefined);
+    query: z.object({ rows: flag.optional(), afterLine: z.coerce.number().int().min(0).optional(), limit: z.coerce.number().int().min(1).max(1000).optional() }),
+    async handler({ actor, params, query, services }) {
+      return services.importJobs.get(actor, params.id, query.rows ? { afterLine: query.afterLine, limit: query.limit } : undefined);
     },
   }),
   defineRoute({
