@@ -48,7 +48,8 @@ describe('the error catalogue', () => {
       );
     expect(outside, 'throw fail(code, params) instead').toEqual([]);
     // The HTTP layer's own envelopes name catalogued codes too.
-    const answered = server.flatMap(({ text }) => [...text.matchAll(/code: '([A-Z][A-Z0-9_]+)'/g)].map((match) => match[1]!));
+    const answered = server.flatMap(({ text }) => [...text.matchAll(/error: \{ code: '([A-Z][A-Z0-9_]+)'/g)].map((match) => match[1]!));
+    expect(answered.length).toBeGreaterThan(0);
     expect(answered.filter((code) => !codes.includes(code))).toEqual([]);
   });
 

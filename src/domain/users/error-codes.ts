@@ -20,4 +20,7 @@ export const usersErrorCodes = defineErrorCodes({
   PASSWORD_TOO_SHORT: { kind: 'invalid', message: 'The password must be at least {minLength} characters long.' },
   PASSWORD_UNCHANGED: { kind: 'invalid', message: 'The new password must differ from the current one.' },
   USER_NOT_FOUND: { kind: 'not_found', message: 'No user "{user}" exists {where}.' },
+  // A job's own ending, kept with the job (GET /api/v1/users/imports/:id), not an HTTP answer.
+  IMPORT_UPLOAD_INTERRUPTED: { kind: 'conflict', message: 'The server stopped while the file was arriving; nothing was created. Import the file again.' },
+  IMPORT_FAILED: { kind: 'conflict', message: 'The import stopped: {reason}. Rows created so far are listed; import the file again to create the rest (those already created are reported as taken).' },
 });

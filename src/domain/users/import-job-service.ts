@@ -16,7 +16,7 @@ import { generatePassword, hashOneTimePassword, NO_PASSWORD_HASH } from './passw
 import { readImportCsv } from './user-csv.ts';
 import { normalizeEmail, type StoredUser } from './user.ts';
 import type { HashedUser, PreparedUser, UserService } from './user-service.ts';
-import { fail } from '../error-catalogue.ts';
+import { fail, messageOf } from '../error-catalogue.ts';
 
 /** Rows created per transaction: each batch writes its users, their audit events and the rows' outcomes at once. */
 export const IMPORT_BATCH_ROWS = 200;
@@ -230,7 +230,7 @@ export class ImportJobService {
         const now = clock.now().toISOString();
         await store.importJobs.update(job.id, {
           status: 'failed',
-          error: { code: 'IMPORT_UPLOAD_INTERRUPTED', message: 'The server stopped while the file was arriving; nothing was created. Import the file again.' },
+          error: { code: 'IMPORT_UPLOAD_INTERRUPTED', message: messageOf('IMPORT_UPLOAD_INTERRUPTED', {}) },
           updatedAt: now,
           finishedAt: now,
         });
@@ -367,7 +367,7 @@ export class ImportJobService {
     } catch (error) {
       const now = clock.now().toISOString();
       const message = error instanceof Error ? error.message : String(error);
-      await store.importJobs.update(jobId, { status: 'failed', error: { code: 'IMPORT_FAILED', message: `The import stopped: ${message}. Rows created so far are listed; import the file again to create the rest (those already created are reported as taken).` }, updatedAt: now, finishedAt: now });
+      await store.importJobs.update(jobId, { status: 'failed', error: { code: 'IMPORT_FAILED', message: messageOf('IMPORT_FAILED', { reason: message }) }, updatedAt: now, finishedAt: now });
       return true;
     }
   }
