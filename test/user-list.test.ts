@@ -175,6 +175,13 @@ describe.each(engines)('the users list on %s', (engine) => {
     expect(page.body.items.find((user: { id: string }) => user.id === byName('Bob Baker').id)).toMatchObject({ role: 'Operator', homeTenant: 'lists', status: 'suspended' });
   });
 
+  it("shows each member's 2FA and SSO status, as the filters see it (a pending enrolment is not enrolled)", async () => {
+    const page = await client.get('/api/v1/users?limit=50');
+    const shown = Object.fromEntries(page.body.items.map((user: { id: string; twoFactorEnabled: boolean; ssoLinked: boolean }) => [user.id, [user.twoFactorEnabled, user.ssoLinked]]));
+    expect(shown).toEqual(Object.fromEntries(people.map((person) => [person.id, [person.twoFactor, person.sso]])));
+    expect(shown[byName('Bob Baker').id]).toEqual([false, true]);
+  });
+
   describe('each filter alone', () => {
     const cases: [string, Filters, number][] = [
       ['a role by name', { role: 'Operator' }, 8],

@@ -129,6 +129,14 @@ export interface UserView extends User {
   role: string | null;
 }
 
+/** A row of GET /api/v1/users: the user as the API shows them, with the list's 2FA and SSO columns (read in the page's one statement). */
+export interface UserListItem extends UserView {
+  /** Two-factor authentication enabled (an enrolment never confirmed is not). */
+  twoFactorEnabled: boolean;
+  /** At least one identity-provider account signs in as them. */
+  ssoLinked: boolean;
+}
+
 export class UserService {
   readonly #context: DomainContext;
   readonly #access: AccessService;
@@ -355,7 +363,7 @@ export class UserService {
    * A page of the tenant's users, in id order, filtered; a constant number of statements
    * whatever the page size (the role and home tenant come with each row).
    */
-  async list(actor: Actor, query: UserListInput): Promise<{ items: UserView[]; nextCursor: string | null }> {
+  async list(actor: Actor, query: UserListInput): Promise<{ items: UserListItem[]; nextCursor: string | null }> {
     await this.#access.require(actor, 'ViewUsers', actor.tenantId);
     const { store } = this.#context;
     const limit = Math.min(Math.max(query.limit ?? 50, 1), 200);
@@ -382,7 +390,13 @@ export class UserService {
       homeTenantSlug: query.homeTenant,
     });
     const page = members.slice(0, limit);
-    const items = await Promise.all(page.map((member) => this.#view(member.user, actor.tenantId, { homeTenant: member.homeTenantSlug, role: member.role.name })));
+    const items = page.map((member) => ({
+      ...publicUser(member.user),
+      homeTenant: member.homeTenantSlug,
+      role: member.role.name,
+      twoFactorEnabled: member.twoFactorEnabled,
+      ssoLinked: member.ssoLinked,
+    }));
     return { items, nextCursor: members.length > limit ? (page.at(-1)?.user.id ?? null) : null };
   }
 
@@ -533,9 +547,8 @@ export class UserService {
     return this.#view(user, actor.tenantId);
   }
 
-  /** The user as the API shows them in the tenant; `known` (a list's joined row) spares reading the home tenant and role again. */
-  async #view(user: StoredUser | User, tenantId: string, known?: { homeTenant: string; role: string | null }): Promise<UserView> {
-    if (known) return { ...publicUser(user), ...known };
+  /** The user as the API shows them in the tenant (a list's rows come with these already: see list). */
+  async #view(user: StoredUser | User, tenantId: string): Promise<UserView> {
     const { store } = this.#context;
     const [home, role] = await Promise.all([store.tenants.getById(user.homeTenantId), this.#access.roleIn(user.id, tenantId)]);
     return { ...publicUser(user), homeTenant: home?.slug ?? user.homeTenantId, role: role?.name ?? null };

@@ -22,11 +22,15 @@ export interface UserListQuery {
   homeTenantSlug?: string;
 }
 
-/** A member of the tenant as a list shows them: the user, their role there and their home tenant, read at once. */
+/** A member of the tenant as a list shows them: the user, their role there, their home tenant and their sign-in status, read at once. */
 export interface TenantMember {
   user: StoredUser;
   role: { id: string; name: string };
   homeTenantSlug: string;
+  /** Two-factor authentication enabled (an enrolment never confirmed is not). */
+  twoFactorEnabled: boolean;
+  /** At least one identity-provider account signs in as them. */
+  ssoLinked: boolean;
 }
 
 export interface UserStore {

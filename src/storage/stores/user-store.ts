@@ -1,4 +1,4 @@
-import { sql, type Kysely } from 'kysely';
+import { sql, type ExpressionBuilder, type Kysely } from 'kysely';
 import type { TenantMember, UserListQuery, UserStore } from '../../domain/users/user-store.ts';
 import { normalizeEmail, type StoredUser, type UserStatus } from '../../domain/users/user.ts';
 import type { Engine } from '../open-database.ts';
@@ -46,6 +46,18 @@ function searchCondition(engine: Engine, search: string) {
   return sql<boolean>`(u.email_normalized like ${pattern} escape '\\' or ${displayName} like ${pattern} escape '\\')`;
 }
 
+type MemberPage = ExpressionBuilder<Database & { ra: Database['role_assignments']; u: Database['users'] }, 'ra' | 'u'>;
+
+/** Whether the row's user (`u`) has two-factor authentication enabled. */
+const twoFactorEnabled = (eb: MemberPage) =>
+  eb.exists(eb.selectFrom('two_factor').select('two_factor.user_id').whereRef('two_factor.user_id', '=', 'u.id').where('two_factor.status', '=', 'enabled'));
+
+/** Whether an identity-provider account signs in as the row's user (`u`). */
+const ssoLinked = (eb: MemberPage) => eb.exists(eb.selectFrom('external_identities').select('external_identities.user_id').whereRef('external_identities.user_id', '=', 'u.id'));
+
+/** SQLite answers a condition as 0 or 1, PostgreSQL as a boolean. */
+const truth = (value: unknown) => value === true || Number(value) === 1;
+
 /**
  * The statement of one page of a tenant's members, built but not run (the store runs it; tests
  * ask the engine for its plan): the members in user-id order with their role and home tenant,
@@ -59,6 +71,8 @@ export function memberPageQuery(db: Kysely<Database>, engine: Engine, tenantId: 
     .innerJoin('tenants as home', 'home.id', 'u.home_tenant_id')
     .selectAll('u')
     .select(['r.id as role_id', 'r.name as role_name', 'home.slug as home_tenant_slug'])
+    // The list's 2FA and SSO columns, in the same statement: one probe of each primary key or index per row of the page.
+    .select((eb) => [twoFactorEnabled(eb).as('two_factor_enabled'), ssoLinked(eb).as('sso_linked')])
     .where('ra.tenant_id', '=', tenantId);
   // Ordered by ra.user_id, not u.id: the index on (tenant_id, user_id), or on (tenant_id,
   // role_id, user_id) with a role, hands the rows out in that order and the limit stops the walk.
@@ -68,19 +82,9 @@ export function memberPageQuery(db: Kysely<Database>, engine: Engine, tenantId: 
   if (query.homeTenantSlug) select = select.where('home.slug', '=', query.homeTenantSlug);
   if (query.lastSignInBefore) select = select.where('u.last_login_at', '<', query.lastSignInBefore);
   if (query.lastSignInAfter) select = select.where('u.last_login_at', '>=', query.lastSignInAfter);
-  const { twoFactorEnrolled, ssoLinked } = query;
-  if (twoFactorEnrolled !== undefined) {
-    select = select.where((eb) => {
-      const enrolled = eb.exists(eb.selectFrom('two_factor').select('two_factor.user_id').whereRef('two_factor.user_id', '=', 'u.id').where('two_factor.status', '=', 'enabled'));
-      return twoFactorEnrolled ? enrolled : eb.not(enrolled);
-    });
-  }
-  if (ssoLinked !== undefined) {
-    select = select.where((eb) => {
-      const linked = eb.exists(eb.selectFrom('external_identities').select('external_identities.user_id').whereRef('external_identities.user_id', '=', 'u.id'));
-      return ssoLinked ? linked : eb.not(linked);
-    });
-  }
+  const { twoFactorEnrolled, ssoLinked: linked } = query;
+  if (twoFactorEnrolled !== undefined) select = select.where((eb) => (twoFactorEnrolled ? twoFactorEnabled(eb) : eb.not(twoFactorEnabled(eb))));
+  if (linked !== undefined) select = select.where((eb) => (linked ? ssoLinked(eb) : eb.not(ssoLinked(eb))));
   const search = query.search?.trim();
   if (search) select = select.where(searchCondition(engine, search));
   return select.orderBy('ra.user_id').limit(query.limit);
@@ -89,7 +93,13 @@ export function memberPageQuery(db: Kysely<Database>, engine: Engine, tenantId: 
 export function sqlUserStore(db: Kysely<Database>, engine: Engine): UserStore {
   async function listMembers(tenantId: string, query: UserListQuery): Promise<TenantMember[]> {
     const rows = await memberPageQuery(db, engine, tenantId, query).execute();
-    return rows.map(({ role_id, role_name, home_tenant_slug, ...user }) => ({ user: toUser(user), role: { id: role_id, name: role_name }, homeTenantSlug: home_tenant_slug }));
+    return rows.map(({ role_id, role_name, home_tenant_slug, two_factor_enabled, sso_linked, ...user }) => ({
+      user: toUser(user),
+      role: { id: role_id, name: role_name },
+      homeTenantSlug: home_tenant_slug,
+      twoFactorEnabled: truth(two_factor_enabled),
+      ssoLinked: truth(sso_linked),
+    }));
   }
 
   return {
