@@ -13,9 +13,11 @@ describe.each(engines)('the authorization check API on %s', (engine) => {
   let acmeAdmin: ApiClient;
   let editor: { id: string; client: ApiClient; token: ApiClient };
   let viewer: { id: string; client: ApiClient };
+  // Token names are unique per user (issue 12).
+  let tokenCount = 0;
 
   const tokenOf = async (client: ApiClient) => {
-    const created = await client.post('/api/v1/me/tokens', { name: 'service check', expiresIn: '30d' });
+    const created = await client.post('/api/v1/me/tokens', { name: `service check ${++tokenCount}`, expiresIn: '30d' });
     expect(created.status).toBe(201);
     return { id: created.body.token.id as string, client: new ApiClient(test.url, { token: created.body.secret }) };
   };

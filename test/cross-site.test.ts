@@ -6,8 +6,10 @@ const crossSite = { 'sec-fetch-site': 'cross-site', origin: 'https://evil.exampl
 
 describe.each(engines)('requests from other sites on %s', (engine) => {
   let test: TestServer;
+  // Token names are unique per user (issue 12).
+  let tokenCount = 0;
   let user: Awaited<ReturnType<typeof createSignedInUser>>;
-  const newToken = (client: ApiClient, headers: Record<string, string>) => client.request('POST', '/api/v1/me/tokens', { name: 'from a page', expiresIn: '1d' }, headers);
+  const newToken = (client: ApiClient, headers: Record<string, string>) => client.request('POST', '/api/v1/me/tokens', { name: `from a page ${++tokenCount}`, expiresIn: '1d' }, headers);
   beforeAll(async () => {
     test = await startTestServer(engine);
     user = await createSignedInUser(test, { role: 'Viewer' });

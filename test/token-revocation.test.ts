@@ -9,6 +9,8 @@ import { createSignedInUser, engines, startTestServer, USER_PASSWORD, type TestS
  */
 describe.each(engines)('API tokens after a logout, a reset or a password change on %s', (engine) => {
   let test: TestServer;
+  // Token names are unique per user (issue 12).
+  let tokenCount = 0;
   beforeAll(async () => {
     test = await startTestServer(engine);
   });
@@ -21,7 +23,7 @@ describe.each(engines)('API tokens after a logout, a reset or a password change 
     return { ...user, tokens };
   }
   async function newToken(client: ApiClient): Promise<ApiClient> {
-    const created = await client.post('/api/v1/me/tokens', { name: 'integration', expiresIn: '1825d' });
+    const created = await client.post('/api/v1/me/tokens', { name: `integration ${++tokenCount}`, expiresIn: '1825d' });
     expect(created.status).toBe(201);
     return new ApiClient(test.url, { token: created.body.secret });
   }

@@ -15,6 +15,7 @@ import * as mailDelivery from './migrations/007-mail-delivery.ts';
 import * as scaleIndexes from './migrations/008-scale-indexes.ts';
 import * as importJobs from './migrations/009-import-jobs.ts';
 import * as accessReviews from './migrations/010-access-reviews.ts';
+import * as tokenNames from './migrations/011-token-names.ts';
 
 export type Engine = 'sqlite' | 'postgres';
 
@@ -42,6 +43,7 @@ const migrations: Record<string, Migration> = {
   '008-scale-indexes': scaleIndexes,
   '009-import-jobs': importJobs,
   '010-access-reviews': accessReviews,
+  '011-token-names': tokenNames,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -63,9 +63,12 @@ export function temporaryConfig(): { file: string; remove(): void } {
   return { file: path.join(directory, 'sophon', 'credentials.json'), remove: () => rmSync(directory, { recursive: true, force: true }) };
 }
 
+/** Token names are unique per user (issue 12): each token here gets its own. */
+let cliTokens = 0;
+
 /** An API token for the caller behind `client`, for SOPHON_TOKEN. */
 export async function tokenFor(client: ApiClient, expiresIn = '1d'): Promise<string> {
-  const created = await client.post('/api/v1/me/tokens', { name: 'cli tests', expiresIn });
+  const created = await client.post('/api/v1/me/tokens', { name: `cli tests ${++cliTokens}`, expiresIn });
   if (created.status !== 201) throw new Error(`could not create a token: ${created.status} ${JSON.stringify(created.body)}`);
   return created.body.secret;
 }

@@ -65,6 +65,9 @@ export interface TestServerOptions {
   routes?: readonly AnyRoute[];
 }
 
+/** Token names are unique per user (issue 12): a server started again on the same database gives the admin another. */
+let harnessTokens = 0;
+
 /** Starts the real server on a loopback port over a fresh database, with a clock the test controls. */
 export async function startTestServer(engine: Engine, options: TestServerOptions = {}): Promise<TestServer> {
   const database = options.database ?? (await createTestDatabase(engine));
@@ -91,7 +94,7 @@ export async function startTestServer(engine: Engine, options: TestServerOptions
   } else if (!oneTime) {
     admin = (await login(url, ADMIN_EMAIL, ADMIN_PASSWORD)).client;
   }
-  const token = options.keepOneTimePassword ? undefined : await admin.post('/api/v1/me/tokens', { name: 'test harness', expiresIn: '1825d' });
+  const token = options.keepOneTimePassword ? undefined : await admin.post('/api/v1/me/tokens', { name: `test harness ${++harnessTokens}`, expiresIn: '1825d' });
   if (token && token.status !== 201) throw new Error(`could not create the admin's token: ${JSON.stringify(token.body)}`);
   return {
     engine,

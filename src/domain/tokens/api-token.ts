@@ -21,7 +21,15 @@ export function describeToken(token: ApiToken) {
 }
 
 export interface ApiTokenStore {
-  create(token: ApiToken): Promise<void>;
+  /**
+   * Adds a token; `name_taken` (and nothing written) when the user already has a token of that
+   * name, compared case-insensitively, that isn't revoked: the database's unique index decides,
+   * so two concurrent creates can't both pass. On PostgreSQL the transaction is then aborted:
+   * the caller must end it (throw), not go on.
+   */
+  create(token: ApiToken): Promise<'created' | 'name_taken'>;
+  /** The user's token not revoked with this name (case-insensitive), if any. */
+  findActiveByName(userId: string, name: string): Promise<ApiToken | undefined>;
   getByHash(tokenHash: string): Promise<ApiToken | undefined>;
   getById(tokenId: string): Promise<ApiToken | undefined>;
   listForUser(userId: string): Promise<ApiToken[]>;

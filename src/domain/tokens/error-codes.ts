@@ -6,5 +6,6 @@ export const tokensErrorCodes = defineErrorCodes({
   TOKEN_EXPIRED: { kind: 'unauthenticated', message: 'This API token expired at {expiresAt}; create a new one.' },
   TOKEN_INVALID: { kind: 'unauthenticated', message: 'This API token is not valid or has been revoked.' },
   TOKEN_NAME_INVALID: { kind: 'invalid', message: 'Token name must be 1 to 100 characters.' },
+  TOKEN_NAME_TAKEN: { kind: 'conflict', message: 'You already have an API token named "{name}" that is not revoked (an expired one counts until you revoke it); pick another name, or revoke that token first.' },
   TOKEN_NOT_FOUND: { kind: 'not_found', message: 'No API token "{tokenId}" exists, or you can\'t see it.' },
 });

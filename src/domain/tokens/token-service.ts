@@ -30,7 +30,11 @@ export class TokenService {
     if (name.length === 0 || name.length > 100) throw fail('TOKEN_NAME_INVALID');
     const lifetime = parseDuration(input.expiresIn ?? DEFAULT_EXPIRES_IN, 'expiresIn');
     if (lifetime > MAX_TOKEN_LIFETIME_MS) throw fail('DURATION_INVALID', { field: 'expiresIn', problem: 'can be at most 1825d (five years)' });
-    return this.#context.store.transaction((store) => this.#issue(store, actor, name, lifetime, 'token.created'));
+    // Checked first for the plain case; the store's unique index settles a race between two creates.
+    return this.#context.store.transaction(async (store) => {
+      if (await store.tokens.findActiveByName(actor.userId, name)) throw fail('TOKEN_NAME_TAKEN', { name });
+      return this.#issue(store, actor, name, lifetime, 'token.created');
+    });
   }
 
   async listOwn(actor: Actor): Promise<TokenView[]> {
@@ -84,7 +88,7 @@ export class TokenService {
       lastUsedAt: null,
       revokedAt: null,
     };
-    await store.tokens.create(token);
+    if ((await store.tokens.create(token)) === 'name_taken') throw fail('TOKEN_NAME_TAKEN', { name });
     await recordAudit(this.#context, store, actor, {
       tenantId: actor.homeTenantId,
       category: 'tokens',

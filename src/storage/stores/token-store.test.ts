@@ -5,10 +5,11 @@ import type { StoredUser } from '../../domain/users/user.ts';
 import { addTenant, addUser, at, openTestStore, type StoreFixture } from '../../../test/support/store-fixture.ts';
 import { engines } from '../../../test/support/harness.ts';
 
+let names = 0;
 const aToken = (userId: string, changes: Partial<ApiToken> = {}): ApiToken => ({
   id: newId(),
   userId,
-  name: 'ci',
+  name: `ci ${++names}`,
   tokenHash: newId(),
   prefix: 'sph_abcdef',
   createdAt: at(),
@@ -69,6 +70,21 @@ describe.each(engines)('API token store on %s', (engine) => {
     expect(after).toEqual(new Map([[first.id, at(5)], [second.id, at(5)], [kept.id, null], [expired.id, null], [revoked.id, at(1)]]));
     expect((await fixture.store.tokens.getById(others.id))?.revokedAt).toBeNull();
     expect(await fixture.store.tokens.revokeAllForUser(user.id, at(6))).toBe(1);
+  });
+
+  it("answers name_taken for a name the user has on a token not revoked, in any case, and writes nothing", async () => {
+    const user = await addUser(fixture.store, (await addTenant(fixture.store)).id);
+    const kept = aToken(user.id, { name: 'Deploy' });
+    expect(await fixture.store.tokens.create(kept)).toBe('created');
+    const twin = aToken(user.id, { name: 'deploy' });
+    expect(await fixture.store.tokens.create(twin)).toBe('name_taken');
+    expect(await fixture.store.tokens.getById(twin.id)).toBeUndefined();
+    expect((await fixture.store.tokens.findActiveByName(user.id, 'DEPLOY'))?.id).toBe(kept.id);
+    expect(await fixture.store.tokens.create(aToken(bob.id, { name: 'deploy' }))).toBe('created');
+    await fixture.store.tokens.revoke(kept.id, at(1));
+    expect(await fixture.store.tokens.findActiveByName(user.id, 'deploy')).toBeUndefined();
+    expect(await fixture.store.tokens.create(twin)).toBe('created');
+    expect(await fixture.store.tokens.create(aToken(user.id, { name: 'Deploy', revokedAt: at(2) }))).toBe('created');
   });
 
   it('records when a token was last used', async () => {
