@@ -95,8 +95,9 @@ async function followImport(context: CliContext, started: ImportJobView): Promis
     const seconds = (Date.now() - began) / 1000;
     return { phase: job.allOrNothing ? (job.phase === 'validate' ? '(checking) ' : '(creating) ') : '', rate: seconds > 0 ? Math.round((job.counts.done - doneAtStart) / seconds) : 0 };
   };
+  // The job runs on the server whatever becomes of this process: say how to follow it again.
+  if (!context.json) note(`Import job ${job.id}: ${job.counts.total} row(s) received${job.status === 'done' || job.status === 'failed' ? '' : '; the server goes on if this stops (follow it again: sophon admin users import-status ' + job.id + ')'}.`);
   bar?.start(job.counts.total, job.counts.done, payload());
-  if (!terminal && !context.json) note(`Import job ${job.id}: ${job.counts.total} row(s) received; creating them on the server.`);
   try {
     while (job.status !== 'done' && job.status !== 'failed') {
       await new Promise((resolve) => setTimeout(resolve, POLL_MS));
