@@ -17,6 +17,7 @@ import { ImportJobService } from './users/import-job-service.ts';
 import { PasswordHashPool } from './users/password-hash-pool.ts';
 import { OneTimeLinkService } from './users/one-time-link-service.ts';
 import { AccountService } from './users/account-service.ts';
+import { ForgotPasswordService } from './users/forgot-password-service.ts';
 import { OrphanService } from './resources/orphan-service.ts';
 import { UserMembershipService } from './users/user-membership-service.ts';
 import { MailService } from './mail/mail-service.ts';
@@ -61,6 +62,7 @@ export function createServices(context: DomainContext) {
     audit: new AuditService(context, access),
     resources: new ResourceService(context, access),
     links,
+    forgotPassword: new ForgotPasswordService(context, access, links, loginThrottle),
     accounts: new AccountService(context, access, users, links, sessions),
     orphans: new OrphanService(context, access),
     userMemberships: new UserMembershipService(context, access),

@@ -114,7 +114,7 @@ interface Activity {
 
 interface MailDelivery {
   messageId: string;
-  kind: 'invitation' | 'password_reset' | 'account_created';
+  kind: 'invitation' | 'password_reset' | 'account_created' | 'single_sign_on_notice';
   recipient: string;
   delivery: 'queued' | 'sent' | 'failed' | 'cancelled';
   attempts: number;
@@ -124,14 +124,14 @@ interface MailDelivery {
   sentAt: string | null;
 }
 
-const MAIL_KINDS: Record<MailDelivery['kind'], string> = { invitation: 'invitation', password_reset: 'password reset', account_created: 'account notice (no credential)' };
+const MAIL_KINDS: Record<MailDelivery['kind'], string> = { invitation: 'invitation', password_reset: 'password reset', account_created: 'account notice (no credential)', single_sign_on_notice: 'single sign-on notice (no credential)' };
 
 /** One line: which mail, where it stands, and what to do when it can't reach the user. */
 export function describeMailDelivery(mail: MailDelivery, user: string): string {
   const what = `${MAIL_KINDS[mail.kind] ?? mail.kind} to ${mail.recipient}`;
   const attempts = `${mail.attempts} attempt(s)`;
   const error = mail.lastError ? `; last error: ${mail.lastError}` : '';
-  const handOver = mail.kind === 'account_created' ? '' : ` Hand over a link yourself: sophon admin users one-time-link ${user}`;
+  const handOver = mail.kind === 'account_created' || mail.kind === 'single_sign_on_notice' ? '' : ` Hand over a link yourself: sophon admin users one-time-link ${user}`;
   switch (mail.delivery) {
     case 'sent':
       return `${what}: sent ${formatValue(mail.sentAt)}`;

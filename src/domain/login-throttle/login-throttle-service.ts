@@ -32,6 +32,8 @@ export interface Attempt {
   accountKey: string;
   /** Names its places on the counters while it is checked. */
   id: string;
+  /** When refused: the epoch milliseconds at which the counters that refused it let an attempt through again (a guess for a queue that timed out). */
+  retryAt?: number;
   /** The counters it is counted on (none when refused). */
   counters: Counter[];
 }
@@ -50,6 +52,18 @@ const PRUNE_INTERVAL_MS = 3_600_000;
 const IN_FLIGHT_LEASE_MS = 30_000;
 /** How long an attempt queues behind attempts in flight before it is refused as throttled. */
 const MAX_QUEUE_MS = 10_000;
+
+/**
+ * Self-service password reset requests (POST /auth/forgot-password), counted on counters of
+ * their own (`reset-request:…`), so asking for mails never locks anyone out of signing in.
+ * Every request counts, known email or not: per account (the email's hash), 3 at once, then
+ * one per 15 minutes (longer as they go on, at most an hour); per source address, 10 at once,
+ * then one a minute (at most one per 15 minutes). An hour without requests starts them again.
+ */
+export const RESET_REQUEST_LIMITS = {
+  account: { failureFactor: 3, waitIncrement: 15 * 60_000, maxWait: 60 * 60_000, failureResetTime: 60 * 60_000 },
+  ip: { failureFactor: 10, waitIncrement: 60_000, maxWait: 15 * 60_000, failureResetTime: 60 * 60_000 },
+} as const satisfies Record<'account' | 'ip', DetectorSettings>;
 
 /**
  * The brute-force detector around every secret a user presents to sign in: counted per
@@ -104,6 +118,20 @@ export class LoginThrottle {
   }
 
   /**
+   * Counts a request for a password reset mail for `email` (known or not) from `origin`, on
+   * the reset-request counters (RESET_REQUEST_LIMITS), or refuses it with the time to wait.
+   * Each request counts whatever it leads to: a mail costs the same to send either way.
+   */
+  async countResetRequest(email: string, origin: Pick<AttemptOrigin, 'ip'>): Promise<{ allowed: true } | { allowed: false; retryAfterMs: number }> {
+    const counters: Counter[] = [[`reset-request:${this.accountKey(email)}`, 'account', RESET_REQUEST_LIMITS.account]];
+    if (origin.ip) counters.push([`reset-request:ip:${origin.ip}`, 'ip', RESET_REQUEST_LIMITS.ip]);
+    const attempt = await this.#count(counters, undefined);
+    if (!attempt.allowed) return { allowed: false, retryAfterMs: Math.max(0, (attempt.retryAt ?? 0) - this.#context.clock.now().getTime()) };
+    await this.failed(attempt);
+    return { allowed: true };
+  }
+
+  /**
    * Counts a password typed to confirm a change inside a session (enable or disable 2FA,
    * new recovery codes, password change): per session or token, not per account, so
    * someone guessing a signed-in user's password can't lock them out of signing in.
@@ -119,7 +147,7 @@ export class LoginThrottle {
       const decision = await this.#decide(untrusted, device, accountKey);
       if (!('queueBehind' in decision)) return decision;
       // Still undecided after the queue's limit (a node stopped answering for its attempts): refused, as throttled.
-      if (performance.now() - queuedSince >= MAX_QUEUE_MS) return { allowed: false, lockedBy: decision.queueBehind, trustedDevice: decision.trustedDevice, accountKey, id: '', counters: [] };
+      if (performance.now() - queuedSince >= MAX_QUEUE_MS) return { allowed: false, lockedBy: decision.queueBehind, trustedDevice: decision.trustedDevice, accountKey, id: '', counters: [], retryAt: this.#context.clock.now().getTime() + 1000 };
       await sleep(pause);
     }
   }
@@ -140,8 +168,12 @@ export class LoginThrottle {
       // A trusted device is counted on its own; once it fails too often it is just another browser.
       const trustedDevice = device !== undefined && lockFor(device).kind === 'none';
       const counters = trustedDevice ? [device] : untrusted;
-      const lockedBy = counters.filter((counter) => lockFor(counter).kind !== 'none').map(([, role]) => role);
-      if (lockedBy.length > 0) return { allowed: false, lockedBy, trustedDevice, accountKey, id: '', counters: [] };
+      const locking = counters.filter((counter) => lockFor(counter).kind !== 'none');
+      if (locking.length > 0) {
+        // A hard lock lifts only by hand: its counter's reset time is as good a wait as any.
+        const retryAt = Math.max(...locking.map((counter) => lockFor(counter)).map((lock, index) => (lock.kind === 'wait' ? lock.until : now + locking[index]![2].failureResetTime)));
+        return { allowed: false, lockedBy: locking.map(([, role]) => role), trustedDevice, accountKey, id: '', counters: [], retryAt };
+      }
       const queueBehind = counters.filter((counter) => lockIfAllFail(counter).kind !== 'none').map(([, role]) => role);
       if (queueBehind.length > 0) return { queueBehind, trustedDevice };
       const id = newId();

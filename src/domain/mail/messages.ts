@@ -96,3 +96,45 @@ export function passwordResetMessage(input: MessageInput & { displayName: string
     input.link.linkId,
   );
 }
+
+/** The answer to a reset the user asked for themselves (POST /auth/forgot-password): the same one-time link as an admin's reset. */
+export function requestedPasswordResetMessage(input: MessageInput & { displayName: string; link: MailedLink }): OutboxMessage {
+  return message(
+    input,
+    'password_reset',
+    'Reset your Sophon password',
+    [
+      `Hello ${input.displayName},`,
+      '',
+      'Someone (you, we hope) asked to reset the password of your Sophon account. Set a new password with this one-time link:',
+      input.link.url,
+      '',
+      `The link works once and expires at ${input.link.expiresAt}. Setting a new password signs you out everywhere.`,
+      'If you did not ask for this, ignore this message: your password stays as it is.',
+    ].join('\n'),
+    input.link.linkId,
+  );
+}
+
+/**
+ * The answer to a reset asked for an account that signs in only through single sign-on: it has
+ * no password to reset, so the mail says where to sign in instead of carrying a link.
+ */
+export function singleSignOnNoticeMessage(input: MessageInput & { displayName: string; publicUrl: string }): OutboxMessage {
+  return message(
+    input,
+    'single_sign_on_notice',
+    'Your Sophon account has no password',
+    [
+      `Hello ${input.displayName},`,
+      '',
+      'Someone (you, we hope) asked to reset the password of your Sophon account. Your account has no password to reset:',
+      'you sign in through your organization\'s identity provider. Choose "Sign in with …" on the sign-in page:',
+      input.publicUrl,
+      '',
+      'If you can no longer sign in at your identity provider, ask its administrators, or a Sophon administrator.',
+      'If you did not ask for this, ignore this message.',
+    ].join('\n'),
+    null,
+  );
+}

@@ -5,7 +5,8 @@
  */
 export type OutboxStatus = 'pending' | 'sent' | 'failed' | 'cancelled';
 
-export type OutboxKind = 'invitation' | 'password_reset' | 'account_created';
+/** `single_sign_on_notice`: the answer to a reset asked for an account without a password (it signs in through single sign-on). */
+export type OutboxKind = 'invitation' | 'password_reset' | 'account_created' | 'single_sign_on_notice';
 
 export interface OutboxMessage {
   id: string;

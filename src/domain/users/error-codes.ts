@@ -15,6 +15,8 @@ export const usersErrorCodes = defineErrorCodes({
   LINK_INVALID: { kind: 'invalid', message: 'This link is invalid, expired or already used; ask your administrator for a new one.' },
   PASSWORD_CHANGE_REQUIRED: { kind: 'forbidden', message: 'You must change your password first: POST /api/v1/auth/password with {"currentPassword","newPassword"}.' },
   PASSWORD_MATCHES_ACCOUNT: { kind: 'invalid', message: 'The password must not be your email address or its user name.' },
+  PASSWORD_RESET_BY_MAIL_OFF: { kind: 'conflict', message: 'Password resets by mail are off on this server (no SMTP server is configured); ask an administrator to reset your password.' },
+  PASSWORD_RESET_RATE_LIMITED: { kind: 'rate_limited', message: 'Too many password reset requests for this address or account; wait {retryAfterSeconds} seconds and try again.' },
   PASSWORD_TOO_COMMON: { kind: 'invalid', message: 'This password appears in lists of commonly used and breached passwords; choose another.' },
   PASSWORD_TOO_LONG: { kind: 'invalid', message: 'The password must be at most {MAX_PASSWORD_LENGTH} characters long.' },
   PASSWORD_TOO_SHORT: { kind: 'invalid', message: 'The password must be at least {minLength} characters long.' },

@@ -1,6 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { Services } from '../../domain/services.ts';
+import { DomainError } from '../../domain/errors.ts';
 import type { LoginResult } from '../../domain/sessions/auth-service.ts';
 import { DEVICE_COOKIE, originOf, SESSION_COOKIE } from '../authenticate.ts';
 import { defineRoute } from '../route.ts';
@@ -68,6 +69,26 @@ export const authRoutes = [
       requireSameOrigin(request, services.context.settings.publicUrl);
       const result = await services.auth.completeTwoFactorLogin(body.challenge, body.factor, loginOriginOf(request), request.cookies[SESSION_COOKIE]);
       return signedIn(result, services, request, reply);
+    },
+  }),
+  defineRoute({
+    method: 'POST',
+    url: '/api/v1/auth/forgot-password',
+    summary: 'Ask for a password reset mail: the same 202 answer whether the email has an account or not; 409 without SMTP, 429 with Retry-After when throttled',
+    tag: 'auth',
+    access: 'public',
+    status: 202,
+    body: z.object({ email }),
+    async handler({ body, services, request, reply }) {
+      // Another site can't have its visitors' browsers send reset mails on its behalf.
+      requireSameOrigin(request, services.context.settings.publicUrl);
+      reply.header('cache-control', 'no-store');
+      try {
+        return await services.forgotPassword.request(body.email, originOf(request));
+      } catch (error) {
+        if (error instanceof DomainError && error.kind === 'rate_limited') reply.header('retry-after', String(error.details.retryAfterSeconds));
+        throw error;
+      }
     },
   }),
   defineRoute({
