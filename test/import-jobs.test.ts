@@ -84,6 +84,22 @@ describe.each(engines)('CSV import jobs on %s', (engine) => {
     expect((await test.login(withPassword, 'a perfectly fine passphrase')).response.status).toBe(200);
   });
 
+  it('costs a constant number of statements per batch of rows, not statements per row', async () => {
+    const statementsFor = async (rows: number) => {
+      const label = `stmt${rows}${engine}`;
+      const before = test.server.database.statements.count;
+      const started = await startImport(test.admin, csv('email,displayName', ...Array.from({ length: rows }, (_, index) => `${label}.${index}@example.test,S ${index}`)));
+      await test.server.services.importJobs.idle();
+      expect((await test.admin.get(`/api/v1/users/imports/${started.body.id}`)).body.counts.created).toBe(rows);
+      return test.server.database.statements.count - before;
+    };
+    const one = await statementsFor(200);
+    const three = await statementsFor(600);
+    // Three batches cost about three times one (plus the job's own statements), far below one a row.
+    expect(three).toBeLessThan(3 * one + 10);
+    expect(three).toBeLessThan(600 / 5);
+  });
+
   it('a dry run checks every row and writes nobody', async () => {
     const email = uniqueEmail('dry');
     const usersBefore = await countAudit(test.admin, 'user.created');
