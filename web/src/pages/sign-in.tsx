@@ -1,7 +1,7 @@
 import { useState, type FormEvent } from 'react';
-import { get, post } from '../api.ts';
-import { ErrorMessage, Field, useAction, useLoad } from '../components/ui.tsx';
-import { navigate, useLocation } from '../router.tsx';
+import { ApiError, get, post } from '../api.ts';
+import { ErrorMessage, Field, Notice, useAction, useLoad } from '../components/ui.tsx';
+import { Link, navigate, useLocation } from '../router.tsx';
 import { useSession } from '../session.tsx';
 import type { LoginResult, SsoConfig } from '../types.ts';
 import type { ErrorCode } from '../../../src/domain/error-catalogue.ts';
@@ -12,6 +12,7 @@ type Step = { kind: 'credentials' } | { kind: 'two-factor'; challenge: string; p
 export function SignInPage() {
   const [step, setStep] = useState<Step>({ kind: 'credentials' });
   const { refresh } = useSession();
+  const { search } = useLocation();
 
   const finish = async (result: LoginResult, password: string) => {
     if (result.twoFactorRequired) setStep({ kind: 'two-factor', challenge: result.challenge, password });
@@ -23,12 +24,16 @@ export function SignInPage() {
     <main className="auth-page">
       <div className="auth-card">
         <p className="brand">Sophon Identity</p>
-        {step.kind === 'credentials' && (
+        {step.kind === 'credentials' && search.has(FORGOT_PASSWORD_PARAMETER) && <ForgotPassword />}
+        {step.kind === 'credentials' && !search.has(FORGOT_PASSWORD_PARAMETER) && (
           <>
             <h1>Sign in</h1>
             <SsoErrorMessage />
             <SingleSignOn />
             <CredentialsForm onResult={finish} />
+            <p className="actions">
+              <Link to={`/login?${FORGOT_PASSWORD_PARAMETER}`}>Forgot password?</Link>
+            </p>
           </>
         )}
         {step.kind === 'two-factor' && <TwoFactorForm challenge={step.challenge} onResult={(result) => finish(result, step.password)} onCancel={() => setStep({ kind: 'credentials' })} />}
@@ -154,6 +159,50 @@ function CredentialsForm({ onResult }: { onResult: (result: LoginResult, passwor
         Sign in
       </button>
     </form>
+  );
+}
+
+/** `/login?forgot-password`: the sign-in page shows the reset request instead of the password form. */
+const FORGOT_PASSWORD_PARAMETER = 'forgot-password';
+
+/**
+ * "Forgot password?": asks the server to mail a reset link. The server answers the same
+ * whether the email has an account or not, so this says only that a mail is on its way if
+ * there is one. Without SMTP the server refuses every request: then the page says to ask an
+ * administrator instead, and offers no form to try again.
+ */
+function ForgotPassword() {
+  const [email, setEmail] = useState('');
+  const [sent, setSent] = useState<string>();
+  const action = useAction();
+  const mailOff = action.error instanceof ApiError && action.error.code === 'PASSWORD_RESET_BY_MAIL_OFF';
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    void action.run(async () => setSent((await post<{ message: string }>('/api/v1/auth/forgot-password', { email })).message));
+  };
+  return (
+    <>
+      <h1>Reset your password</h1>
+      {mailOff ? (
+        <div className="message error" role="alert" aria-label="Password reset unavailable">
+          <p>This server can't send mail, so it can't send you a reset link. Ask an administrator to reset your password; they will give you a one-time link.</p>
+        </div>
+      ) : sent !== undefined ? (
+        <Notice>{sent}</Notice>
+      ) : (
+        <form onSubmit={submit} aria-label="Reset password">
+          <p className="muted">Enter the email you sign in with. If it belongs to an account, we mail it a one-time link to choose a new password.</p>
+          <Field label="Email">{(id) => <input id={id} type="email" autoComplete="username" required autoFocus value={email} onChange={(e) => setEmail(e.target.value)} />}</Field>
+          <ErrorMessage error={action.error} />
+          <button type="submit" className="primary" disabled={action.pending}>
+            Send reset link
+          </button>
+        </form>
+      )}
+      <p className="actions">
+        <Link to="/login">Back to sign in</Link>
+      </p>
+    </>
   );
 }
 
