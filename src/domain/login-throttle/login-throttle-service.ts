@@ -265,7 +265,9 @@ export class LoginThrottle {
     if (now - this.#lastPrune < PRUNE_INTERVAL_MS) return;
     this.#lastPrune = now;
     const { account, ip } = this.#settings;
-    const before = new Date(now - Math.max(account.failureResetTime, ip.failureResetTime)).toISOString();
+    // Never before a reset-request counter's own reset time either, however short the sign-in ones are set.
+    const resetTimes = [account, ip, RESET_REQUEST_LIMITS.account, RESET_REQUEST_LIMITS.ip].map((detector) => detector.failureResetTime);
+    const before = new Date(now - Math.max(...resetTimes)).toISOString();
     await this.#context.store.loginThrottle.prune(before, account.maxConsecutiveFailures);
     await this.#context.store.loginThrottle.pruneInFlight(new Date(now).toISOString());
     await this.#context.store.loginChallenges.deleteExpired(new Date(now).toISOString());

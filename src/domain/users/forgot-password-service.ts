@@ -25,8 +25,9 @@ type Outcome = 'link mailed' | 'single sign-on notice mailed' | 'unknown email' 
  * mailed through the outbox to the user who asked for it.
  *
  * No existence oracle: every request that gets past the throttle answers the same body and
- * does the same work before it — one user lookup, one SHA-256 of a fresh secret (the link's,
- * or a decoy's), one transaction with one audit event — and the mail itself is sent later by
+ * does the same work before it — one user lookup, the same throttle counting, one SHA-256 of a
+ * fresh secret (the link's, or a decoy's), one transaction with one audit event (plus the link
+ * and outbox rows when there is a mail) — and the mail itself is sent later by
  * the outbox worker, so no SMTP exchange shows in the answer's timing. The throttle counts
  * the email's hash and the address whatever the email is, so it refuses known and unknown
  * emails alike.
