@@ -50,6 +50,26 @@ async function newPassword(flag: string | undefined, fromStdin: boolean): Promis
   return first;
 }
 
+/**
+ * The login's API token, named `sophon-cli@<hostname>`, or `… (2)`, `… (3)` when this user has
+ * a token not revoked with that name already (names are unique per user: another machine's
+ * login, or a credentials file lost); a name taken between the list and the create is retried.
+ */
+async function createLoginToken(session: HttpClient, expiresIn: string): Promise<{ body: { token: TokenView; secret: string } }> {
+  const base = `sophon-cli@${hostname()}`.slice(0, 90);
+  for (let attempt = 1; ; attempt++) {
+    const tokens = (await session.send<{ items: TokenView[] }>(endpoints.listOwnTokens)).body.items;
+    const taken = new Set(tokens.filter((token) => !token.revokedAt).map((token) => token.name.toLowerCase()));
+    let name = base;
+    for (let n = 2; taken.has(name.toLowerCase()); n++) name = `${base} (${n})`;
+    try {
+      return await session.send<{ token: TokenView; secret: string }>(endpoints.createOwnToken, { body: { name, expiresIn } });
+    } catch (error) {
+      if (!(error instanceof CliError && error.code === 'TOKEN_NAME_TAKEN') || attempt >= 3) throw error;
+    }
+  }
+}
+
 async function login(context: CliContext, _args: string[], options: SignInOptions & { newPassword?: string; expires: string }): Promise<void> {
   const signedIn = await signIn(context, options);
   const { session, body } = signedIn;
@@ -68,10 +88,7 @@ async function login(context: CliContext, _args: string[], options: SignInOption
       await session.send(endpoints.changePassword, { body: { currentPassword, newPassword: replacement } });
       currentPassword = replacement;
     }
-    const createToken = () =>
-      session.send<{ token: TokenView; secret: string }>(endpoints.createOwnToken, {
-        body: { name: `sophon-cli@${hostname()}`.slice(0, 100), expiresIn: options.expires },
-      });
+    const createToken = () => createLoginToken(session, options.expires);
     // Under Require 2FA the session may only enrol until 2FA is on; the server's refusal, not the login answer, decides.
     const created = await createToken().catch(async (error: unknown) => {
       if (!(error instanceof CliError && error.code === 'TWO_FACTOR_ENROLLMENT_REQUIRED')) throw error;
