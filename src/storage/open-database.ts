@@ -70,6 +70,16 @@ export function openDatabase(options: { databaseUrl?: string; dataDir: string; r
   return { db: new Kysely<Database>({ dialect: loggingDialect(createSqliteDialect(file), statements) }), engine: 'sqlite', location: file, statements };
 }
 
+/** The migrations in order, by name (the upgrade test starts a database at an earlier one). */
+export const migrationNames: readonly string[] = Object.keys(migrations);
+
+/** Brings the schema to `name` and no further: a database as an earlier release left it. */
+export async function migrateTo(db: Kysely<Database>, name: string): Promise<void> {
+  const { error, results } = await new Migrator({ db, provider }).migrateTo(name);
+  const failed = results?.find((result) => result.status === 'Error');
+  if (error || failed) throw new Error(`database migration to ${name} failed: ${error instanceof Error ? error.message : String(error)}`);
+}
+
 /** Brings the schema up to date. Kysely's migrator takes a lock, so several nodes may start at once. */
 export async function migrate(db: Kysely<Database>): Promise<void> {
   const migrator = new Migrator({ db, provider });
