@@ -17,6 +17,16 @@ export interface User {
   role?: string | null;
 }
 
+/** A row of GET /api/v1/users: the list's columns, read by the server in the page's one statement. */
+export interface UserListItem extends User {
+  homeTenant: string;
+  role: string | null;
+  /** Two-factor authentication enabled (an enrolment never confirmed is not). */
+  twoFactorEnabled: boolean;
+  /** At least one identity-provider account signs in as them. */
+  ssoLinked: boolean;
+}
+
 export interface TenantMembership {
   tenantId: string;
   tenantSlug: string;

@@ -1,26 +1,135 @@
-import { useState, type FormEvent } from 'react';
+import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { download, get, post, query } from '../api.ts';
-import { ErrorMessage, Field, formatTime, Loading, OneTimeSecret, Pager, StatusBadge, useAction, useLoad, usePages } from '../components/ui.tsx';
-import { Link } from '../router.tsx';
+import { BulkReportView, countUsers, UserBulkActions, type BulkReport } from '../components/user-bulk-actions.tsx';
+import { ErrorMessage, Field, formatTime, Loading, OneTimeSecret, StatusBadge, useAction, useLoad } from '../components/ui.tsx';
+import { Link, navigate, useLocation } from '../router.tsx';
 import { useMe, useSession } from '../session.tsx';
-import type { CreatedUser, Page, Role, User } from '../types.ts';
+import type { CreatedUser, Page, Role, UserListItem } from '../types.ts';
 
 const PAGE_SIZE = 25;
 
-/** Admin → Users: the tenant's users, searchable, a page at a time. */
+/** The filters of GET /api/v1/users, as the page's address holds them (so a filtered view can be linked, and survives a reload). */
+const FILTERS = ['search', 'role', 'status', 'twoFactor', 'sso', 'lastSignInAfter', 'lastSignInBefore', 'homeTenant'] as const;
+type Filters = Record<(typeof FILTERS)[number], string>;
+
+const readFilters = (search: URLSearchParams): Filters => Object.fromEntries(FILTERS.map((name) => [name, search.get(name) ?? ''])) as Filters;
+
+/** A date input's day as the instant it starts in the browser's zone; an unreadable one goes as it is, for the API to name the field. */
+function dayStart(day: string): string | undefined {
+  if (!day) return undefined;
+  const start = new Date(`${day}T00:00`);
+  return Number.isNaN(start.getTime()) ? day : start.toISOString();
+}
+
+const listPath = (filters: Filters, cursor?: string) =>
+  '/api/v1/users' +
+  query({ ...filters, search: filters.search.trim(), lastSignInAfter: dayStart(filters.lastSignInAfter), lastSignInBefore: dayStart(filters.lastSignInBefore), cursor, limit: PAGE_SIZE });
+
+/**
+ * The pages of the list loaded so far ("Load more" adds the next one by its cursor); a change of
+ * `key` (the filters) or `reload` starts again from the first.
+ */
+function useUserPages(key: string, load: (cursor?: string) => Promise<Page<UserListItem>>) {
+  const [loaded, setLoaded] = useState<{ key: string; items: UserListItem[]; nextCursor: string | null }>();
+  const [error, setError] = useState<unknown>();
+  const [loading, setLoading] = useState(true);
+  const [generation, setGeneration] = useState(0);
+  useEffect(() => {
+    let current = true;
+    setLoading(true);
+    load()
+      .then((page) => {
+        if (!current) return;
+        setLoaded({ key, ...page });
+        setError(undefined);
+      })
+      .catch((failure: unknown) => current && setError(failure))
+      .finally(() => current && setLoading(false));
+    return () => {
+      current = false;
+    };
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [key, generation]);
+  const loadMore = async () => {
+    const cursor = loaded?.nextCursor;
+    if (!cursor) return;
+    setLoading(true);
+    try {
+      const page = await load(cursor);
+      setLoaded((current) => (current && current.key === key && current.nextCursor === cursor ? { key, items: [...current.items, ...page.items], nextCursor: page.nextCursor } : current));
+      setError(undefined);
+    } catch (failure) {
+      setError(failure);
+    } finally {
+      setLoading(false);
+    }
+  };
+  return { items: loaded?.items, nextCursor: loaded?.nextCursor ?? null, error, loading, loadMore, reload: () => setGeneration((value) => value + 1) };
+}
+
+/**
+ * Admin → Users: the tenant's users in id order (the API pages by keyset, see docs/dashboard.md),
+ * filtered by the API's filters, with bulk actions on the selected rows.
+ */
 export function UsersPage() {
   const { can } = useSession();
-  const [search, setSearch] = useState('');
-  const [applied, setApplied] = useState('');
-  const pages = usePages();
+  const me = useMe();
+  const location = useLocation();
+  const applied = readFilters(location.search);
+  const key = JSON.stringify([me.tenant?.slug, applied]);
+  const [draft, setDraft] = useState(applied);
+  useEffect(() => setDraft(readFilters(location.search)), [key]); // eslint-disable-line react-hooks/exhaustive-deps
   const exporting = useAction();
-  const users = useLoad(() => get<Page<User>>('/api/v1/users' + query({ search: applied, cursor: pages.cursor, limit: PAGE_SIZE })), [applied, pages.cursor]);
+  const users = useUserPages(key, (cursor) => get<Page<UserListItem>>(listPath(applied, cursor)));
+  const roles = useLoad(() => get<{ items: Role[] }>('/api/v1/roles'), [me.tenant?.slug]);
+  const [selected, setSelected] = useState<ReadonlySet<string>>(new Set());
+  const [report, setReport] = useState<BulkReport>();
+  useEffect(() => setSelected(new Set()), [key]);
 
+  const canManageUsers = can('ManageUsers');
+  const canAssignRoles = can('AssignRoles');
+  const selectable = canManageUsers || canAssignRoles;
+  const filtered = FILTERS.some((name) => applied[name] !== '');
+  const items = users.items ?? [];
+  const selectedUsers = items.filter((user) => selected.has(user.id));
+  const homeTenants = [...new Set([...me.tenants.map((membership) => membership.tenantSlug), ...(applied.homeTenant ? [applied.homeTenant] : [])])].sort();
+
+  const apply = (filters: Filters) => navigate('/admin/users' + query({ ...filters, search: filters.search.trim() }));
+  const choose = (name: keyof Filters, value: string) => {
+    const next = { ...draft, [name]: value };
+    setDraft(next);
+    apply(next);
+  };
   const submit = (event: FormEvent) => {
     event.preventDefault();
-    pages.reset();
-    setApplied(search.trim());
+    apply(draft);
   };
+  const toggle = (userId: string, on: boolean) =>
+    setSelected((current) => {
+      const next = new Set(current);
+      if (on) next.add(userId);
+      else next.delete(userId);
+      return next;
+    });
+  const finished = (done: BulkReport) => {
+    setReport(done);
+    setSelected(new Set());
+    users.reload();
+  };
+
+  const select = (name: keyof Filters, label: string, options: [string, string][]) => (
+    <Field label={label}>
+      {(id) => (
+        <select id={id} value={draft[name]} onChange={(e) => choose(name, e.target.value)}>
+          {options.map(([value, text]) => (
+            <option key={value} value={value}>
+              {text}
+            </option>
+          ))}
+        </select>
+      )}
+    </Field>
+  );
 
   return (
     <>
@@ -28,12 +137,12 @@ export function UsersPage() {
         <h1>Users</h1>
         <div className="actions">
           {can('ViewUsers') && <ExportUsers action={exporting} />}
-          {can('ManageUsers') && (
+          {canManageUsers && (
             <Link to="/admin/users/import" className="button">
               Import CSV
             </Link>
           )}
-          {can('ManageUsers') && (
+          {canManageUsers && (
             <Link to="/admin/users/new" className="button primary">
               New user
             </Link>
@@ -41,51 +150,118 @@ export function UsersPage() {
         </div>
       </header>
       <ErrorMessage error={exporting.error} />
-      <form className="toolbar" role="search" onSubmit={submit}>
-        <label htmlFor="user-search" className="visually-hidden">
-          Search users
-        </label>
-        <input id="user-search" type="search" placeholder="Search by email or name" value={search} onChange={(e) => setSearch(e.target.value)} />
-        <button type="submit">Search</button>
+      <form className="card filters" role="search" aria-label="User filters" onSubmit={submit}>
+        <Field label="Search users" hint="Part of an email or name">
+          {(id) => <input id={id} type="search" value={draft.search} onChange={(e) => setDraft({ ...draft, search: e.target.value })} />}
+        </Field>
+        {select('role', 'Role', [['', 'Any role'], ...(roles.data?.items ?? []).map((role): [string, string] => [role.name, role.name]), ...(applied.role && !roles.data?.items.some((role) => role.name === applied.role) ? [[applied.role, applied.role] as [string, string]] : [])])}
+        {select('status', 'Status', [
+          ['', 'Any status'],
+          ['active', 'Active'],
+          ['suspended', 'Suspended'],
+        ])}
+        {select('twoFactor', '2FA', [
+          ['', 'Any'],
+          ['enrolled', 'Enrolled'],
+          ['not_enrolled', 'Not enrolled'],
+        ])}
+        {select('sso', 'SSO', [
+          ['', 'Any'],
+          ['linked', 'Linked'],
+          ['not_linked', 'Not linked'],
+        ])}
+        {select('homeTenant', 'Home tenant', [['', 'Any home tenant'], ...homeTenants.map((slug): [string, string] => [slug, slug])])}
+        <Field label="Last sign-in on or after">{(id) => <input id={id} type="date" value={draft.lastSignInAfter} onChange={(e) => choose('lastSignInAfter', e.target.value)} />}</Field>
+        <Field label="Last sign-in before">{(id) => <input id={id} type="date" value={draft.lastSignInBefore} onChange={(e) => choose('lastSignInBefore', e.target.value)} />}</Field>
+        <div className="actions">
+          <button type="submit" className="primary">
+            Search
+          </button>
+          {filtered && (
+            <button type="button" onClick={() => navigate('/admin/users')}>
+              Clear filters
+            </button>
+          )}
+        </div>
       </form>
+      {report && <BulkReportView report={report} onDismiss={() => setReport(undefined)} />}
       <ErrorMessage error={users.error} />
-      {users.loading && !users.data ? (
-        <Loading />
-      ) : users.data && users.data.items.length === 0 ? (
-        <p className="muted">{applied ? `No user matches “${applied}”.` : 'No users yet.'}</p>
+      {!users.items ? (
+        users.loading ? (
+          <Loading />
+        ) : null
+      ) : items.length === 0 ? (
+        <p className="muted">{filtered ? 'No user matches these filters.' : 'No users yet.'}</p>
       ) : (
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Email</th>
-              <th scope="col">Role</th>
-              <th scope="col">Home tenant</th>
-              <th scope="col">Status</th>
-              <th scope="col">Last login</th>
-            </tr>
-          </thead>
-          <tbody>
-            {users.data?.items.map((user) => (
-              <tr key={user.id}>
-                <td>
-                  <Link to={`/admin/users/${encodeURIComponent(user.id)}`}>{user.displayName || user.email}</Link>
-                </td>
-                <td>{user.email}</td>
-                <td>{user.role ?? '—'}</td>
-                <td>{user.homeTenant ?? '—'}</td>
-                <td>
-                  <StatusBadge status={user.status} />
-                </td>
-                <td>{formatTime(user.lastLoginAt)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <>
+          <p className="muted" role="status" aria-label="Users shown">
+            {countUsers(items.length)} shown{users.nextCursor ? ', more to load' : ''}
+          </p>
+          {selectable && <UserBulkActions selected={selectedUsers} roles={roles.data?.items} canManageUsers={canManageUsers} canAssignRoles={canAssignRoles} onFinished={finished} />}
+          <div className="table-wrap">
+            <table aria-label="Users">
+              <thead>
+                <tr>
+                  {selectable && (
+                    <th scope="col">
+                      <SelectAll count={selectedUsers.length} total={items.length} onChange={(on) => setSelected(new Set(on ? items.map((user) => user.id) : []))} />
+                    </th>
+                  )}
+                  <th scope="col">Name</th>
+                  <th scope="col">Email</th>
+                  <th scope="col">Role</th>
+                  <th scope="col">Home tenant</th>
+                  <th scope="col">Status</th>
+                  <th scope="col">2FA</th>
+                  <th scope="col">SSO</th>
+                  <th scope="col">Last sign-in</th>
+                </tr>
+              </thead>
+              <tbody>
+                {items.map((user) => (
+                  <tr key={user.id}>
+                    {selectable && (
+                      <td>
+                        <input type="checkbox" aria-label={`Select ${user.email}`} checked={selected.has(user.id)} onChange={(e) => toggle(user.id, e.target.checked)} />
+                      </td>
+                    )}
+                    <td>
+                      <Link to={`/admin/users/${encodeURIComponent(user.id)}`}>{user.displayName || user.email}</Link>
+                    </td>
+                    <td>{user.email}</td>
+                    <td>{user.role ?? '—'}</td>
+                    <td>{user.homeTenant}</td>
+                    <td>
+                      <StatusBadge status={user.status} />
+                    </td>
+                    <td>{user.twoFactorEnabled ? <span className="badge badge-success">enrolled</span> : <span className="badge">not{'\u00a0'}enrolled</span>}</td>
+                    <td>{user.ssoLinked ? <span className="badge badge-success">linked</span> : <span className="muted">not{'\u00a0'}linked</span>}</td>
+                    <td>{formatTime(user.lastLoginAt)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+          {users.nextCursor && (
+            <div className="actions">
+              <button type="button" onClick={() => void users.loadMore()} disabled={users.loading}>
+                Load more
+              </button>
+            </div>
+          )}
+        </>
       )}
-      <Pager pageNumber={pages.pageNumber} nextCursor={users.data?.nextCursor} onNext={pages.next} onPrevious={pages.previous} />
     </>
   );
+}
+
+/** The header's checkbox: every row shown, or none; half-checked when some are. */
+function SelectAll({ count, total, onChange }: { count: number; total: number; onChange: (on: boolean) => void }) {
+  const box = useRef<HTMLInputElement>(null);
+  useEffect(() => {
+    if (box.current) box.current.indeterminate = count > 0 && count < total;
+  }, [count, total]);
+  return <input ref={box} type="checkbox" aria-label="Select all shown users" checked={total > 0 && count === total} onChange={(e) => onChange(e.target.checked)} />;
 }
 
 /**
