@@ -15,7 +15,7 @@ const MAX_STATEMENTS_TOKEN_GET_USER = 4;
 const MAX_STATEMENTS_SESSION_GET_USER = 4;
 
 /** Statements that read what authorization depends on: exactly one per request. */
-const authorizationReads = (sent: string[]) => sent.filter((sql) => /"(api_tokens|sessions|auth_policies|two_factor)"/.test(sql));
+const authorizationReads = (sent: string[]) => sent.filter((sql) => /from "(api_tokens|sessions)"|"auth_policies"/.test(sql));
 
 describe.each(engines)('SQL statements per request on %s', (engine) => {
   let test: TestServer;
@@ -60,6 +60,20 @@ describe.each(engines)('SQL statements per request on %s', (engine) => {
       for (let attempt = 0; attempt < 2; attempt++) sent = await statementsOf(test, async () => expect((await inTenant.get(url)).status).toBe(200));
       expect(authorizationReads(sent), url).toHaveLength(1);
       expect(sent.filter((sql) => sql.includes('"role_assignments"') && !sql.includes('"api_tokens"') && /"user_id" = (\?|\$\d+)$/.test(sql.trim())), url).toEqual([]);
+    }
+  });
+
+  it('answers a check about the caller in the tenant they act in (or an installation-wide one) from the authorization statement alone', async () => {
+    for (const body of [{ permission: 'ViewUsers' }, { permission: 'ViewUsers', tenant: 'default' }, { permission: 'ManageTenants' }, { checks: [{ permission: 'ViewUsers' }, { permission: 'ManageRoles' }] }]) {
+      let sent: string[] = [];
+      for (let attempt = 0; attempt < 3; attempt++) {
+        sent = await statementsOf(test, async () => {
+          const answer = await test.admin.post('/api/v1/authz/check', body);
+          expect(answer.status, JSON.stringify(answer.body)).toBe(200);
+        });
+      }
+      report(`POST /api/v1/authz/check ${JSON.stringify(body)}`, sent);
+      expect(sent, JSON.stringify(body)).toHaveLength(1);
     }
   });
 

@@ -94,6 +94,7 @@ export async function authorizeRequest(services: Services, route: AnyRoute, requ
   const defaultTenantId = await services.access.defaultTenantId();
   services.access.remember(actor, tenantId, facts.acting?.role, tenantId === defaultTenantId);
   services.access.remember(actor, defaultTenantId, facts.roleInDefault, true);
+  if (facts.acting) services.access.rememberTenant(actor, facts.acting.tenant);
 
   // Answered in a fixed order: enrolment first, whatever the permission.
   const permission = typeof route.access === 'object' ? route.access.permission : undefined;

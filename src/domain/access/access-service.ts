@@ -32,6 +32,9 @@ export class AccessService {
   #defaultTenantId: string | undefined;
   /** The request's own decisions: per actor object (one per request), per tenant. */
   readonly #decided = new WeakMap<object, Map<string, ReadonlySet<Permission>>>();
+  /** The role objects behind those decisions, and the tenant the request acts in (for the check API's answers). */
+  readonly #rolesRead = new WeakMap<object, Map<string, Role | undefined>>();
+  readonly #actingTenants = new WeakMap<object, Tenant>();
   readonly #roleSets = new Map<string, ReadonlySet<Permission>>();
   readonly #setsOfRole = new WeakMap<Role, { inDefault?: ReadonlySet<Permission>; elsewhere?: ReadonlySet<Permission> }>();
 
@@ -111,6 +114,27 @@ export class AccessService {
     let decided = this.#decided.get(actor);
     if (!decided) this.#decided.set(actor, (decided = new Map()));
     decided.set(tenantId, role ? this.permissionSetOf(role, inDefault) : NO_PERMISSIONS);
+    let roles = this.#rolesRead.get(actor);
+    if (!roles) this.#rolesRead.set(actor, (roles = new Map()));
+    roles.set(tenantId, role);
+  }
+
+  /**
+   * The role this request's actor holds in the tenant, as the request already read it (its
+   * authorization, or a check), or 'unread': the check API names the granting role without a read.
+   */
+  rememberedRole(actor: Pick<Actor, 'userId'>, tenantId: string): Role | undefined | 'unread' {
+    const roles = this.#rolesRead.get(actor);
+    return roles?.has(tenantId) ? roles.get(tenantId) : 'unread';
+  }
+
+  /** The tenant the request acts in, as its authorization read it. */
+  rememberTenant(actor: Pick<Actor, 'userId'>, tenant: Tenant): void {
+    this.#actingTenants.set(actor, tenant);
+  }
+
+  rememberedTenant(actor: Pick<Actor, 'userId'>): Tenant | undefined {
+    return this.#actingTenants.get(actor);
   }
 
   async holds(actor: Pick<Actor, 'userId'>, permission: Permission, tenantId: string, store: Store = this.#store): Promise<boolean> {

@@ -132,6 +132,9 @@ class RequestScope {
     let known = this.#tenants.get(key);
     if (!known) {
       known = (async () => {
+        // The request's own tenant, as its authorization read it (no read); the same when named by its slug or id.
+        const acting = this.#access.rememberedTenant(this.#actor);
+        if (acting && acting.id === this.#actor.tenantId && (reference === undefined || reference === acting.slug)) return acting;
         if (reference === undefined) return this.#store.tenants.getById(this.#actor.tenantId);
         const tenant = (await this.#store.tenants.getBySlug(reference)) ?? (await this.#store.tenants.getById(reference));
         if (!tenant) return undefined;
@@ -171,7 +174,12 @@ class RequestScope {
   async #roleOf(userId: string, tenantId: string): Promise<Role | undefined> {
     const key = `${userId} ${tenantId}`;
     let known = this.#roles.get(key);
-    if (!known) this.#roles.set(key, (known = this.#access.roleIn(userId, tenantId, this.#store)));
+    if (!known) {
+      // The caller's roles in the tenant it acts in and in `default` came with the request's authorization.
+      const remembered = userId === this.#actor.userId ? this.#access.rememberedRole(this.#actor, tenantId) : 'unread';
+      known = remembered === 'unread' ? this.#access.roleIn(userId, tenantId, this.#store) : Promise.resolve(remembered);
+      this.#roles.set(key, known);
+    }
     return known;
   }
 
