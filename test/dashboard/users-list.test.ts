@@ -160,6 +160,40 @@ describe.each(engines)('Admin → Users list on %s', (engine) => {
     await expect.poll(async () => (await emailsShown()).length).toBe((await listed({})).length);
   });
 
+  it('re-activates, sets a role and deletes in bulk, each after its dialog', async () => {
+    await page.goto(test.url + '/admin/users?status=suspended&search=nora');
+    await expect.poll(emailsShown).toEqual(['nora.one@example.test', 'nora.three@example.test', 'nora.two@example.test']);
+    await table().getByLabel('Select all shown users').check();
+    await bulk().getByRole('button', { name: 'Re-activate' }).click();
+    await page.getByRole('dialog', { name: 'Re-activate 3 users?' }).getByRole('button', { name: 'Re-activate 3 users' }).click();
+    await page.getByRole('heading', { name: 'Re-activate: 3 done, 0 refused' }).waitFor();
+    // Nobody is suspended any more: the reloaded list is empty.
+    await page.getByText('No user matches these filters.').waitFor();
+
+    await page.goto(test.url + '/admin/users?search=nora.t');
+    await expect.poll(emailsShown).toEqual(['nora.three@example.test', 'nora.two@example.test']);
+    await table().getByLabel('Select all shown users').check();
+    await bulk().getByLabel('Role for the selected users').selectOption('Operator');
+    await bulk().getByRole('button', { name: 'Set role' }).click();
+    await page.getByRole('dialog', { name: 'Set the role of 2 users to Operator?' }).getByRole('button', { name: 'Set role of 2 users' }).click();
+    await page.getByRole('heading', { name: 'Set role Operator: 2 done, 0 refused' }).waitFor();
+    await expect.poll(async () => (await rows().locator('td:nth-child(4)').allTextContents()).join(',')).toBe('Operator,Operator');
+
+    await table().getByLabel('Select nora.two@example.test').check();
+    await bulk().getByRole('button', { name: 'Delete' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Delete 1 user permanently?' });
+    // Cancelled: nothing happens.
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    expect((await test.admin.get(`/api/v1/users/${notEnrolled[1]}`)).status).toBe(200);
+    await bulk().getByRole('button', { name: 'Delete' }).click();
+    await dialog.getByRole('button', { name: 'Delete 1 user' }).click();
+    await page.getByRole('heading', { name: 'Delete: 1 done, 0 refused' }).waitFor();
+    await expect.poll(emailsShown).toEqual(['nora.three@example.test']);
+    expect((await test.admin.get(`/api/v1/users/${notEnrolled[1]}`)).status).toBe(404);
+    const statuses = Object.fromEntries((await listed({ search: 'nora' })).map((user) => [user.email, [user.status, user.role]]));
+    expect(statuses).toEqual({ 'nora.one@example.test': ['active', 'Viewer'], 'nora.three@example.test': ['active', 'Operator'] });
+  });
+
   it('counts the rows shown and loads more by cursor', async () => {
     const created = await Promise.all(
       Array.from({ length: 26 }, (_, n) => test.admin.post('/api/v1/users', { email: `crowd-${n}@example.test`, displayName: `Crowd ${n}`, role: 'Viewer', password: 'initial password 123' })),
@@ -214,5 +248,10 @@ describe.each(engines)('Admin → Users list on %s', (engine) => {
     // The results stay until dismissed.
     await page.getByRole('button', { name: 'Dismiss' }).click();
     await expect(results().count()).resolves.toBe(0);
+  });
+
+  it('stayed on 127.0.0.1 without console errors (the refusals above are 4xx answers, expected)', () => {
+    expect(browser.blocked).toEqual([]);
+    expect(browser.problems).toEqual([]);
   });
 });
