@@ -1,6 +1,6 @@
 import { useState, type FormEvent } from 'react';
 import { get, put } from '../api.ts';
-import { ErrorMessage, Field, formatTime, Loading, Notice, useAction, useLoad } from '../components/ui.tsx';
+import { ConfirmButton, ErrorMessage, Field, formatTime, Loading, Notice, useAction, useLoad } from '../components/ui.tsx';
 import { useLocation } from '../router.tsx';
 import { useMe, useSession } from '../session.tsx';
 import type { AuthenticationPolicy, PolicySource, Tenant } from '../types.ts';
@@ -48,18 +48,23 @@ function InstallationForm({ initial, onSaved }: { initial: AuthenticationPolicy;
   const action = useAction();
   const { effective } = policy;
 
+  const store = async () => {
+    const next = await put<AuthenticationPolicy>('/api/v1/settings/authentication', { requireTwoFactor: required });
+    setPolicy(next);
+    setRequired(next.overrides.requireTwoFactor ?? false);
+    setSaved(true);
+    onSaved();
+    // The caller may now be one of those who must enrol: /me says so, and the enrolment screen takes over.
+    await refresh();
+  };
+  // Turning the requirement on (where appsettings.json doesn't already) asks first: it holds every user without 2FA at their next request.
+  const turningOn = required && !(policy.overrides.requireTwoFactor ?? false) && effective.sources.requireTwoFactor !== 'appsettings';
   const save = (event: FormEvent) => {
     event.preventDefault();
     setSaved(false);
-    void action.run(async () => {
-      const next = await put<AuthenticationPolicy>('/api/v1/settings/authentication', { requireTwoFactor: required });
-      setPolicy(next);
-      setRequired(next.overrides.requireTwoFactor ?? false);
-      setSaved(true);
-      onSaved();
-      // The caller may now be one of those who must enrol: /me says so, and the enrolment screen takes over.
-      await refresh();
-    });
+    // Enter in the form while turning it on goes through the dialog's button, not around it.
+    if (turningOn) return;
+    void action.run(store);
   };
 
   return (
@@ -80,9 +85,21 @@ function InstallationForm({ initial, onSaved }: { initial: AuthenticationPolicy;
       <ErrorMessage error={action.error} />
       {saved && <Notice>Saved: it applies from the next request.</Notice>}
       <div className="actions">
-        <button type="submit" className="primary" disabled={action.pending}>
-          Save installation setting
-        </button>
+        {turningOn ? (
+          <ConfirmButton label="Save installation setting" className="primary" title="Require 2FA for every user?" confirmLabel="Require 2FA" onConfirm={async () => (setSaved(false), await store())}>
+            <p>
+              Every user without two-factor authentication must enrol at their next request, before doing anything else: in the dashboard, in the CLI, and through their API
+              tokens, which are refused (TWO_FACTOR_ENROLLMENT_REQUIRED) until they have. Nobody is signed out and no token is revoked.
+            </p>
+            <p className="muted">
+              You too, if you have no 2FA yet. Sessions opened through single sign-on, and accounts without a local password, answer to their identity provider&apos;s MFA instead. Tenants can&apos;t lift it.
+            </p>
+          </ConfirmButton>
+        ) : (
+          <button type="submit" className="primary" disabled={action.pending}>
+            Save installation setting
+          </button>
+        )}
         {policy.updatedAt && <span className="muted">Last changed {formatTime(policy.updatedAt)}</span>}
       </div>
     </form>

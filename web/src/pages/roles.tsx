@@ -42,13 +42,24 @@ export function RolesPage() {
                 <td className="muted">{role.description || '—'}</td>
                 <td>{role.builtIn ? 'all tenants' : role.scope === 'global' ? 'global' : 'this tenant'}</td>
                 <td>{role.permissions.length}</td>
-                <td>{role.usedBy}</td>
+                <td>
+                  <HoldersLink role={role} />
+                </td>
               </tr>
             ))}
           </tbody>
         </table>
       )}
     </>
+  );
+}
+
+/** The holders count, a link to the users list filtered by the role. */
+function HoldersLink({ role, children }: { role: Role; children?: string }) {
+  return (
+    <Link to={`/admin/users?role=${encodeURIComponent(role.name)}`} title={`List the users holding ${role.name}`}>
+      {children ?? String(role.usedBy)}
+    </Link>
   );
 }
 
@@ -83,13 +94,19 @@ function RoleForm({ catalogue, role }: { catalogue: PermissionCatalogue; role?: 
 
   const ordered = () => catalogue.groups.flatMap((group) => group.permissions.map((permission) => permission.name)).filter((name) => selected.has(name));
 
+  const store = async () => {
+    if (role) await patch(`/api/v1/roles/${encodeURIComponent(role.id)}`, { name, description, permissions: ordered() });
+    else await post('/api/v1/roles', { name, description, scope, permissions: ordered() });
+    navigate('/admin/roles');
+  };
+  // Permissions taken from people who hold the role now: saving asks first, naming them.
+  const removed = role && !readOnly ? role.permissions.filter((permission) => !selected.has(permission)) : [];
+  const warnHolders = role !== undefined && role.usedBy > 0 && removed.length > 0;
   const save = (event: FormEvent) => {
     event.preventDefault();
-    void action.run(async () => {
-      if (role) await patch(`/api/v1/roles/${encodeURIComponent(role.id)}`, { name, description, permissions: ordered() });
-      else await post('/api/v1/roles', { name, description, scope, permissions: ordered() });
-      navigate('/admin/roles');
-    });
+    // Enter in a field while the warning is due goes through its dialog, not around it.
+    if (warnHolders) return;
+    void action.run(store);
   };
 
   return (
@@ -115,6 +132,12 @@ function RoleForm({ catalogue, role }: { catalogue: PermissionCatalogue; role?: 
         )}
       </header>
       {role?.builtIn && <p className="message info">Built-in roles are fixed, so Admin can't be unlocked by accident. Create a custom role for a variant.</p>}
+      {role && (
+        <p>
+          <HoldersLink role={role}>{`${role.usedBy} ${role.usedBy === 1 ? 'user holds' : 'users hold'} this role${me.tenant ? ` in ${me.tenant.slug}` : ''}`}</HoldersLink>
+          {role.scope === 'global' && !role.builtIn ? <span className="muted"> (a global role: holders in other tenants count there)</span> : null}
+        </p>
+      )}
       <form className="card form wide" onSubmit={save} aria-label={role ? 'Edit role' : 'New role'}>
         <Field label="Name" hint="For example finance-auditor or workflow-editor; unique within the tenant.">
           {(id) => <input id={id} required readOnly={readOnly} value={name} onChange={(e) => setName(e.target.value)} />}
@@ -132,38 +155,55 @@ function RoleForm({ catalogue, role }: { catalogue: PermissionCatalogue; role?: 
           </fieldset>
         )}
         <h2>Permissions</h2>
-        <p className="muted">{selected.size} selected. New permissions added to the catalogue later are never granted to existing custom roles.</p>
-        <div className="matrix">
-          {catalogue.groups.map((group) => (
-            <fieldset key={group.group} className="matrix-group">
-              <legend>{group.group}</legend>
-              {group.permissions.map((permission) => {
-                const ungrantable = !readOnly && !held.has(permission.name) && !selected.has(permission.name);
-                return (
-                  <label key={permission.name} className="checkbox permission" title={ungrantable ? "You can't grant a permission you don't hold" : undefined}>
-                    <input
-                      type="checkbox"
-                      name={permission.name}
-                      checked={selected.has(permission.name)}
-                      disabled={readOnly || ungrantable}
-                      onChange={(e) => toggle(permission.name, e.target.checked)}
-                    />
-                    <span>
-                      <span className="permission-name">{permission.name}</span>
-                      <small className="muted">{permission.description}</small>
-                    </span>
-                  </label>
-                );
-              })}
-            </fieldset>
-          ))}
-        </div>
+        <p className="muted">
+          {readOnly ? `${selected.size} granted.` : `${selected.size} selected.`} New permissions added to the catalogue later are never granted to existing custom roles.
+        </p>
+        {readOnly ? (
+          <GrantedPermissions catalogue={catalogue} granted={selected} />
+        ) : (
+          <div className="matrix">
+            {catalogue.groups.map((group) => (
+              <fieldset key={group.group} className="matrix-group">
+                <legend>{group.group}</legend>
+                {group.permissions.map((permission) => {
+                  const ungrantable = !held.has(permission.name) && !selected.has(permission.name);
+                  return (
+                    <label key={permission.name} className="checkbox permission" title={ungrantable ? "You can't grant a permission you don't hold" : undefined}>
+                      <input
+                        type="checkbox"
+                        name={permission.name}
+                        checked={selected.has(permission.name)}
+                        disabled={ungrantable}
+                        onChange={(e) => toggle(permission.name, e.target.checked)}
+                      />
+                      <span>
+                        <span className="permission-name">{permission.name}</span>
+                        <small className="muted">{permission.description}</small>
+                      </span>
+                    </label>
+                  );
+                })}
+              </fieldset>
+            ))}
+          </div>
+        )}
         <ErrorMessage error={action.error} />
         {!readOnly && (
           <div className="actions">
-            <button type="submit" className="primary" disabled={action.pending}>
-              {role ? 'Save role' : 'Create role'}
-            </button>
+            {warnHolders ? (
+              <ConfirmButton label="Save role" className="primary" title={`Take permissions from the holders of ${role.name}?`} confirmLabel="Save and remove permissions" danger onConfirm={store}>
+                <p>
+                  {role.usedBy} {role.usedBy === 1 ? 'user holds' : 'users hold'} this role{me.tenant ? ` in ${me.tenant.slug}` : ''}; they lose {removed.join(', ')}.
+                </p>
+                <p className="muted">
+                  It applies from their next request; nobody is signed out.{role.scope === 'global' ? " A global role: its holders in every other tenant lose them too." : ''}
+                </p>
+              </ConfirmButton>
+            ) : (
+              <button type="submit" className="primary" disabled={action.pending}>
+                {role ? 'Save role' : 'Create role'}
+              </button>
+            )}
             <Link to="/admin/roles" className="button">
               Cancel
             </Link>
@@ -171,5 +211,37 @@ function RoleForm({ catalogue, role }: { catalogue: PermissionCatalogue; role?: 
         )}
       </form>
     </>
+  );
+}
+
+/** A read-only role's permissions, group by group: each granted one with a check mark and its name, the others named as not granted. */
+function GrantedPermissions({ catalogue, granted }: { catalogue: PermissionCatalogue; granted: Set<string> }) {
+  return (
+    <div className="matrix">
+      {catalogue.groups.map((group) => {
+        const held = group.permissions.filter((permission) => granted.has(permission.name));
+        const missing = group.permissions.filter((permission) => !granted.has(permission.name));
+        return (
+          <section key={group.group} className="matrix-group" aria-label={`${group.group} permissions`}>
+            <h3>{group.group}</h3>
+            <ul className="granted-permissions" aria-label={`Granted in ${group.group}`}>
+              {held.map((permission) => (
+                <li key={permission.name} className="permission">
+                  <span aria-hidden="true" className="granted-mark">
+                    ✓
+                  </span>
+                  <span>
+                    <span className="permission-name">{permission.name}</span>
+                    <small className="muted">{permission.description}</small>
+                  </span>
+                </li>
+              ))}
+              {held.length === 0 && <li className="muted">None of this group</li>}
+            </ul>
+            {missing.length > 0 && <p className="muted">Not granted: {missing.map((permission) => permission.name).join(', ')}</p>}
+          </section>
+        );
+      })}
+    </div>
   );
 }

@@ -2,7 +2,7 @@ import { useState, type FormEvent } from 'react';
 import { del, get, patch, post } from '../api.ts';
 import { SessionTable, TokenTable } from '../components/account-tables.tsx';
 import { AvatarImage, AvatarUpload } from '../components/avatar.tsx';
-import { ConfirmButton, ErrorMessage, Field, Loading, Notice, OneTimeSecret, useAction, useLoad } from '../components/ui.tsx';
+import { ConfirmButton, ErrorMessage, Field, formatTime, Loading, Notice, OneTimeSecret, useAction, useLoad } from '../components/ui.tsx';
 import { useMe, useSession } from '../session.tsx';
 import type { ApiToken, CreatedToken, SessionView } from '../types.ts';
 import { ChangePasswordForm } from './sign-in.tsx';
@@ -192,16 +192,14 @@ function TokensSection() {
 
 function SessionsSection() {
   const sessions = useLoad(() => get<{ items: SessionView[] }>('/api/v1/me/sessions'), []);
-  const action = useAction();
-  const revoke = (session: SessionView) =>
-    action.run(async () => {
-      await del(`/api/v1/me/sessions/${encodeURIComponent(session.id)}`);
-      sessions.reload();
-    });
+  const revoke = async (session: SessionView) => {
+    await del(`/api/v1/me/sessions/${encodeURIComponent(session.id)}`);
+    sessions.reload();
+  };
   return (
     <section className="card" aria-labelledby="sessions-heading">
       <h2 id="sessions-heading">Active sessions</h2>
-      <ErrorMessage error={action.error ?? sessions.error} />
+      <ErrorMessage error={sessions.error} />
       {!sessions.data ? (
         <Loading />
       ) : (
@@ -211,9 +209,12 @@ function SessionsSection() {
           createdHeading="Signed in"
           actions={(session) =>
             !session.current && (
-              <button type="button" className="small" onClick={() => void revoke(session)} disabled={action.pending}>
-                Revoke
-              </button>
+              <ConfirmButton label="Revoke" className="small" title="Sign out this session?" confirmLabel="Revoke session" danger onConfirm={() => revoke(session)}>
+                <p>
+                  The session {session.device ? `on ${session.device} ` : ''}signed in {formatTime(session.createdAt)}
+                  {session.ip ? ` from ${session.ip}` : ''} ends now: that device is signed out at its next request. This session and your API tokens keep working.
+                </p>
+              </ConfirmButton>
             )
           }
         />

@@ -67,8 +67,7 @@ function LifecycleActions({ user, path, onChange }: { user: User; path: string; 
   // API tokens survive a reset and a forced sign-out unless the admin asks (docs/security.md).
   const [revokeTokensOnReset, setRevokeTokensOnReset] = useState(false);
   const [revokeTokensOnLogout, setRevokeTokensOnLogout] = useState(false);
-  const resetPassword = () =>
-    action.run(async () => {
+  const resetPassword = async () => {
       setNotice(undefined);
       const result = await post<ResetPasswordResult & { revokedTokens?: number }>(`${path}/reset-password`, { revokeTokens: revokeTokensOnReset });
       setReset(result);
@@ -78,7 +77,7 @@ function LifecycleActions({ user, path, onChange }: { user: User; path: string; 
         setNotice(`Revoked ${result.revokedTokens} API token(s); redeeming the link revokes any made meanwhile.`);
         onChange();
       }
-    });
+    };
   return (
     <section className="card" aria-label="Account actions">
       <div className="actions">
@@ -93,12 +92,16 @@ function LifecycleActions({ user, path, onChange }: { user: User; path: string; 
             Re-activate
           </button>
         )}
-        <button type="button" onClick={() => void resetPassword()} disabled={action.pending}>
-          Reset password
-        </button>
-        <label className="checkbox">
-          <input type="checkbox" checked={revokeTokensOnReset} onChange={(e) => setRevokeTokensOnReset(e.target.checked)} /> with the reset, revoke their API tokens
-        </label>
+        <ConfirmButton label="Reset password" title={`Reset the password of ${user.email}?`} confirmLabel="Send reset link" onConfirm={resetPassword}>
+          <p>
+            A one-time reset link is made for them: mailed when mail is configured, else shown here once for you to hand over. Any earlier reset link stops working. Their current
+            password keeps working until they use the link; using it sets a new password and ends all their sessions.
+          </p>
+          <p>Their API tokens keep working, unless you revoke them too: then they stop now, and any made before the link is used are revoked with it.</p>
+          <label className="checkbox">
+            <input type="checkbox" checked={revokeTokensOnReset} onChange={(e) => setRevokeTokensOnReset(e.target.checked)} /> Also revoke all their API tokens
+          </label>
+        </ConfirmButton>
         {!self && (
           <ConfirmButton
             label="Sign out everywhere"
@@ -516,13 +519,19 @@ function AccountActivity({ activity, error, userId, onChange }: { activity?: Act
               actions={
                 manage
                   ? (session) => (
-                      <button
-                        type="button"
+                      <ConfirmButton
+                        label="Revoke"
                         className="small"
-                        onClick={() => void action.run(async () => (await del(`/api/v1/users/${encodeURIComponent(userId)}/sessions/${encodeURIComponent(session.id)}`), onChange()))}
+                        title="Revoke this session?"
+                        confirmLabel="Revoke session"
+                        danger
+                        onConfirm={async () => (await del(`/api/v1/users/${encodeURIComponent(userId)}/sessions/${encodeURIComponent(session.id)}`), onChange())}
                       >
-                        Revoke
-                      </button>
+                        <p>
+                          The session {session.device ? `on ${session.device} ` : ''}signed in {formatTime(session.createdAt)}
+                          {session.ip ? ` from ${session.ip}` : ''} ends now: that device is signed out at its next request. Their other sessions and their API tokens keep working.
+                        </p>
+                      </ConfirmButton>
                     )
                   : undefined
               }
@@ -542,9 +551,16 @@ function AccountActivity({ activity, error, userId, onChange }: { activity?: Act
                       token.revokedAt ? (
                         <span className="badge">revoked</span>
                       ) : (
-                        <button type="button" className="small" onClick={() => void action.run(async () => (await del(`/api/v1/tokens/${encodeURIComponent(token.id)}`), onChange()))}>
-                          Revoke
-                        </button>
+                        <ConfirmButton
+                          label="Revoke"
+                          className="small"
+                          title={`Revoke the token ${token.name}?`}
+                          confirmLabel="Revoke token"
+                          danger
+                          onConfirm={async () => (await del(`/api/v1/tokens/${encodeURIComponent(token.id)}`), onChange())}
+                        >
+                          <p>Anything using this token loses access at once; it can't be restored (they can create a new one). Their sessions and other tokens keep working.</p>
+                        </ConfirmButton>
                       )
                   : undefined
               }

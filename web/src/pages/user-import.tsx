@@ -224,7 +224,7 @@ function summary(report: ImportReport): string {
 
 /** The report row by row; created rows carry their one-time password or invitation mark. */
 function ImportResult({ report }: { report: ImportReport }) {
-  const oneTime = report.rows.filter((row) => row.status === 'created' && row.oneTimePassword);
+  const oneTime = report.rows.filter((row): row is CreatedRow => row.status === 'created' && Boolean(row.oneTimePassword));
   const expiry = report.rows.find((row) => row.status === 'created' && row.passwordExpiresAt);
   return (
     <>
@@ -233,9 +233,16 @@ function ImportResult({ report }: { report: ImportReport }) {
           <h3>One-time passwords</h3>
           <p className="muted">
             Mail isn't configured, so {oneTime.length === 1 ? 'this user has' : `these ${oneTime.length} users have`} a generated one-time password, shown below{' '}
-            <strong>only this once</strong>: copy each to its user now; leaving this page discards them. They must choose their own password at first sign-in
+            <strong>only this once</strong>: copy each to its user now, or download them as a CSV file; leaving this page discards them. They must choose their own password at first
+            sign-in
             {expiry?.status === 'created' && expiry.passwordExpiresAt ? <>, before {formatTime(expiry.passwordExpiresAt)}</> : null}.
           </p>
+          <div className="actions">
+            <button type="button" onClick={() => downloadCredentials(oneTime)}>
+              Download one-time passwords (CSV)
+            </button>
+            <span className="muted">Made in your browser from this page; nothing is sent. Keep the file safe and delete it once handed over.</span>
+          </div>
         </section>
       )}
       <div className="table-wrap">
@@ -266,6 +273,29 @@ function ImportResult({ report }: { report: ImportReport }) {
       </div>
     </>
   );
+}
+
+type CreatedRow = Extract<ImportRow, { status: 'created' }>;
+
+/** A CSV field, always quoted (a password may hold a comma or a quote). */
+const csvField = (value: string) => `"${value.replace(/"/g, '""')}"`;
+
+/**
+ * The one-time credentials as a CSV file (email, one-time password, expires at), built here
+ * from the rows already shown and handed to the browser as a download: never sent anywhere.
+ */
+function downloadCredentials(rows: CreatedRow[]): void {
+  const lines = [['email', 'one-time password', 'expires at'], ...rows.map((row) => [row.email, row.oneTimePassword ?? '', row.passwordExpiresAt ?? ''])];
+  const blob = new Blob([lines.map((line) => line.map(csvField).join(',')).join('\r\n') + '\r\n'], { type: 'text/csv;charset=utf-8' });
+  const url = URL.createObjectURL(blob);
+  const link = document.createElement('a');
+  link.href = url;
+  link.download = `one-time-passwords-${new Date().toISOString().slice(0, 10)}.csv`;
+  document.body.append(link);
+  link.click();
+  link.remove();
+  // After the click has started the download.
+  setTimeout(() => URL.revokeObjectURL(url), 0);
 }
 
 function RowDetails({ row, report }: { row: ImportRow; report: ImportReport }) {
