@@ -28,6 +28,7 @@ interface Listed {
   id: string;
   email: string;
   status: string;
+  role: string | null;
   twoFactorEnabled: boolean;
 }
 
