@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { parse } from 'csv-parse/sync';
+import { TOTP } from 'otpauth';
 import type { Page, Request } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ApiClient, login } from '../support/api-client.ts';
@@ -213,6 +214,31 @@ describe.each(engines)('confirmations on %s', (engine) => {
     await page.getByRole('button', { name: 'Save role' }).click();
     await heading('Roles').waitFor();
     expect(await permissions()).toEqual(['ManageRoles', 'ViewAuditLogs', 'ViewUsers']);
+  });
+
+  it('turning off your own 2FA asks first: Cancel keeps it on, confirming turns it off', async () => {
+    const enabled = async () => (await test.admin.get('/api/v1/me/two-factor')).body.enabled as boolean;
+    await page.goto(test.url + '/settings/security');
+    await page.getByRole('button', { name: 'Set up an authenticator app' }).click();
+    const key = (await page.getByLabel('Setup key').textContent())!;
+    await page.getByLabel('Code from the app').fill(new TOTP({ secret: key, digits: 6, period: 30 }).generate({ timestamp: test.clock.now().getTime() }));
+    await page.getByRole('form', { name: 'Confirm two-factor authentication' }).getByLabel('Current password').fill(ADMIN_PASSWORD);
+    await page.getByRole('button', { name: 'Turn on two-factor authentication' }).click();
+    await page.getByRole('button', { name: 'I saved my recovery codes' }).click();
+    expect(await enabled()).toBe(true);
+
+    const manage = page.getByRole('form', { name: 'Manage two-factor authentication' });
+    await manage.getByLabel('Current password').fill(ADMIN_PASSWORD);
+    const confirm = dialog('Turn off two-factor authentication?');
+    await manage.getByRole('button', { name: 'Turn off', exact: true }).click();
+    await confirm.getByText('Your other sessions are signed out; this one and your API tokens keep working.').waitFor();
+    await confirm.getByRole('button', { name: 'Cancel' }).click();
+    expect(await enabled()).toBe(true);
+
+    await manage.getByRole('button', { name: 'Turn off', exact: true }).click();
+    await confirm.getByRole('button', { name: 'Turn off 2FA' }).click();
+    await expect.poll(enabled).toBe(false);
+    await page.getByRole('button', { name: 'Set up an authenticator app' }).waitFor();
   });
 
   // Last: once it is on, the admin (without 2FA) must enrol before anything else.

@@ -1,6 +1,6 @@
 import { useMemo, useState, type FormEvent } from 'react';
 import { ApiError, get, post } from '../api.ts';
-import { CopyButton, ErrorMessage, Field, formatTime, Loading, Notice, useAction, useLoad } from '../components/ui.tsx';
+import { ConfirmButton, CopyButton, ErrorMessage, Field, formatTime, Loading, Notice, useAction, useLoad } from '../components/ui.tsx';
 import { useMe, useSession } from '../session.tsx';
 
 interface TwoFactorStatus {
@@ -209,9 +209,12 @@ function TwoFactorSettings({ status, onChange }: { status: TwoFactorStatus; onCh
           Regenerate recovery codes
         </button>
         {!status.required && (
-          <button type="button" className="danger" disabled={action.pending || !currentPassword} onClick={() => void action.run(disable)}>
-            Turn off
-          </button>
+          <ConfirmButton label="Turn off" title="Turn off two-factor authentication?" confirmLabel="Turn off 2FA" danger disabled={action.pending || !currentPassword} onConfirm={disable}>
+            <p>
+              Your authenticator and recovery codes stop working, and signing in needs only your password. Your other sessions are signed out; this one and your API tokens
+              keep working.
+            </p>
+          </ConfirmButton>
         )}
       </form>
       <ErrorMessage error={action.error} />
