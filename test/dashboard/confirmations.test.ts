@@ -117,6 +117,26 @@ describe.each(engines)('confirmations on %s', (engine) => {
     expect(await meStatus(person.client)).toBe(200);
   });
 
+  it('removing a user from a tenant asks first: Cancel keeps the role there, confirming removes it and signs nobody out', async () => {
+    const person = await createSignedInUser(test, { role: 'Viewer', displayName: 'Max Member' });
+    const slug = `branch-${engine}`;
+    expect((await test.admin.post('/api/v1/tenants', { slug, name: 'Branch' })).status).toBe(201);
+    expect((await test.admin.put(`/api/v1/tenants/${slug}/members/${person.id}`, { role: 'Viewer' })).status).toBe(200);
+    const member = async () => ((await test.admin.get(`/api/v1/tenants/${slug}/members`)).body.items as { userId: string }[]).some((entry) => entry.userId === person.id);
+    await openUserPage('Max Member', person.id);
+    const confirm = dialog(`Remove from tenant ${slug}?`);
+    await page.getByRole('button', { name: 'Remove', exact: true }).click();
+    await confirm.getByText('Nobody is signed out').waitFor();
+    await confirm.getByRole('button', { name: 'Cancel' }).click();
+    expect(await member()).toBe(true);
+
+    await page.getByRole('button', { name: 'Remove', exact: true }).click();
+    await confirm.getByRole('button', { name: 'Remove from tenant' }).click();
+    await expect.poll(() => page.getByRole('button', { name: 'Remove', exact: true }).count()).toBe(0);
+    expect(await member()).toBe(false);
+    expect(await meStatus(person.client)).toBe(200);
+  });
+
   it('revoking another of your own sessions (Settings → Security) asks first: Cancel keeps it, confirming ends it and not this one', async () => {
     const other = (await login(test.url, ADMIN_EMAIL, ADMIN_PASSWORD)).client;
     await page.goto(test.url + '/settings/security');

@@ -252,7 +252,10 @@ function RoleSelector({ path, tenant, current, removable, onChange }: { path: st
       </button>
       {removable && (
         <ConfirmButton label="Remove" className="small" title={`Remove from tenant ${tenant}?`} confirmLabel="Remove from tenant" danger onConfirm={async () => (await del(`${path}/role`, { tenant }), onChange())}>
-          <p>The user loses their role and every permission in {tenant}.</p>
+          <p>
+            The user loses their role and every permission in {tenant}, from their next request there. Nobody is signed out: their sessions and API tokens keep working in their home
+            tenant and any other tenant they belong to.
+          </p>
         </ConfirmButton>
       )}
       <ErrorMessage error={action.error ?? roles.error} />
