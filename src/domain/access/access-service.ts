@@ -1,6 +1,7 @@
 import { installationWidePermissions, type Permission } from '../permissions.ts';
 import { builtInPermissions, type Role } from '../roles/role.ts';
 import { DEFAULT_TENANT_SLUG, type Tenant } from '../tenants/tenant.ts';
+import type { RoleFacts, TenantFacts } from './authorization-facts.ts';
 import type { Actor } from '../context.ts';
 import type { Store } from '../store.ts';
 import { fail } from '../error-catalogue.ts';
@@ -13,7 +14,7 @@ export interface TenantPermissions {
   permissions: Permission[];
 }
 
-export function permissionsOfRole(role: Role): Permission[] {
+export function permissionsOfRole(role: Pick<Role, 'id' | 'builtIn' | 'permissions'>): Permission[] {
   return role.builtIn ? (builtInPermissions(role.id) ?? []) : role.permissions;
 }
 
@@ -33,10 +34,10 @@ export class AccessService {
   /** The request's own decisions: per actor object (one per request), per tenant. */
   readonly #decided = new WeakMap<object, Map<string, ReadonlySet<Permission>>>();
   /** The role objects behind those decisions, and the tenant the request acts in (for the check API's answers). */
-  readonly #rolesRead = new WeakMap<object, Map<string, Role | undefined>>();
-  readonly #actingTenants = new WeakMap<object, Tenant>();
+  readonly #rolesRead = new WeakMap<object, Map<string, RoleFacts | undefined>>();
+  readonly #actingTenants = new WeakMap<object, TenantFacts>();
   readonly #roleSets = new Map<string, ReadonlySet<Permission>>();
-  readonly #setsOfRole = new WeakMap<Role, { inDefault?: ReadonlySet<Permission>; elsewhere?: ReadonlySet<Permission> }>();
+  readonly #setsOfRole = new WeakMap<object, { inDefault?: ReadonlySet<Permission>; elsewhere?: ReadonlySet<Permission> }>();
 
   constructor(store: Store) {
     this.#store = store;
@@ -72,7 +73,7 @@ export class AccessService {
   }
 
   /** A role's permissions as a frozen set, computed once per distinct content (and per `default` or elsewhere). */
-  permissionSetOf(role: Role, inDefault: boolean): ReadonlySet<Permission> {
+  permissionSetOf(role: Pick<Role, 'id' | 'builtIn' | 'permissions'>, inDefault: boolean): ReadonlySet<Permission> {
     // The same role object (read once per request) finds its set without building the key.
     const byObject = this.#setsOfRole.get(role);
     const seen = inDefault ? byObject?.inDefault : byObject?.elsewhere;
@@ -110,7 +111,7 @@ export class AccessService {
   }
 
   /** Remembers, for this request's actor, what a single-statement authorization already read (see authenticate.ts). */
-  remember(actor: Pick<Actor, 'userId'>, tenantId: string, role: Role | undefined, inDefault: boolean): void {
+  remember(actor: Pick<Actor, 'userId'>, tenantId: string, role: RoleFacts | undefined, inDefault: boolean): void {
     let decided = this.#decided.get(actor);
     if (!decided) this.#decided.set(actor, (decided = new Map()));
     decided.set(tenantId, role ? this.permissionSetOf(role, inDefault) : NO_PERMISSIONS);
@@ -123,17 +124,17 @@ export class AccessService {
    * The role this request's actor holds in the tenant, as the request already read it (its
    * authorization, or a check), or 'unread': the check API names the granting role without a read.
    */
-  rememberedRole(actor: Pick<Actor, 'userId'>, tenantId: string): Role | undefined | 'unread' {
+  rememberedRole(actor: Pick<Actor, 'userId'>, tenantId: string): RoleFacts | undefined | 'unread' {
     const roles = this.#rolesRead.get(actor);
     return roles?.has(tenantId) ? roles.get(tenantId) : 'unread';
   }
 
   /** The tenant the request acts in, as its authorization read it. */
-  rememberTenant(actor: Pick<Actor, 'userId'>, tenant: Tenant): void {
+  rememberTenant(actor: Pick<Actor, 'userId'>, tenant: TenantFacts): void {
     this.#actingTenants.set(actor, tenant);
   }
 
-  rememberedTenant(actor: Pick<Actor, 'userId'>): Tenant | undefined {
+  rememberedTenant(actor: Pick<Actor, 'userId'>): TenantFacts | undefined {
     return this.#actingTenants.get(actor);
   }
 

@@ -1,8 +1,7 @@
 import type { Actor } from '../context.ts';
 import { isPermission, type Permission } from '../permissions.ts';
-import type { Role } from '../roles/role.ts';
 import type { Store } from '../store.ts';
-import type { Tenant } from '../tenants/tenant.ts';
+import type { RoleFacts, TenantFacts } from './authorization-facts.ts';
 import { type AccessService, missingPermission } from './access-service.ts';
 import { loadVisible } from './guards.ts';
 import { fail } from '../error-catalogue.ts';
@@ -89,10 +88,10 @@ class RequestScope {
   readonly #store: Store;
   readonly #access: AccessService;
   readonly #actor: Actor;
-  readonly #tenants = new Map<string, Promise<Tenant | undefined>>();
+  readonly #tenants = new Map<string, Promise<TenantFacts | undefined>>();
   /** Per user id, the object AccessService remembers decisions on (the caller's own is the request's actor). */
   readonly #subjects = new Map<string, { userId: string }>();
-  readonly #roles = new Map<string, Promise<Role | undefined>>();
+  readonly #roles = new Map<string, Promise<RoleFacts | undefined>>();
   readonly #slugs = new Map<string, Promise<string>>();
 
   constructor(store: Store, access: AccessService, actor: Actor) {
@@ -127,7 +126,7 @@ class RequestScope {
   }
 
   /** The tenant asked about, if the caller has a role in it; the request's own tenant when none is named. */
-  async #visibleTenant(reference: string | undefined): Promise<Tenant | undefined> {
+  async #visibleTenant(reference: string | undefined): Promise<TenantFacts | undefined> {
     const key = reference ?? '';
     let known = this.#tenants.get(key);
     if (!known) {
@@ -148,7 +147,7 @@ class RequestScope {
   }
 
   /** Who the question is about: the caller, or a user the caller may see in the tenant (ViewUsers there). */
-  async #subject(userId: string | undefined, tenant: Tenant, where: string): Promise<{ userId: string } | 'suspended'> {
+  async #subject(userId: string | undefined, tenant: TenantFacts, where: string): Promise<{ userId: string } | 'suspended'> {
     if (userId === undefined || userId === this.#actor.userId) return this.#actor;
     await this.#decided(this.#actor, tenant.id);
     await this.#access.require(this.#actor, 'ViewUsers', tenant.id, this.#store);
@@ -165,13 +164,13 @@ class RequestScope {
   }
 
   /** The subject's role in the tenant, read once and remembered as the request's decision there. */
-  async #decided(subject: { userId: string }, tenantId: string): Promise<Role | undefined> {
+  async #decided(subject: { userId: string }, tenantId: string): Promise<RoleFacts | undefined> {
     const role = await this.#roleOf(subject.userId, tenantId);
     this.#access.remember(subject, tenantId, role, tenantId === (await this.#access.defaultTenantId(this.#store)));
     return role;
   }
 
-  async #roleOf(userId: string, tenantId: string): Promise<Role | undefined> {
+  async #roleOf(userId: string, tenantId: string): Promise<RoleFacts | undefined> {
     const key = `${userId} ${tenantId}`;
     let known = this.#roles.get(key);
     if (!known) {

@@ -13,12 +13,20 @@ import type { StoredUser } from '../users/user.ts';
  * installation-wide permissions are held). Nothing here is cached across requests, so any change
  * to one of these rows applies at the next request, on every node.
  */
+/** Only the columns that decide are read: each part is the fields of its row the checks use. */
+export type TokenFacts = Pick<ApiToken, 'id' | 'userId' | 'tokenHash' | 'expiresAt' | 'lastUsedAt' | 'revokedAt'>;
+export type SessionFacts = Pick<Session, 'id' | 'userId' | 'tokenHash' | 'csrfHash' | 'createdAt' | 'lastSeenAt' | 'expiresAt' | 'endedAt' | 'method'>;
+export type OwnerFacts = Pick<StoredUser, 'id' | 'email' | 'homeTenantId' | 'status' | 'passwordHash' | 'mustChangePassword'>;
+export type RoleFacts = Pick<Role, 'id' | 'name' | 'tenantId' | 'builtIn' | 'permissions'>;
+export type PolicyFacts = Pick<AuthPolicyRecord, 'scopeId' | 'requireTwoFactor' | 'idleTimeoutSeconds' | 'absoluteTimeoutSeconds'>;
+export type TenantFacts = Pick<Tenant, 'id' | 'slug' | 'name'>;
+
 export interface AuthorizationFacts {
   /** The API token or the session the credential's hash found (undefined: none). */
-  token?: ApiToken;
-  session?: Session;
+  token?: TokenFacts;
+  session?: SessionFacts;
   /** The credential's owner (undefined: deleted). */
-  user?: StoredUser;
+  user?: OwnerFacts;
   /** The owner's 2FA record's status; null without a record. */
   twoFactorStatus: TwoFactorStatus | null;
   /** Set by an admin's 2FA reset: the owner must enrol again. */
@@ -28,10 +36,10 @@ export interface AuthorizationFacts {
    * The tenant the request acts in (the one named by X-Sophon-Tenant, a slug preferred over an id,
    * else the owner's home tenant) and the owner's assignment there; undefined when it doesn't exist.
    */
-  acting?: { tenant: Tenant; role: Role | undefined };
+  acting?: { tenant: TenantFacts; role: RoleFacts | undefined };
   /** The owner's role in `default`. */
-  roleInDefault: Role | undefined;
-  policies: { global?: AuthPolicyRecord; home?: AuthPolicyRecord; acting?: AuthPolicyRecord };
+  roleInDefault: RoleFacts | undefined;
+  policies: { global?: PolicyFacts; home?: PolicyFacts; acting?: PolicyFacts };
 }
 
 export interface AuthorizationQuery {

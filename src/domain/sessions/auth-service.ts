@@ -1,4 +1,4 @@
-import type { AuthorizationFacts } from '../access/authorization-facts.ts';
+import type { AuthorizationFacts, OwnerFacts, SessionFacts, TokenFacts } from '../access/authorization-facts.ts';
 import type { AccessService } from '../access/access-service.ts';
 import { recordAudit } from '../audit/audit-log.ts';
 import { DomainError } from '../errors.ts';
@@ -45,9 +45,10 @@ export interface TwoFactorChallengeResult {
   expiresAt: string;
 }
 
+/** Who a request's credential belongs to, with the fields of the credential and owner its checks use. */
 export type Authenticated =
-  | { user: StoredUser; via: 'session'; session: Session; expiresAt: number; touched: boolean }
-  | { user: StoredUser; via: 'token'; token: ApiToken };
+  | { user: OwnerFacts; via: 'session'; session: SessionFacts; expiresAt: number; touched: boolean }
+  | { user: OwnerFacts; via: 'token'; token: TokenFacts };
 
 /** Don't write "last seen" on every request: once a minute (or a tenth of a short idle timeout) is precise enough. */
 const TOUCH_INTERVAL_MS = 60_000;
@@ -199,7 +200,7 @@ export class AuthService {
   }
 
   /** Checks a CSRF token against the session's, in constant time. */
-  csrfMatches(session: Session, csrfToken: string | undefined): boolean {
+  csrfMatches(session: Pick<Session, 'csrfHash'>, csrfToken: string | undefined): boolean {
     return csrfToken !== undefined && secretsEqual(session.csrfHash, hashSecret(csrfToken));
   }
 
@@ -368,7 +369,7 @@ export class AuthService {
 
 }
 
-function activeUser(user: StoredUser | undefined): StoredUser {
+function activeUser<U extends Pick<StoredUser, 'status'>>(user: U | undefined): U {
   if (!user) throw fail('ACCOUNT_DELETED');
   if (user.status !== 'active') throw fail('ACCOUNT_SUSPENDED');
   return user;

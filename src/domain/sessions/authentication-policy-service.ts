@@ -13,6 +13,7 @@ import {
   type PolicySource,
 } from './authentication-policy.ts';
 import { fail } from '../error-catalogue.ts';
+import type { PolicyFacts } from '../access/authorization-facts.ts';
 
 const MAX_TIMEOUT_MS = 365 * 24 * 3_600_000;
 const MIN_TIMEOUT_MS = 60_000;
@@ -67,7 +68,7 @@ export class AuthenticationPolicyService {
   }
 
   /** The same as `effective`, from records already read (the request's authorization read them with the credential). */
-  effectiveFrom(global: AuthPolicyRecord | undefined, tenant: { slug: string | null; record: AuthPolicyRecord | undefined }): EffectivePolicy {
+  effectiveFrom(global: PolicyFacts | undefined, tenant: { slug: string | null; record: PolicyFacts | undefined }): EffectivePolicy {
     return this.#combine(global, tenant.record, this.#appsettingsOf(tenant.slug));
   }
 
@@ -83,7 +84,7 @@ export class AuthenticationPolicyService {
   }
 
   /** The same as `requiresTwoFactor`, from records already read: the global one, and each tenant's (home and acting) with its slug. */
-  requiresTwoFactorFrom(global: AuthPolicyRecord | undefined, tenants: { slug: string | null; record: AuthPolicyRecord | undefined }[]): boolean {
+  requiresTwoFactorFrom(global: PolicyFacts | undefined, tenants: { slug: string | null; record: PolicyFacts | undefined }[]): boolean {
     return this.#requiresTwoFactor(
       global,
       tenants.map((tenant) => ({ record: tenant.record, fromFile: this.#appsettingsOf(tenant.slug) })),
@@ -91,7 +92,7 @@ export class AuthenticationPolicyService {
   }
 
   /** The one rule: appsettings, else the global switch, else any of the tenants (its admin-API override, else its appsettings). */
-  #requiresTwoFactor(global: AuthPolicyRecord | undefined, tenants: { record: AuthPolicyRecord | undefined; fromFile: AuthenticationSettings['tenants'][string] }[]): boolean {
+  #requiresTwoFactor(global: PolicyFacts | undefined, tenants: { record: PolicyFacts | undefined; fromFile: AuthenticationSettings['tenants'][string] }[]): boolean {
     if (this.settings.requireTwoFactor) return true;
     if (global?.requireTwoFactor) return true;
     return tenants.some(({ record, fromFile }) => record?.requireTwoFactor ?? fromFile.requireTwoFactor ?? false);
@@ -198,7 +199,7 @@ export class AuthenticationPolicyService {
     return (slug !== null && Object.hasOwn(this.settings.tenants, slug) && this.settings.tenants[slug]) || {};
   }
 
-  #combine(global: AuthPolicyRecord | undefined, tenant: AuthPolicyRecord | undefined, fromFile: AuthenticationSettings['tenants'][string]): EffectivePolicy {
+  #combine(global: PolicyFacts | undefined, tenant: PolicyFacts | undefined, fromFile: AuthenticationSettings['tenants'][string]): EffectivePolicy {
     const { sessionIdleTimeout, sessionAbsoluteTimeout } = this.#context.settings;
     const pick = <T>(candidates: [T | null | undefined, PolicySource][], fallback: [T, PolicySource]): [T, PolicySource] =>
       (candidates.find(([value]) => value !== null && value !== undefined) as [T, PolicySource] | undefined) ?? fallback;

@@ -1,57 +1,87 @@
 import { CompiledQuery, type Kysely } from 'kysely';
-import type { AuthorizationFacts, AuthorizationQuery, AuthorizationStore } from '../../domain/access/authorization-facts.ts';
+import type {
+  AuthorizationFacts,
+  AuthorizationQuery,
+  AuthorizationStore,
+  OwnerFacts,
+  PolicyFacts,
+  RoleFacts,
+  SessionFacts,
+  TenantFacts,
+  TokenFacts,
+} from '../../domain/access/authorization-facts.ts';
+import type { Permission } from '../../domain/permissions.ts';
 import { GLOBAL_SCOPE } from '../../domain/sessions/authentication-policy.ts';
+import type { SessionMethod } from '../../domain/sessions/session.ts';
 import type { TwoFactorStatus } from '../../domain/two-factor/two-factor.ts';
+import type { UserStatus } from '../../domain/users/user.ts';
 import type { Engine } from '../open-database.ts';
 import type { Database } from '../schema.ts';
-import { toPolicyRecord } from './auth-policy-store.ts';
-import { toRole } from './role-store.ts';
-import { toSession } from './session-store.ts';
-import { toTenant } from './tenant-store.ts';
-import { toToken } from './token-store.ts';
-import { toUser } from './user-store.ts';
 
 /**
- * Every column of a table, checked against schema.ts by the compiler: a column added there and
- * not here (or the reverse) fails the type check, so the statement below never reads a row short.
+ * The columns each part reads: only those its checks use (every value read costs decoding on
+ * every request), each checked against schema.ts by the compiler.
  */
-const columnsOf = <T extends keyof Database>(columns: Record<keyof Database[T] & string, true>) => Object.keys(columns) as (keyof Database[T] & string)[];
+const columnsOf =
+  <T extends keyof Database>() =>
+  <const C extends readonly (keyof Database[T] & string)[]>(...columns: C): C =>
+    columns;
 
-const tokenColumns = columnsOf<'api_tokens'>({ id: true, user_id: true, name: true, token_hash: true, prefix: true, created_at: true, expires_at: true, last_used_at: true, revoked_at: true });
-const sessionColumns = columnsOf<'sessions'>({
-  id: true,
-  user_id: true,
-  token_hash: true,
-  csrf_hash: true,
-  created_at: true,
-  last_seen_at: true,
-  expires_at: true,
-  ip: true,
-  user_agent: true,
-  ended_at: true,
-  end_reason: true,
-  method: true,
+const tokenColumns = columnsOf<'api_tokens'>()('id', 'user_id', 'token_hash', 'expires_at', 'last_used_at', 'revoked_at');
+const sessionColumns = columnsOf<'sessions'>()('id', 'user_id', 'token_hash', 'csrf_hash', 'created_at', 'last_seen_at', 'expires_at', 'ended_at', 'method');
+const userColumns = columnsOf<'users'>()('id', 'email', 'home_tenant_id', 'status', 'password_hash', 'must_change_password', 'two_factor_reenrolment_required_at');
+const tenantColumns = columnsOf<'tenants'>()('id', 'slug', 'name');
+const roleColumns = columnsOf<'roles'>()('id', 'tenant_id', 'name', 'built_in', 'permissions');
+const policyColumns = columnsOf<'auth_policies'>()('scope_id', 'require_two_factor', 'idle_timeout_seconds', 'absolute_timeout_seconds');
+
+type TokenRow = Pick<Database['api_tokens'], (typeof tokenColumns)[number]>;
+type SessionRow = Pick<Database['sessions'], (typeof sessionColumns)[number]>;
+type UserRow = Pick<Database['users'], (typeof userColumns)[number]>;
+type TenantRow = Pick<Database['tenants'], (typeof tenantColumns)[number]>;
+type RoleRow = Pick<Database['roles'], (typeof roleColumns)[number]>;
+type PolicyRow = Pick<Database['auth_policies'], (typeof policyColumns)[number]>;
+
+const toTokenFacts = (row: TokenRow): TokenFacts => ({
+  id: row.id,
+  userId: row.user_id,
+  tokenHash: row.token_hash,
+  expiresAt: row.expires_at,
+  lastUsedAt: row.last_used_at,
+  revokedAt: row.revoked_at,
 });
-const userColumns = columnsOf<'users'>({
-  id: true,
-  email: true,
-  email_normalized: true,
-  display_name: true,
-  home_tenant_id: true,
-  status: true,
-  password_hash: true,
-  must_change_password: true,
-  created_at: true,
-  updated_at: true,
-  last_login_at: true,
-  last_login_ip: true,
-  last_login_user_agent: true,
-  password_expires_at: true,
-  two_factor_reenrolment_required_at: true,
+const toSessionFacts = (row: SessionRow): SessionFacts => ({
+  id: row.id,
+  userId: row.user_id,
+  tokenHash: row.token_hash,
+  csrfHash: row.csrf_hash,
+  createdAt: row.created_at,
+  lastSeenAt: row.last_seen_at,
+  expiresAt: row.expires_at,
+  endedAt: row.ended_at,
+  method: row.method as SessionMethod | null,
 });
-const tenantColumns = columnsOf<'tenants'>({ id: true, slug: true, name: true, created_at: true, updated_at: true });
-const roleColumns = columnsOf<'roles'>({ id: true, tenant_id: true, name: true, name_normalized: true, description: true, built_in: true, permissions: true, created_at: true, updated_at: true });
-const policyColumns = columnsOf<'auth_policies'>({ scope_id: true, require_two_factor: true, idle_timeout_seconds: true, absolute_timeout_seconds: true, updated_at: true, updated_by: true });
+const toOwnerFacts = (row: UserRow): OwnerFacts => ({
+  id: row.id,
+  email: row.email,
+  homeTenantId: row.home_tenant_id,
+  status: row.status as UserStatus,
+  passwordHash: row.password_hash,
+  mustChangePassword: Number(row.must_change_password) === 1,
+});
+const toTenantFacts = (row: TenantRow): TenantFacts => ({ id: row.id, slug: row.slug, name: row.name });
+const toRoleFacts = (row: RoleRow): RoleFacts => ({
+  id: row.id,
+  tenantId: row.tenant_id,
+  name: row.name,
+  builtIn: Number(row.built_in) === 1,
+  permissions: JSON.parse(row.permissions) as Permission[],
+});
+const toPolicyFacts = (row: PolicyRow): PolicyFacts => ({
+  scopeId: row.scope_id,
+  requireTwoFactor: row.require_two_factor === null ? null : Number(row.require_two_factor) === 1,
+  idleTimeoutSeconds: row.idle_timeout_seconds === null ? null : Number(row.idle_timeout_seconds),
+  absoluteTimeoutSeconds: row.absolute_timeout_seconds === null ? null : Number(row.absolute_timeout_seconds),
+});
 
 /** `alias.column as "prefix_column"` for each column. */
 const select = (alias: string, prefix: string, columns: readonly string[]) => columns.map((column) => `"${alias}"."${column}" as "${prefix}_${column}"`);
@@ -98,6 +128,9 @@ function joinedStatement(credential: AuthorizationQuery['credential']): string {
 /** The acting tenant's id: the one named (a slug first, then an id) or the owner's home. */
 const ACTING_TENANT_ID = 'coalesce((select "named"."id" from "tenants" as "named" where "named"."slug" = :tenant), :tenant, "u"."home_tenant_id")';
 
+/** A part as a JSON object of its columns, keyed by name (pg parses it). */
+const jsonOf = (alias: string, columns: readonly string[]) => `json_build_object(${columns.map((column) => `'${column}', "${alias}"."${column}"`).join(', ')})`;
+
 /**
  * The same reads for PostgreSQL, shaped for its planner: twelve joined relations cost it more to
  * plan than to run (join-order search, re-planned for each custom plan of a prepared statement).
@@ -109,16 +142,16 @@ function subqueryStatement(credential: AuthorizationQuery['credential']): string
   return [
     'select',
     [
-      'row_to_json("c") as "c"',
-      'row_to_json("u") as "u"',
+      `${jsonOf('c', credential === 'token' ? tokenColumns : sessionColumns)} as "c"`,
+      `case when "u"."id" is null then null else ${jsonOf('u', userColumns)} end as "u"`,
       '(select "f"."status" from "two_factor" as "f" where "f"."user_id" = "u"."id") as "f_status"',
       '(select "home"."slug" from "tenants" as "home" where "home"."id" = "u"."home_tenant_id") as "home_slug"',
-      `(select row_to_json("a") from "tenants" as "a" where "a"."id" = ${ACTING_TENANT_ID}) as "a"`,
-      `(select row_to_json("r") from "role_assignments" as "ra" join "roles" as "r" on "r"."id" = "ra"."role_id" where "ra"."user_id" = "u"."id" and "ra"."tenant_id" = ${ACTING_TENANT_ID}) as "r"`,
-      '(select row_to_json("d") from "role_assignments" as "rd" join "roles" as "d" on "d"."id" = "rd"."role_id" where "rd"."user_id" = "u"."id" and "rd"."tenant_id" = :default) as "d"',
-      '(select row_to_json("pg") from "auth_policies" as "pg" where "pg"."scope_id" = :global) as "pg"',
-      '(select row_to_json("ph") from "auth_policies" as "ph" where "ph"."scope_id" = "u"."home_tenant_id") as "ph"',
-      `(select row_to_json("pa") from "auth_policies" as "pa" where "pa"."scope_id" = ${ACTING_TENANT_ID}) as "pa"`,
+      `(select ${jsonOf('a', tenantColumns)} from "tenants" as "a" where "a"."id" = ${ACTING_TENANT_ID}) as "a"`,
+      `(select ${jsonOf('r', roleColumns)} from "role_assignments" as "ra" join "roles" as "r" on "r"."id" = "ra"."role_id" where "ra"."user_id" = "u"."id" and "ra"."tenant_id" = ${ACTING_TENANT_ID}) as "r"`,
+      `(select ${jsonOf('d', roleColumns)} from "role_assignments" as "rd" join "roles" as "d" on "d"."id" = "rd"."role_id" where "rd"."user_id" = "u"."id" and "rd"."tenant_id" = :default) as "d"`,
+      `(select ${jsonOf('pg', policyColumns)} from "auth_policies" as "pg" where "pg"."scope_id" = :global) as "pg"`,
+      `(select ${jsonOf('ph', policyColumns)} from "auth_policies" as "ph" where "ph"."scope_id" = "u"."home_tenant_id") as "ph"`,
+      `(select ${jsonOf('pa', policyColumns)} from "auth_policies" as "pa" where "pa"."scope_id" = ${ACTING_TENANT_ID}) as "pa"`,
     ].join(', '),
     `from "${table}" as "c"`,
     'left join "users" as "u" on "u"."id" = "c"."user_id"',
@@ -176,25 +209,25 @@ export function sqlAuthorizationStore(db: Kysely<Database>, engine: Engine): Aut
       const { rows } = await db.executeQuery<RowOf>(CompiledQuery.raw(sql, order.map((name) => values[name])));
       const row = rows[0];
       if (!row) return undefined;
-      const user = part<Database['users']>(row, 'u', userColumns, 'id');
-      const acting = part<Database['tenants']>(row, 'a', tenantColumns, 'id');
-      const roleIn = part<Database['roles']>(row, 'r', roleColumns, 'id');
-      const roleInDefault = part<Database['roles']>(row, 'd', roleColumns, 'id');
+      const user = part<UserRow>(row, 'u', userColumns, 'id');
+      const acting = part<TenantRow>(row, 'a', tenantColumns, 'id');
+      const roleIn = part<RoleRow>(row, 'r', roleColumns, 'id');
+      const roleInDefault = part<RoleRow>(row, 'd', roleColumns, 'id');
       const policy = (prefix: string) => {
-        const found = part<Database['auth_policies']>(row, prefix, policyColumns, 'scope_id');
-        return found && toPolicyRecord(found);
+        const found = part<PolicyRow>(row, prefix, policyColumns, 'scope_id');
+        return found && toPolicyFacts(found);
       };
       const facts: AuthorizationFacts = {
-        user: user && toUser(user),
+        user: user && toOwnerFacts(user),
         twoFactorStatus: (row.f_status as TwoFactorStatus | null) ?? null,
         twoFactorReenrolmentRequiredAt: user?.two_factor_reenrolment_required_at ?? null,
         homeTenantSlug: (row.home_slug as string | null) ?? null,
-        acting: acting && { tenant: toTenant(acting), role: roleIn && toRole(roleIn) },
-        roleInDefault: roleInDefault && toRole(roleInDefault),
+        acting: acting && { tenant: toTenantFacts(acting), role: roleIn && toRoleFacts(roleIn) },
+        roleInDefault: roleInDefault && toRoleFacts(roleInDefault),
         policies: { global: policy('pg'), home: policy('ph'), acting: policy('pa') },
       };
-      if (query.credential === 'token') facts.token = toToken(part<Database['api_tokens']>(row, 'c', tokenColumns, 'id')!);
-      else facts.session = toSession(part<Database['sessions']>(row, 'c', sessionColumns, 'id')!);
+      if (query.credential === 'token') facts.token = toTokenFacts(part<TokenRow>(row, 'c', tokenColumns, 'id')!);
+      else facts.session = toSessionFacts(part<SessionRow>(row, 'c', sessionColumns, 'id')!);
       return facts;
     },
   };
