@@ -220,6 +220,9 @@ describe.each(engines)('confirmations on %s', (engine) => {
     await warning.getByText('3 users hold this role in default; they lose ManageUsers, ViewAuditLogs.').waitFor();
     await browser.screenshot(`${engine}-05-role-warning`);
     await warning.getByRole('button', { name: 'Cancel' }).click();
+    // Enter in the name field goes through the warning too.
+    await page.getByLabel('Name').press('Enter');
+    await warning.getByRole('button', { name: 'Cancel' }).click();
     expect(await permissions()).toEqual(['ManageUsers', 'ViewAuditLogs', 'ViewUsers']);
 
     await page.getByRole('button', { name: 'Save role' }).click();

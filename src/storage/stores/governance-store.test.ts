@@ -105,7 +105,7 @@ describe.each(engines)('governance store on %s', (engine) => {
     expect(members.map((member) => member.user.id)).not.toContain(freshNever.id);
 
     const token = (userId: string, changes: Partial<{ expiresAt: string | null; lastUsedAt: string | null; revokedAt: string | null }>) => {
-      const made = { id: newId(), userId, name: 't', tokenHash: newId(), prefix: 'sph_x', createdAt: at(), expiresAt: at(10_000), lastUsedAt: at(100), revokedAt: null, ...changes };
+      const made = { id: newId(), userId, name: `t ${newId()}`, tokenHash: newId(), prefix: 'sph_x', createdAt: at(), expiresAt: at(10_000), lastUsedAt: at(100), revokedAt: null, ...changes };
       return store().tokens.create(made).then(() => made);
     };
     const unused = await token(stale.id, { lastUsedAt: at(1) });

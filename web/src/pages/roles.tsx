@@ -104,8 +104,11 @@ function RoleForm({ catalogue, role }: { catalogue: PermissionCatalogue; role?: 
   const warnHolders = role !== undefined && role.usedBy > 0 && removed.length > 0;
   const save = (event: FormEvent) => {
     event.preventDefault();
-    // Enter in a field while the warning is due goes through its dialog, not around it.
-    if (warnHolders) return;
+    // Enter in a field while the warning is due opens its dialog, not around it.
+    if (warnHolders) {
+      (event.currentTarget as HTMLFormElement).querySelector<HTMLButtonElement>('[data-save-role] > button')?.click();
+      return;
+    }
     void action.run(store);
   };
 
@@ -191,14 +194,16 @@ function RoleForm({ catalogue, role }: { catalogue: PermissionCatalogue; role?: 
         {!readOnly && (
           <div className="actions">
             {warnHolders ? (
-              <ConfirmButton label="Save role" className="primary" title={`Take permissions from the holders of ${role.name}?`} confirmLabel="Save and remove permissions" danger onConfirm={store}>
-                <p>
-                  {role.usedBy} {role.usedBy === 1 ? 'user holds' : 'users hold'} this role{me.tenant ? ` in ${me.tenant.slug}` : ''}; they lose {removed.join(', ')}.
-                </p>
-                <p className="muted">
-                  It applies from their next request; nobody is signed out.{role.scope === 'global' ? " A global role: its holders in every other tenant lose them too." : ''}
-                </p>
-              </ConfirmButton>
+              <span data-save-role>
+                <ConfirmButton label="Save role" className="primary" title={`Take permissions from the holders of ${role.name}?`} confirmLabel="Save and remove permissions" danger onConfirm={store}>
+                  <p>
+                    {role.usedBy} {role.usedBy === 1 ? 'user holds' : 'users hold'} this role{me.tenant ? ` in ${me.tenant.slug}` : ''}; they lose {removed.join(', ')}.
+                  </p>
+                  <p className="muted">
+                    It applies from their next request; nobody is signed out.{role.scope === 'global' ? " A global role: its holders in every other tenant lose them too." : ''}
+                  </p>
+                </ConfirmButton>
+              </span>
             ) : (
               <button type="submit" className="primary" disabled={action.pending}>
                 {role ? 'Save role' : 'Create role'}
