@@ -275,6 +275,7 @@ describe.each(engines)('confirmations on %s', (engine) => {
     const confirm = dialog('Require 2FA for every user?');
     await confirm.getByText('Every user without two-factor authentication must enrol at their next request').waitFor();
     await confirm.getByText('Nobody is signed out and no token is revoked.').waitFor();
+    await expect(confirm.getByRole('link', { name: "See this tenant's active users without 2FA" }).getAttribute('href')).resolves.toBe('/admin/users?status=active&twoFactor=not_enrolled');
     await browser.screenshot(`${engine}-06-require-2fa`);
     await confirm.getByRole('button', { name: 'Cancel' }).click();
     expect(await required()).toBe(false);

@@ -1,7 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import { get, put } from '../api.ts';
 import { ConfirmButton, ErrorMessage, Field, formatTime, Loading, Notice, useAction, useLoad } from '../components/ui.tsx';
-import { useLocation } from '../router.tsx';
+import { Link, useLocation } from '../router.tsx';
 import { useMe, useSession } from '../session.tsx';
 import type { AuthenticationPolicy, PolicySource, Tenant } from '../types.ts';
 
@@ -94,6 +94,11 @@ function InstallationForm({ initial, onSaved }: { initial: AuthenticationPolicy;
             <p className="muted">
               You too, if you have no 2FA yet. Sessions opened through single sign-on, and accounts without a local password, answer to their identity provider&apos;s MFA instead. Tenants can&apos;t lift it.
             </p>
+            {can('ViewUsers') && (
+              <p>
+                <Link to="/admin/users?status=active&twoFactor=not_enrolled">See this tenant&apos;s active users without 2FA</Link>
+              </p>
+            )}
           </ConfirmButton>
         ) : (
           <button type="submit" className="primary" disabled={action.pending}>
