@@ -41,6 +41,11 @@ export class TenantService {
   }
 
   /** Finds a tenant by slug or id, answering "not found" to callers who have no role there. */
+  /** GET /healthz: the database answers (one cheap read of the default tenant). */
+  async ping(): Promise<void> {
+    await this.#context.store.tenants.getBySlug(DEFAULT_TENANT_SLUG);
+  }
+
   async getVisible(actor: Pick<Actor, 'userId'>, reference: string, store: Store = this.#context.store): Promise<Tenant> {
     const tenant = (await store.tenants.getBySlug(reference)) ?? (await store.tenants.getById(reference));
     if (tenant && (await store.assignments.get(tenant.id, actor.userId))) return tenant;

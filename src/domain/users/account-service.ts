@@ -47,6 +47,25 @@ export class AccountService {
     this.#sessions = sessions;
   }
 
+  /** GET /api/v1/me: the caller, their tenants and roles, their effective permissions and what the dashboard needs to know about their account. */
+  async me(actor: Actor) {
+    const { store } = this.#context;
+    const [user, effective, avatarUpdatedAt] = await Promise.all([store.users.getById(actor.userId), this.#access.effectivePermissions(actor.userId), store.avatars.updatedAt(actor.userId)]);
+    if (!user) throw fail('ACCOUNT_DELETED');
+    const current = effective.tenants.find((entry) => entry.tenantId === actor.tenantId);
+    return {
+      user: publicUser(user),
+      tenant: current ? { id: current.tenantId, slug: current.tenantSlug, role: current.roleName, permissions: current.permissions } : null,
+      tenants: effective.tenants,
+      permissions: effective.permissions,
+      via: actor.tokenId ? ('token' as const) : ('session' as const),
+      // An account single sign-on created has no local password: nothing that asks for one applies to it.
+      hasPassword: hasUsablePassword(user.passwordHash),
+      // When the avatar was set, or null without one: the dashboard asks for the image only when there is one.
+      avatarUpdatedAt,
+    };
+  }
+
   async activity(actor: Actor, userId: string) {
     const { store } = this.#context;
     await this.#access.require(actor, 'ViewUsers', actor.tenantId);

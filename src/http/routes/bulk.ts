@@ -98,9 +98,9 @@ export const bulkRoutes = [
     async handler({ actor, query, services, reply, request }) {
       const format = query.format ?? exportFormatOfAccept(request.headers.accept) ?? 'csv';
       const chunks = await services.userCsv.export(actor, { allTenants: query.allTenants, format });
-      const tenant = await services.context.store.tenants.getById(actor.tenantId);
+      const tenant = await services.tenants.getVisible(actor, actor.tenantId);
       const body = await streamedBody(chunks, query.bom && format === 'csv' ? BYTE_ORDER_MARK : '');
-      reply.headers({ 'content-type': exportContentType[format], 'content-disposition': attachment(`users-${query.allTenants ? 'all-tenants' : (tenant?.slug ?? 'tenant')}.${format}`) });
+      reply.headers({ 'content-type': exportContentType[format], 'content-disposition': attachment(`users-${query.allTenants ? 'all-tenants' : tenant.slug}.${format}`) });
       return body;
     },
   }),

@@ -1,6 +1,4 @@
 import { z } from 'zod';
-import { publicUser } from '../../domain/users/user.ts';
-import { hasUsablePassword } from '../../domain/users/passwords.ts';
 import { defineRoute } from '../route.ts';
 import { idParams } from './schemas.ts';
 
@@ -14,20 +12,7 @@ export const meRoutes = [
     tag: 'me',
     access: 'authenticated',
     async handler({ actor, services }) {
-      const user = await services.context.store.users.getById(actor.userId);
-      const [effective, avatarUpdatedAt] = await Promise.all([services.access.effectivePermissions(actor.userId), services.context.store.avatars.updatedAt(actor.userId)]);
-      const current = effective.tenants.find((entry) => entry.tenantId === actor.tenantId);
-      return {
-        user: publicUser(user!),
-        tenant: current ? { id: current.tenantId, slug: current.tenantSlug, role: current.roleName, permissions: current.permissions } : null,
-        tenants: effective.tenants,
-        permissions: effective.permissions,
-        via: actor.tokenId ? 'token' : 'session',
-        // An account single sign-on created has no local password: nothing that asks for one applies to it.
-        hasPassword: hasUsablePassword(user!.passwordHash),
-        // When the avatar was set, or null without one: the dashboard asks for the image only when there is one.
-        avatarUpdatedAt,
-      };
+      return services.accounts.me(actor);
     },
   }),
   defineRoute({

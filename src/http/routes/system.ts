@@ -9,7 +9,7 @@ export const systemRoutes = [
     tag: 'system',
     access: 'public',
     async handler({ services }) {
-      await services.context.store.tenants.getBySlug('default');
+      await services.tenants.ping();
       return { status: 'ok' };
     },
   }),
