@@ -53,16 +53,17 @@ describe.each(engines)('confirmations on %s', (engine) => {
     await test?.close();
   });
 
-  async function openUserPage(displayName: string, id: string) {
-    await page.goto(`${test.url}/admin/users/${id}`);
+  /** A user's page at one of its tabs (routes.ts userTabs): '' is Details. */
+  async function openUserPage(displayName: string, id: string, tab: '' | '/roles' | '/sessions' | '/activity' | '/security') {
+    await page.goto(`${test.url}/admin/users/${id}${tab}`);
     await heading(displayName).waitFor();
-    await page.getByRole('heading', { name: 'Account activity' }).waitFor();
+    await page.getByRole('navigation', { name: 'User sections' }).locator('[aria-current="page"]').waitFor();
   }
 
   it("revoking a user's session asks first: Cancel keeps it, confirming ends that session only", async () => {
     const person = await createSignedInUser(test, { role: 'Viewer', displayName: 'Sam Session' });
     const token = new ApiClient(test.url, { token: (await person.client.post('/api/v1/me/tokens', { name: 'kept', expiresIn: '1d' })).body.secret });
-    await openUserPage('Sam Session', person.id);
+    await openUserPage('Sam Session', person.id, '/sessions');
     const sessions = page.getByRole('table', { name: 'Active sessions' });
     await sessions.getByRole('button', { name: 'Revoke' }).click();
     await dialog('Revoke this session?').getByText('Their other sessions and their API tokens keep working.').waitFor();
@@ -81,7 +82,7 @@ describe.each(engines)('confirmations on %s', (engine) => {
   it("revoking a user's API token asks first: Cancel keeps it working, confirming stops it", async () => {
     const person = await createSignedInUser(test, { role: 'Viewer', displayName: 'Tia Token' });
     const token = new ApiClient(test.url, { token: (await person.client.post('/api/v1/me/tokens', { name: 'deploy', expiresIn: '1d' })).body.secret });
-    await openUserPage('Tia Token', person.id);
+    await openUserPage('Tia Token', person.id, '/sessions');
     const tokens = page.getByRole('table', { name: 'API tokens' });
     await tokens.getByRole('button', { name: 'Revoke' }).click();
     await dialog('Revoke the token deploy?').getByText('loses access at once').waitFor();
@@ -99,7 +100,7 @@ describe.each(engines)('confirmations on %s', (engine) => {
     const person = await createSignedInUser(test, { role: 'Viewer', displayName: 'Rita Reset' });
     const resets = async () =>
       ((await test.admin.get(`/api/v1/audit?user=${person.id}&limit=200`)).body.items as { action: string }[]).filter((event) => event.action === 'password_reset.requested').length;
-    await openUserPage('Rita Reset', person.id);
+    await openUserPage('Rita Reset', person.id, '');
     const title = `Reset the password of ${person.email}?`;
     await page.getByRole('button', { name: 'Reset password' }).click();
     await dialog(title).getByText('using it sets a new password and ends all their sessions').waitFor();
@@ -123,7 +124,7 @@ describe.each(engines)('confirmations on %s', (engine) => {
     expect((await test.admin.post('/api/v1/tenants', { slug, name: 'Branch' })).status).toBe(201);
     expect((await test.admin.put(`/api/v1/tenants/${slug}/members/${person.id}`, { role: 'Viewer' })).status).toBe(200);
     const member = async () => ((await test.admin.get(`/api/v1/tenants/${slug}/members`)).body.items as { userId: string }[]).some((entry) => entry.userId === person.id);
-    await openUserPage('Max Member', person.id);
+    await openUserPage('Max Member', person.id, '/roles');
     const confirm = dialog(`Remove from tenant ${slug}?`);
     await page.getByRole('button', { name: 'Remove', exact: true }).click();
     await confirm.getByText('Nobody is signed out').waitFor();

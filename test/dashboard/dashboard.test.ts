@@ -128,7 +128,11 @@ describe.each(engines)('the dashboard on %s', (engine) => {
 
     await page.getByRole('link', { name: 'Open user' }).click();
     await heading('Wanda Editor').waitFor();
+    await page.getByRole('navigation', { name: 'User sections' }).getByRole('link', { name: 'Roles per tenant' }).click();
     await expect(page.getByLabel('Role in default').inputValue()).resolves.toBe('workflow-editor');
+    // Each tab is a step in the history: back is Details, then the New user page.
+    await page.goBack();
+    await page.getByRole('heading', { name: 'Profile' }).waitFor();
     await page.goBack();
     await heading('New user').waitFor();
     expect(await page.content()).not.toContain(oneTimePassword);
@@ -140,6 +144,7 @@ describe.each(engines)('the dashboard on %s', (engine) => {
     await page.getByRole('button', { name: 'Search' }).click();
     await page.getByRole('link', { name: 'Wanda Editor' }).click();
     await heading('Wanda Editor').waitFor();
+    await page.getByRole('navigation', { name: 'User sections' }).getByRole('link', { name: 'Roles per tenant' }).click();
     await expect(page.getByLabel('Role in default').inputValue()).resolves.toBe('workflow-editor');
     await page.getByRole('list', { name: 'Effective permissions' }).getByText('ManageWorkflows').waitFor();
 
@@ -374,7 +379,7 @@ describe.each(engines)('the dashboard on %s', (engine) => {
     expect((await admin.get(`/api/v1/users/${person.id}/sign-in-lock`)).body).toMatchObject({ state: 'waiting', failures: 5 });
     expect((await test.login(person.email, USER_PASSWORD)).response.status).not.toBe(200);
 
-    await page.goto(`${test.url}/admin/users/${person.id}`);
+    await page.goto(`${test.url}/admin/users/${person.id}/security`);
     await heading('Lou Locked').waitFor();
     const section = page.getByRole('region', { name: 'Sign-in lock' });
     await section.getByText('waiting', { exact: true }).waitFor();
@@ -524,6 +529,7 @@ describe.each(engines)('the dashboard on %s', (engine) => {
 
     await page.getByRole('link', { name: 'Wanda Editor' }).click();
     await heading('Wanda Editor').waitFor();
+    await page.getByRole('navigation', { name: 'User sections' }).getByRole('link', { name: 'Activity' }).click();
     await page.getByRole('heading', { name: 'Account activity' }).waitFor();
     for (const control of ['Suspend', 'Re-activate', 'Reset password', 'Delete user', 'Save role']) {
       await expect(page.getByRole('button', { name: control, exact: true }).count(), control).resolves.toBe(0);

@@ -38,7 +38,7 @@ describe.each(engines)('"Why?" on effective permissions on %s', (engine) => {
 
   it('explains a granted permission: the role, since when and by whom', async () => {
     const person = await createSignedInUser(test, { role: 'Viewer' });
-    await page.goto(`${test.url}/admin/users/${person.id}`);
+    await page.goto(`${test.url}/admin/users/${person.id}/roles`);
     await page.getByRole('button', { name: 'Why ViewUsers?' }).click();
     const region = page.getByRole('region', { name: 'Why ViewUsers' });
     await region.getByText('granted', { exact: false }).first().waitFor();
@@ -49,7 +49,7 @@ describe.each(engines)('"Why?" on effective permissions on %s', (engine) => {
   it('explains a permission held elsewhere but refused here, and who may grant it', async () => {
     const person = await createSignedInUser(test, { role: 'Viewer' });
     expect((await test.admin.put(`/api/v1/tenants/acme/members/${person.id}`, { role: 'Operator' })).status).toBe(200);
-    await page.goto(`${test.url}/admin/users/${person.id}`);
+    await page.goto(`${test.url}/admin/users/${person.id}/roles`);
     await page.getByRole('button', { name: 'Why ApproveActions?' }).click();
     const region = page.getByRole('region', { name: 'Why ApproveActions' });
     await region.getByText('ROLE_LACKS_PERMISSION').waitFor();

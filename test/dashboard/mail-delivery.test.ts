@@ -62,6 +62,7 @@ describe('undelivered mail in the dashboard', () => {
     }
     await page.getByRole('link', { name: 'Open user' }).click();
     await heading('Una Reachable').waitFor();
+    await page.getByRole('navigation', { name: 'User sections' }).getByRole('link', { name: 'Activity' }).click();
     const lastMail = page.getByRole('region', { name: 'Last mail' });
     await lastMail.getByText('not sent yet').waitFor();
     await expect(lastMail.locator('.badge-queued').textContent()).resolves.toBe('queued');

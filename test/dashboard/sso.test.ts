@@ -170,6 +170,7 @@ describe('single sign-on in the dashboard', () => {
     // Their page names the provider account that signs in as them, and that they have no password.
     await page.getByRole('link', { name: 'Dana O.' }).click();
     await heading('Dana O.').waitFor();
+    await page.getByRole('navigation', { name: 'User sections' }).getByRole('link', { name: 'Security' }).click();
     const identities = page.getByRole('table', { name: 'Identity provider accounts' });
     await identities.getByRole('cell', { name: 'dana', exact: true }).waitFor();
     await expect(identities.getByRole('cell', { name: idp.issuer, exact: true }).isVisible()).resolves.toBe(true);

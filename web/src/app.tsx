@@ -8,7 +8,7 @@ import { SecurityPage } from './pages/security.tsx';
 import { SetPasswordPage } from './pages/set-password.tsx';
 import { MustEnrollTwoFactorPage } from './pages/two-factor.tsx';
 import { MustChangePasswordPage, SignInPage } from './pages/sign-in.tsx';
-import { UserDetailPage } from './pages/user-detail.tsx';
+import { UserDetailPage } from './pages/user-detail/index.tsx';
 import { ImportUsersPage } from './pages/user-import.tsx';
 import { NewUserPage, UsersPage } from './pages/users.tsx';
 import { TenantPage, TenantsPage } from './pages/tenants.tsx';
@@ -64,7 +64,11 @@ const renderers: Record<RoutePattern, (params: Record<string, string>) => ReactN
   '/admin/users': () => <UsersPage />,
   '/admin/users/new': () => <NewUserPage />,
   '/admin/users/import': () => <ImportUsersPage />,
-  '/admin/users/:id': ({ id }) => <UserDetailPage id={id!} />,
+  '/admin/users/:id': ({ id }) => <UserDetailPage id={id!} tab="details" />,
+  '/admin/users/:id/roles': ({ id }) => <UserDetailPage id={id!} tab="roles" />,
+  '/admin/users/:id/sessions': ({ id }) => <UserDetailPage id={id!} tab="sessions" />,
+  '/admin/users/:id/activity': ({ id }) => <UserDetailPage id={id!} tab="activity" />,
+  '/admin/users/:id/security': ({ id }) => <UserDetailPage id={id!} tab="security" />,
   '/admin/roles': () => <RolesPage />,
   '/admin/roles/new': () => <RoleEditorPage />,
   '/admin/roles/:id': ({ id }) => <RoleEditorPage id={id!} />,

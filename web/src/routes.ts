@@ -20,7 +20,12 @@ export const routes = [
   { pattern: '/admin/users', title: 'Users', permission: 'ViewUsers' },
   { pattern: '/admin/users/new', title: 'New user', permission: 'ManageUsers' },
   { pattern: '/admin/users/import', title: 'Import users', permission: 'ManageUsers' },
+  // A user's page, one address per tab (userTabs below); the bare address opens Details.
   { pattern: '/admin/users/:id', title: 'User', permission: 'ViewUsers' },
+  { pattern: '/admin/users/:id/roles', title: 'User · Roles per tenant', permission: 'ViewUsers' },
+  { pattern: '/admin/users/:id/sessions', title: 'User · Sessions & tokens', permission: 'ViewUsers' },
+  { pattern: '/admin/users/:id/activity', title: 'User · Activity', permission: 'ViewUsers' },
+  { pattern: '/admin/users/:id/security', title: 'User · Security', permission: 'ViewUsers' },
   { pattern: '/admin/roles', title: 'Roles', permission: 'ViewUsers' },
   { pattern: '/admin/roles/new', title: 'New role', permission: 'ManageRoles' },
   { pattern: '/admin/roles/:id', title: 'Role', permission: 'ViewUsers' },
@@ -31,6 +36,17 @@ export const routes = [
   { pattern: '/admin/settings/authentication', title: 'Authentication settings', permission: ['ManageSettings', 'ManageTenants'] },
   { pattern: '/settings/security', title: 'Security' },
 ] as const satisfies readonly Route[];
+
+/** The tabs of a user's page, in order: the label, and what its address adds to /admin/users/:id. */
+export const userTabs = [
+  { tab: 'details', label: 'Details', suffix: '' },
+  { tab: 'roles', label: 'Roles per tenant', suffix: '/roles' },
+  { tab: 'sessions', label: 'Sessions & tokens', suffix: '/sessions' },
+  { tab: 'activity', label: 'Activity', suffix: '/activity' },
+  { tab: 'security', label: 'Security', suffix: '/security' },
+] as const;
+
+export type UserTab = (typeof userTabs)[number]['tab'];
 
 export type RoutePattern = (typeof routes)[number]['pattern'];
 
