@@ -60,10 +60,17 @@ const MAX_QUEUE_MS = 10_000;
  * one per 15 minutes (longer as they go on, at most an hour); per source address, 10 at once,
  * then one a minute (at most one per 15 minutes). An hour without requests starts them again.
  */
+/**
+ * Self-service reset requests: tight per account *and* address (a person retrying), loose per
+ * account across addresses (a mailbox flooded from many), and per address (one sender spraying
+ * emails). The tight limit isn't per account alone: a stranger could otherwise keep anyone from
+ * resetting with one request an hour (the security review of the forgot-password route).
+ */
 export const RESET_REQUEST_LIMITS = {
-  account: { failureFactor: 3, waitIncrement: 15 * 60_000, maxWait: 60 * 60_000, failureResetTime: 60 * 60_000 },
+  accountFromAddress: { failureFactor: 3, waitIncrement: 15 * 60_000, maxWait: 60 * 60_000, failureResetTime: 60 * 60_000 },
+  account: { failureFactor: 20, waitIncrement: 60 * 60_000, maxWait: 6 * 60 * 60_000, failureResetTime: 24 * 60 * 60_000 },
   ip: { failureFactor: 10, waitIncrement: 60_000, maxWait: 15 * 60_000, failureResetTime: 60 * 60_000 },
-} as const satisfies Record<'account' | 'ip', DetectorSettings>;
+} as const satisfies Record<'accountFromAddress' | 'account' | 'ip', DetectorSettings>;
 
 /**
  * The brute-force detector around every secret a user presents to sign in: counted per
@@ -123,8 +130,15 @@ export class LoginThrottle {
    * Each request counts whatever it leads to: a mail costs the same to send either way.
    */
   async countResetRequest(email: string, origin: Pick<AttemptOrigin, 'ip'>): Promise<{ allowed: true } | { allowed: false; retryAfterMs: number }> {
-    const counters: Counter[] = [[`reset-request:${this.accountKey(email)}`, 'account', RESET_REQUEST_LIMITS.account]];
-    if (origin.ip) counters.push([`reset-request:ip:${origin.ip}`, 'ip', RESET_REQUEST_LIMITS.ip]);
+    const account = `reset-request:${this.accountKey(email)}`;
+    // Without a source address (no socket address at all), the tight limit falls on the account alone.
+    const counters: Counter[] = origin.ip
+      ? [
+          [`${account}:from:${origin.ip}`, 'account', RESET_REQUEST_LIMITS.accountFromAddress],
+          [account, 'account', RESET_REQUEST_LIMITS.account],
+          [`reset-request:ip:${origin.ip}`, 'ip', RESET_REQUEST_LIMITS.ip],
+        ]
+      : [[account, 'account', RESET_REQUEST_LIMITS.accountFromAddress]];
     const attempt = await this.#count(counters, undefined);
     if (!attempt.allowed) return { allowed: false, retryAfterMs: Math.max(0, (attempt.retryAt ?? 0) - this.#context.clock.now().getTime()) };
     await this.failed(attempt);
@@ -236,6 +250,8 @@ export class LoginThrottle {
       const key = this.accountKey(user.email);
       const [before] = await store.loginThrottle.get([key]);
       await store.loginThrottle.delete(key);
+      // The account's reset-request counter too: an unlock lets the user ask for a reset mail again.
+      await store.loginThrottle.delete(`reset-request:${key}`);
       await recordAudit(this.#context, store, actor, {
         category: 'auth',
         action: 'login.unlocked',

@@ -67,10 +67,12 @@ export class OneTimeLinkService {
   async #create(store: Store, userId: string, purpose: OneTimeLinkPurpose, createdBy: string | null, tokenHash: string, options: LinkOptions): Promise<{ linkId: string; expiresAt: string }> {
     const now = this.#context.clock.now();
     const lifetime = purpose === 'invitation' ? this.#context.settings.invitationLifetime : this.#context.settings.passwordResetLifetime;
-    await store.links.retireUnused(userId, purpose, now.toISOString());
+    const retired = await store.links.retireUnused(userId, purpose, now.toISOString());
     const linkId = newId();
     const expiresAt = new Date(now.getTime() + lifetime).toISOString();
-    const revokeTokens = purpose === 'password_reset' && options.revokeTokens === true;
+    // A newer link replaces an unused one, but never drops its revocation of API tokens (an admin's
+    // choice on a compromised account must survive a reset mail anyone can ask for).
+    const revokeTokens = purpose === 'password_reset' && (options.revokeTokens === true || retired.revokedTokens);
     await store.links.create({ id: linkId, userId, purpose, tokenHash, createdAt: now.toISOString(), expiresAt, usedAt: null, createdBy, ...(revokeTokens ? { revokeTokens } : {}) });
     return { linkId, expiresAt };
   }

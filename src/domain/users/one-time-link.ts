@@ -29,7 +29,8 @@ export interface OneTimeLinkStore {
    */
   consume(linkId: string, at: string): Promise<boolean>;
   /** Retires a user's unused links of a purpose (a new reset link replaces the old). */
-  retireUnused(userId: string, purpose: OneTimeLinkPurpose, at: string): Promise<void>;
+  /** Retires the user's unused links of the purpose; says whether any of them was to revoke API tokens. */
+  retireUnused(userId: string, purpose: OneTimeLinkPurpose, at: string): Promise<{ revokedTokens: boolean }>;
   /**
    * Gives an unused, unexpired link a new token hash (a mailed link gets its token only when
    * the mail is sent); false when the link was used, retired or expired meanwhile.

@@ -41,7 +41,16 @@ export function sqlOneTimeLinkStore(db: Kysely<Database>): OneTimeLinkStore {
       return Number(result.numUpdatedRows) === 1;
     },
     async retireUnused(userId, purpose, at) {
-      await db.updateTable('one_time_links').set({ used_at: at }).where('user_id', '=', userId).where('purpose', '=', purpose).where('used_at', 'is', null).execute();
+      const retired = await db
+        .updateTable('one_time_links')
+        .set({ used_at: at })
+        .where('user_id', '=', userId)
+        .where('purpose', '=', purpose)
+        .where('used_at', 'is', null)
+        .returning(['revoke_tokens', 'expires_at'])
+        .execute();
+      // An expired link could no longer be redeemed: its choice lapsed with it.
+      return { revokedTokens: retired.some((row) => Number(row.revoke_tokens) === 1 && row.expires_at > at) };
     },
     async rekey(linkId, tokenHash, now) {
       const result = await db
