@@ -60,27 +60,30 @@ export function auditPageQuery(db: Kysely<Database>, query: AuditQuery) {
   return (byTime ? both.orderBy('occurred_at', direction) : both).orderBy('id', direction).limit(query.limit);
 }
 
+/** An event's row: one place for single and bulk inserts. */
+export const toEventRow = (event: AuditEvent): Database['audit_events'] => ({
+  id: event.id,
+  occurred_at: event.occurredAt,
+  tenant_id: event.tenantId,
+  actor_id: event.actorId,
+  actor_email: event.actorEmail,
+  category: event.category,
+  action: event.action,
+  outcome: event.outcome,
+  subject_type: event.subjectType,
+  subject_id: event.subjectId,
+  diff: toJson(event.diff),
+  detail: toJson(event.detail),
+  ip: event.ip,
+  user_agent: event.userAgent,
+});
+
 export function sqlAuditStore(db: Kysely<Database>): AuditStore {
   return {
     async append(event) {
       await db
         .insertInto('audit_events')
-        .values({
-          id: event.id,
-          occurred_at: event.occurredAt,
-          tenant_id: event.tenantId,
-          actor_id: event.actorId,
-          actor_email: event.actorEmail,
-          category: event.category,
-          action: event.action,
-          outcome: event.outcome,
-          subject_type: event.subjectType,
-          subject_id: event.subjectId,
-          diff: toJson(event.diff),
-          detail: toJson(event.detail),
-          ip: event.ip,
-          user_agent: event.userAgent,
-        })
+        .values(toEventRow(event))
         .execute();
     },
     async query(query) {

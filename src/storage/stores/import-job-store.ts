@@ -4,6 +4,9 @@ import type { ImportJob, ImportJobPhase, ImportJobRow, ImportJobRowStatus, Impor
 import type { Engine } from '../open-database.ts';
 import type { Database } from '../schema.ts';
 import { fromJson, toJson } from './sql-helpers.ts';
+import { toEventRow } from './audit-store.ts';
+import { toAssignmentRow } from './role-store.ts';
+import { toUserRow } from './user-store.ts';
 
 const toJob = (row: Database['import_jobs']): ImportJob => ({
   id: row.id,
@@ -225,22 +228,7 @@ export function sqlImportJobStore(db: Kysely<Database>, engine: Engine): ImportJ
         await db
           .insertInto('audit_events')
           .values(
-            events.slice(start, start + INSERT_CHUNK).map((event) => ({
-              id: event.id,
-              occurred_at: event.occurredAt,
-              tenant_id: event.tenantId,
-              actor_id: event.actorId,
-              actor_email: event.actorEmail,
-              category: event.category,
-              action: event.action,
-              outcome: event.outcome,
-              subject_type: event.subjectType,
-              subject_id: event.subjectId,
-              diff: toJson(event.diff),
-              detail: toJson(event.detail),
-              ip: event.ip,
-              user_agent: event.userAgent,
-            })),
+            events.slice(start, start + INSERT_CHUNK).map(toEventRow),
           )
           .execute();
       }
@@ -250,27 +238,12 @@ export function sqlImportJobStore(db: Kysely<Database>, engine: Engine): ImportJ
       await sql`analyze import_job_rows, users`.execute(db);
     },
     async insertUsers(users) {
-      // The columns of sqlUserStore.create, many rows a statement.
+      // sqlUserStore.create's rows, many a statement.
       for (let start = 0; start < users.length; start += INSERT_CHUNK) {
         await db
           .insertInto('users')
           .values(
-            users.slice(start, start + INSERT_CHUNK).map((user) => ({
-              id: user.id,
-              email: user.email,
-              email_normalized: user.email.trim().toLowerCase(),
-              display_name: user.displayName,
-              home_tenant_id: user.homeTenantId,
-              status: user.status,
-              password_hash: user.passwordHash,
-              must_change_password: user.mustChangePassword ? 1 : 0,
-              created_at: user.createdAt,
-              updated_at: user.updatedAt,
-              last_login_at: user.lastLoginAt,
-              last_login_ip: user.lastLoginIp,
-              last_login_user_agent: user.lastLoginUserAgent,
-              password_expires_at: user.passwordExpiresAt,
-            })),
+            users.slice(start, start + INSERT_CHUNK).map(toUserRow),
           )
           .execute();
       }
@@ -280,13 +253,7 @@ export function sqlImportJobStore(db: Kysely<Database>, engine: Engine): ImportJ
         await db
           .insertInto('role_assignments')
           .values(
-            assignments.slice(start, start + INSERT_CHUNK).map((assignment) => ({
-              user_id: assignment.userId,
-              tenant_id: assignment.tenantId,
-              role_id: assignment.roleId,
-              assigned_at: assignment.assignedAt,
-              assigned_by: assignment.assignedBy,
-            })),
+            assignments.slice(start, start + INSERT_CHUNK).map(toAssignmentRow),
           )
           .execute();
       }

@@ -96,18 +96,21 @@ const toAssignment = (row: Database['role_assignments']): RoleAssignment => ({
   assignedBy: row.assigned_by,
 });
 
+/** An assignment's row: one place for single and bulk inserts. */
+export const toAssignmentRow = (assignment: RoleAssignment): Database['role_assignments'] => ({
+  user_id: assignment.userId,
+  tenant_id: assignment.tenantId,
+  role_id: assignment.roleId,
+  assigned_at: assignment.assignedAt,
+  assigned_by: assignment.assignedBy,
+});
+
 export function sqlAssignmentStore(db: Kysely<Database>, engine: Engine): AssignmentStore {
   return {
     async set(assignment) {
       await db
         .insertInto('role_assignments')
-        .values({
-          user_id: assignment.userId,
-          tenant_id: assignment.tenantId,
-          role_id: assignment.roleId,
-          assigned_at: assignment.assignedAt,
-          assigned_by: assignment.assignedBy,
-        })
+        .values(toAssignmentRow(assignment))
         .onConflict((oc) =>
           oc.columns(['user_id', 'tenant_id']).doUpdateSet({ role_id: assignment.roleId, assigned_at: assignment.assignedAt, assigned_by: assignment.assignedBy }),
         )

@@ -24,6 +24,24 @@ export const toUser = (row: Row): StoredUser => ({
   passwordExpiresAt: row.password_expires_at,
 });
 
+/** A new user's row (its 2FA re-enrolment mark starts unset): one place for single and bulk inserts. */
+export const toUserRow = (user: StoredUser): Omit<Row, 'two_factor_reenrolment_required_at'> => ({
+  id: user.id,
+  email: user.email,
+  email_normalized: normalizeEmail(user.email),
+  display_name: user.displayName,
+  home_tenant_id: user.homeTenantId,
+  status: user.status,
+  password_hash: user.passwordHash,
+  must_change_password: user.mustChangePassword ? 1 : 0,
+  created_at: user.createdAt,
+  updated_at: user.updatedAt,
+  last_login_at: user.lastLoginAt,
+  last_login_ip: user.lastLoginIp,
+  last_login_user_agent: user.lastLoginUserAgent,
+  password_expires_at: user.passwordExpiresAt,
+});
+
 /** The trigram tokenizer indexes sequences of three characters: a shorter search can't use it. */
 const TRIGRAM = 3;
 
@@ -106,22 +124,7 @@ export function sqlUserStore(db: Kysely<Database>, engine: Engine): UserStore {
     async create(user) {
       await db
         .insertInto('users')
-        .values({
-          id: user.id,
-          email: user.email,
-          email_normalized: normalizeEmail(user.email),
-          display_name: user.displayName,
-          home_tenant_id: user.homeTenantId,
-          status: user.status,
-          password_hash: user.passwordHash,
-          must_change_password: user.mustChangePassword ? 1 : 0,
-          created_at: user.createdAt,
-          updated_at: user.updatedAt,
-          last_login_at: user.lastLoginAt,
-          last_login_ip: user.lastLoginIp,
-          last_login_user_agent: user.lastLoginUserAgent,
-          password_expires_at: user.passwordExpiresAt,
-        })
+        .values(toUserRow(user))
         .execute();
     },
     async getById(userId) {
