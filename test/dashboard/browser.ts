@@ -71,3 +71,14 @@ export async function launchBrowser(label: string): Promise<Browser> {
     },
   };
 }
+
+/** Signs in through the sign-in page from a clean slate (no cookies) and waits for the main navigation. */
+export async function signInThroughPage(browser: Browser, baseUrl: string, email: string, password: string): Promise<void> {
+  const { page } = browser;
+  await browser.context.clearCookies();
+  await page.goto(baseUrl + '/login');
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password', { exact: true }).fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('navigation', { name: 'Main' }).waitFor();
+}

@@ -5,7 +5,7 @@ import type { Page, Request } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ApiClient, login } from '../support/api-client.ts';
 import { ADMIN_EMAIL, ADMIN_PASSWORD, createSignedInUser, engines, startTestServer, uniqueEmail, type TestServer } from '../support/harness.ts';
-import { launchBrowser, type Browser } from './browser.ts';
+import { launchBrowser, type Browser, signInThroughPage } from './browser.ts';
 import { ensureDashboardBuilt } from './build-dashboard.ts';
 
 /**
@@ -39,12 +39,7 @@ describe.each(engines)('confirmations on %s', (engine) => {
     test = await startTestServer(engine);
     // The harness's own session of the admin: the browser's is then their only one.
     await test.adminSession.post('/api/v1/auth/logout');
-    await browser.context.clearCookies();
-    await page.goto(test.url + '/login');
-    await page.getByLabel('Email').fill(ADMIN_EMAIL);
-    await page.getByLabel('Password', { exact: true }).fill(ADMIN_PASSWORD);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('navigation', { name: 'Main' }).waitFor();
+    await signInThroughPage(browser, test.url, ADMIN_EMAIL, ADMIN_PASSWORD);
   });
   afterEach(async (context) => {
     if (context.task.result?.state === 'fail' && page) await browser.screenshot(`${engine}-failed-${context.task.name.replace(/\W+/g, '-')}`).catch(() => undefined);

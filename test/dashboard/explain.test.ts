@@ -1,7 +1,7 @@
 import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_EMAIL, ADMIN_PASSWORD, createSignedInUser, engines, startTestServer, type TestServer } from '../support/harness.ts';
-import { launchBrowser, type Browser } from './browser.ts';
+import { launchBrowser, type Browser, signInThroughPage } from './browser.ts';
 import { ensureDashboardBuilt } from './build-dashboard.ts';
 
 /** The user page's Effective permissions: a "Why?" on each shows GET /users/:id/explain inline. */
@@ -22,12 +22,7 @@ describe.each(engines)('"Why?" on effective permissions on %s', (engine) => {
   beforeAll(async () => {
     test = await startTestServer(engine);
     expect((await test.admin.post('/api/v1/tenants', { slug: 'acme', name: 'Acme' })).status).toBe(201);
-    await browser.context.clearCookies();
-    await page.goto(test.url + '/login');
-    await page.getByLabel('Email').fill(ADMIN_EMAIL);
-    await page.getByLabel('Password', { exact: true }).fill(ADMIN_PASSWORD);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('navigation', { name: 'Main' }).waitFor();
+    await signInThroughPage(browser, test.url, ADMIN_EMAIL, ADMIN_PASSWORD);
   });
   afterEach(async (context) => {
     if (context.task.result?.state === 'fail' && page) await browser.screenshot(`${engine}-failed-${context.task.name.replace(/\W+/g, '-')}`).catch(() => undefined);

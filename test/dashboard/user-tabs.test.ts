@@ -3,7 +3,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { routes, userTabs, windowTitle } from '../../web/src/routes.ts';
 import { ADMIN_EMAIL, ADMIN_PASSWORD, createSignedInUser, engines, startTestServer, USER_PASSWORD, type TestServer } from '../support/harness.ts';
 import { enrol } from '../support/two-factor.ts';
-import { launchBrowser, type Browser } from './browser.ts';
+import { launchBrowser, type Browser, signInThroughPage } from './browser.ts';
 import { ensureDashboardBuilt } from './build-dashboard.ts';
 
 /**
@@ -41,12 +41,7 @@ describe.each(engines)("a user's page in tabs on %s", (engine) => {
 
   beforeAll(async () => {
     test = await startTestServer(engine);
-    await browser.context.clearCookies();
-    await page.goto(test.url + '/login');
-    await page.getByLabel('Email').fill(ADMIN_EMAIL);
-    await page.getByLabel('Password', { exact: true }).fill(ADMIN_PASSWORD);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('navigation', { name: 'Main' }).waitFor();
+    await signInThroughPage(browser, test.url, ADMIN_EMAIL, ADMIN_PASSWORD);
   });
   afterEach(async (context) => {
     if (context.task.result?.state === 'fail' && page) await browser.screenshot(`${engine}-failed-${context.task.name.replace(/\W+/g, '-')}`).catch(() => undefined);
