@@ -1,22 +1,22 @@
 import type { TenantStore } from './tenants/tenant-store.ts';
 import type { UserStore } from './users/user-store.ts';
 import type { AssignmentStore, RoleStore } from './roles/role-store.ts';
-import type { SessionStore } from './sessions/session.ts';
-import type { ApiTokenStore } from './tokens/api-token.ts';
-import type { AuditStore } from './audit/audit-event.ts';
-import type { ResourceStore } from './resources/resource.ts';
-import type { OutboxStore } from './mail/outbox.ts';
-import type { OneTimeLinkStore } from './users/one-time-link.ts';
-import type { AvatarStore } from './users/avatar.ts';
-import type { TwoFactorStore } from './two-factor/two-factor.ts';
-import type { LoginChallengeStore } from './sessions/login-challenge.ts';
-import type { LoginThrottleStore } from './login-throttle/login-throttle.ts';
-import type { AuthPolicyStore } from './sessions/authentication-policy.ts';
-import type { ExternalIdentityStore } from './sso/external-identity.ts';
-import type { SsoLoginStateStore } from './sso/sso-login-state.ts';
+import type { SessionStore } from './sessions/session-store.ts';
+import type { ApiTokenStore } from './tokens/token-store.ts';
+import type { AuditStore } from './audit/audit-store.ts';
+import type { ResourceStore } from './resources/resource-store.ts';
+import type { OutboxStore } from './mail/outbox-store.ts';
+import type { OneTimeLinkStore } from './users/one-time-link-store.ts';
+import type { AvatarStore } from './users/avatar-store.ts';
+import type { TwoFactorStore } from './two-factor/two-factor-store.ts';
+import type { LoginChallengeStore } from './sessions/login-challenge-store.ts';
+import type { LoginThrottleStore } from './login-throttle/login-throttle-store.ts';
+import type { AuthPolicyStore } from './sessions/auth-policy-store.ts';
+import type { ExternalIdentityStore } from './sso/external-identity-store.ts';
+import type { SsoLoginStateStore } from './sso/sso-login-state-store.ts';
 import type { GovernanceStore } from './access/governance-store.ts';
-import type { ImportJobStore } from './users/import-job.ts';
-import type { AuthorizationStore } from './access/authorization-facts.ts';
+import type { ImportJobStore } from './users/import-job-store.ts';
+import type { AuthorizationStore } from './access/authorization-store.ts';
 
 export interface TransactionOptions {
   /**

@@ -9,7 +9,7 @@ import { sqlSessionStore } from './stores/session-store.ts';
 import { sqlTenantStore } from './stores/tenant-store.ts';
 import { sqlTokenStore } from './stores/token-store.ts';
 import { sqlUserStore } from './stores/user-store.ts';
-import { sqlMailStore } from './stores/mail-store.ts';
+import { sqlMailStore } from './stores/outbox-store.ts';
 import { sqlOneTimeLinkStore } from './stores/one-time-link-store.ts';
 import { sqlAvatarStore } from './stores/avatar-store.ts';
 import { sqlTwoFactorStore } from './stores/two-factor-store.ts';

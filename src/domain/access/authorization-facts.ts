@@ -50,8 +50,3 @@ export interface AuthorizationQuery {
   tenant: string | null;
   defaultTenantId: string;
 }
-
-export interface AuthorizationStore {
-  /** One statement. Undefined when no token or session has this hash. */
-  load(query: AuthorizationQuery): Promise<AuthorizationFacts | undefined>;
-}

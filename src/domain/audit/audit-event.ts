@@ -39,11 +39,6 @@ export interface AuditQuery {
   limit: number;
 }
 
-export interface AuditStore {
-  append(event: AuditEvent): Promise<void>;
-  query(query: AuditQuery): Promise<AuditEvent[]>;
-}
-
 /** The fields of `after` that differ from `before`, as a before/after pair. */
 export function diffOf<T extends object>(before: T, after: T): AuditEvent['diff'] {
   const was: Record<string, unknown> = {};

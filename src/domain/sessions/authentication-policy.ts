@@ -53,12 +53,6 @@ export interface AuthPolicyRecord {
   updatedBy: string | null;
 }
 
-export interface AuthPolicyStore {
-  list(scopeIds: string[]): Promise<AuthPolicyRecord[]>;
-  set(record: AuthPolicyRecord): Promise<void>;
-  delete(scopeId: string): Promise<void>;
-}
-
 export type PolicySource = 'default' | 'appsettings' | 'tenant appsettings' | 'admin API' | 'tenant admin API';
 
 /** What applies to the users at home in a tenant (timeouts) or acting in it (2FA). */

@@ -16,13 +16,3 @@ export interface LoginChallenge {
 /** How long the second step may take, and how many wrong codes a challenge survives. */
 export const LOGIN_CHALLENGE_LIFETIME_MS = 5 * 60_000;
 export const LOGIN_CHALLENGE_MAX_FAILURES = 5;
-
-export interface LoginChallengeStore {
-  create(challenge: LoginChallenge): Promise<void>;
-  getByTokenHash(tokenHash: string): Promise<LoginChallenge | undefined>;
-  /** Spends the challenge if, and only if, it is unspent: exactly one of concurrent calls gets true. */
-  consume(challengeId: string, at: string): Promise<boolean>;
-  /** Counts a wrong code; returns the new count. */
-  recordFailure(challengeId: string): Promise<number>;
-  deleteExpired(before: string): Promise<number>;
-}

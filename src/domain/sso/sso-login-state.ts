@@ -19,13 +19,3 @@ export interface SsoLoginState {
 
 /** Long enough to type a password and answer an MFA prompt at the provider. */
 export const SSO_LOGIN_STATE_LIFETIME_MS = 10 * 60_000;
-
-export interface SsoLoginStateStore {
-  create(state: SsoLoginState): Promise<void>;
-  /**
-   * Spends the state if, and only if, it is unspent and unexpired at `at`, returning it;
-   * exactly one of concurrent calls (on any node) gets it, replays get undefined.
-   */
-  consume(stateHash: string, at: string): Promise<SsoLoginState | undefined>;
-  deleteExpired(before: string): Promise<number>;
-}

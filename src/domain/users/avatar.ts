@@ -7,14 +7,6 @@ export interface Avatar {
   updatedAt: string;
 }
 
-export interface AvatarStore {
-  set(avatar: Avatar): Promise<void>;
-  get(userId: string): Promise<Avatar | undefined>;
-  /** When the user's avatar was last set; null when they have none. Reads no image bytes. */
-  updatedAt(userId: string): Promise<string | null>;
-  delete(userId: string): Promise<void>;
-}
-
 export type AvatarType = 'image/png' | 'image/jpeg' | 'image/webp';
 
 export const MAX_AVATAR_BYTES = 512 * 1024;

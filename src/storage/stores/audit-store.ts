@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
-import type { AuditCategory, AuditEvent, AuditOutcome, AuditQuery, AuditStore } from '../../domain/audit/audit-event.ts';
+import type { AuditCategory, AuditEvent, AuditOutcome, AuditQuery } from '../../domain/audit/audit-event.ts';
+import type { AuditStore } from '../../domain/audit/audit-store.ts';
 import type { Database } from '../schema.ts';
 import { fromJson, toJson } from './sql-helpers.ts';
 

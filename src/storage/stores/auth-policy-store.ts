@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
-import type { AuthPolicyRecord, AuthPolicyStore } from '../../domain/sessions/authentication-policy.ts';
+import type { AuthPolicyRecord } from '../../domain/sessions/authentication-policy.ts';
+import type { AuthPolicyStore } from '../../domain/sessions/auth-policy-store.ts';
 import type { Database } from '../schema.ts';
 
 export const toPolicyRecord = (row: Database['auth_policies']): AuthPolicyRecord => ({

@@ -1,15 +1,6 @@
 import { CompiledQuery, type Kysely } from 'kysely';
-import type {
-  AuthorizationFacts,
-  AuthorizationQuery,
-  AuthorizationStore,
-  OwnerFacts,
-  PolicyFacts,
-  RoleFacts,
-  SessionFacts,
-  TenantFacts,
-  TokenFacts,
-} from '../../domain/access/authorization-facts.ts';
+import type { AuthorizationFacts, AuthorizationQuery, OwnerFacts, PolicyFacts, RoleFacts, SessionFacts, TenantFacts, TokenFacts } from '../../domain/access/authorization-facts.ts';
+import type { AuthorizationStore } from '../../domain/access/authorization-store.ts';
 import type { Permission } from '../../domain/permissions.ts';
 import { GLOBAL_SCOPE } from '../../domain/sessions/authentication-policy.ts';
 import type { SessionMethod } from '../../domain/sessions/session.ts';

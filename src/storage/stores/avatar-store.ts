@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
-import type { AvatarStore, AvatarType } from '../../domain/users/avatar.ts';
+import type { AvatarType } from '../../domain/users/avatar.ts';
+import type { AvatarStore } from '../../domain/users/avatar-store.ts';
 import type { Database } from '../schema.ts';
 
 /** Stored as base64 text: one column type that both engines share. */

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
-import type { ExternalIdentity, ExternalIdentityStore } from '../../domain/sso/external-identity.ts';
+import type { ExternalIdentity } from '../../domain/sso/external-identity.ts';
+import type { ExternalIdentityStore } from '../../domain/sso/external-identity-store.ts';
 import type { Database } from '../schema.ts';
 
 const toIdentity = (row: Database['external_identities']): ExternalIdentity => ({

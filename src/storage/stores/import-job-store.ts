@@ -1,6 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { Actor } from '../../domain/context.ts';
-import type { ImportJob, ImportJobPhase, ImportJobRow, ImportJobRowStatus, ImportJobStatus, ImportJobStore, ImportRowOutcome } from '../../domain/users/import-job.ts';
+import type { ImportJob, ImportJobPhase, ImportJobRow, ImportJobRowStatus, ImportJobStatus, ImportRowOutcome } from '../../domain/users/import-job.ts';
+import type { ImportJobStore } from '../../domain/users/import-job-store.ts';
 import type { Engine } from '../open-database.ts';
 import type { Database } from '../schema.ts';
 import { fromJson, toJson } from './sql-helpers.ts';

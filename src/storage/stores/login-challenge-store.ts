@@ -1,5 +1,6 @@
 import { sql, type Kysely } from 'kysely';
-import type { LoginChallenge, LoginChallengeStore } from '../../domain/sessions/login-challenge.ts';
+import type { LoginChallenge } from '../../domain/sessions/login-challenge.ts';
+import type { LoginChallengeStore } from '../../domain/sessions/login-challenge-store.ts';
 import type { Database } from '../schema.ts';
 
 const toChallenge = (row: Database['login_challenges']): LoginChallenge => ({

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
-import type { LoginThrottleStore, ThrottleRecord } from '../../domain/login-throttle/login-throttle.ts';
+import type { ThrottleRecord } from '../../domain/login-throttle/login-throttle.ts';
+import type { LoginThrottleStore } from '../../domain/login-throttle/login-throttle-store.ts';
 import type { Engine } from '../open-database.ts';
 import type { Database } from '../schema.ts';
 

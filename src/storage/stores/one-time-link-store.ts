@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
-import type { OneTimeLink, OneTimeLinkPurpose, OneTimeLinkStore } from '../../domain/users/one-time-link.ts';
+import type { OneTimeLink, OneTimeLinkPurpose } from '../../domain/users/one-time-link.ts';
+import type { OneTimeLinkStore } from '../../domain/users/one-time-link-store.ts';
 import type { Database } from '../schema.ts';
 
 const toLink = (row: Database['one_time_links']): OneTimeLink => ({

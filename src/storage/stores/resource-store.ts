@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
-import type { OwnedResource, ResourceKind, ResourceStore } from '../../domain/resources/resource.ts';
+import type { OwnedResource, ResourceKind } from '../../domain/resources/resource.ts';
+import type { ResourceStore } from '../../domain/resources/resource-store.ts';
 import type { Database } from '../schema.ts';
 import { fromJson, toJson } from './sql-helpers.ts';
 

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
-import type { Session, SessionMethod, SessionStore } from '../../domain/sessions/session.ts';
+import type { Session, SessionMethod } from '../../domain/sessions/session.ts';
+import type { SessionStore } from '../../domain/sessions/session-store.ts';
 import type { Database } from '../schema.ts';
 
 export const toSession = (row: Database['sessions']): Session => ({

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
-import type { SsoLoginState, SsoLoginStateStore } from '../../domain/sso/sso-login-state.ts';
+import type { SsoLoginState } from '../../domain/sso/sso-login-state.ts';
+import type { SsoLoginStateStore } from '../../domain/sso/sso-login-state-store.ts';
 import type { Database } from '../schema.ts';
 
 const toState = (row: Database['sso_login_states']): SsoLoginState => ({

@@ -1,5 +1,6 @@
 import { sql, type Kysely } from 'kysely';
-import type { ApiToken, ApiTokenStore } from '../../domain/tokens/api-token.ts';
+import type { ApiToken } from '../../domain/tokens/api-token.ts';
+import type { ApiTokenStore } from '../../domain/tokens/token-store.ts';
 import type { Database } from '../schema.ts';
 
 export const toToken = (row: Database['api_tokens']): ApiToken => ({

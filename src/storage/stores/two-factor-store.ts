@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
-import type { TwoFactorRecord, TwoFactorStatus, TwoFactorStore } from '../../domain/two-factor/two-factor.ts';
+import type { TwoFactorRecord, TwoFactorStatus } from '../../domain/two-factor/two-factor.ts';
+import type { TwoFactorStore } from '../../domain/two-factor/two-factor-store.ts';
 import type { Database } from '../schema.ts';
 
 const toRecord = (row: Database['two_factor']): TwoFactorRecord => ({

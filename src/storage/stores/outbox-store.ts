@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
-import { REDACTED_BODY, type OutboxMessage, type OutboxStatus, type OutboxStore } from '../../domain/mail/outbox.ts';
+import { REDACTED_BODY, type OutboxMessage, type OutboxStatus } from '../../domain/mail/outbox.ts';
+import type { OutboxStore } from '../../domain/mail/outbox-store.ts';
 import type { Database } from '../schema.ts';
 
 const toMessage = (row: Database['mail_outbox']): OutboxMessage => ({
