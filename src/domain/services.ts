@@ -12,6 +12,9 @@ import { SessionService } from './sessions/session-service.ts';
 import { TenantService } from './tenants/tenant-service.ts';
 import { TokenService } from './tokens/token-service.ts';
 import { UserService } from './users/user-service.ts';
+import { UserLifecycleService } from './users/user-lifecycle-service.ts';
+import { UserTenancyService } from './users/user-tenancy-service.ts';
+import { UserCredentialService } from './users/user-credential-service.ts';
 import { UserCsvService } from './users/user-csv-service.ts';
 import { ImportJobService } from './users/import-job-service.ts';
 import { PasswordHashPool } from './users/password-hash-pool.ts';
@@ -35,6 +38,8 @@ export function createServices(context: DomainContext) {
   const tenants = new TenantService(context, access, guards);
   const links = new OneTimeLinkService(context);
   const users = new UserService(context, access, guards, tenants, links);
+  const userLifecycle = new UserLifecycleService(context, access, guards);
+  const userTenancy = new UserTenancyService(context, access, guards, tenants);
   const authenticationPolicy = new AuthenticationPolicyService(context, access);
   const loginThrottle = new LoginThrottle(context, users);
   links.useThrottle(loginThrottle);
@@ -49,6 +54,9 @@ export function createServices(context: DomainContext) {
     authorizationChecks: new AuthorizationCheckService(context.store, access),
     tenants,
     users,
+    userLifecycle,
+    userTenancy,
+    userCredentials: new UserCredentialService(context, guards, links),
     userCsv: new UserCsvService(context, access, users),
     importJobs: new ImportJobService(context, access, users, new PasswordHashPool()),
     roles: new RoleService(context, access, guards),
@@ -69,6 +77,6 @@ export function createServices(context: DomainContext) {
     mail: new MailService(context, access),
     explain: new ExplainService(context, access, twoFactor),
     // Review decisions go through the ordinary commands (stateless services: another instance is the same service).
-    accessReview: new AccessReviewService(context, access, { users, tokens: new TokenService(context, users, guards), roles: new RoleService(context, access, guards) }),
+    accessReview: new AccessReviewService(context, access, { userLifecycle, userTenancy, tokens: new TokenService(context, users, guards), roles: new RoleService(context, access, guards) }),
   };
 }

@@ -5,7 +5,8 @@ import { DomainError } from '../errors.ts';
 import { newId } from '../ids.ts';
 import type { RoleService } from '../roles/role-service.ts';
 import type { TokenService } from '../tokens/token-service.ts';
-import type { UserService } from '../users/user-service.ts';
+import type { UserLifecycleService } from '../users/user-lifecycle-service.ts';
+import type { UserTenancyService } from '../users/user-tenancy-service.ts';
 import type { AccessReviewDecisionRecord, AccessReviewRecord, AccessReviewSummary, ReviewDecision } from './governance-store.ts';
 import { ADMIN_ROLE_ID } from '../roles/role.ts';
 import type { Tenant } from '../tenants/tenant.ts';
@@ -51,7 +52,8 @@ export interface ReviewDecisionInput {
  * own permission and AccessGuards' rules, writes its own audit event, as from any other route.
  */
 export interface ReviewActions {
-  users: Pick<UserService, 'suspend' | 'removeFromTenant'>;
+  userLifecycle: Pick<UserLifecycleService, 'suspend'>;
+  userTenancy: Pick<UserTenancyService, 'removeFromTenant'>;
   tokens: Pick<TokenService, 'revokeAny'>;
   roles: Pick<RoleService, 'delete'>;
 }
@@ -224,10 +226,10 @@ export class AccessReviewService {
   async #apply(actor: Actor, decision: AccessReviewDecisionRecord): Promise<Pick<AccessReviewDecisionRecord, 'outcome' | 'error'>> {
     const { id, type } = decision.subject;
     try {
-      if (decision.decision === 'suspend') await this.#actions.users.suspend(actor, id);
+      if (decision.decision === 'suspend') await this.#actions.userLifecycle.suspend(actor, id);
       else if (decision.decision === 'revoke_token') await this.#actions.tokens.revokeAny(actor, id);
       else if (decision.decision === 'remove_role' && type === 'role') await this.#actions.roles.delete(actor, id);
-      else if (decision.decision === 'remove_role') await this.#actions.users.removeFromTenant(actor, id);
+      else if (decision.decision === 'remove_role') await this.#actions.userTenancy.removeFromTenant(actor, id);
       return { outcome: 'applied', error: null };
     } catch (error) {
       if (!(error instanceof DomainError)) throw error;

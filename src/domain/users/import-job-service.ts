@@ -15,7 +15,8 @@ import type { PasswordHashPool } from './password-hash-pool.ts';
 import { generatePassword, hashOneTimePassword, NO_PASSWORD_HASH } from './passwords.ts';
 import { readImportCsv } from './user-csv.ts';
 import { normalizeEmail, type StoredUser } from './user.ts';
-import type { HashedUser, PreparedUser, UserService } from './user-service.ts';
+import type { HashedUser, PreparedUser } from './user-creation.ts';
+import type { UserService } from './user-service.ts';
 import { fail, messageOf } from '../error-catalogue.ts';
 
 /** Rows created per transaction: each batch writes its users, their audit events and the rows' outcomes at once. */

@@ -8,7 +8,8 @@ import { decodeCsv } from '../csv.ts';
 import { encodeExport, inBatches, type ExportFormat } from '../export-format.ts';
 import type { TenantMember } from './user-store.ts';
 import { EXPORT_COLUMNS, parseImportCsv, type ImportRow } from './user-csv.ts';
-import { hashPrepared, type CreatedUser, type PreparedUser, type UserService } from './user-service.ts';
+import { hashPrepared, type CreatedUser, type PreparedUser } from './user-creation.ts';
+import type { UserService } from './user-service.ts';
 import { fail } from '../error-catalogue.ts';
 
 export interface ImportOptions {

@@ -1,7 +1,7 @@
 import { CsvError, parse as parseStream, type Options as CsvOptions } from 'csv-parse';
 import { parse } from 'csv-parse/sync';
 import { restoreFormula } from '../csv.ts';
-import type { CreateUserInput } from './user-service.ts';
+import type { CreateUserInput } from './user-creation.ts';
 import { fail } from '../error-catalogue.ts';
 
 /** The seed's import columns, in its order; `email` and `displayName` are required. */

@@ -24,7 +24,7 @@ export const userLifecycleRoutes = [
     params: idParams,
     body: z.object({ revokeTokens: z.boolean().optional() }),
     async handler({ actor, params, body, services }) {
-      return services.users.resetPassword(actor, params.id, { revokeTokens: body.revokeTokens });
+      return services.userCredentials.resetPassword(actor, params.id, { revokeTokens: body.revokeTokens });
     },
   }),
   defineRoute({
@@ -49,7 +49,7 @@ export const userLifecycleRoutes = [
     params: idParams,
     body: z.object({ tenant: z.string().min(1).max(100), role: z.string().min(1).max(100).optional(), dryRun: z.boolean().optional() }),
     async handler({ actor, params, body, services }) {
-      return services.users.move(actor, params.id, body);
+      return services.userTenancy.move(actor, params.id, body);
     },
   }),
   defineRoute({

@@ -86,7 +86,7 @@ export const userRoutes = [
     access: { permission: 'ManageUsers' },
     params: idParams,
     async handler({ actor, params, services }) {
-      return services.users.suspend(actor, params.id);
+      return services.userLifecycle.suspend(actor, params.id);
     },
   }),
   defineRoute({
@@ -97,7 +97,7 @@ export const userRoutes = [
     access: { permission: 'ManageUsers' },
     params: idParams,
     async handler({ actor, params, services }) {
-      return services.users.reactivate(actor, params.id);
+      return services.userLifecycle.reactivate(actor, params.id);
     },
   }),
   defineRoute({
@@ -108,7 +108,7 @@ export const userRoutes = [
     access: { permission: 'ManageUsers' },
     params: idParams,
     async handler({ actor, params, services }) {
-      return services.users.delete(actor, params.id);
+      return services.userLifecycle.delete(actor, params.id);
     },
   }),
   defineRoute({
@@ -120,7 +120,7 @@ export const userRoutes = [
     params: idParams,
     body: z.object({ role: z.string().min(1).max(100) }),
     async handler({ actor, params, body, services }) {
-      return services.users.setRole(actor, params.id, body.role);
+      return services.userTenancy.setRole(actor, params.id, body.role);
     },
   }),
   defineRoute({
@@ -132,7 +132,7 @@ export const userRoutes = [
     status: 204,
     params: idParams,
     async handler({ actor, params, services }) {
-      await services.users.removeFromTenant(actor, params.id);
+      await services.userTenancy.removeFromTenant(actor, params.id);
     },
   }),
   defineRoute({

@@ -1,0 +1,15 @@
+import type { AccessService } from '../access/access-service.ts';
+import type { Store } from '../store.ts';
+import { publicUser, type StoredUser, type User } from './user.ts';
+
+export interface UserView extends User {
+  homeTenant: string;
+  /** The user's role in the tenant the request acts in. */
+  role: string | null;
+}
+
+/** The user as the API shows them in the tenant (a list's rows come with these already: see UserService.list). */
+export async function viewUser(store: Store, access: AccessService, user: StoredUser | User, tenantId: string): Promise<UserView> {
+  const [home, role] = await Promise.all([store.tenants.getById(user.homeTenantId), access.roleIn(user.id, tenantId)]);
+  return { ...publicUser(user), homeTenant: home?.slug ?? user.homeTenantId, role: role?.name ?? null };
+}
