@@ -50,6 +50,9 @@ describe('every dashboard page on a phone and on a desktop', () => {
     expect((await test.admin.put(`/api/v1/tenants/acme-europe-logistics/members/${person.id}`, { role: 'Operator' })).status).toBe(200);
     const role = await test.admin.post('/api/v1/roles', { name: 'workflow-editor', description: 'Edits workflows and what triggers them', permissions: ['ViewUsers', 'ManageWorkflows'] });
     expect(role.status).toBe(201);
+    // A recorded access review (the Admin without 2FA is a finding even in a fresh installation).
+    const review = await test.admin.post('/api/v1/access-reviews', { stale: '90d', note: 'Quarterly review of the default tenant and everything it holds' });
+    expect(review.status).toBe(201);
     addresses = {
       '/admin/users': '/admin/users',
       '/admin/users/new': '/admin/users/new',
@@ -65,6 +68,8 @@ describe('every dashboard page on a phone and on a desktop', () => {
       '/admin/tenants': '/admin/tenants',
       '/admin/tenants/:tenant': '/admin/tenants/acme-europe-logistics',
       '/admin/audit': '/admin/audit',
+      '/admin/access-review': '/admin/access-review?stale=90d',
+      '/admin/access-reviews/:id': `/admin/access-reviews/${review.body.review.id}`,
       '/admin/settings/authentication': '/admin/settings/authentication',
       '/settings/security': '/settings/security',
     };

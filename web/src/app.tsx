@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState, type KeyboardEvent, type MouseEvent, type ReactNode } from 'react';
 import { setActingTenant } from './api.ts';
 import { AvatarImage } from './components/avatar.tsx';
+import { AccessReviewPage, AccessReviewRecordPage } from './pages/access-review.tsx';
 import { AuditPage } from './pages/audit.tsx';
 import { AuthenticationSettingsPage } from './pages/authentication-settings.tsx';
 import { RoleEditorPage, RolesPage } from './pages/roles.tsx';
@@ -75,6 +76,8 @@ const renderers: Record<RoutePattern, (params: Record<string, string>) => ReactN
   '/admin/tenants': () => <TenantsPage />,
   '/admin/tenants/:tenant': ({ tenant }) => <TenantPage slug={tenant!} />,
   '/admin/audit': () => <AuditPage />,
+  '/admin/access-review': () => <AccessReviewPage />,
+  '/admin/access-reviews/:id': ({ id }) => <AccessReviewRecordPage id={id!} />,
   '/admin/settings/authentication': () => <AuthenticationSettingsPage />,
   '/settings/security': () => <SecurityPage />,
 };
@@ -84,6 +87,7 @@ const navigation: { section: 'Admin' | 'Settings'; to: string; label: string; pe
   { section: 'Admin', to: '/admin/roles', label: 'Roles', permission: 'ViewUsers' },
   { section: 'Admin', to: '/admin/tenants', label: 'Tenants', permission: 'ManageTenants' },
   { section: 'Admin', to: '/admin/audit', label: 'Audit', permission: 'ViewAuditLogs' },
+  { section: 'Admin', to: '/admin/access-review', label: 'Access review', permission: 'ViewAuditLogs' },
   { section: 'Admin', to: '/admin/settings/authentication', label: 'Settings', permission: ['ManageSettings', 'ManageTenants'] },
   { section: 'Settings', to: '/settings/security', label: 'Security' },
 ];

@@ -32,6 +32,9 @@ export const routes = [
   { pattern: '/admin/tenants', title: 'Tenants', permission: 'ManageTenants' },
   { pattern: '/admin/tenants/:tenant', title: 'Tenant', permission: 'ManageTenants' },
   { pattern: '/admin/audit', title: 'Audit log', permission: 'ViewAuditLogs' },
+  // The API's permission (the service also asks ViewUsers; a caller without it sees the server's refusal).
+  { pattern: '/admin/access-review', title: 'Access review', permission: 'ViewAuditLogs' },
+  { pattern: '/admin/access-reviews/:id', title: 'Access review record', permission: 'ViewAuditLogs' },
   // One page for both: each section shows only to those who hold its permission.
   { pattern: '/admin/settings/authentication', title: 'Authentication settings', permission: ['ManageSettings', 'ManageTenants'] },
   { pattern: '/settings/security', title: 'Security' },
