@@ -14,8 +14,13 @@ import { statementsOf } from './support/sql-statements.ts';
 const MAX_STATEMENTS_TOKEN_GET_USER = 4;
 const MAX_STATEMENTS_SESSION_GET_USER = 4;
 
-/** Statements that read what authorization depends on: exactly one per request. */
-const authorizationReads = (sent: string[]) => sent.filter((sql) => /from "(api_tokens|sessions)"|"auth_policies"/.test(sql));
+/**
+ * Statements that read what authorization depends on: exactly one per request. On SQLite a
+ * repeated request's one is the database's change counter, when nothing changed since its
+ * credential's facts were read (src/storage/stores/authorization-cache.ts).
+ */
+const authorizationReads = (sent: string[]) => sent.filter((sql) => /from "(api_tokens|sessions)"|"auth_policies"|pragma_data_version/.test(sql));
+const isAuthorizationStatement = (sql: string) => /from "(api_tokens|sessions)"/.test(sql);
 
 describe.each(engines)('SQL statements per request on %s', (engine) => {
   let test: TestServer;
@@ -75,6 +80,20 @@ describe.each(engines)('SQL statements per request on %s', (engine) => {
       report(`POST /api/v1/authz/check ${JSON.stringify(body)}`, sent);
       expect(sent, JSON.stringify(body)).toHaveLength(1);
     }
+  });
+
+  it.runIf(engine === 'sqlite')('reads the authorization statement again only after a write, else the change counter alone', async () => {
+    const url = `/api/v1/users/${targetId}`;
+    const get = () => statementsOf(test, async () => expect((await test.admin.get(url)).status).toBe(200));
+    await get();
+    const repeated = await get();
+    expect(authorizationReads(repeated)).toEqual([expect.stringContaining('pragma_data_version')]);
+    // Any row changed (here a display name, through the API) and the next request reads afresh.
+    expect((await test.admin.patch(url, { displayName: 'Renamed by the cache test' })).status).toBe(200);
+    // The counter, which has moved, then the statement: the one request after a write that pays two.
+    const afterWrite = await get();
+    expect(authorizationReads(afterWrite).map((sql) => (isAuthorizationStatement(sql) ? 'statement' : 'counter'))).toEqual(['counter', 'statement']);
+    expect(authorizationReads(await get())).toEqual([expect.stringContaining('pragma_data_version')]);
   });
 
   it('sends none for a request without a credential', async () => {

@@ -1,28 +1,42 @@
+import { DatabaseSync } from 'node:sqlite';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiClient } from './support/api-client.ts';
 import { createSignedInUser, createTestDatabase, startTestServer, USER_PASSWORD, type TestDatabase, type TestServer } from './support/harness.ts';
 import { enrol } from './support/two-factor.ts';
+import type { Engine } from '../src/storage/open-database.ts';
 
 /**
- * Every change that can alter an authorization decision, made through one node, applies at the
- * very next request to another node sharing the same PostgreSQL (issue 8). Today no node keeps a
- * decision across requests (each request reads its credential, owner, policies and roles in one
- * statement); this test is what any future cache has to pass.
+ * Every change that can alter an authorization decision applies at the very next request
+ * (issue 8):
+ * - on PostgreSQL, made through one node, at the next request to another node sharing the same
+ *   database (no node keeps a decision across requests: each request reads its credential, owner,
+ *   policies and roles in one statement);
+ * - on SQLite, where the one process keeps recent credentials' facts while the database is
+ *   unchanged (src/storage/stores/authorization-cache.ts), at the next request to that same node,
+ *   whose facts for the caller were read (and kept) just before the change; and a change written
+ *   to the file by another process applies too.
+ * Any future cache has to pass this.
  */
-describe('authorization decisions across two nodes sharing PostgreSQL', () => {
+const setups: { name: string; engine: Engine; nodes: 1 | 2 }[] = [
+  { name: 'two nodes sharing PostgreSQL', engine: 'postgres', nodes: 2 },
+  { name: 'one SQLite node keeping recent authorizations', engine: 'sqlite', nodes: 1 },
+];
+
+describe.each(setups)('authorization decisions: $name', ({ engine, nodes }) => {
   let database: TestDatabase;
   let nodeA: TestServer;
   let nodeB: TestServer;
 
   beforeAll(async () => {
-    database = await createTestDatabase('postgres');
-    nodeA = await startTestServer('postgres', { database });
-    nodeB = await startTestServer('postgres', { database });
+    database = await createTestDatabase(engine);
+    nodeA = await startTestServer(engine, { database });
+    nodeB = nodes === 2 ? await startTestServer(engine, { database }) : nodeA;
     expect((await nodeA.admin.post('/api/v1/tenants', { slug: 'acme', name: 'Acme' })).status).toBe(201);
   });
   afterAll(async () => {
     await nodeA?.close();
-    await nodeB?.close();
+    if (nodeB !== nodeA) await nodeB?.close();
     await database?.drop();
   });
 
@@ -133,5 +147,20 @@ describe('authorization decisions across two nodes sharing PostgreSQL', () => {
     await expectStatus([user.session, user.token], '/api/v1/users', 200);
     expect((await nodeA.admin.post(`/api/v1/users/${user.id}/reset-2fa`)).status).toBe(200);
     await expectStatus([user.token], '/api/v1/users', 403, 'TWO_FACTOR_ENROLLMENT_REQUIRED');
+  });
+
+  it.runIf(engine === 'sqlite')("a change another process writes to the database file", async () => {
+    const user = await userOnB({ role: 'Viewer' });
+    await expectStatus([user.session, user.token], '/api/v1/users', 200);
+    const other = new DatabaseSync(path.join(database.dataDir, 'sophon.db'));
+    try {
+      other.exec('PRAGMA busy_timeout = 5000');
+      other.prepare("update users set status = 'suspended' where id = ?").run(user.id);
+      await expectStatus([user.token], '/api/v1/users', 401, 'ACCOUNT_SUSPENDED');
+      other.prepare("update users set status = 'active' where id = ?").run(user.id);
+      await expectStatus([user.token], '/api/v1/users', 200);
+    } finally {
+      other.close();
+    }
   });
 });

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { Kysely, Migrator, type Migration, type MigrationProvider } from 'kysely';
 import type { Database } from './schema.ts';
 import { createPostgresDialect } from './postgres-dialect.ts';
-import { createSqliteDialect } from './sqlite-dialect.ts';
+import { createSqliteDialect, SqliteChangeWatch } from './sqlite-dialect.ts';
 import { ensurePrivateDirectory, ensurePrivateSqliteFiles } from './private-files.ts';
 import { loggingDialect, StatementLog } from './statement-log.ts';
 import * as initial from './migrations/001-initial.ts';
@@ -26,6 +26,8 @@ export interface OpenedDatabase {
   location: string;
   /** Counts the SQL statements sent through `db` (tests and the benchmark read it). */
   statements: StatementLog;
+  /** SQLite: what tells a cache that no row has changed since it read (the authorization cache). */
+  changes?: SqliteChangeWatch;
 }
 
 /** What migrate() turns on once the schema is up to date: PostgreSQL's named prepared statements. */
@@ -67,7 +69,8 @@ export function openDatabase(options: { databaseUrl?: string; dataDir: string; r
   const file = path.resolve(options.dataDir, 'sophon.db');
   ensurePrivateSqliteFiles(file, report);
   const statements = new StatementLog();
-  return { db: new Kysely<Database>({ dialect: loggingDialect(createSqliteDialect(file), statements) }), engine: 'sqlite', location: file, statements };
+  const changes = new SqliteChangeWatch((sql) => statements.record(sql));
+  return { db: new Kysely<Database>({ dialect: loggingDialect(createSqliteDialect(file, changes), statements) }), engine: 'sqlite', location: file, statements, changes };
 }
 
 /** The migrations in order, by name (the upgrade test starts a database at an earlier one). */

@@ -27,8 +27,16 @@ export interface SqlStoreOptions {
   retry?: TransactionRetryPolicy;
   /** Tests watch the retries through these. */
   retryHooks?: RetryHooks;
+  /**
+   * SQLite: keep recent credentials' authorization facts while the database is unchanged
+   * (AuthorizationCache, with the database's SqliteChangeWatch); `now` is the domain's clock,
+   * which bounds an entry by the end of an elevation it holds.
+   */
+  authorizationCache?: { watch: SqliteChangeWatch; now: () => string };
 }
 import { sqlAuthorizationStore } from './stores/authorization-store.ts';
+import { AuthorizationCache } from './stores/authorization-cache.ts';
+import type { SqliteChangeWatch } from './sqlite-dialect.ts';
 
 /**
  * The domain's Store over Kysely: the same code for SQLite and PostgreSQL.
@@ -60,6 +68,8 @@ import { sqlAuthorizationStore } from './stores/authorization-store.ts';
  */
 export function createSqlStore(db: Kysely<Database>, engine: Engine, options: SqlStoreOptions = {}, inTransaction = false): Store {
   const policy = options.retry ?? DEFAULT_TRANSACTION_RETRY;
+  // Only outside transactions, and only on SQLite: a command reads what it checks inside its transaction.
+  const cached = !inTransaction && engine === 'sqlite' && options.authorizationCache ? { ...options.authorizationCache, cache: new AuthorizationCache() } : undefined;
   const store: Store = {
     tenants: sqlTenantStore(db),
     users: sqlUserStore(db, engine),
@@ -80,7 +90,7 @@ export function createSqlStore(db: Kysely<Database>, engine: Engine, options: Sq
     ssoLoginStates: sqlSsoLoginStateStore(db),
     governance: sqlGovernanceStore(db),
     importJobs: sqlImportJobStore(db, engine),
-    authorization: sqlAuthorizationStore(db, engine),
+    authorization: sqlAuthorizationStore(db, engine, cached),
     transaction(work, transactionOptions) {
       // Nested: joins the outer transaction, at its isolation level; a retry reruns the outermost callback.
       if (inTransaction) return work(store);

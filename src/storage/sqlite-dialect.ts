@@ -54,7 +54,52 @@ export function adapt(database: DatabaseSync, cacheSize = SQLITE_STATEMENT_CACHE
 /** The SQL function, on every connection, that lower-cases text as JavaScript does (all of Unicode). Used in queries only, never in the schema, so other tools can still open the file. */
 export const UNICODE_LOWER = 'unicode_lower';
 
-export function createSqliteDialect(file: string): SqliteDialect {
+/**
+ * What the connection has seen change, for a cache that must never answer from rows that have
+ * changed since it read them (src/storage/stores/authorization-cache.ts). Two counters, read in
+ * one statement: `PRAGMA data_version`, which moves when another connection (another process on
+ * the same file, a tool) commits, and `total_changes()`, which moves with every row this
+ * connection inserts, updates or deletes, in a transaction that commits or not. Together they
+ * move with every write that can reach the file; a reader that sees both unchanged knows no row
+ * changed since it last looked (an over-count, such as a rolled-back write, only costs a re-read).
+ */
+export class SqliteChangeWatch {
+  static readonly SQL = 'select (select "data_version" from pragma_data_version) as "data", total_changes() as "changes"';
+  /** The same two counters, as columns to add to a select of the statement that fills a cache. */
+  static readonly COLUMNS = '(select "data_version" from pragma_data_version) as "v_data", total_changes() as "v_changes"';
+  #database: DatabaseSync | undefined;
+  #statement: StatementSync | undefined;
+  readonly #record: (sql: string) => void;
+
+  /** `record` counts the statement where the others are counted (the statement log). */
+  constructor(record: (sql: string) => void = () => undefined) {
+    this.#record = record;
+  }
+
+  attach(database: DatabaseSync): void {
+    this.#database = database;
+    this.#statement = database.prepare(SqliteChangeWatch.SQL);
+  }
+
+  /**
+   * The counters now, as one value to compare; undefined when they can't vouch for anything: no
+   * connection yet, or a transaction open on it (its writes may be under way, and the file's
+   * changes by others are hidden from its snapshot), when the reader must read afresh.
+   */
+  version(): string | undefined {
+    const database = this.#database;
+    if (!database || !this.#statement || database.isTransaction) return undefined;
+    this.#record(SqliteChangeWatch.SQL);
+    const row = this.#statement.get() as { data: number; changes: number };
+    return `${row.data}:${row.changes}`;
+  }
+}
+
+/** The version of SqliteChangeWatch.version() from a row that selected SqliteChangeWatch.COLUMNS. */
+export const versionOfRow = (row: Record<string, unknown>): string | undefined =>
+  row.v_data === undefined || row.v_changes === undefined ? undefined : `${row.v_data}:${row.v_changes}`;
+
+export function createSqliteDialect(file: string, watch?: SqliteChangeWatch): SqliteDialect {
   return new SqliteDialect({
     database: async () => {
       const database = new DatabaseSync(file);
@@ -62,6 +107,7 @@ export function createSqliteDialect(file: string): SqliteDialect {
       database.exec('PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000; PRAGMA synchronous = NORMAL;');
       // SQLite's lower() folds ASCII only ("ZOË" → "zoË"): queries that compare text in any case use this one.
       database.function(UNICODE_LOWER, { deterministic: true }, (text) => (typeof text === 'string' ? text.toLowerCase() : text));
+      watch?.attach(database);
       return adapt(database);
     },
   });

@@ -8,6 +8,8 @@ import type { TwoFactorStatus } from '../../domain/two-factor/two-factor.ts';
 import type { UserStatus } from '../../domain/users/user.ts';
 import type { Engine } from '../open-database.ts';
 import type { Database } from '../schema.ts';
+import { SqliteChangeWatch, versionOfRow } from '../sqlite-dialect.ts';
+import { AuthorizationCache } from './authorization-cache.ts';
 
 /**
  * The columns each part reads: only those its checks use (every value read costs decoding on
@@ -99,6 +101,8 @@ function joinedStatement(credential: AuthorizationQuery['credential']): string {
       ...select('pg', 'pg', policyColumns),
       ...select('ph', 'ph', policyColumns),
       ...select('pa', 'pa', policyColumns),
+      // What the facts are valid for, when a cache keeps them (authorization-cache.ts).
+      SqliteChangeWatch.COLUMNS,
     ].join(', '),
     `from "${table}" as "c"`,
     'left join "users" as "u" on "u"."id" = "c"."user_id"',
@@ -192,34 +196,50 @@ function part<T>(row: RowOf, prefix: string, columns: readonly string[], key: st
   return out as T;
 }
 
-export function sqlAuthorizationStore(db: Kysely<Database>, engine: Engine): AuthorizationStore {
+/**
+ * `cached` (SQLite, the root store only): recent credentials' facts, given again while `watch` says
+ * no row of the database has changed since they were read (see AuthorizationCache). A store of a
+ * transaction never has one: what a command checks is read inside it.
+ */
+export function sqlAuthorizationStore(db: Kysely<Database>, engine: Engine, cached?: { watch: SqliteChangeWatch; cache: AuthorizationCache; now: () => string }): AuthorizationStore {
   return {
     async load(query) {
-      const { sql, order } = statements[engine][query.credential];
-      const values: Record<Name, string | null> = { hash: query.hash, tenant: query.tenant, default: query.defaultTenantId, global: GLOBAL_SCOPE };
-      const { rows } = await db.executeQuery<RowOf>(CompiledQuery.raw(sql, order.map((name) => values[name])));
-      const row = rows[0];
-      if (!row) return undefined;
-      const user = part<UserRow>(row, 'u', userColumns, 'id');
-      const acting = part<TenantRow>(row, 'a', tenantColumns, 'id');
-      const roleIn = part<RoleRow>(row, 'r', roleColumns, 'id');
-      const roleInDefault = part<RoleRow>(row, 'd', roleColumns, 'id');
-      const policy = (prefix: string) => {
-        const found = part<PolicyRow>(row, prefix, policyColumns, 'scope_id');
-        return found && toPolicyFacts(found);
-      };
-      const facts: AuthorizationFacts = {
-        user: user && toOwnerFacts(user),
-        twoFactorStatus: (row.f_status as TwoFactorStatus | null) ?? null,
-        twoFactorReenrolmentRequiredAt: user?.two_factor_reenrolment_required_at ?? null,
-        homeTenantSlug: (row.home_slug as string | null) ?? null,
-        acting: acting && { tenant: toTenantFacts(acting), role: roleIn && toRoleFacts(roleIn) },
-        roleInDefault: roleInDefault && toRoleFacts(roleInDefault),
-        policies: { global: policy('pg'), home: policy('ph'), acting: policy('pa') },
-      };
-      if (query.credential === 'token') facts.token = toTokenFacts(part<TokenRow>(row, 'c', tokenColumns, 'id')!);
-      else facts.session = toSessionFacts(part<SessionRow>(row, 'c', sessionColumns, 'id')!);
-      return facts;
+      // The change counter is read only for a credential whose facts are kept: a first request sends the statement alone.
+      if (cached?.cache.has(AuthorizationCache.keyOf(query))) {
+        const hit = cached.cache.get(AuthorizationCache.keyOf(query), cached.watch.version(), cached.now());
+        if (hit) return hit;
+      }
+      return read(query);
     },
   };
+
+  async function read(query: AuthorizationQuery): Promise<AuthorizationFacts | undefined> {
+    const { sql, order } = statements[engine][query.credential];
+    const values: Record<Name, string | null> = { hash: query.hash, tenant: query.tenant, default: query.defaultTenantId, global: GLOBAL_SCOPE };
+    const { rows } = await db.executeQuery<RowOf>(CompiledQuery.raw(sql, order.map((name) => values[name])));
+    const row = rows[0];
+    if (!row) return undefined;
+    const user = part<UserRow>(row, 'u', userColumns, 'id');
+    const acting = part<TenantRow>(row, 'a', tenantColumns, 'id');
+    const roleIn = part<RoleRow>(row, 'r', roleColumns, 'id');
+    const roleInDefault = part<RoleRow>(row, 'd', roleColumns, 'id');
+    const policy = (prefix: string) => {
+      const found = part<PolicyRow>(row, prefix, policyColumns, 'scope_id');
+      return found && toPolicyFacts(found);
+    };
+    const facts: AuthorizationFacts = {
+      user: user && toOwnerFacts(user),
+      twoFactorStatus: (row.f_status as TwoFactorStatus | null) ?? null,
+      twoFactorReenrolmentRequiredAt: user?.two_factor_reenrolment_required_at ?? null,
+      homeTenantSlug: (row.home_slug as string | null) ?? null,
+      acting: acting && { tenant: toTenantFacts(acting), role: roleIn && toRoleFacts(roleIn) },
+      roleInDefault: roleInDefault && toRoleFacts(roleInDefault),
+      policies: { global: policy('pg'), home: policy('ph'), acting: policy('pa') },
+    };
+    if (query.credential === 'token') facts.token = toTokenFacts(part<TokenRow>(row, 'c', tokenColumns, 'id')!);
+    else facts.session = toSessionFacts(part<SessionRow>(row, 'c', sessionColumns, 'id')!);
+    const version = versionOfRow(row);
+    if (cached && version !== undefined) cached.cache.set(AuthorizationCache.keyOf(query), version, facts, null);
+    return facts;
+  }
 }
