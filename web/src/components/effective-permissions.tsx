@@ -15,6 +15,9 @@ interface Explanation {
     assignedAt: string;
     assignedBy: { id: string; email: string | null } | null;
     auditEvent: { occurredAt: string; actorEmail: string | null } | null;
+    /** A time-bound assignment (an elevation): it grants until endsAt, then thenRole applies again. */
+    endsAt?: string | null;
+    thenRole?: { name: string } | null;
   } | null;
   reasons: { code: string; message: string }[];
   wouldGrant: { role: { id: string; name: string }; assignableBy: { id: string; email: string }[]; assignableByCount: number }[];
@@ -84,7 +87,7 @@ function ExplanationView({ entry }: { entry: Explanation }) {
     <>
       <p>
         <strong>{entry.permission}</strong> in tenant <strong>{entry.tenant.slug}</strong>: {verdict}
-        {entry.timeBound ? '' : grant ? ' (not time-bound)' : ''}.
+        {entry.timeBound ? ` (time-bound until ${formatTime(grant?.endsAt)}${grant?.thenRole ? `, then ${grant.thenRole.name} again` : ''})` : grant ? ' (not time-bound)' : ''}.
       </p>
       {grant && (
         <p>
