@@ -273,7 +273,16 @@ const settingsSchema = z
           .strict()
           .optional(),
         Rbac: z
-          .object({ MaxCustomRolesPerTenant: integer(1, 100_000).prefault(100) })
+          .object({
+            MaxCustomRolesPerTenant: integer(1, 100_000).prefault(100),
+            // The longest time-bound role an access request can be approved for (docs/rbac.md), installation-wide…
+            MaxElevation: timeSpan.prefault('1.00:00:00'),
+            // …and per tenant slug: { "acme": { "MaxElevation": "04:00:00" } }.
+            Tenants: z
+              .record(z.string(), z.object({ MaxElevation: timeSpan.optional() }).strict())
+              .transform((tenants) => Object.fromEntries(Object.entries(tenants).map(([slug, value]) => [slug.toLowerCase(), value])))
+              .prefault({}),
+          })
           .strict()
           .prefault({}),
         Logging: z

@@ -8,6 +8,11 @@ import type { SsoSettings } from './sso/sso-settings.ts';
 export interface DomainSettings {
   passwordMinLength: number;
   maxCustomRolesPerTenant: number;
+  /**
+   * The longest an access request can be approved for, in milliseconds (Sophon:Rbac:MaxElevation),
+   * and per tenant slug where set (Sophon:Rbac:Tenants:<slug>:MaxElevation). Absent: one day.
+   */
+  maxElevation?: { installation: number; tenants: Record<string, number> };
   /** Milliseconds. */
   sessionIdleTimeout: number;
   sessionAbsoluteTimeout: number;

@@ -33,7 +33,7 @@ import { OpenIdConnectProvider } from './sso/openid-connect-provider.ts';
 export type Services = ReturnType<typeof createServices>;
 
 export function createServices(context: DomainContext) {
-  const access = new AccessService(context.store);
+  const access = new AccessService(context.store, context.clock);
   const guards = new AccessGuards(access);
   const tenants = new TenantService(context, access, guards);
   const links = new OneTimeLinkService(context);

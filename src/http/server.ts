@@ -5,6 +5,7 @@ import { bootstrap, type BootstrapResult } from '../bootstrap.ts';
 import { type ServerConfig } from '../config/config.ts';
 import { authenticationSettingsOf } from '../config/authentication.ts';
 import { ssoSettingsOf } from '../config/sso.ts';
+import { maxElevationOf } from '../config/rbac.ts';
 import { loadMasterKey } from '../domain/two-factor/master-key.ts';
 import { systemClock, type Clock } from '../domain/clock.ts';
 import { createServices, type Services } from '../domain/services.ts';
@@ -69,6 +70,7 @@ export async function startServer(
       settings: {
         passwordMinLength: auth.Password.MinLength,
         maxCustomRolesPerTenant: config.settings.Sophon.Rbac.MaxCustomRolesPerTenant,
+        maxElevation: maxElevationOf(config.settings),
         sessionIdleTimeout: auth.IdleTimeout,
         sessionAbsoluteTimeout: auth.AbsoluteTimeout,
         initialPasswordLifetime: auth.InitialPasswordLifetime,

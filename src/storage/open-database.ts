@@ -16,6 +16,7 @@ import * as scaleIndexes from './migrations/008-scale-indexes.ts';
 import * as importJobs from './migrations/009-import-jobs.ts';
 import * as accessReviews from './migrations/010-access-reviews.ts';
 import * as tokenNames from './migrations/011-token-names.ts';
+import * as timeBoundRoles from './migrations/012-time-bound-roles.ts';
 
 export type Engine = 'sqlite' | 'postgres';
 
@@ -46,6 +47,7 @@ const migrations: Record<string, Migration> = {
   '009-import-jobs': importJobs,
   '010-access-reviews': accessReviews,
   '011-token-names': tokenNames,
+  '012-time-bound-roles': timeBoundRoles,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -35,6 +35,26 @@ export interface Database {
     updated_at: string;
   };
   role_assignments: { user_id: string; tenant_id: string; role_id: string; assigned_at: string; assigned_by: string | null };
+  /** A member's temporary role in a tenant, winning over their assignment until ends_at (migration 012). */
+  role_elevations: { user_id: string; tenant_id: string; role_id: string; ends_at: string; assigned_at: string; assigned_by: string | null; access_request_id: string | null };
+  /** Requests for a time-bound role (migration 012). */
+  access_requests: {
+    id: string;
+    tenant_id: string;
+    user_id: string;
+    user_email: string;
+    role_id: string;
+    role_name: string;
+    duration_seconds: number;
+    reason: string;
+    status: string;
+    created_at: string;
+    decided_at: string | null;
+    decided_by: string | null;
+    decided_by_email: string | null;
+    decision_reason: string | null;
+    ends_at: string | null;
+  };
   sessions: {
     id: string;
     user_id: string;

@@ -1,5 +1,6 @@
 import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { messageOf } from '../../src/domain/error-catalogue.ts';
 import { ADMIN_EMAIL, ADMIN_PASSWORD, startTestServer, uniqueEmail, type TestServer } from '../support/harness.ts';
 import { startTestIdentityProvider, type TestIdentityProvider } from '../support/oidc-provider.ts';
 import { launchBrowser, type Browser } from './browser.ts';
@@ -155,6 +156,10 @@ describe('single sign-on in the dashboard', () => {
     await page.goto(`${test.url}/login?ssoError=SSO_SOMETHING_NEW`);
     await expect(ssoAlert().textContent()).resolves.toContain("Single sign-on didn't sign you in");
     await expect(ssoAlert().getByText('SSO_SOMETHING_NEW', { exact: true }).isVisible()).resolves.toBe(true);
+
+    // Where the catalogue's message speaks to the person, the page shows that one, not a copy.
+    await page.goto(`${test.url}/login?ssoError=SSO_TOO_MANY_ATTEMPTS`);
+    await expect(ssoAlert().textContent()).resolves.toContain(messageOf('SSO_TOO_MANY_ATTEMPTS', {}));
 
     // The address is anyone's to write: text that isn't a code is not repeated on the page.
     await page.goto(`${test.url}/login?ssoError=${encodeURIComponent('Call +1 555 0100 to unlock your account')}`);

@@ -12,7 +12,7 @@ import { ADMIN_ROLE_ID } from '../roles/role.ts';
 import type { Tenant } from '../tenants/tenant.ts';
 import { parseDuration } from '../tokens/duration.ts';
 import type { AccessService } from './access-service.ts';
-import { ACCESS_REVIEW_FINDING_KINDS, accessReviewFindings, type AccessReviewFinding, type AccessReviewFindingKind } from './access-review.ts';
+import { ACCESS_REVIEW_FINDING_KINDS, ENDING_SOON_DAYS, accessReviewFindings, type AccessReviewFinding, type AccessReviewFindingKind } from './access-review.ts';
 import { fail } from '../error-catalogue.ts';
 
 /** How many rows each of the review's reads returns at most; `truncated` says when one was cut. */
@@ -245,12 +245,13 @@ export class AccessReviewService {
     const now = clock.now();
     const staleBefore = new Date(now.getTime() - staleMs).toISOString();
     const includeGlobalRoles = tenant.id === (await this.#access.defaultTenantId(store));
-    const [members, tokens, unheldRoles, orphans] = await Promise.all([
-      store.governance.listReviewMembers(tenant.id, { signedInBefore: staleBefore, adminRoleId: ADMIN_ROLE_ID, limit: ACCESS_REVIEW_READ_LIMIT }),
+    const [members, tokens, unheldRoles, orphans, endingElevations] = await Promise.all([
+      store.governance.listReviewMembers(tenant.id, { signedInBefore: staleBefore, adminRoleId: ADMIN_ROLE_ID, limit: ACCESS_REVIEW_READ_LIMIT, now: now.toISOString() }),
       store.governance.listReviewTokens(tenant.id, { now: now.toISOString(), usedBefore: staleBefore, limit: ACCESS_REVIEW_READ_LIMIT }),
       // Global custom roles are governed from `default`, so they are reviewed there.
       store.governance.listUnheldCustomRoles(tenant.id, includeGlobalRoles),
       store.resources.listOrphans(tenant.id, staleBefore, ACCESS_REVIEW_READ_LIMIT),
+      store.governance.listEndingElevations(tenant.id, { now: now.toISOString(), endsBefore: new Date(now.getTime() + ENDING_SOON_DAYS * 86_400_000).toISOString(), limit: ACCESS_REVIEW_READ_LIMIT }),
     ]);
     const amount = Number(staleText.slice(0, -1));
     const findings = accessReviewFindings({
@@ -261,6 +262,7 @@ export class AccessReviewService {
       tokens,
       unheldRoles,
       orphans,
+      endingElevations,
     });
     const counts = Object.fromEntries(ACCESS_REVIEW_FINDING_KINDS.map((kind) => [kind, 0])) as Record<AccessReviewFindingKind, number>;
     for (const finding of findings) counts[finding.kind]++;
@@ -271,7 +273,7 @@ export class AccessReviewService {
       staleBefore,
       counts,
       findings,
-      truncated: [members.length, tokens.length, orphans.length].some((length) => length >= ACCESS_REVIEW_READ_LIMIT),
+      truncated: [members.length, tokens.length, orphans.length, endingElevations.length].some((length) => length >= ACCESS_REVIEW_READ_LIMIT),
     };
   }
 

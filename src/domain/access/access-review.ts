@@ -1,13 +1,17 @@
 import type { OwnedResource } from '../resources/resource.ts';
 import { ADMIN_ROLE_ID, type Role } from '../roles/role.ts';
 import { hasUsablePassword } from '../users/passwords.ts';
-import type { ReviewMemberFact, ReviewTokenFact } from './governance-store.ts';
+import type { EndingElevationFact, ReviewMemberFact, ReviewTokenFact } from './governance-store.ts';
 
 /**
  * Access review: what in one tenant deserves an admin's second look, as findings computed by a
  * pure function from facts read in a constant number of statements (access-review-service.ts).
- * Time-bound assignments don't exist yet, so "assignments ending soon" is not a finding.
+ * Time-bound assignments (elevations) in force that end within ENDING_SOON_DAYS are a finding:
+ * the reviewer sees who holds what until when, and what applies after.
  */
+
+/** How far ahead "time-bound assignments ending soon" looks. */
+export const ENDING_SOON_DAYS = 7;
 
 export const ACCESS_REVIEW_FINDING_KINDS = [
   'user_not_signed_in',
@@ -19,6 +23,7 @@ export const ACCESS_REVIEW_FINDING_KINDS = [
   'token_without_expiry',
   'role_without_holders',
   'orphaned_resource',
+  'assignment_ending_soon',
 ] as const;
 export type AccessReviewFindingKind = (typeof ACCESS_REVIEW_FINDING_KINDS)[number];
 
@@ -41,6 +46,8 @@ export interface AccessReviewFacts {
   tokens: readonly ReviewTokenFact[];
   unheldRoles: readonly Role[];
   orphans: readonly OwnedResource[];
+  /** Elevations in force ending within ENDING_SOON_DAYS (absent: none read). */
+  endingElevations?: readonly EndingElevationFact[];
 }
 
 const day = (iso: string) => iso.slice(0, 10);
@@ -100,6 +107,14 @@ export function accessReviewFindings(facts: AccessReviewFacts): AccessReviewFind
       subject: { type: 'resource', id: resource.id, email: null, name: `${resource.kind} ${resource.name}` },
       detail: `Orphaned since ${day(resource.orphanedAt ?? facts.now)} (its owner was deleted), more than ${staleFor} ago: reassign or purge it.`,
       facts: { kind: resource.kind, previousOwnerId: resource.previousOwnerId, orphanedAt: resource.orphanedAt },
+    });
+  }
+  for (const elevation of facts.endingElevations ?? []) {
+    findings.push({
+      kind: 'assignment_ending_soon',
+      subject: { type: 'user', id: elevation.user.id, email: elevation.user.email, name: elevation.user.displayName },
+      detail: `Holds ${elevation.role.name} here until ${elevation.endsAt}${elevation.accessRequestId ? ' (an approved access request)' : ''}; then ${elevation.thenRole.name} applies again.`,
+      facts: { role: elevation.role.name, endsAt: elevation.endsAt, thenRole: elevation.thenRole.name, accessRequestId: elevation.accessRequestId },
     });
   }
   return findings;

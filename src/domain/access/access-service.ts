@@ -1,12 +1,14 @@
 import { installationWidePermissions, type Permission } from '../permissions.ts';
 import { builtInPermissions, type Role } from '../roles/role.ts';
+import type { AssignmentTerm } from '../roles/role-elevation.ts';
 import { DEFAULT_TENANT_SLUG, type Tenant } from '../tenants/tenant.ts';
 import type { RoleFacts, TenantFacts } from './authorization-facts.ts';
 import type { Actor } from '../context.ts';
 import type { Store } from '../store.ts';
 import { fail } from '../error-catalogue.ts';
+import { systemClock, type Clock } from '../clock.ts';
 
-export interface TenantPermissions {
+export interface TenantPermissions extends AssignmentTerm {
   tenantId: string;
   tenantSlug: string;
   roleId: string;
@@ -39,8 +41,12 @@ export class AccessService {
   readonly #roleSets = new Map<string, ReadonlySet<Permission>>();
   readonly #setsOfRole = new WeakMap<object, { inDefault?: ReadonlySet<Permission>; elsewhere?: ReadonlySet<Permission> }>();
 
-  constructor(store: Store) {
+  readonly #clock: Clock;
+
+  /** `clock`: the domain's, so a time-bound assignment ends for every reader at the same instant (role-elevation.ts). */
+  constructor(store: Store, clock: Clock = systemClock) {
     this.#store = store;
+    this.#clock = clock;
   }
 
   async defaultTenant(store: Store = this.#store): Promise<Tenant> {
@@ -56,8 +62,9 @@ export class AccessService {
     return this.#defaultTenantId ?? (await this.defaultTenant(store)).id;
   }
 
+  /** The role in force for the user in the tenant now: an elevation's while it lasts, else the permanent one. */
   async roleIn(userId: string, tenantId: string, store: Store = this.#store): Promise<Role | undefined> {
-    return store.assignments.getRole(tenantId, userId);
+    return store.assignments.getRole(tenantId, userId, this.#clock.now().toISOString());
   }
 
   /** The id of `default`, read once: a tenant's id never changes and `default` can't be deleted. */
@@ -154,11 +161,14 @@ export class AccessService {
   /** The user's role and permissions in each tenant they belong to, and the flat deduplicated list. */
   async effectivePermissions(userId: string, store: Store = this.#store): Promise<{ tenants: TenantPermissions[]; permissions: Permission[] }> {
     // One statement: each membership with its tenant's slug and its role.
-    const tenants: TenantPermissions[] = (await store.assignments.listMembershipsOfUser(userId)).map(({ tenantId, tenantSlug, role }) => ({
+    const memberships = await store.assignments.listMembershipsOfUser(userId, this.#clock.now().toISOString());
+    const tenants: TenantPermissions[] = memberships.map(({ tenantId, tenantSlug, role, endsAt, thenRole }) => ({
       tenantId,
       tenantSlug,
       roleId: role.id,
       roleName: role.name,
+      endsAt,
+      thenRole,
       // Installation-wide permissions take effect only through the role in `default`; listing them
       // for other tenants would make the dashboard and CLI offer what the server refuses.
       permissions: permissionsOfRole(role).filter((permission) => tenantSlug === DEFAULT_TENANT_SLUG || !installationWidePermissions.has(permission)),

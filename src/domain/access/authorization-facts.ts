@@ -10,8 +10,12 @@ import type { StoredUser } from '../users/user.ts';
  * Everything one request's authorization depends on, read in one statement (one round trip on
  * PostgreSQL): the credential, its owner, their 2FA enrolment, the policies that apply, the tenant
  * the request acts in with the owner's role there, and their role in `default` (where the
- * installation-wide permissions are held). Nothing here is cached across requests, so any change
- * to one of these rows applies at the next request, on every node.
+ * installation-wide permissions are held) — each the role in force at the request's `now`: a
+ * time-bound one (an elevation) while it lasts, else the permanent one. Any change to one of these rows
+ * applies at the next request, on every node: PostgreSQL reads them on every request; SQLite, owned
+ * by one process, gives a credential's facts again only while no row of the database has changed
+ * since they were read, and no longer than the end of an elevation among them
+ * (src/storage/stores/authorization-cache.ts).
  */
 /** Only the columns that decide are read: each part is the fields of its row the checks use. */
 export type TokenFacts = Pick<ApiToken, 'id' | 'userId' | 'tokenHash' | 'expiresAt' | 'lastUsedAt' | 'revokedAt'>;
@@ -49,4 +53,6 @@ export interface AuthorizationQuery {
   /** X-Sophon-Tenant as sent (slug or id), or null for the owner's home tenant. */
   tenant: string | null;
   defaultTenantId: string;
+  /** The request's instant (the domain clock's, ISO-8601): a time-bound assignment grants only before its end. */
+  now: string;
 }

@@ -30,7 +30,8 @@ export class ExplainService {
     await this.#access.require(actor, 'ViewUsers', actor.tenantId);
     const permissions = permissionName === undefined ? allPermissions : [permissionNamed(permissionName)];
     const user = await loadVisible(store, actor, userId);
-    const [defaultTenantId, assignments] = await Promise.all([this.#access.defaultTenantId(store), store.governance.listAssignmentsOfUser(user.id)]);
+    const now = this.#context.clock.now().toISOString();
+    const [defaultTenantId, assignments] = await Promise.all([this.#access.defaultTenantId(store), store.governance.listAssignmentsOfUser(user.id, now)]);
     const defaultTenant: TenantRef = { id: defaultTenantId, slug: DEFAULT_TENANT_SLUG };
     const acting = assignments.find((assignment) => assignment.tenantId === actor.tenantId);
     const tenant: TenantRef = { id: actor.tenantId, slug: acting?.tenantSlug ?? (await store.tenants.getById(actor.tenantId))?.slug ?? actor.tenantId };
@@ -54,6 +55,7 @@ export class ExplainService {
             tenantId,
             assigning.map((role) => role.id),
             [user.homeTenantId],
+            now,
           );
           return [tenantId, found] as const;
         }),

@@ -54,7 +54,7 @@ describe('explainAccess', () => {
     tenant: { id: 'acme', slug: 'acme' },
     defaultTenant: { id: 'default', slug: 'default' },
     defaultVisible: true,
-    assignments: [{ tenantId: 'acme', tenantSlug: 'acme', role: role('admin', ['ManageTenants', 'ViewUsers'], null, false), assignedAt: '2026-01-01T00:00:00.000Z', assignedBy: null }],
+    assignments: [{ tenantId: 'acme', tenantSlug: 'acme', role: role('admin', ['ManageTenants', 'ViewUsers'], null, false), assignedAt: '2026-01-01T00:00:00.000Z', assignedBy: null, endsAt: null, thenRole: null }],
     roles: [role('admin', ['ManageTenants', 'ViewUsers'])],
     holders: new Map(),
     events: [],

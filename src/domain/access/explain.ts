@@ -16,7 +16,9 @@ import { assignmentRefusal, permissionsGrantedIn } from './guards.ts';
  * per tenant, installation-wide permissions only through `default`) and AccessGuards (who may
  * assign a role: `assignmentRefusal`).
  *
- * Time-bound assignments don't exist yet: `timeBound` is always false.
+ * A time-bound assignment (an elevation in force, src/domain/roles/role-elevation.ts) is the
+ * role in force while it lasts: the answer says so (`timeBound`, `endsAt`) and names the role
+ * that applies again at its end.
  */
 
 /** How many of the people who may assign a role an answer names; `assignableByCount` has them all. */
@@ -50,7 +52,10 @@ export interface GrantingAssignment {
   assignedBy: { id: string; email: string | null } | null;
   /** The newest `role.assigned` event about the user in that tenant, from the audit trail. */
   auditEvent: { id: string; occurredAt: string; actorId: string | null; actorEmail: string | null; role: string | null } | null;
-  timeBound: false;
+  /** An elevation: it grants until `endsAt`, then `thenRole` applies again. */
+  timeBound: boolean;
+  endsAt: string | null;
+  thenRole: { id: string; name: string } | null;
 }
 
 /** A role that would grant the permission, and the people who may give it to the user. */
@@ -68,8 +73,8 @@ export interface PermissionExplanation {
   tenant: TenantRef;
   /** null: decided in `default`, where the caller may not see the user's role. */
   granted: boolean | null;
-  /** Always false: time-bound assignments are not built yet. */
-  timeBound: false;
+  /** The assignment deciding it (where it is decided) is time-bound: what it answers holds until that assignment's end. */
+  timeBound: boolean;
   /** The assignment whose role holds it; present too when something else (suspension, 2FA) refuses it. */
   grantedBy: GrantingAssignment | null;
   /** Empty when granted; the first is the main reason. */
@@ -82,7 +87,8 @@ export interface AccessExplanation {
   user: { id: string; email: string; displayName: string; status: StoredUser['status'] };
   /** The tenant the question was asked in (the request's). */
   tenant: TenantRef;
-  timeBound: false;
+  /** The user's assignment in the tenant asked about is time-bound (an elevation in force). */
+  timeBound: boolean;
   permissions: PermissionExplanation[];
 }
 
@@ -116,7 +122,7 @@ export function explainAccess(facts: ExplainFacts): AccessExplanation {
     const installationWide = installationWidePermissions.has(permission);
     const decidedIn = installationWide ? defaultTenant : tenant;
     const inDefault = decidedIn.id === defaultTenant.id;
-    const base = { permission, installationWide, tenant: decidedIn, timeBound: false as const };
+    const base = { permission, installationWide, tenant: decidedIn, timeBound: assignmentIn.get(decidedIn.id)?.endsAt != null };
     if (decidedIn.id !== tenant.id && !facts.defaultVisible) {
       return {
         ...base,
@@ -167,7 +173,9 @@ export function explainAccess(facts: ExplainFacts): AccessExplanation {
               assignedAt: assignment.assignedAt,
               assignedBy: assignment.assignedBy,
               auditEvent: event ? { id: event.eventId, occurredAt: event.occurredAt, actorId: event.actorId, actorEmail: event.actorEmail, role: event.roleName } : null,
-              timeBound: false,
+              timeBound: assignment.endsAt !== null,
+              endsAt: assignment.endsAt,
+              thenRole: assignment.thenRole,
             }
           : null,
       reasons,
@@ -178,7 +186,7 @@ export function explainAccess(facts: ExplainFacts): AccessExplanation {
   return {
     user: { id: user.id, email: user.email, displayName: user.displayName, status: user.status },
     tenant,
-    timeBound: false,
+    timeBound: assignmentIn.get(tenant.id)?.endsAt != null,
     permissions: facts.permissions.map(explainOne),
   };
 }

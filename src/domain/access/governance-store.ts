@@ -1,4 +1,5 @@
 import type { Role } from '../roles/role.ts';
+import type { AssignmentTerm } from '../roles/role-elevation.ts';
 import type { StoredUser } from '../users/user.ts';
 
 /** A user as a governance answer names them. */
@@ -8,8 +9,11 @@ export interface PersonRef {
   displayName: string;
 }
 
-/** One of the user's role assignments, with its tenant, its role and who made it, read at once. */
-export interface AssignmentFact {
+/**
+ * One of the user's role assignments, with its tenant, the role in force and who made it, read at
+ * once; a time-bound one (an elevation in force) with its end and the role that applies after.
+ */
+export interface AssignmentFact extends AssignmentTerm {
   tenantId: string;
   tenantSlug: string;
   role: Role;
@@ -41,6 +45,16 @@ export interface ReviewMemberFact {
   user: StoredUser;
   role: Pick<Role, 'id' | 'name' | 'builtIn'>;
   twoFactorEnabled: boolean;
+}
+
+/** An elevation in force in the reviewed tenant, ending before the review's horizon. */
+export interface EndingElevationFact {
+  user: PersonRef;
+  role: Pick<Role, 'id' | 'name'>;
+  thenRole: Pick<Role, 'id' | 'name'>;
+  endsAt: string;
+  assignedBy: string | null;
+  accessRequestId: string | null;
 }
 
 /** An API token in force (neither revoked nor expired) of a member of the reviewed tenant. */
@@ -96,23 +110,25 @@ export interface AccessReviewSummary extends AccessReviewRecord {
  * method is one statement, whatever the number of permissions, roles or members involved.
  */
 export interface GovernanceStore {
-  /** The user's assignments with tenant slug, role and assigner, oldest first. */
-  listAssignmentsOfUser(userId: string): Promise<AssignmentFact[]>;
+  /** The user's assignments with tenant slug, the role in force at `now` and assigner, oldest first. */
+  listAssignmentsOfUser(userId: string, now: string): Promise<AssignmentFact[]>;
   /** Roles usable in any of the tenants: the global ones and the tenants' own. */
   listRolesVisibleIn(tenantIds: readonly string[]): Promise<Role[]>;
   /**
    * Active users holding one of `roleIds` in `tenantId` (the candidates who may assign there),
-   * each with every role they hold in `alsoIn` (and in `tenantId`).
+   * each with every role they hold in `alsoIn` (and in `tenantId`): roles in force at `now`.
    */
-  listHoldersWithRoles(tenantId: string, roleIds: readonly string[], alsoIn: readonly string[]): Promise<HolderFact[]>;
+  listHoldersWithRoles(tenantId: string, roleIds: readonly string[], alsoIn: readonly string[], now: string): Promise<HolderFact[]>;
   /** The newest `role.assigned` event about the user in each of the tenants (tenants without one are left out). */
   latestRoleAssignedEvents(userId: string, tenantIds: readonly string[]): Promise<RoleAssignedEventFact[]>;
   /**
    * Members of the tenant worth a look in a review: never signed in since before
-   * `signedInBefore`, signed in last before it, suspended, or holding `adminRoleId`; at most
-   * `limit`, in id order.
+   * `signedInBefore`, signed in last before it, suspended, or holding `adminRoleId` (each with the
+   * role in force at `now`); at most `limit`, in id order.
    */
-  listReviewMembers(tenantId: string, input: { signedInBefore: string; adminRoleId: string; limit: number }): Promise<ReviewMemberFact[]>;
+  listReviewMembers(tenantId: string, input: { signedInBefore: string; adminRoleId: string; limit: number; now: string }): Promise<ReviewMemberFact[]>;
+  /** Elevations in force at `now` in the tenant that end before `endsBefore`, soonest first; at most `limit`. */
+  listEndingElevations(tenantId: string, input: { now: string; endsBefore: string; limit: number }): Promise<EndingElevationFact[]>;
   /** Tokens in force at `now` of the tenant's members that have no expiry, were never used, or were last used before `usedBefore`. */
   listReviewTokens(tenantId: string, input: { now: string; usedBefore: string; limit: number }): Promise<ReviewTokenFact[]>;
   /** Custom roles of the tenant (and global custom roles, when `includeGlobal`) that nobody holds, anywhere. */

@@ -294,7 +294,7 @@ describe.each(engines)('access guards on %s', (engine) => {
       const access = new AccessService(fixture.store);
       const demoted = await addMember(fixture.store, acme.id, 'admin');
       const actor = as(demoted, acme);
-      access.remember(actor, acme.id, await fixture.store.assignments.getRole(acme.id, demoted.id), false);
+      access.remember(actor, acme.id, await fixture.store.assignments.getRole(acme.id, demoted.id, new Date().toISOString()), false);
       await assign(demoted.id, acme.id, 'viewer');
       // The request's own decision, as the route made it.
       expect(await access.holds(actor, 'ManageUsers', acme.id)).toBe(true);

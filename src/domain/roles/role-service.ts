@@ -114,7 +114,7 @@ export class RoleService {
       const role = await this.#loadVisible(actor, roleId, store);
       const tenantId = await this.#guards.roleGovernedIn(store, role);
       await this.#guards.mayDeleteRole(store, actor, role);
-      const holders = await store.assignments.countUsingRole(role.id);
+      const holders = await store.assignments.countUsingRole(role.id, this.#context.clock.now().toISOString());
       if (holders > 0) {
         throw fail('ROLE_IN_USE', { name: role.name, holders });
       }
@@ -136,7 +136,7 @@ export class RoleService {
       ...role,
       permissions: permissionsOfRole(role),
       scope: role.tenantId === null ? 'global' : 'tenant',
-      usedBy: await store.assignments.countUsingRole(role.id, tenantId),
+      usedBy: await store.assignments.countUsingRole(role.id, this.#context.clock.now().toISOString(), tenantId),
     };
   }
 

@@ -1,4 +1,5 @@
 import type { Role } from './role.ts';
+import type { AssignmentTerm, RoleElevation } from './role-elevation.ts';
 
 export interface RoleAssignment {
   userId: string;
@@ -8,8 +9,8 @@ export interface RoleAssignment {
   assignedBy: string | null;
 }
 
-/** A role assignment read together with its tenant's slug and its role. */
-export interface Membership {
+/** A role assignment read together with its tenant's slug and the role in force (an elevation's while it lasts). */
+export interface Membership extends AssignmentTerm {
   tenantId: string;
   tenantSlug: string;
   role: Role;
@@ -34,19 +35,30 @@ export interface RoleStore {
 }
 
 export interface AssignmentStore {
-  /** Sets (adds or replaces) the user's one role in the tenant. */
+  /** Sets (adds or replaces) the user's one permanent role in the tenant, ending any elevation there. */
   set(assignment: RoleAssignment): Promise<void>;
+  /** The permanent assignment (an elevation over it is `getElevation`'s). */
   get(tenantId: string, userId: string): Promise<RoleAssignment | undefined>;
-  /** The role the user holds in the tenant, in one round trip: every authorized request asks this. */
-  getRole(tenantId: string, userId: string): Promise<Role | undefined>;
+  /** Sets (adds or replaces) the member's one elevation in the tenant (role-elevation.ts). */
+  setElevation(elevation: RoleElevation): Promise<void>;
+  /** The member's elevation in the tenant as stored, in force or ended (ask `elevationInForce`). */
+  getElevation(tenantId: string, userId: string): Promise<RoleElevation | undefined>;
+  /** The role in force for the user in the tenant at `now` (an elevation's while it lasts), in one round trip. */
+  getRole(tenantId: string, userId: string, now: string): Promise<Role | undefined>;
   listForUser(userId: string): Promise<RoleAssignment[]>;
-  /** The user's memberships with each tenant's slug and the role held there, oldest first, in one statement. */
-  listMembershipsOfUser(userId: string): Promise<Membership[]>;
+  /** The user's memberships with each tenant's slug and the role in force there at `now`, oldest first, in one statement. */
+  listMembershipsOfUser(userId: string, now: string): Promise<Membership[]>;
   /** Every assignment in the tenant (an export reads them in one go rather than user by user). */
   listForTenant(tenantId: string): Promise<RoleAssignment[]>;
   remove(tenantId: string, userId: string): Promise<void>;
-  /** Holders of the role, in one tenant when given (a global role's holders elsewhere are none of its business). */
-  countUsingRole(roleId: string, tenantId?: string): Promise<number>;
-  /** Active users holding the role in the tenant, locked for the rest of the transaction where the engine can. */
+  /**
+   * Holders of the role, in one tenant when given (a global role's holders elsewhere are none of
+   * its business): permanent assignments and elevations in force at `now`.
+   */
+  countUsingRole(roleId: string, now: string, tenantId?: string): Promise<number>;
+  /**
+   * Active users holding the role permanently in the tenant (elevations don't count: the
+   * last-Admin guard asks this), locked for the rest of the transaction where the engine can.
+   */
   listActiveHolders(tenantId: string, roleId: string): Promise<string[]>;
 }

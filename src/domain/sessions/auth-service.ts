@@ -156,7 +156,9 @@ export class AuthService {
    */
   async authenticate(credential: { kind: 'token' | 'session'; value: string }, tenant: string | null): Promise<Authenticated & { facts: AuthorizationFacts }> {
     const hash = hashSecret(credential.value);
-    const facts = await this.#context.store.authorization.load({ credential: credential.kind, hash, tenant, defaultTenantId: await this.#access.defaultTenantId() });
+    // The request's instant, from the domain clock: a time-bound role grants only before its end.
+    const now = this.#context.clock.now().toISOString();
+    const facts = await this.#context.store.authorization.load({ credential: credential.kind, hash, tenant, defaultTenantId: await this.#access.defaultTenantId(), now });
     const authenticated = credential.kind === 'token' ? await this.#tokenOf(facts, hash) : await this.#sessionOf(facts, hash);
     return { ...authenticated, facts: facts! };
   }

@@ -40,12 +40,13 @@ describe.each(engines)('authorization store on %s', (engine) => {
   });
   afterAll(() => fixture.close());
 
-  const load = (query: { credential?: 'token' | 'session'; hash?: string; tenant?: string | null }) =>
+  const load = (query: { credential?: 'token' | 'session'; hash?: string; tenant?: string | null; now?: string }) =>
     fixture.store.authorization.load({
       credential: query.credential ?? 'token',
       hash: query.hash ?? hashSecret(tokenSecret),
       tenant: query.tenant ?? null,
       defaultTenantId: defaultTenant.id,
+      now: query.now ?? at(1),
     });
 
   it("reads a token with its owner, the home tenant, the role there and the role in default", async () => {
@@ -57,7 +58,7 @@ describe.each(engines)('authorization store on %s', (engine) => {
     expect(facts?.user).toEqual({ id: stored.id, email: stored.email, homeTenantId: stored.homeTenantId, status: stored.status, passwordHash: stored.passwordHash, mustChangePassword: stored.mustChangePassword });
     expect(facts?.homeTenantSlug).toBe(home.slug);
     expect(facts?.acting?.tenant).toEqual({ id: home.id, slug: home.slug, name: home.name });
-    const role = (await fixture.store.assignments.getRole(home.id, user.id))!;
+    const role = (await fixture.store.assignments.getRole(home.id, user.id, new Date().toISOString()))!;
     expect(facts?.acting?.role).toEqual({ id: role.id, name: role.name, tenantId: role.tenantId, builtIn: role.builtIn, permissions: role.permissions });
     expect(facts?.roleInDefault?.id).toBe('viewer');
     expect(facts).toMatchObject({ twoFactorStatus: null, twoFactorReenrolmentRequiredAt: null, policies: { global: undefined, home: undefined, acting: undefined } });
@@ -99,6 +100,21 @@ describe.each(engines)('authorization store on %s', (engine) => {
     expect(facts?.policies.acting).toMatchObject({ scopeId: other.id, requireTwoFactor: true });
     await fixture.store.twoFactor.savePending({ userId: user.id, status: 'pending', secretCiphertext: 'x', secretKeyId: 'k', createdAt: at(), enabledAt: null, lastUsedStep: null });
     expect(await load({})).toMatchObject({ twoFactorStatus: 'pending', twoFactorReenrolmentRequiredAt: at(5) });
+  });
+
+  it('reads the role in force at the request\'s now: an elevation until its end, then the permanent role, in the acting tenant and in default', async () => {
+    const other = await addTenant(fixture.store);
+    await fixture.store.assignments.set({ userId: user.id, tenantId: other.id, roleId: 'viewer', assignedAt: at(), assignedBy: null });
+    const elevate = (tenantId: string, roleId: string) =>
+      fixture.store.assignments.setElevation({ userId: user.id, tenantId, roleId, endsAt: at(60), assignedAt: at(), assignedBy: null, accessRequestId: null });
+    await elevate(other.id, 'admin');
+    await elevate(defaultTenant.id, 'operator');
+    for (const [now, acting, inDefault] of [[at(59), 'admin', 'operator'], [at(60), 'viewer', 'viewer'], [at(61), 'viewer', 'viewer']] as const) {
+      const facts = await load({ tenant: other.slug, now });
+      expect(facts?.acting?.role?.id, now).toBe(acting);
+      expect(facts?.roleInDefault?.id, now).toBe(inDefault);
+    }
+    await fixture.store.assignments.set({ userId: user.id, tenantId: defaultTenant.id, roleId: 'viewer', assignedAt: at(2), assignedBy: null });
   });
 
   it('reads a deleted owner as none, and a suspended one as they are', async () => {

@@ -83,8 +83,8 @@ const select = (alias: string, prefix: string, columns: readonly string[]) => co
  * The one statement, from the credential's row outwards. Left joins throughout: a missing owner,
  * tenant, role or policy reads as NULL columns, and the domain decides what that means. The acting
  * tenant is the one named (a slug first, then an id, as resolveTenant always did) or the owner's
- * home. Named parameters (:hash, :tenant, :default, :global) become the engine's placeholders once.
- * SQLite's planner takes these twelve joins in microseconds, each an index search.
+ * home. Named parameters (:hash, :tenant, :default, :global, :now) become the engine's placeholders once.
+ * SQLite's planner takes these fourteen joins in microseconds, each an index search.
  */
 function joinedStatement(credential: AuthorizationQuery['credential']): string {
   const table = credential === 'token' ? 'api_tokens' : 'sessions';
@@ -101,8 +101,11 @@ function joinedStatement(credential: AuthorizationQuery['credential']): string {
       ...select('pg', 'pg', policyColumns),
       ...select('ph', 'ph', policyColumns),
       ...select('pa', 'pa', policyColumns),
-      // What the facts are valid for, when a cache keeps them (authorization-cache.ts).
+      // What the facts are valid for, when a cache keeps them (authorization-cache.ts): the database's
+      // change counters, and the ends of the elevations in force, when time alone changes the answer.
       SqliteChangeWatch.COLUMNS,
+      '"ea"."ends_at" as "ea_ends_at"',
+      '"ed"."ends_at" as "ed_ends_at"',
     ].join(', '),
     `from "${table}" as "c"`,
     'left join "users" as "u" on "u"."id" = "c"."user_id"',
@@ -110,15 +113,25 @@ function joinedStatement(credential: AuthorizationQuery['credential']): string {
     'left join "tenants" as "home" on "home"."id" = "u"."home_tenant_id"',
     `left join "tenants" as "a" on "a"."id" = ${ACTING_TENANT_ID}`,
     'left join "role_assignments" as "ra" on "ra"."tenant_id" = "a"."id" and "ra"."user_id" = "u"."id"',
-    'left join "roles" as "r" on "r"."id" = "ra"."role_id"',
+    `left join "role_elevations" as "ea" on "ea"."tenant_id" = "ra"."tenant_id" and "ea"."user_id" = "ra"."user_id" and ${ELEVATION_IN_FORCE('ea')}`,
+    'left join "roles" as "r" on "r"."id" = coalesce("ea"."role_id", "ra"."role_id")',
     'left join "role_assignments" as "rd" on "rd"."tenant_id" = :default and "rd"."user_id" = "u"."id"',
-    'left join "roles" as "d" on "d"."id" = "rd"."role_id"',
+    `left join "role_elevations" as "ed" on "ed"."tenant_id" = "rd"."tenant_id" and "ed"."user_id" = "rd"."user_id" and ${ELEVATION_IN_FORCE('ed')}`,
+    'left join "roles" as "d" on "d"."id" = coalesce("ed"."role_id", "rd"."role_id")',
     'left join "auth_policies" as "pg" on "pg"."scope_id" = :global',
     'left join "auth_policies" as "ph" on "ph"."scope_id" = "u"."home_tenant_id"',
     'left join "auth_policies" as "pa" on "pa"."scope_id" = "a"."id"',
     'where "c"."token_hash" = :hash',
   ].join(' ');
 }
+
+/**
+ * An elevation (a time-bound assignment) grants while the request's `:now`, from the domain's
+ * clock, is before its end: the SQL of `elevationInForce` (src/domain/roles/role-elevation.ts).
+ * The role in force is the elevation's, else the permanent assignment's, decided here, in the
+ * one statement, so an elevation stops granting at the first request after its end.
+ */
+const ELEVATION_IN_FORCE = (alias: string) => `"${alias}"."ends_at" > :now`;
 
 /** The acting tenant's id: the one named (a slug first, then an id) or the owner's home. */
 const ACTING_TENANT_ID = 'coalesce((select "named"."id" from "tenants" as "named" where "named"."slug" = :tenant), :tenant, "u"."home_tenant_id")';
@@ -142,8 +155,8 @@ function subqueryStatement(credential: AuthorizationQuery['credential']): string
       '(select "f"."status" from "two_factor" as "f" where "f"."user_id" = "u"."id") as "f_status"',
       '(select "home"."slug" from "tenants" as "home" where "home"."id" = "u"."home_tenant_id") as "home_slug"',
       `(select ${jsonOf('a', tenantColumns)} from "tenants" as "a" where "a"."id" = ${ACTING_TENANT_ID}) as "a"`,
-      `(select ${jsonOf('r', roleColumns)} from "role_assignments" as "ra" join "roles" as "r" on "r"."id" = "ra"."role_id" where "ra"."user_id" = "u"."id" and "ra"."tenant_id" = ${ACTING_TENANT_ID}) as "r"`,
-      `(select ${jsonOf('d', roleColumns)} from "role_assignments" as "rd" join "roles" as "d" on "d"."id" = "rd"."role_id" where "rd"."user_id" = "u"."id" and "rd"."tenant_id" = :default) as "d"`,
+      `(select ${jsonOf('r', roleColumns)} from "role_assignments" as "ra" left join "role_elevations" as "ea" on "ea"."user_id" = "ra"."user_id" and "ea"."tenant_id" = "ra"."tenant_id" and ${ELEVATION_IN_FORCE('ea')} join "roles" as "r" on "r"."id" = coalesce("ea"."role_id", "ra"."role_id") where "ra"."user_id" = "u"."id" and "ra"."tenant_id" = ${ACTING_TENANT_ID}) as "r"`,
+      `(select ${jsonOf('d', roleColumns)} from "role_assignments" as "rd" left join "role_elevations" as "ed" on "ed"."user_id" = "rd"."user_id" and "ed"."tenant_id" = "rd"."tenant_id" and ${ELEVATION_IN_FORCE('ed')} join "roles" as "d" on "d"."id" = coalesce("ed"."role_id", "rd"."role_id") where "rd"."user_id" = "u"."id" and "rd"."tenant_id" = :default) as "d"`,
       `(select ${jsonOf('pg', policyColumns)} from "auth_policies" as "pg" where "pg"."scope_id" = :global) as "pg"`,
       `(select ${jsonOf('ph', policyColumns)} from "auth_policies" as "ph" where "ph"."scope_id" = "u"."home_tenant_id") as "ph"`,
       `(select ${jsonOf('pa', policyColumns)} from "auth_policies" as "pa" where "pa"."scope_id" = ${ACTING_TENANT_ID}) as "pa"`,
@@ -154,13 +167,13 @@ function subqueryStatement(credential: AuthorizationQuery['credential']): string
   ].join(' ');
 }
 
-type Name = 'hash' | 'tenant' | 'default' | 'global';
+type Name = 'hash' | 'tenant' | 'default' | 'global' | 'now';
 
 /** The statement in the engine's placeholders, and the order its parameters go in. */
 function compile(engine: Engine, text: string): { sql: string; order: Name[] } {
   const order: Name[] = [];
   const numbered = new Map<Name, number>();
-  const sql = text.replace(/:(hash|tenant|default|global)\b/g, (_, name: Name) => {
+  const sql = text.replace(/:(hash|tenant|default|global|now)\b/g, (_, name: Name) => {
     if (engine === 'sqlite') {
       order.push(name);
       return '?';
@@ -197,7 +210,7 @@ function part<T>(row: RowOf, prefix: string, columns: readonly string[], key: st
 }
 
 /**
- * `cached` (SQLite, the root store only): recent credentials' facts, given again while `watch` says
+ * `cache` (SQLite, the root store only): recent credentials' facts, given again while `watch` says
  * no row of the database has changed since they were read (see AuthorizationCache). A store of a
  * transaction never has one: what a command checks is read inside it.
  */
@@ -215,7 +228,7 @@ export function sqlAuthorizationStore(db: Kysely<Database>, engine: Engine, cach
 
   async function read(query: AuthorizationQuery): Promise<AuthorizationFacts | undefined> {
     const { sql, order } = statements[engine][query.credential];
-    const values: Record<Name, string | null> = { hash: query.hash, tenant: query.tenant, default: query.defaultTenantId, global: GLOBAL_SCOPE };
+    const values: Record<Name, string | null> = { hash: query.hash, tenant: query.tenant, default: query.defaultTenantId, global: GLOBAL_SCOPE, now: query.now };
     const { rows } = await db.executeQuery<RowOf>(CompiledQuery.raw(sql, order.map((name) => values[name])));
     const row = rows[0];
     if (!row) return undefined;
@@ -239,7 +252,10 @@ export function sqlAuthorizationStore(db: Kysely<Database>, engine: Engine, cach
     if (query.credential === 'token') facts.token = toTokenFacts(part<TokenRow>(row, 'c', tokenColumns, 'id')!);
     else facts.session = toSessionFacts(part<SessionRow>(row, 'c', sessionColumns, 'id')!);
     const version = versionOfRow(row);
-    if (cached && version !== undefined) cached.cache.set(AuthorizationCache.keyOf(query), version, facts, null);
+    if (cached && version !== undefined) {
+      const ends = [row.ea_ends_at, row.ed_ends_at].filter((end): end is string => typeof end === 'string').sort();
+      cached.cache.set(AuthorizationCache.keyOf(query), version, facts, ends[0] ?? null);
+    }
     return facts;
   }
 }

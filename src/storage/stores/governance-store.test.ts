@@ -31,7 +31,7 @@ describe.each(engines)('governance store on %s', (engine) => {
     const assigner = await addMember(store(), acme.id, 'admin');
     const user = await addMember(store(), acme.id, 'viewer');
     await store().assignments.set({ userId: user.id, tenantId: globex.id, roleId: 'operator', assignedAt: at(5), assignedBy: assigner.id });
-    const facts = await store().governance.listAssignmentsOfUser(user.id);
+    const facts = await store().governance.listAssignmentsOfUser(user.id, at(10));
     expect(facts.map((fact) => [fact.tenantSlug, fact.role.name, fact.assignedBy?.email ?? null])).toEqual([
       ['acme', 'Viewer', null],
       ['globex', 'Operator', assigner.email],
@@ -55,7 +55,7 @@ describe.each(engines)('governance store on %s', (engine) => {
     await addMember(store(), tenant.id, 'admin', { status: 'suspended' });
     await addMember(store(), tenant.id, 'viewer');
     await addMember(store(), globex.id, 'admin');
-    const found = await store().governance.listHoldersWithRoles(tenant.id, ['admin'], [globex.id]);
+    const found = await store().governance.listHoldersWithRoles(tenant.id, ['admin'], [globex.id], at(10));
     expect(found.map((fact) => [fact.user.id, fact.tenantId, fact.roleId]).sort()).toEqual(
       [
         [holder.id, tenant.id, 'admin'],
@@ -98,7 +98,7 @@ describe.each(engines)('governance store on %s', (engine) => {
     const freshNever = await addMember(store(), tenant.id, 'viewer', { createdAt: at(100) });
     const admin = await addMember(store(), tenant.id, 'admin', { lastLoginAt: at(100) });
     await addMember(store(), globex.id, 'viewer', { lastLoginAt: at(1) });
-    const members = await store().governance.listReviewMembers(tenant.id, { signedInBefore: at(50), adminRoleId: 'admin', limit: 100 });
+    const members = await store().governance.listReviewMembers(tenant.id, { signedInBefore: at(50), adminRoleId: 'admin', limit: 100, now: at(10) });
     expect(members.map((member) => member.user.id).sort()).toEqual([stale.id, admin.id].sort());
     expect(members.find((member) => member.user.id === admin.id)).toMatchObject({ role: { id: 'admin', builtIn: true }, twoFactorEnabled: false });
     expect(members.map((member) => member.user.id)).not.toContain(fresh.id);

@@ -1,4 +1,5 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
+import { elevationInForceSql } from './role-elevation-sql.ts';
 import type { AccessReviewDecisionRecord, AccessReviewRecord, GovernanceStore, ReviewDecision, ReviewOutcome } from '../../domain/access/governance-store.ts';
 import type { Permission } from '../../domain/permissions.ts';
 import type { Role } from '../../domain/roles/role.ts';
@@ -46,25 +47,45 @@ const INSERT_BATCH = 500;
 /** The reads of explain and access review, one statement each (see the interface). */
 export function sqlGovernanceStore(db: Kysely<Database>): GovernanceStore {
   return {
-    async listAssignmentsOfUser(userId) {
+    async listAssignmentsOfUser(userId, now) {
       const rows = await db
         .selectFrom('role_assignments as ra')
         .innerJoin('tenants as t', 't.id', 'ra.tenant_id')
-        .innerJoin('roles', 'roles.id', 'ra.role_id')
-        .leftJoin('users as assigner', 'assigner.id', 'ra.assigned_by')
+        .leftJoin('role_elevations as e', (join) => join.onRef('e.user_id', '=', 'ra.user_id').onRef('e.tenant_id', '=', 'ra.tenant_id').on(elevationInForceSql('e', now)))
+        .innerJoin('roles', (join) => join.on(sql<boolean>`${sql.ref('roles.id')} = coalesce(${sql.ref('e.role_id')}, ${sql.ref('ra.role_id')})`))
+        .leftJoin('roles as permanent', 'permanent.id', 'ra.role_id')
+        .leftJoin('users as assigner', (join) => join.on(sql<boolean>`${sql.ref('assigner.id')} = coalesce(${sql.ref('e.assigned_by')}, ${sql.ref('ra.assigned_by')})`))
         .selectAll('roles')
-        .select(['ra.tenant_id as membership_tenant_id', 't.slug as tenant_slug', 'ra.assigned_at', 'ra.assigned_by', 'assigner.email as assigner_email'])
+        .select([
+          'ra.tenant_id as membership_tenant_id',
+          't.slug as tenant_slug',
+          'ra.assigned_at',
+          'ra.assigned_by',
+          'assigner.email as assigner_email',
+          'e.ends_at as elevation_ends_at',
+          'e.assigned_at as elevation_assigned_at',
+          'e.assigned_by as elevation_assigned_by',
+          'permanent.id as permanent_id',
+          'permanent.name as permanent_name',
+        ])
         .where('ra.user_id', '=', userId)
         .orderBy('ra.assigned_at')
         .orderBy('ra.tenant_id')
         .execute();
-      return rows.map(({ membership_tenant_id, tenant_slug, assigned_at, assigned_by, assigner_email, ...role }) => ({
-        tenantId: membership_tenant_id,
-        tenantSlug: tenant_slug,
-        role: toRole(role),
-        assignedAt: assigned_at,
-        assignedBy: assigned_by === null ? null : { id: assigned_by, email: assigner_email ?? null },
-      }));
+      return rows.map(
+        ({ membership_tenant_id, tenant_slug, assigned_at, assigned_by, assigner_email, elevation_ends_at, elevation_assigned_at, elevation_assigned_by, permanent_id, permanent_name, ...role }) => {
+          const by = elevation_ends_at === null ? assigned_by : elevation_assigned_by;
+          return {
+            tenantId: membership_tenant_id,
+            tenantSlug: tenant_slug,
+            role: toRole(role),
+            assignedAt: elevation_assigned_at ?? assigned_at,
+            assignedBy: by === null ? null : { id: by, email: assigner_email ?? null },
+            endsAt: elevation_ends_at,
+            thenRole: elevation_ends_at !== null && permanent_id !== null && permanent_name !== null ? { id: permanent_id, name: permanent_name } : null,
+          };
+        },
+      );
     },
 
     async listRolesVisibleIn(tenantIds) {
@@ -78,16 +99,24 @@ export function sqlGovernanceStore(db: Kysely<Database>): GovernanceStore {
       return rows.map(toRole);
     },
 
-    async listHoldersWithRoles(tenantId, roleIds, alsoIn) {
+    async listHoldersWithRoles(tenantId, roleIds, alsoIn, now) {
       if (roleIds.length === 0) return [];
+      // The role in force for a row (`ra` with its elevation `e`): the elevation's while it lasts.
+      const inForce = (ra: string, e: string) => sql<string>`coalesce(${sql.ref(`${e}.role_id`)}, ${sql.ref(`${ra}.role_id`)})`;
       const rows = await db
         .selectFrom('role_assignments as ra')
         .innerJoin('users as u', 'u.id', 'ra.user_id')
-        .select(['ra.user_id', 'ra.tenant_id', 'ra.role_id', 'u.email', 'u.display_name'])
+        .leftJoin('role_elevations as e', (join) => join.onRef('e.user_id', '=', 'ra.user_id').onRef('e.tenant_id', '=', 'ra.tenant_id').on(elevationInForceSql('e', now)))
+        .select(['ra.user_id', 'ra.tenant_id', inForce('ra', 'e').as('role_id'), 'u.email', 'u.display_name'])
         .where('u.status', '=', 'active')
         .where('ra.tenant_id', 'in', [...new Set([tenantId, ...alsoIn])])
         .where('ra.user_id', 'in', (eb) =>
-          eb.selectFrom('role_assignments as holder').select('holder.user_id').where('holder.tenant_id', '=', tenantId).where('holder.role_id', 'in', [...roleIds]),
+          eb
+            .selectFrom('role_assignments as holder')
+            .leftJoin('role_elevations as he', (join) => join.onRef('he.user_id', '=', 'holder.user_id').onRef('he.tenant_id', '=', 'holder.tenant_id').on(elevationInForceSql('he', now)))
+            .select('holder.user_id')
+            .where('holder.tenant_id', '=', tenantId)
+            .where(inForce('holder', 'he'), 'in', [...roleIds]),
         )
         .orderBy('u.email_normalized')
         .orderBy('ra.tenant_id')
@@ -122,11 +151,12 @@ export function sqlGovernanceStore(db: Kysely<Database>): GovernanceStore {
       });
     },
 
-    async listReviewMembers(tenantId, { signedInBefore, adminRoleId, limit }) {
+    async listReviewMembers(tenantId, { signedInBefore, adminRoleId, limit, now }) {
       const rows = await db
         .selectFrom('role_assignments as ra')
         .innerJoin('users as u', 'u.id', 'ra.user_id')
-        .innerJoin('roles as r', 'r.id', 'ra.role_id')
+        .leftJoin('role_elevations as e', (join) => join.onRef('e.user_id', '=', 'ra.user_id').onRef('e.tenant_id', '=', 'ra.tenant_id').on(elevationInForceSql('e', now)))
+        .innerJoin('roles as r', (join) => join.on(sql<boolean>`${sql.ref('r.id')} = coalesce(${sql.ref('e.role_id')}, ${sql.ref('ra.role_id')})`))
         .leftJoin('two_factor as tf', 'tf.user_id', 'u.id')
         .selectAll('u')
         .select(['r.id as role_id', 'r.name as role_name', 'r.built_in as role_built_in', 'tf.status as two_factor_status'])
@@ -136,7 +166,7 @@ export function sqlGovernanceStore(db: Kysely<Database>): GovernanceStore {
             eb.and([eb('u.last_login_at', 'is', null), eb('u.created_at', '<', signedInBefore)]),
             eb('u.last_login_at', '<', signedInBefore),
             eb('u.status', '=', 'suspended'),
-            eb('ra.role_id', '=', adminRoleId),
+            eb('r.id', '=', adminRoleId),
           ]),
         )
         .orderBy('u.id')
@@ -146,6 +176,31 @@ export function sqlGovernanceStore(db: Kysely<Database>): GovernanceStore {
         user: toUser(user),
         role: { id: role_id, name: role_name, builtIn: Number(role_built_in) === 1 },
         twoFactorEnabled: two_factor_status === 'enabled',
+      }));
+    },
+
+    async listEndingElevations(tenantId, { now, endsBefore, limit }) {
+      const rows = await db
+        .selectFrom('role_elevations as e')
+        .innerJoin('role_assignments as ra', (join) => join.onRef('ra.user_id', '=', 'e.user_id').onRef('ra.tenant_id', '=', 'e.tenant_id'))
+        .innerJoin('users as u', 'u.id', 'e.user_id')
+        .innerJoin('roles as r', 'r.id', 'e.role_id')
+        .innerJoin('roles as then', 'then.id', 'ra.role_id')
+        .select(['u.id as user_id', 'u.email', 'u.display_name', 'r.id as role_id', 'r.name as role_name', 'then.id as then_id', 'then.name as then_name', 'e.ends_at', 'e.assigned_by', 'e.access_request_id'])
+        .where('e.tenant_id', '=', tenantId)
+        .where(elevationInForceSql('e', now))
+        .where('e.ends_at', '<', endsBefore)
+        .orderBy('e.ends_at')
+        .orderBy('e.user_id')
+        .limit(limit)
+        .execute();
+      return rows.map((row) => ({
+        user: { id: row.user_id, email: row.email, displayName: row.display_name },
+        role: { id: row.role_id, name: row.role_name },
+        thenRole: { id: row.then_id, name: row.then_name },
+        endsAt: row.ends_at,
+        assignedBy: row.assigned_by,
+        accessRequestId: row.access_request_id,
       }));
     },
 

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newId } from '../../domain/ids.ts';
 import type { Role } from '../../domain/roles/role.ts';
+import { roleIdInForce } from '../../domain/roles/role-elevation.ts';
 import type { Tenant } from '../../domain/tenants/tenant.ts';
 import { addBuiltInRoles, addMember, addTenant, at, openTestStore, type StoreFixture } from '../../../test/support/store-fixture.ts';
 import { engines } from '../../../test/support/harness.ts';
@@ -127,8 +128,8 @@ describe.each(engines)('role store on %s', (engine) => {
       const role = customRole('reader-of-acme', acme.id, ['ViewUsers', 'ViewAuditLogs']);
       await fixture.store.roles.create(role);
       const user = await addMember(fixture.store, acme.id, role.id);
-      expect(await fixture.store.assignments.getRole(acme.id, user.id)).toEqual(role);
-      expect(await fixture.store.assignments.getRole(globex.id, user.id)).toBeUndefined();
+      expect(await fixture.store.assignments.getRole(acme.id, user.id, at(1))).toEqual(role);
+      expect(await fixture.store.assignments.getRole(globex.id, user.id, at(1))).toBeUndefined();
     });
 
     it('counts the holders of a role', async () => {
@@ -136,7 +137,7 @@ describe.each(engines)('role store on %s', (engine) => {
       await fixture.store.roles.create(role);
       await addMember(fixture.store, acme.id, role.id);
       await addMember(fixture.store, acme.id, role.id);
-      expect(await fixture.store.assignments.countUsingRole(role.id)).toBe(2);
+      expect(await fixture.store.assignments.countUsingRole(role.id, at(1))).toBe(2);
     });
 
     it('refuses to delete a role someone holds', async () => {
@@ -144,6 +145,56 @@ describe.each(engines)('role store on %s', (engine) => {
       await fixture.store.roles.create(role);
       await addMember(fixture.store, acme.id, role.id);
       await expect(fixture.store.roles.delete(role.id)).rejects.toThrow();
+    });
+
+    describe('elevations (time-bound assignments)', () => {
+      const elevate = (userId: string, tenantId: string, roleId: string, endsAt: string) =>
+        fixture.store.assignments.setElevation({ userId, tenantId, roleId, endsAt, assignedAt: at(1), assignedBy: null, accessRequestId: null });
+
+      it('an elevation wins until its end, from which instant the permanent role applies again, as elevationInForce says', async () => {
+        const user = await addMember(fixture.store, acme.id, 'viewer');
+        await elevate(user.id, acme.id, 'operator', at(10));
+        for (const [now, expected] of [[at(9), 'operator'], [at(10), 'viewer'], [at(11), 'viewer']] as const) {
+          expect((await fixture.store.assignments.getRole(acme.id, user.id, now))?.id, now).toBe(expected);
+          expect(roleIdInForce({ roleId: 'viewer' }, { roleId: 'operator', endsAt: at(10) }, now), now).toBe(expected);
+          const [membership] = (await fixture.store.assignments.listMembershipsOfUser(user.id, now)).filter((entry) => entry.tenantId === acme.id);
+          expect(membership!.role.id, now).toBe(expected);
+          expect(membership!.endsAt, now).toBe(expected === 'operator' ? at(10) : null);
+          expect(membership!.thenRole, now).toEqual(expected === 'operator' ? { id: 'viewer', name: 'Viewer' } : null);
+        }
+        expect(await fixture.store.assignments.get(acme.id, user.id)).toMatchObject({ roleId: 'viewer' });
+        expect(await fixture.store.assignments.getElevation(acme.id, user.id)).toMatchObject({ roleId: 'operator', endsAt: at(10) });
+        expect(await fixture.store.assignments.getElevation(globex.id, user.id)).toBeUndefined();
+      });
+
+      it('counts an elevation in force as a holder, once, and never for the last-Admin count', async () => {
+        const tenant = await addTenant(fixture.store);
+        const role = customRole('elevated-to', tenant.id);
+        await fixture.store.roles.create(role);
+        const user = await addMember(fixture.store, tenant.id, 'viewer');
+        await elevate(user.id, tenant.id, role.id, at(10));
+        expect(await fixture.store.assignments.countUsingRole(role.id, at(9))).toBe(1);
+        expect(await fixture.store.assignments.countUsingRole(role.id, at(10))).toBe(0);
+        await elevate(user.id, tenant.id, 'admin', at(10));
+        expect(await fixture.store.transaction((store) => store.assignments.listActiveHolders(tenant.id, 'admin'))).toEqual([]);
+      });
+
+      it('a permanent set and a removal end the elevation; a role deleted takes its ended elevations along', async () => {
+        const user = await addMember(fixture.store, acme.id, 'viewer');
+        await elevate(user.id, acme.id, 'operator', at(10));
+        await fixture.store.assignments.set({ userId: user.id, tenantId: acme.id, roleId: 'viewer', assignedAt: at(2), assignedBy: null });
+        expect(await fixture.store.assignments.getElevation(acme.id, user.id)).toBeUndefined();
+        expect((await fixture.store.assignments.getRole(acme.id, user.id, at(3)))?.id).toBe('viewer');
+        await elevate(user.id, acme.id, 'operator', at(10));
+        await fixture.store.assignments.remove(acme.id, user.id);
+        expect(await fixture.store.assignments.getElevation(acme.id, user.id)).toBeUndefined();
+        const role = customRole('short-lived', acme.id);
+        await fixture.store.roles.create(role);
+        const other = await addMember(fixture.store, acme.id, 'viewer');
+        await elevate(other.id, acme.id, role.id, at(10));
+        await fixture.store.roles.delete(role.id);
+        expect(await fixture.store.assignments.getElevation(acme.id, other.id)).toBeUndefined();
+      });
     });
 
     it('lists the active holders of a role in one tenant only, in a transaction', async () => {

@@ -1,6 +1,8 @@
 import { sql, type Kysely } from 'kysely';
 import type { Permission } from '../../domain/permissions.ts';
 import type { AssignmentStore, RoleAssignment, RoleStore } from '../../domain/roles/role-store.ts';
+import type { RoleElevation } from '../../domain/roles/role-elevation.ts';
+import { elevationInForceSql, roleIdInForceSql } from './role-elevation-sql.ts';
 import { normalizeRoleName, type Role } from '../../domain/roles/role.ts';
 import type { Engine } from '../open-database.ts';
 import type { Database } from '../schema.ts';
@@ -105,6 +107,16 @@ export const toAssignmentRow = (assignment: RoleAssignment): Database['role_assi
   assigned_by: assignment.assignedBy,
 });
 
+const toElevation = (row: Database['role_elevations']): RoleElevation => ({
+  userId: row.user_id,
+  tenantId: row.tenant_id,
+  roleId: row.role_id,
+  endsAt: row.ends_at,
+  assignedAt: row.assigned_at,
+  assignedBy: row.assigned_by,
+  accessRequestId: row.access_request_id,
+});
+
 export function sqlAssignmentStore(db: Kysely<Database>, engine: Engine): AssignmentStore {
   return {
     async set(assignment) {
@@ -115,47 +127,90 @@ export function sqlAssignmentStore(db: Kysely<Database>, engine: Engine): Assign
           oc.columns(['user_id', 'tenant_id']).doUpdateSet({ role_id: assignment.roleId, assigned_at: assignment.assignedAt, assigned_by: assignment.assignedBy }),
         )
         .execute();
+      // A permanent role set now applies now: an elevation there ends (role-elevation.ts).
+      await db.deleteFrom('role_elevations').where('tenant_id', '=', assignment.tenantId).where('user_id', '=', assignment.userId).execute();
     },
     async get(tenantId, userId) {
       const row = await db.selectFrom('role_assignments').selectAll().where('tenant_id', '=', tenantId).where('user_id', '=', userId).executeTakeFirst();
       return row && toAssignment(row);
     },
-    async getRole(tenantId, userId) {
+    async setElevation(elevation) {
+      const row = {
+        user_id: elevation.userId,
+        tenant_id: elevation.tenantId,
+        role_id: elevation.roleId,
+        ends_at: elevation.endsAt,
+        assigned_at: elevation.assignedAt,
+        assigned_by: elevation.assignedBy,
+        access_request_id: elevation.accessRequestId,
+      };
+      const { user_id: _user, tenant_id: _tenant, ...changes } = row;
+      await db
+        .insertInto('role_elevations')
+        .values(row)
+        .onConflict((oc) => oc.columns(['user_id', 'tenant_id']).doUpdateSet(changes))
+        .execute();
+    },
+    async getElevation(tenantId, userId) {
+      const row = await db.selectFrom('role_elevations').selectAll().where('tenant_id', '=', tenantId).where('user_id', '=', userId).executeTakeFirst();
+      return row && toElevation(row);
+    },
+    async getRole(tenantId, userId, now) {
       const row = await db
-        .selectFrom('role_assignments')
-        .innerJoin('roles', 'roles.id', 'role_assignments.role_id')
+        .selectFrom('role_assignments as ra')
+        .leftJoin('role_elevations as e', (join) => join.onRef('e.user_id', '=', 'ra.user_id').onRef('e.tenant_id', '=', 'ra.tenant_id'))
+        .innerJoin('roles', (join) => join.on(sql<boolean>`${sql.ref('roles.id')} = ${roleIdInForceSql('ra', 'e', now)}`))
         .selectAll('roles')
-        .where('role_assignments.tenant_id', '=', tenantId)
-        .where('role_assignments.user_id', '=', userId)
+        .where('ra.tenant_id', '=', tenantId)
+        .where('ra.user_id', '=', userId)
         .executeTakeFirst();
       return row && toRole(row);
     },
     async listForUser(userId) {
       return (await db.selectFrom('role_assignments').selectAll().where('user_id', '=', userId).orderBy('assigned_at').execute()).map(toAssignment);
     },
-    async listMembershipsOfUser(userId) {
+    async listMembershipsOfUser(userId, now) {
       const rows = await db
-        .selectFrom('role_assignments')
-        .innerJoin('tenants', 'tenants.id', 'role_assignments.tenant_id')
-        .innerJoin('roles', 'roles.id', 'role_assignments.role_id')
+        .selectFrom('role_assignments as ra')
+        .innerJoin('tenants', 'tenants.id', 'ra.tenant_id')
+        .leftJoin('role_elevations as e', (join) => join.onRef('e.user_id', '=', 'ra.user_id').onRef('e.tenant_id', '=', 'ra.tenant_id').on(elevationInForceSql('e', now)))
+        .innerJoin('roles', (join) => join.on(sql<boolean>`${sql.ref('roles.id')} = coalesce(${sql.ref('e.role_id')}, ${sql.ref('ra.role_id')})`))
+        .leftJoin('roles as permanent', 'permanent.id', 'ra.role_id')
         .selectAll('roles')
-        .select(['role_assignments.tenant_id as membership_tenant_id', 'tenants.slug as tenant_slug', 'role_assignments.assigned_at'])
-        .where('role_assignments.user_id', '=', userId)
-        .orderBy('role_assignments.assigned_at')
-        .orderBy('role_assignments.tenant_id')
+        .select(['ra.tenant_id as membership_tenant_id', 'tenants.slug as tenant_slug', 'ra.assigned_at', 'e.ends_at as elevation_ends_at', 'e.assigned_at as elevation_assigned_at', 'permanent.id as permanent_id', 'permanent.name as permanent_name'])
+        .where('ra.user_id', '=', userId)
+        .orderBy('ra.assigned_at')
+        .orderBy('ra.tenant_id')
         .execute();
-      return rows.map(({ membership_tenant_id, tenant_slug, assigned_at, ...role }) => ({ tenantId: membership_tenant_id, tenantSlug: tenant_slug, role: toRole(role), assignedAt: assigned_at }));
+      return rows.map(({ membership_tenant_id, tenant_slug, assigned_at, elevation_ends_at, elevation_assigned_at, permanent_id, permanent_name, ...role }) => ({
+        tenantId: membership_tenant_id,
+        tenantSlug: tenant_slug,
+        role: toRole(role),
+        assignedAt: elevation_assigned_at ?? assigned_at,
+        endsAt: elevation_ends_at,
+        thenRole: elevation_ends_at !== null && permanent_id !== null && permanent_name !== null ? { id: permanent_id, name: permanent_name } : null,
+      }));
     },
     async listForTenant(tenantId) {
       return (await db.selectFrom('role_assignments').selectAll().where('tenant_id', '=', tenantId).orderBy('user_id').execute()).map(toAssignment);
     },
     async remove(tenantId, userId) {
+      await db.deleteFrom('role_elevations').where('tenant_id', '=', tenantId).where('user_id', '=', userId).execute();
       await db.deleteFrom('role_assignments').where('tenant_id', '=', tenantId).where('user_id', '=', userId).execute();
     },
-    async countUsingRole(roleId, tenantId) {
-      let query = db.selectFrom('role_assignments').select((eb) => eb.fn.countAll<string | number>().as('n')).where('role_id', '=', roleId);
-      if (tenantId !== undefined) query = query.where('tenant_id', '=', tenantId);
-      const row = await query.executeTakeFirstOrThrow();
+    async countUsingRole(roleId, now, tenantId) {
+      // Members holding it permanently or through an elevation in force, each counted once (an
+      // elevation to the role they hold anyway is the same holder).
+      let permanent = db.selectFrom('role_assignments').select(['user_id', 'tenant_id']).where('role_id', '=', roleId);
+      let elevated = db.selectFrom('role_elevations as e').select(['e.user_id', 'e.tenant_id']).where('e.role_id', '=', roleId).where(elevationInForceSql('e', now));
+      if (tenantId !== undefined) {
+        permanent = permanent.where('tenant_id', '=', tenantId);
+        elevated = elevated.where('e.tenant_id', '=', tenantId);
+      }
+      const row = await db
+        .selectFrom(permanent.union(elevated).as('holders'))
+        .select((eb) => eb.fn.countAll<string | number>().as('n'))
+        .executeTakeFirstOrThrow();
       return Number(row.n);
     },
     async listActiveHolders(tenantId, roleId) {

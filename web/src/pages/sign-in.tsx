@@ -4,7 +4,8 @@ import { ErrorMessage, Field, Notice, useAction, useLoad } from '../components/u
 import { Link, navigate, useLocation } from '../router.tsx';
 import { useSession } from '../session.tsx';
 import type { LoginResult, SsoConfig } from '../types.ts';
-import type { ErrorCode } from '../../../src/domain/error-catalogue.ts';
+import { messageOf, type ErrorCode } from '../../../src/domain/error-catalogue.ts';
+import type { ssoErrorCodes } from '../../../src/domain/sso/error-codes.ts';
 
 type Step = { kind: 'credentials' } | { kind: 'two-factor'; challenge: string; password: string } | { kind: 'change-password'; currentPassword: string };
 
@@ -15,7 +16,8 @@ export function SignInPage() {
   const { search } = useLocation();
 
   const finish = async (result: LoginResult, password: string) => {
-    if (result.twoFactorRequired) setStep({ kind: 'two-factor', challenge: result.challenge, password });
+    // The signed-in answer has no twoFactorRequired field at all; the challenge has it, true.
+    if ('twoFactorRequired' in result) setStep({ kind: 'two-factor', challenge: result.challenge, password });
     else if (result.mustChangePassword) setStep({ kind: 'change-password', currentPassword: password });
     else await refresh();
   };
@@ -84,12 +86,21 @@ function SingleSignOn() {
 }
 
 /**
- * What the server's refusals of a single sign-on mean to the person at the sign-in page (the
- * server redirects to /login?ssoError=CODE and its own message, written for the API and naming
- * settings and claims, stays in the server's log and audit trail). Keyed by the server's
- * catalogue (src/domain/error-catalogue.ts), so a code that doesn't exist fails the type check.
+ * The codes of the sso concept that can reach this page: all but SSO_TOO_MANY_STARTS, which the
+ * start route answers as a 429 for the script that sent the starts, never as a redirect.
  */
-const SSO_ERROR_MESSAGES: Partial<Record<ErrorCode, string>> = {
+type SsoRedirectCode = Exclude<keyof typeof ssoErrorCodes, 'SSO_TOO_MANY_STARTS'>;
+
+/**
+ * What the server's refusals of a single sign-on mean to the person at the sign-in page (the
+ * server redirects to /login?ssoError=CODE). Keyed by the server's catalogue
+ * (src/domain/error-catalogue.ts): every code of the sso concept must have its entry, so a new
+ * one fails the type check until it does, and a renamed or removed code fails it too. Where the
+ * catalogue's message needs no values and speaks to this person, it is the message (messageOf's
+ * type fails if it later gains a {value}); the others' messages are written for the API, naming
+ * settings, claims and values the page doesn't have (they stay in the server's log and audit trail).
+ */
+const SSO_ERROR_MESSAGES: Record<SsoRedirectCode, string> & Partial<Record<ErrorCode, string>> = {
   SSO_NO_ROLE_MAPPING: "Your identity provider account isn't in any group mapped to a Sophon role; ask an administrator.",
   SSO_STATE_INVALID: 'The sign-in took too long or was started in another browser; try again.',
   SSO_PROVIDER_UNAVAILABLE: "The identity provider can't be reached right now; try again later, or tell an administrator if it persists.",
@@ -99,15 +110,15 @@ const SSO_ERROR_MESSAGES: Partial<Record<ErrorCode, string>> = {
   SSO_EMAIL_MISSING: "Your identity provider didn't share an email address with Sophon; ask an administrator to release the email claim.",
   SSO_EMAIL_NOT_VERIFIED: "Your identity provider doesn't vouch for your email address; verify it there, or ask an administrator.",
   SSO_USER_NOT_PROVISIONED: "There is no Sophon account for you, and single sign-on doesn't create accounts here; ask an administrator to create yours.",
-  ACCOUNT_SUSPENDED: 'Your Sophon account is suspended; ask an administrator to re-activate it.',
-  SSO_ACCOUNT_LINKED_ELSEWHERE: 'The Sophon account with your email is already linked to another account at this identity provider; ask an administrator.',
+  ACCOUNT_SUSPENDED: messageOf('ACCOUNT_SUSPENDED', {}),
+  SSO_ACCOUNT_LINKED_ELSEWHERE: messageOf('SSO_ACCOUNT_LINKED_ELSEWHERE', {}),
   SSO_ROLE_UNKNOWN: "Single sign-on maps you to a role that doesn't exist in Sophon; an administrator must fix the role mapping.",
   SSO_TENANT_UNKNOWN: "Single sign-on is set up for a tenant that doesn't exist; an administrator must fix the setting.",
   SSO_NOT_CONFIGURED: 'Single sign-on is not enabled on this server; sign in with your email and password.',
   SSO_ACCOUNT_EXISTS: 'A Sophon account with your email already exists and is not linked to your identity provider account; ask an administrator to link it, or sign in with your password.',
   SSO_EMAIL_DOMAIN_NOT_ALLOWED: "Your email address's domain may not sign in here through single sign-on; ask an administrator.",
   SSO_CLAIMS_INVALID: "Your identity provider sent a name or email Sophon can't accept (for example, with control characters); ask an administrator.",
-  SSO_TOO_MANY_ATTEMPTS: 'Too many failed sign-ins from your network; wait a few minutes and try again.',
+  SSO_TOO_MANY_ATTEMPTS: messageOf('SSO_TOO_MANY_ATTEMPTS', {}),
   CONFLICT: 'Two sign-ins of your account happened at the same moment; sign in again.',
 };
 
