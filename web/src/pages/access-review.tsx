@@ -73,7 +73,7 @@ const KIND_HEADINGS: Record<string, string> = {
   user_never_signed_in: 'Users who never signed in',
   suspended_admin: 'Suspended users still holding Admin',
   admin_without_two_factor: 'Admins without two-factor authentication',
-  assignment_ending: 'Time-bound assignments ending soon',
+  assignment_ending_soon: 'Time-bound assignments ending soon',
   token_unused: 'API tokens unused for {stale}',
   token_never_used: 'API tokens never used',
   token_without_expiry: 'API tokens without expiry',
