@@ -23,6 +23,7 @@ describe.each(engines)('query plans on %s', (engine) => {
   let fixture: StoreFixture;
   let tenantId: string;
   let userId: string;
+  let otherTenantId: string;
   const categories = ['auth', 'rbac', 'users'] as const;
 
   beforeAll(async () => {
@@ -32,6 +33,7 @@ describe.each(engines)('query plans on %s', (engine) => {
     tenantId = tenant.id;
     for (let n = 0; n < 30; n++) userId = (await addMember(fixture.store, tenantId, n % 2 ? 'viewer' : 'operator', { displayName: `Planned ${n}`, lastLoginAt: n % 3 ? at(n) : null })).id;
     const other = await addTenant(fixture.store);
+    otherTenantId = other.id;
     for (let n = 0; n < 10; n++) await addMember(fixture.store, other.id);
     for (let n = 0; n < 200; n++) {
       await fixture.store.audit.append({
@@ -107,6 +109,30 @@ describe.each(engines)('query plans on %s', (engine) => {
       // event (the union of a user's two walks sorts at most two pages; a time window sorts only
       // the events of one instant by id).
       if (engine === 'sqlite' && !filters.userId) expect(plan.join('\n')).not.toMatch(/USE TEMP B-TREE FOR ORDER BY/);
+    });
+  });
+
+  describe('a page of the trail across tenants (scope=all)', () => {
+    const cases: [string, Partial<AuditQuery>][] = [
+      ['the whole trail', {}],
+      ['a category', { category: 'rbac' }],
+      ['a time window', { since: at(20), until: at(150) }],
+      ['the next page (cursor)', { before: newId() }],
+      ['the next page of a time window', { since: at(10), before: newId() }],
+      ['by or about a user', { userId: 'USER' }],
+      ['an export batch, oldest first', { oldestFirst: true, after: newId(), upTo: newId() }],
+    ];
+    it.each(cases)("the caller's tenants, %s: each tenant's walk through its index", async (_label, filters) => {
+      const query: AuditQuery = { limit: 101, ...filters, tenantId: { anyOf: [tenantId, otherTenantId] }, ...(filters.userId ? { userId } : {}) };
+      expectIndexedOnly(await planOf(auditPageQuery(fixture.db, query)), ['audit_events', 'e']);
+    });
+    it.each(cases)('every tenant, %s: one walk through an installation-wide index', async (_label, filters) => {
+      const query: AuditQuery = { limit: 101, ...filters, tenantId: { everyTenant: true }, ...(filters.userId ? { userId } : {}) };
+      const plan = await planOf(auditPageQuery(fixture.db, query));
+      if (engine === 'sqlite' && !filters.userId) expect(plan.join('\n')).not.toMatch(/USE TEMP B-TREE FOR ORDER BY/);
+      // Unfiltered, the walk is the primary key's, newest first (or oldest), which the limit stops: in order, as checked above.
+      const unfiltered = !filters.category && !filters.userId && !filters.since && !filters.until;
+      expectIndexedOnly(unfiltered && engine === 'sqlite' ? plan.map((line) => line.replace(/^SCAN e USING INDEX sqlite_autoindex_audit_events_1$/, 'SEARCH e USING PRIMARY KEY')) : plan, ['audit_events', 'e']);
     });
   });
 

@@ -17,6 +17,7 @@ import * as importJobs from './migrations/009-import-jobs.ts';
 import * as accessReviews from './migrations/010-access-reviews.ts';
 import * as tokenNames from './migrations/011-token-names.ts';
 import * as timeBoundRoles from './migrations/012-time-bound-roles.ts';
+import * as auditAndUserOrder from './migrations/013-audit-and-user-order.ts';
 
 export type Engine = 'sqlite' | 'postgres';
 
@@ -48,6 +49,7 @@ const migrations: Record<string, Migration> = {
   '010-access-reviews': accessReviews,
   '011-token-names': tokenNames,
   '012-time-bound-roles': timeBoundRoles,
+  '013-audit-and-user-order': auditAndUserOrder,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

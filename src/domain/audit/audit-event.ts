@@ -21,8 +21,30 @@ export interface AuditEvent {
   userAgent: string | null;
 }
 
+/**
+ * An event as the trail is read: with the names behind its ids, joined in the page's own
+ * statement (null when the user, role or tenant is gone since, or the event has none).
+ */
+export interface AuditEntry extends AuditEvent {
+  tenantSlug: string | null;
+  tenantName: string | null;
+  /** The actor's display name today (actorEmail is the email they had when they acted). */
+  actorName: string | null;
+  /** A user's display name, a role's or a tenant's name. */
+  subjectName: string | null;
+  /** A user subject's email today. */
+  subjectEmail: string | null;
+}
+
+/**
+ * Whose events a query reads: one tenant (its id), any of several (their union, in one order),
+ * or every tenant of the installation. Never empty: a caller who may see no tenant is refused
+ * before a query is built.
+ */
+export type AuditTenants = string | { anyOf: readonly string[] } | { everyTenant: true };
+
 export interface AuditQuery {
-  tenantId: string;
+  tenantId: AuditTenants;
   /** Events by the user or about the user. */
   userId?: string;
   category?: AuditCategory;

@@ -2,16 +2,23 @@ import type { AccessService } from '../access/access-service.ts';
 import type { Actor, DomainContext } from '../context.ts';
 import { encodeExport, inBatches, type ExportFormat } from '../export-format.ts';
 import { newId } from '../ids.ts';
-import type { AuditCategory, AuditEvent } from './audit-event.ts';
+import type { Permission } from '../permissions.ts';
+import type { AuditCategory, AuditEntry, AuditTenants } from './audit-event.ts';
 import { recordAudit } from './audit-log.ts';
 
-const EXPORT_COLUMNS = ['id', 'occurredAt', 'category', 'action', 'outcome', 'actorId', 'actorEmail', 'subjectType', 'subjectId', 'diff', 'detail', 'ip', 'userAgent'] as const;
+/** The names behind the ids come last, so a reader of the earlier columns finds them where they were. */
+const EXPORT_COLUMNS = [
+  'id', 'occurredAt', 'category', 'action', 'outcome', 'actorId', 'actorEmail', 'subjectType', 'subjectId', 'diff', 'detail', 'ip', 'userAgent',
+  'tenantSlug', 'actorName', 'subjectName', 'subjectEmail',
+] as const;
 
 export interface AuditFilters {
   user?: string;
   category?: AuditCategory;
   since?: string;
   until?: string;
+  /** `all`: every tenant the caller may read the trail of (see visibleTenants); the request's tenant otherwise. */
+  scope?: 'tenant' | 'all';
   cursor?: string;
   limit?: number;
 }
@@ -26,11 +33,11 @@ export class AuditService {
     this.#access = access;
   }
 
-  async list(actor: Actor, filters: AuditFilters): Promise<{ items: AuditEvent[]; nextCursor: string | null }> {
-    await this.#access.require(actor, 'ViewAuditLogs', actor.tenantId);
+  async list(actor: Actor, filters: AuditFilters): Promise<{ items: AuditEntry[]; nextCursor: string | null }> {
+    const tenantId = await this.#tenantsOf(actor, 'ViewAuditLogs', filters.scope);
     const limit = Math.min(Math.max(filters.limit ?? 100, 1), 500);
     const events = await this.#context.store.audit.query({
-      tenantId: actor.tenantId,
+      tenantId,
       userId: filters.user,
       category: filters.category,
       since: filters.since,
@@ -57,18 +64,18 @@ export class AuditService {
    * audited before the first row leaves: who took a copy of the trail, and of what.
    */
   async export(actor: Actor, filters: Omit<AuditFilters, 'cursor' | 'limit'>, format: ExportFormat, options: { batchSize?: number } = {}): Promise<AsyncGenerator<string>> {
-    await this.#access.require(actor, 'ExportAuditLogs', actor.tenantId);
+    const tenantId = await this.#tenantsOf(actor, 'ExportAuditLogs', filters.scope);
     // Ids are time-ordered and this one is drawn before the export's own event: the upper bound.
     const upTo = newId();
     await recordAudit(this.#context, this.#context.store, actor, {
       category: 'system',
       action: 'audit.exported',
-      detail: { format, filters: { user: filters.user ?? null, category: filters.category ?? null, since: filters.since ?? null, until: filters.until ?? null } },
+      detail: { format, filters: { user: filters.user ?? null, category: filters.category ?? null, since: filters.since ?? null, until: filters.until ?? null, scope: filters.scope ?? 'tenant' } },
     });
     const { store } = this.#context;
-    const batches = inBatches<AuditEvent>(
+    const batches = inBatches<AuditEntry>(
       (last, limit) =>
-        store.audit.query({ tenantId: actor.tenantId, userId: filters.user, category: filters.category, since: filters.since, until: filters.until, after: last?.id, upTo, oldestFirst: true, limit }),
+        store.audit.query({ tenantId, userId: filters.user, category: filters.category, since: filters.since, until: filters.until, after: last?.id, upTo, oldestFirst: true, limit }),
       options.batchSize,
     );
     return encodeExport(format, EXPORT_COLUMNS, batches, (event) => ({
@@ -76,5 +83,28 @@ export class AuditService {
       diff: event.diff ? JSON.stringify(event.diff) : null,
       detail: event.detail ? JSON.stringify(event.detail) : null,
     }));
+  }
+
+  /**
+   * Whose trail a request reads. The request's tenant, with the permission there; or, with
+   * `scope=all`, every tenant the caller may read it in: all of them for the installation's
+   * admins (ManageTenants and the permission in `default`), else each tenant where their role
+   * grants the permission (their memberships, read in one statement, afresh on each request).
+   * A tenant outside those never appears, whatever the filters.
+   */
+  async #tenantsOf(actor: Actor, permission: Extract<Permission, 'ViewAuditLogs' | 'ExportAuditLogs'>, scope: AuditFilters['scope']): Promise<AuditTenants> {
+    if (scope !== 'all') {
+      await this.#access.require(actor, permission, actor.tenantId);
+      return actor.tenantId;
+    }
+    const [{ tenants }, defaultTenantId] = [await this.#access.effectivePermissions(actor.userId), await this.#access.defaultTenantId()];
+    const installation = tenants.find((entry) => entry.tenantId === defaultTenantId)?.permissions;
+    if (installation?.includes('ManageTenants') && installation.includes(permission)) return { everyTenant: true };
+    const visible = tenants.filter((entry) => entry.permissions.includes(permission)).map((entry) => entry.tenantId);
+    if (visible.length === 0) {
+      await this.#access.require(actor, permission, actor.tenantId);
+      return actor.tenantId;
+    }
+    return visible.length === 1 ? visible[0]! : { anyOf: visible };
   }
 }

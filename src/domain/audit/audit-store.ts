@@ -1,6 +1,6 @@
-import type { AuditEvent, AuditQuery } from './audit-event.ts';
+import type { AuditEntry, AuditEvent, AuditQuery } from './audit-event.ts';
 
 export interface AuditStore {
   append(event: AuditEvent): Promise<void>;
-  query(query: AuditQuery): Promise<AuditEvent[]>;
+  query(query: AuditQuery): Promise<AuditEntry[]>;
 }
