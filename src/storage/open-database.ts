@@ -18,6 +18,7 @@ import * as accessReviews from './migrations/010-access-reviews.ts';
 import * as tokenNames from './migrations/011-token-names.ts';
 import * as timeBoundRoles from './migrations/012-time-bound-roles.ts';
 import * as auditAndUserOrder from './migrations/013-audit-and-user-order.ts';
+import * as searchWalk from './migrations/014-search-walk.ts';
 
 export type Engine = 'sqlite' | 'postgres';
 
@@ -50,6 +51,7 @@ const migrations: Record<string, Migration> = {
   '011-token-names': tokenNames,
   '012-time-bound-roles': timeBoundRoles,
   '013-audit-and-user-order': auditAndUserOrder,
+  '014-search-walk': searchWalk,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

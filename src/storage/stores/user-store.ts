@@ -46,21 +46,54 @@ export const toUserRow = (user: StoredUser): Omit<Row, 'two_factor_reenrolment_r
 const TRIGRAM = 3;
 
 /**
- * `search`, as a condition on `users as u`: part of the email or the display name, any case.
- * Three characters or more go through the trigram index (SQLite: the FTS5 table `user_search`,
- * matched as one phrase, so every character is literal; PostgreSQL: LIKE, which pg_trgm's GIN
- * indexes serve). Shorter ones are a LIKE over the page's walk through the tenant, which stops
- * at the page's end; `%`, `_` and `\` are escaped, and letters beyond ASCII compare in any case too.
+ * A search's plan is chosen per query (listMembers), by the tenant's size and the term's breadth:
+ * - a tenant of at most SMALL_TENANT members is searched by walking all of them;
+ * - in a larger one, a term that matches fewer than RARE_TERM users installation-wide is
+ *   searched through the trigram index (its cost follows those matches);
+ * - a broader term walks up to BROAD_WALK of the tenant's members from the cursor, which a term
+ *   that common fills its page within, and the rest of the page (if any) comes through the index.
  */
-function searchCondition(engine: Engine, search: string) {
+export const SEARCH_PLAN: SearchPlan = { SMALL_TENANT: 2_000, RARE_TERM: 1_000, BROAD_WALK: 20_000 };
+
+export interface SearchPlan {
+  SMALL_TENANT: number;
+  RARE_TERM: number;
+  BROAD_WALK: number;
+}
+
+/**
+ * How a search (`query.search`) narrows a page of members:
+ * - `index`: through the trigram index (SQLite: the FTS5 table `user_search`, matched as one
+ *   phrase, so every character is literal; PostgreSQL: LIKE, which pg_trgm's GIN indexes
+ *   serve). Its cost follows the matches across the whole installation, not the tenant.
+ * - `walk`: each member the page walks past is tested (the email and the display name contain
+ *   the text), in the engine's own function that no index serves (instr, strpos), so the plan
+ *   stays the walk through the tenant's memberships that the limit stops.
+ * Both are case-insensitive over all of Unicode and agree on what matches: email_normalized is
+ * lower-cased by the store (in JavaScript), the display name in the query (SQLite's own lower()
+ * leaves "Ë" as it is, so SQLite uses UNICODE_LOWER). A search shorter than a trigram always walks.
+ */
+export type SearchPath = 'index' | 'walk';
+
+/** The text as one FTS5 phrase: every character literal. */
+const ftsPhrase = (text: string) => `"${text.replaceAll('"', '""')}"`;
+
+function searchCondition(engine: Engine, search: string, path: SearchPath) {
   const text = search.toLowerCase();
-  if (engine === 'sqlite' && [...text].length >= TRIGRAM) {
-    const phrase = `"${text.replaceAll('"', '""')}"`;
+  const displayName = engine === 'sqlite' ? sql`${sql.raw(UNICODE_LOWER)}(u.display_name)` : sql`lower(u.display_name)`;
+  if (path === 'walk' || [...text].length < TRIGRAM) {
+    // SQLite reads the two columns from migration 014's covering index, a few members per page
+    // of it, not from each member's whole row; the row is read for the page's matches alone.
+    if (engine === 'sqlite') {
+      return sql<boolean>`exists (select 1 from users as s indexed by users_search_walk where s.id = ra.user_id and (instr(s.email_normalized, ${text}) > 0 or instr(${sql.raw(UNICODE_LOWER)}(s.display_name), ${text}) > 0))`;
+    }
+    return sql<boolean>`(strpos(u.email_normalized, ${text}) > 0 or strpos(${displayName}, ${text}) > 0)`;
+  }
+  if (engine === 'sqlite') {
+    const phrase = ftsPhrase(text);
     return sql<boolean>`u.id in (select k.user_id from user_search join user_search_keys k on k.search_rowid = user_search.rowid where user_search match ${phrase})`;
   }
   const pattern = `%${escapeLike(text)}%`;
-  // email_normalized is lower-cased by the store (in JavaScript); SQLite's own lower() leaves "Ë" as it is.
-  const displayName = engine === 'sqlite' ? sql`${sql.raw(UNICODE_LOWER)}(u.display_name)` : sql`lower(u.display_name)`;
   return sql<boolean>`(u.email_normalized like ${pattern} escape '\\' or ${displayName} like ${pattern} escape '\\')`;
 }
 
@@ -79,9 +112,11 @@ const truth = (value: unknown) => value === true || Number(value) === 1;
 /**
  * The statement of one page of a tenant's members, built but not run (the store runs it; tests
  * ask the engine for its plan): the members in user-id order with their role and home tenant,
- * every filter of the query applied, stopping at the limit.
+ * every filter of the query applied, stopping at the limit. `searchPath` says how a search
+ * narrows it (default: the trigram index when the text is long enough); `upTo`, the last
+ * member id the walk may reach.
  */
-export function memberPageQuery(db: Kysely<Database>, engine: Engine, tenantId: string, query: UserListQuery) {
+export function memberPageQuery(db: Kysely<Database>, engine: Engine, tenantId: string, query: UserListQuery, options: { searchPath?: SearchPath; upTo?: string } = {}) {
   let select = db
     .selectFrom('role_assignments as ra')
     .innerJoin('users as u', 'u.id', 'ra.user_id')
@@ -95,6 +130,7 @@ export function memberPageQuery(db: Kysely<Database>, engine: Engine, tenantId: 
   // Ordered by ra.user_id, not u.id: the index on (tenant_id, user_id), or on (tenant_id,
   // role_id, user_id) with a role, hands the rows out in that order and the limit stops the walk.
   if (query.after) select = select.where('ra.user_id', '>', query.after);
+  if (options.upTo) select = select.where('ra.user_id', '<=', options.upTo);
   if (query.roleId) select = select.where('ra.role_id', '=', query.roleId);
   if (query.status) select = select.where('u.status', '=', query.status);
   if (query.homeTenantSlug) select = select.where('home.slug', '=', query.homeTenantSlug);
@@ -104,13 +140,60 @@ export function memberPageQuery(db: Kysely<Database>, engine: Engine, tenantId: 
   if (twoFactorEnrolled !== undefined) select = select.where((eb) => (twoFactorEnrolled ? twoFactorEnabled(eb) : eb.not(twoFactorEnabled(eb))));
   if (linked !== undefined) select = select.where((eb) => (linked ? ssoLinked(eb) : eb.not(ssoLinked(eb))));
   const search = query.search?.trim();
-  if (search) select = select.where(searchCondition(engine, search));
+  if (search) select = select.where(searchCondition(engine, search, options.searchPath ?? 'index'));
   return select.orderBy('ra.user_id').limit(query.limit);
 }
 
-export function sqlUserStore(db: Kysely<Database>, engine: Engine): UserStore {
+/** `plan`: the search's thresholds (tests make them small, to take every path on a few users). */
+export function sqlUserStore(db: Kysely<Database>, engine: Engine, plan: SearchPlan = SEARCH_PLAN): UserStore {
+  /**
+   * A page of a tenant's members. A search starts from the tenant when it is small or the term
+   * broad, and from the trigram index when the term is rare (SEARCH_PLAN): the index's cost
+   * follows the matches across the whole installation, the walk's the members it passes. One
+   * statement finds whether the tenant is small (its n-th membership), one counts the term's
+   * matches up to RARE_TERM; a broad term's walk ends at a member found the same way, and hands
+   * what is left of the page to the index, after the walk's end. The members come in id order,
+   * each once, in at most 5 statements whatever the page size.
+   */
   async function listMembers(tenantId: string, query: UserListQuery): Promise<TenantMember[]> {
-    const rows = await memberPageQuery(db, engine, tenantId, query).execute();
+    const search = query.search?.trim();
+    if (!search || [...search].length < TRIGRAM) return readPage(memberPageQuery(db, engine, tenantId, query));
+    if (!(await walkEnd(tenantId, undefined, plan.SMALL_TENANT))) return readPage(memberPageQuery(db, engine, tenantId, query, { searchPath: 'walk' }));
+    if ((await countMatches(search, plan.RARE_TERM)) < plan.RARE_TERM) return readPage(memberPageQuery(db, engine, tenantId, query, { searchPath: 'index' }));
+    const end = await walkEnd(tenantId, query.after, plan.BROAD_WALK);
+    const walked = await readPage(memberPageQuery(db, engine, tenantId, query, { searchPath: 'walk', upTo: end }));
+    if (!end || walked.length >= query.limit) return walked;
+    const rest = await readPage(memberPageQuery(db, engine, tenantId, { ...query, after: end, limit: query.limit - walked.length }, { searchPath: 'index' }));
+    return [...walked, ...rest];
+  }
+
+  /** The id of the tenant's n-th member after `after` (id order), or undefined when it has fewer: where a walk of n members ends. */
+  async function walkEnd(tenantId: string, after: string | undefined, n: number): Promise<string | undefined> {
+    const row = await db
+      .selectFrom('role_assignments')
+      .select('user_id')
+      .where('tenant_id', '=', tenantId)
+      .$if(after !== undefined, (select) => select.where('user_id', '>', after!))
+      .orderBy('user_id')
+      .limit(1)
+      .offset(n - 1)
+      .executeTakeFirst();
+    return row?.user_id;
+  }
+
+  /** How many users of the installation the search matches (through the trigram index), counted up to `upTo`: the count stops there. */
+  async function countMatches(search: string, upTo: number): Promise<number> {
+    const text = search.toLowerCase();
+    const matches =
+      engine === 'sqlite'
+        ? sql`select rowid from user_search where user_search match ${ftsPhrase(text)} limit ${upTo}`
+        : sql`select u.id from users as u where ${searchCondition(engine, search, 'index')} limit ${upTo}`;
+    const { rows } = await sql<{ n: string | number }>`select count(*) as n from (${matches}) as m`.execute(db);
+    return Number(rows[0]!.n);
+  }
+
+  async function readPage(page: ReturnType<typeof memberPageQuery>): Promise<TenantMember[]> {
+    const rows = await page.execute();
     return rows.map(({ role_id, role_name, home_tenant_slug, two_factor_enabled, sso_linked, ...user }) => ({
       user: toUser(user),
       role: { id: role_id, name: role_name },
