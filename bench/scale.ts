@@ -22,12 +22,16 @@
  *
  * Flags: --users (1000000) --tenants (10000) --events (10000000) --baseline-users (10000)
  * --engines (sqlite,postgres) --rounds (3) --requests (60 per case and round, at most
- * --case-seconds 20) --load-seconds (10) --keep (leave the databases and print where).
+ * --case-seconds 20) --load-seconds (10) --keep (leave the databases and print where)
+ * --reuse DIR (keep the databases under DIR, one per engine, role and size — PostgreSQL's by a
+ * name made of the same — and on a later run with the same sizes measure them again instead of
+ * generating: the generator's answer is kept beside them as dataset.json; delete DIR, and
+ * DROP DATABASE sophon_scale_*, when done); --generate-only (with --reuse: generate and stop).
  * PostgreSQL is reached at SOPHON_BENCH_POSTGRES_URL, else SOPHON_TEST_POSTGRES_URL, else
  * postgres://postgres@127.0.0.1:5432/postgres; the user must be allowed to create databases.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -47,6 +51,8 @@ interface Options {
   caseSeconds: number;
   loadSeconds: number;
   keep: boolean;
+  reuse?: string;
+  generateOnly: boolean;
   postgresAdminUrl: string;
 }
 
@@ -63,6 +69,8 @@ function readOptions(): Options {
       'case-seconds': { type: 'string' },
       'load-seconds': { type: 'string' },
       keep: { type: 'boolean' },
+      reuse: { type: 'string' },
+      'generate-only': { type: 'boolean' },
     },
   });
   const number = (name: keyof typeof values, fallback: number, min: number) => {
@@ -72,6 +80,7 @@ function readOptions(): Options {
     if (!Number.isFinite(value) || value < min) throw new Error(`--${name}: "${String(text)}" must be a number of at least ${min}`);
     return Math.round(value);
   };
+  if (values['generate-only'] && values.reuse === undefined) throw new Error('--generate-only needs --reuse DIR (where to keep what it generates)');
   const engines = (values.engines ?? ENGINES.join(',')).split(',').map((name) => name.trim()).filter(Boolean);
   for (const name of engines) if (!ENGINES.includes(name as Engine)) throw new Error(`unknown engine "${name}": use ${ENGINES.join(', ')}`);
   return {
@@ -82,7 +91,9 @@ function readOptions(): Options {
     requests: number('requests', 60, 5),
     caseSeconds: number('case-seconds', 20, 1),
     loadSeconds: number('load-seconds', 10, 1),
-    keep: values.keep ?? false,
+    keep: (values.keep ?? false) || values.reuse !== undefined,
+    reuse: values.reuse === undefined ? undefined : path.resolve(values.reuse),
+    generateOnly: values['generate-only'] ?? false,
     postgresAdminUrl: process.env.SOPHON_BENCH_POSTGRES_URL ?? process.env.SOPHON_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
   };
 }
@@ -111,7 +122,29 @@ interface Target {
   server?: { url: string; child: ChildProcess };
 }
 
-async function createTarget(engine: Engine, label: string, options: Options, cleanups: (() => Promise<void>)[]): Promise<Target> {
+/** With --reuse: where a target of this engine, role and size lives, by a name that says them (also its PostgreSQL database's). */
+const reuseName = (engine: Engine, label: string, size: DatasetSize) => `sophon_scale_${engine}_${label}_${size.users}u_${size.tenants}t_${size.events}e`;
+
+async function createTarget(engine: Engine, label: string, options: Options, cleanups: (() => Promise<void>)[], size: DatasetSize): Promise<Target> {
+  if (options.reuse) {
+    const name = reuseName(engine, label, size);
+    const dataDir = path.join(options.reuse, name);
+    mkdirSync(dataDir, { recursive: true });
+    const saved = path.join(dataDir, 'dataset.json');
+    const dataset = existsSync(saved) ? (JSON.parse(readFileSync(saved, 'utf8')) as Dataset) : undefined;
+    if (engine === 'sqlite') {
+      // A generation cut short left a partial database: start it again.
+      if (!dataset) for (const file of ['sophon.db', 'sophon.db-wal', 'sophon.db-shm']) rmSync(path.join(dataDir, file), { force: true });
+      return { label, dataDir, dataset };
+    }
+    const url = new URL(options.postgresAdminUrl);
+    url.pathname = `/${name}`;
+    if (!dataset) {
+      await adminQuery(options.postgresAdminUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await adminQuery(options.postgresAdminUrl, `CREATE DATABASE ${name}`);
+    }
+    return { label, dataDir, databaseUrl: url.toString(), dataset };
+  }
   const dataDir = mkdtempSync(path.join(tmpdir(), `sophon-scale-${label}-`));
   if (!options.keep) cleanups.push(async () => rmSync(dataDir, { recursive: true, force: true }));
   if (engine === 'sqlite') return { label, dataDir };
@@ -129,7 +162,8 @@ async function createTarget(engine: Engine, label: string, options: Options, cle
 
 /** Starts bench/scale-server.ts over the target's database and waits for its address. */
 async function startServerProcess(target: Target, cleanups: (() => Promise<void>)[]): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, [new URL('./scale-server.ts', import.meta.url).pathname], {
+  // The V8 flag that `sophon serve` runs with (bin/sophon.js's shebang, npm start).
+  const child = spawn(process.execPath, ['--max-semi-space-size=2', new URL('./scale-server.ts', import.meta.url).pathname], {
     env: { ...process.env, SOPHON_SCALE_DATA_DIR: target.dataDir, SOPHON_SCALE_DATABASE_URL: target.databaseUrl ?? '' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -313,16 +347,22 @@ async function main(): Promise<number> {
     const interrupted = () => void cleanUp().finally(() => process.exit(130));
     process.once('SIGINT', interrupted);
     try {
-      const baseline = await createTarget(engine, 'baseline', options, cleanups);
-      const scale = await createTarget(engine, 'scale', options, cleanups);
       const baselineShape = baselineSize(options.size, options.baselineUsers);
+      const baseline = await createTarget(engine, 'baseline', options, cleanups, baselineShape);
+      const scale = await createTarget(engine, 'scale', options, cleanups, options.size);
       for (const [target, size] of [[baseline, baselineShape], [scale, options.size]] as const) {
+        if (target.dataset) {
+          console.log(`${engine} ${target.label}: reusing the database generated earlier in ${target.dataDir} (large tenant ${target.dataset.largeTenant.members.toLocaleString('en')} members, small tenant "${target.dataset.smallTenant.slug}" ${target.dataset.smallTenant.members})`);
+          continue;
+        }
         target.dataset = await generateDataset({ engine, dataDir: target.dataDir, databaseUrl: target.databaseUrl, size, label: `${engine} ${target.label}` });
+        if (options.reuse) writeFileSync(path.join(target.dataDir, 'dataset.json'), JSON.stringify(target.dataset));
         const rowsWritten = Object.entries(target.dataset.rows).map(([table, count]) => `${table} ${count.toLocaleString('en')}`).join(', ');
         console.log(`${engine} ${target.label}: generated in ${target.dataset.seconds.toFixed(1)} s (${rowsWritten}); large tenant ${target.dataset.largeTenant.members.toLocaleString('en')} members, small tenant "${target.dataset.smallTenant.slug}" ${target.dataset.smallTenant.members}`);
         if (options.keep) console.log(`${engine} ${target.label}: kept at ${target.databaseUrl?.replace(/\/\/[^@/]*@/, '//') ?? path.join(target.dataDir, 'sophon.db')}`);
       }
       sizes.set(engine, { baseline: baseline.dataset!.size, scale: scale.dataset!.size });
+      if (options.generateOnly) continue;
       for (const target of [baseline, scale]) target.server = await startServerProcess(target, cleanups);
       const engineRows: Row[] = CASES.map((testCase) => ({ engine, metric: testCase.metric, name: testCase.name, unit: 'ms', goal: testCase.metric === 'P4' ? '< 20 ms, ratio ≤ 1.5' : '< 50 ms', baseline: [], scale: [] }));
       const idleRow: Row = { engine, metric: 'P7', name: 'server RSS, idle', unit: 'MB', goal: '', baseline: [], scale: [] };
@@ -352,7 +392,7 @@ async function main(): Promise<number> {
       process.removeListener('SIGINT', interrupted);
     }
   }
-  printTable(rows, options, sizes);
+  if (rows.length > 0) printTable(rows, options, sizes);
   return 0;
 }
 
