@@ -125,13 +125,47 @@ describe.each(engines)('forgot password on %s', (engine) => {
     expect(knownAnswers[3]!.body.error).toEqual({ code: 'PASSWORD_RESET_RATE_LIMITED', message: expect.stringContaining('wait 900 seconds'), retryAfterSeconds: 900 });
     expect(knownAnswers[3]!.headers.get('retry-after')).toBe('900');
     expect((await outboxOf(known.email)).filter((row) => row.kind === 'password_reset')).toHaveLength(3);
-    expect(await selfRequests(known.id)).toContainEqual(expect.objectContaining({ outcome: 'failure', detail: { reason: 'throttled' } }));
+    expect(await selfRequests(known.id)).toContainEqual(expect.objectContaining({ outcome: 'failure', detail: { reason: 'throttled', notAuditedUntil: expect.any(String) } }));
     // Someone else asking for this account from elsewhere doesn't keep its owner from resetting.
     expect((await ask(test, '198.51.100.2', known.email)).status).toBe(202);
 
     test.clock.advance(15 * MINUTE);
     expect((await ask(test, '198.51.100.1', known.email)).status).toBe(202);
     expect((await ask(test, '198.51.100.1', known.email)).status).toBe(429);
+  });
+
+  it('audits the first refused request of a throttle wait only, saying until when, and the first of the next wait again', async () => {
+    const known = await createSignedInUser(test, { role: 'Viewer' });
+    const throttled = async () => (await selfRequests(known.id)).filter((item) => item.detail.reason === 'throttled');
+    for (let index = 0; index < 3; index++) expect((await ask(test, '198.51.100.31', known.email)).status).toBe(202);
+    const refusedAt = test.clock.now().getTime();
+    for (let index = 0; index < 12; index++) expect((await ask(test, '198.51.100.31', known.email)).status).toBe(429);
+    expect(await throttled()).toEqual([
+      expect.objectContaining({ outcome: 'failure', subjectId: known.id, detail: { reason: 'throttled', notAuditedUntil: new Date(refusedAt + 15 * MINUTE).toISOString() } }),
+    ]);
+
+    // The wait over, one request goes through and starts a new wait, whose first refusal is audited in turn.
+    test.clock.advance(15 * MINUTE);
+    expect((await ask(test, '198.51.100.31', known.email)).status).toBe(202);
+    for (let index = 0; index < 5; index++) expect((await ask(test, '198.51.100.31', known.email)).status).toBe(429);
+    expect(await throttled()).toHaveLength(2);
+  });
+
+  it('keeps a stranger spraying unknown emails from one address to one audit event per wait, not one per request', async () => {
+    const throttledCount = async () => (await selfRequests()).filter((item) => item.detail.reason === 'throttled').length;
+    const before = await throttledCount();
+    // Ten requests an hour from one address, then one a minute.
+    for (let index = 0; index < 10; index++) expect((await ask(test, '198.51.100.41', uniqueEmail('spray'))).status).toBe(202);
+    for (let index = 0; index < 30; index++) expect((await ask(test, '198.51.100.41', uniqueEmail('spray'))).status).toBe(429);
+    expect(await throttledCount()).toBe(before + 1);
+    // The refused stranger is on record: the email as typed and the address.
+    const [refusal] = (await selfRequests()).filter((item) => item.detail.reason === 'throttled');
+    expect(refusal).toMatchObject({ outcome: 'failure', subjectId: null, detail: { email: expect.stringContaining('spray'), reason: 'throttled' } });
+
+    test.clock.advance(MINUTE);
+    expect((await ask(test, '198.51.100.41', uniqueEmail('spray'))).status).toBe(202);
+    for (let index = 0; index < 10; index++) expect((await ask(test, '198.51.100.41', uniqueEmail('spray'))).status).toBe(429);
+    expect(await throttledCount()).toBe(before + 2);
   });
 
   it('caps the mails one account gets from many addresses, and an admin unlock lifts the cap', async () => {

@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { recordAudit } from '../audit/audit-log.ts';
 import type { Actor, DomainContext } from '../context.ts';
+import type { Store } from '../store.ts';
 import { hashSecret, newId } from '../ids.ts';
 import { defaultAuthenticationSettings } from '../sessions/authentication-policy.ts';
 import type { UserService } from '../users/user-service.ts';
@@ -127,9 +128,10 @@ export class LoginThrottle {
   /**
    * Counts a request for a password reset mail for `email` (known or not) from `origin`, on
    * the reset-request counters (RESET_REQUEST_LIMITS), or refuses it with the time to wait.
-   * Each request counts whatever it leads to: a mail costs the same to send either way.
+   * Each request counts whatever it leads to: a mail costs the same to send either way. A
+   * refused one names its `window` (see firstRefusalIn).
    */
-  async countResetRequest(email: string, origin: Pick<AttemptOrigin, 'ip'>): Promise<{ allowed: true } | { allowed: false; retryAfterMs: number }> {
+  async countResetRequest(email: string, origin: Pick<AttemptOrigin, 'ip'>): Promise<{ allowed: true } | { allowed: false; retryAfterMs: number; window: string }> {
     const account = `reset-request:${this.accountKey(email)}`;
     // Without a source address (no socket address at all), the tight limit falls on the account alone.
     const counters: Counter[] = origin.ip
@@ -140,9 +142,41 @@ export class LoginThrottle {
         ]
       : [[account, 'account', RESET_REQUEST_LIMITS.accountFromAddress]];
     const attempt = await this.#count(counters, undefined);
-    if (!attempt.allowed) return { allowed: false, retryAfterMs: Math.max(0, (attempt.retryAt ?? 0) - this.#context.clock.now().getTime()) };
+    if (!attempt.allowed) {
+      const now = this.#context.clock.now().getTime();
+      return { allowed: false, retryAfterMs: Math.max(0, (attempt.retryAt ?? 0) - now), window: await this.#refusalWindow(counters, now) };
+    }
     await this.failed(attempt);
     return { allowed: true };
+  }
+
+  /**
+   * The window a refused reset request falls in: the counters refusing it, each with the failure
+   * that started its wait. A refused request counts on none of them, so every request refused
+   * until the wait ends names the same window, and the first one after it a new one. (Refused
+   * after queueing, with no counter waiting: a window of the counters and the minute.)
+   */
+  async #refusalWindow(counters: Counter[], now: number): Promise<string> {
+    const records = new Map((await this.#context.store.loginThrottle.get(counters.map(([key]) => key))).map((record) => [record.key, record]));
+    const waiting = counters
+      .filter(([key, , detector]) => lockOf(records.get(key), detector, now).kind !== 'none')
+      .map(([key, , detector]) => `${key}@${currentRecord(records.get(key), detector, now).lastFailureAt}`)
+      .sort();
+    const window = waiting.length > 0 ? waiting.join(' ') : `${counters.map(([key]) => key).join(' ')}@queued:${Math.floor(now / 60_000)}`;
+    return `reset-refusals:${hashSecret(window)}`;
+  }
+
+  /**
+   * Whether this is the first refused reset request of its `window` (countResetRequest's), marking
+   * the window in the caller's transaction, which audits that first one: a stranger repeating a
+   * refused request can't grow the audit trail, which keeps one event per window saying who was
+   * refused until when. The mark is pruned with the counters.
+   */
+  async firstRefusalIn(store: Store, window: string): Promise<boolean> {
+    const [mark] = await store.loginThrottle.lock([window]);
+    if (mark && mark.failures > 0) return false;
+    await store.loginThrottle.save({ key: window, failures: 1, lastFailureAt: this.#context.clock.now().toISOString() });
+    return true;
   }
 
   /**

@@ -53,7 +53,12 @@ export class ForgotPasswordService {
     const decision = await this.#throttle.countResetRequest(email, origin);
     if (!decision.allowed) {
       const retryAfterSeconds = Math.max(1, Math.ceil(decision.retryAfterMs / 1000));
-      await this.#audit(store, user, email, origin, 'failure', { reason: 'throttled' });
+      // Only the first refusal of a throttle window is audited (it says until when the rest aren't):
+      // one per wait, however many a stranger sends, not one each.
+      const notAuditedUntil = new Date(clock.now().getTime() + retryAfterSeconds * 1000).toISOString();
+      await store.transaction(async (tx) => {
+        if (await this.#throttle.firstRefusalIn(tx, decision.window)) await this.#audit(tx, user, email, origin, 'failure', { reason: 'throttled', notAuditedUntil });
+      });
       throw fail('PASSWORD_RESET_RATE_LIMITED', { retryAfterSeconds }, { retryAfterSeconds });
     }
     const outcome: Outcome = !user ? 'unknown email' : user.status !== 'active' ? 'account suspended' : this.#hasNoPassword(user) ? 'single sign-on notice mailed' : 'link mailed';
