@@ -22,4 +22,6 @@ export const requestsErrorCodes = defineErrorCodes({
   ROUTE_NOT_FOUND: { kind: 'not_found', message: 'No route {method} {path}.' },
   CONFLICT: { kind: 'conflict', message: 'That conflicts with a change made at the same moment; reload and try again.' },
   INTERNAL: { kind: 'internal', message: 'Something went wrong on the server; the error was logged.' },
+  // Only with AppOptions.checkResponses (every test server): the answer drifted from its declared shape.
+  RESPONSE_SCHEMA_MISMATCH: { kind: 'internal', message: 'The answer of {route} does not match the response schema it declares (src/http/schemas/): {problems}' },
 });

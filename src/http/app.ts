@@ -44,6 +44,12 @@ export interface AppOptions {
   routes?: readonly AnyRoute[];
   /** What GET /metrics and GET /readyz answer from (src/http/metrics.ts). */
   observability?: Observability;
+  /**
+   * Check every success answer against its route's `response` schema and answer 500
+   * RESPONSE_SCHEMA_MISMATCH when it differs (a field undeclared, missing or of another type):
+   * every test server does, so the documented shapes and the dashboard's types can't drift.
+   */
+  checkResponses?: boolean;
 }
 
 /** Builds the HTTP application; `listen` is the caller's business (src/http/server.ts, tests, benchmarks). */
@@ -120,6 +126,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
           },
         };
         const result = await route.handler(input);
+        if (options.checkResponses && route.response) checkResponse(route, result);
         reply.status(route.status ?? 200);
         if (route.status === 204) return reply.send();
         return result;
@@ -138,6 +145,17 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     });
   }
   return app;
+}
+
+/** The answer as the client will read it (JSON), against the route's declared schema. */
+function checkResponse(route: AnyRoute, result: unknown): void {
+  const sent: unknown = result === undefined ? undefined : JSON.parse(JSON.stringify(result));
+  const checked = route.response!.safeParse(sent);
+  if (checked.success) return;
+  const problems = z.prettifyError(checked.error);
+  // Loud in a test's output even when the test only looks at the status.
+  console.error(`${route.method} ${route.url} answered outside its response schema:\n${problems}`);
+  throw fail('RESPONSE_SCHEMA_MISMATCH', { route: `${route.method} ${route.url}`, problems });
 }
 
 /**

@@ -9,7 +9,8 @@ import type { Access, AnyRoute } from './route.ts';
 export interface Observability {
   metrics: Metrics;
   /** Resolves when this server can take traffic; throws a 503 DomainError saying why not. */
-  readiness(): Promise<unknown>;
+  /** GET /readyz's answer when ready; throws (DATABASE_UNREACHABLE, DATABASE_SCHEMA_BEHIND) when not. */
+  readiness(): Promise<{ status: 'ready'; migrations?: number }>;
 }
 
 /** For an app built without one (benchmarks): request metrics only, ready when the store answers. */

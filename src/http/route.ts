@@ -24,7 +24,7 @@ export interface HandlerInput<Body, Query, Params> {
   reply: FastifyReply;
 }
 
-export interface RouteDefinition<Body = unknown, Query = unknown, Params = unknown> {
+export interface RouteDefinition<Body = unknown, Query = unknown, Params = unknown, Response = unknown> {
   method: HttpMethod;
   url: string;
   summary: string;
@@ -43,15 +43,24 @@ export interface RouteDefinition<Body = unknown, Query = unknown, Params = unkno
   params?: ZodType<Params>;
   /** The success status; 200 unless said otherwise. 204 sends no body. */
   status?: number;
-  handler(input: HandlerInput<Body, Query, Params>): Promise<unknown>;
+  /**
+   * The success answer's JSON shape, a schema of src/http/schemas/ (the dashboard imports its
+   * type from there): the OpenAPI document shows it, the handler must return it, and with
+   * `checkResponses` (every test server) each answer is checked against it. Not handed to
+   * Fastify, whose serializer would silently drop the fields it doesn't declare.
+   */
+  response?: ZodType<Response>;
+  /** The success answer's media type when it isn't JSON (an image, a CSV file, the dashboard's page). */
+  responseContentType?: string;
+  handler(input: HandlerInput<Body, Query, Params>): Promise<NoInfer<Response>>;
 }
 
 // The route table holds routes of many shapes; each one's handler is typed at its definition.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type AnyRoute = RouteDefinition<any, any, any>;
+export type AnyRoute = RouteDefinition<any, any, any, any>;
 
-/** Defines a route, inferring the handler's types from its schemas. */
-export function defineRoute<Body = undefined, Query = undefined, Params = undefined>(route: RouteDefinition<Body, Query, Params>): AnyRoute {
+/** Defines a route, inferring the handler's types from its schemas (its return type from `response`). */
+export function defineRoute<Body = undefined, Query = undefined, Params = undefined, Response = unknown>(route: RouteDefinition<Body, Query, Params, Response>): AnyRoute {
   return route as AnyRoute;
 }
 

@@ -42,6 +42,8 @@ export interface StartOptions {
   print?: (line: string) => void;
   outboxPollMs?: number;
   routes?: readonly AnyRoute[];
+  /** Check every answer against its route's response schema (AppOptions.checkResponses); tests do. */
+  checkResponses?: boolean;
 }
 
 /** Opens the database, migrates, bootstraps on first start, and listens. */
@@ -118,6 +120,7 @@ export async function startServer(
       cookieSecure: auth.CookieSecure,
       trustProxy: config.settings.Sophon.Http.TrustProxy,
       routes: options.routes,
+      checkResponses: options.checkResponses,
       observability: { metrics, readiness: readinessProbe(database.db, migrations) },
     });
     const listen = config.settings.Sophon.Metrics.Listen;

@@ -82,7 +82,8 @@ export async function startTestServer(engine: Engine, options: TestServerOptions
     bootstrapAdminEmail: ADMIN_EMAIL,
     settings: loadAppSettings(environment, database.dataDir),
   };
-  const server = await startServer(config, { clock, print: (line) => printed.push(line), outboxPollMs: 50, routes: options.routes });
+  // Every answer is checked against its route's response schema: drift fails the test that meets it.
+  const server = await startServer(config, { clock, print: (line) => printed.push(line), outboxPollMs: 50, routes: options.routes, checkResponses: true });
   const url = server.url;
   let admin = new ApiClient(url);
   const oneTime = server.bootstrap.admin?.oneTimePassword;
