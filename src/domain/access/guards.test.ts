@@ -154,6 +154,22 @@ describe.each(engines)('access guards on %s', (engine) => {
     });
   });
 
+  describe('mayCreateUser', () => {
+    it('lets a user manager create a user with a role within their own permissions, and refuses one beyond them', async () => {
+      expect(await outcome(guards.mayCreateUser(fixture.store, as(manager, acme), acme, 'lesser'))).toBe('allowed');
+      expect(await outcome(guards.mayCreateUser(fixture.store, as(manager, acme), acme, 'Operator'))).toBe('PRIVILEGE_ESCALATION');
+    });
+    it('refuses creating a user in another tenant, where the actor has no role', async () => {
+      expect(await outcome(guards.mayCreateUser(fixture.store, as(manager, acme), globex, 'Viewer'))).toBe('PERMISSION_MISSING');
+    });
+    it('counts nothing the actor holds elsewhere: Admin of default may not create an Operator in acme with a lesser role there', async () => {
+      const creator = await addMember(fixture.store, acme.id, lesser.id);
+      await assign(creator.id, home.id, 'admin');
+      expect(await outcome(guards.mayCreateUser(fixture.store, as(creator, acme), acme, 'Operator'))).toBe('PRIVILEGE_ESCALATION');
+      expect(await outcome(guards.mayCreateUser(fixture.store, as(creator, home), home, 'Operator'))).toBe('allowed');
+    });
+  });
+
   describe('mayAssignRole', () => {
     it('lets a role assigner give a role within their own permissions', async () => {
       expect(await outcome(guards.mayAssignRole(fixture.store, as(manager, acme), peer.id, 'lesser', acme.id))).toBe('allowed');
