@@ -20,8 +20,7 @@ describe.each(engines)('forgot password on %s', (engine) => {
     const items = (await test.admin.get(`/api/v1/audit?${query}category=auth&limit=500`)).body.items as { action: string; outcome: string; subjectId: string | null; detail: Record<string, unknown> }[];
     return items.filter((item) => item.action === 'password_reset.self_requested');
   };
-  /** The newest mail to `recipient` whose subject is `subject` (a user created with a password got an account notice first). */
-  /** The `nth` mail to `recipient` with this subject (the first by default), once it has arrived. */
+  /** The `nth` mail to `recipient` with this subject (the first by default; a user created with a password got an account notice before), once it has arrived. */
   const mailTo = async (recipient: string, subject: string, nth = 1): Promise<ReceivedMail> => {
     for (let count = 1, found = 0; ; count++) {
       const mail = await sink.waitFor(recipient, count);
