@@ -162,9 +162,9 @@ async function createTarget(engine: Engine, label: string, options: Options, cle
 
 /** Starts bench/scale-server.ts over the target's database and waits for its address. */
 async function startServerProcess(target: Target, cleanups: (() => Promise<void>)[]): Promise<{ url: string; child: ChildProcess }> {
-  // The V8 flag that `sophon serve` runs with (bin/sophon.js's shebang, npm start).
+  // The V8 flag and malloc setting that `sophon serve` runs with (bin/sophon.js's shebang).
   const child = spawn(process.execPath, ['--max-semi-space-size=2', new URL('./scale-server.ts', import.meta.url).pathname], {
-    env: { ...process.env, SOPHON_SCALE_DATA_DIR: target.dataDir, SOPHON_SCALE_DATABASE_URL: target.databaseUrl ?? '' },
+    env: { MALLOC_ARENA_MAX: '2', ...process.env, SOPHON_SCALE_DATA_DIR: target.dataDir, SOPHON_SCALE_DATABASE_URL: target.databaseUrl ?? '' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const stderr: string[] = [];

@@ -1,9 +1,10 @@
-#!/usr/bin/env -S node --max-semi-space-size=2
+#!/usr/bin/env -S MALLOC_ARENA_MAX=2 node --max-semi-space-size=2
 // The `sophon` executable. Plain JavaScript, so any Node can start it: on Node 24+ it loads
 // src/cli/main.ts (Node strips the types); on an older Node it runs itself again with the
 // Node 24 binary of the `node` npm package. V8's young generation is capped at 2 MB a
 // semi-space (the shebang, and the re-run below): left to grow, it takes 64–128 MB of the
-// server's memory under a few concurrent clients and keeps it (docs/performance.md, P7).
+// server's memory under a few concurrent clients and keeps it; and glibc's malloc keeps two
+// arenas rather than one per thread (MALLOC_ARENA_MAX, 15–25 MB less; docs/performance.md, P7).
 import { spawn } from 'node:child_process';
 import { realpathSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -36,7 +37,7 @@ function reexecWithNode24() {
     );
     process.exit(5);
   }
-  const child = spawn(binary, ['--max-semi-space-size=2', self, ...process.argv.slice(2)], { stdio: 'inherit', env: { ...process.env, SOPHON_REEXEC: binary } });
+  const child = spawn(binary, ['--max-semi-space-size=2', self, ...process.argv.slice(2)], { stdio: 'inherit', env: { MALLOC_ARENA_MAX: '2', ...process.env, SOPHON_REEXEC: binary } });
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => child.kill(signal));
   child.on('error', (error) => {
     process.stderr.write(`sophon: cannot start ${binary}: ${error.message}\n`);

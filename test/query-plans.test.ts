@@ -136,6 +136,31 @@ describe.each(engines)('query plans on %s', (engine) => {
     });
   });
 
+  describe("a sorted page of a tenant's users (sort=)", () => {
+    const cases: [string, Partial<UserListQuery>][] = [
+      ['sorted by email', { order: { key: 'email', descending: false } }],
+      ['sorted by email, the next page', { order: { key: 'email', descending: true, after: { value: 'planned@example.test', id: newId() } } }],
+      ['sorted by name', { order: { key: 'name', descending: false } }],
+      ['sorted by name, the next page', { order: { key: 'name', descending: false, after: { value: 'planned 1', id: newId() } } }],
+      ['sorted by last sign-in, newest first', { order: { key: 'lastSignIn', descending: true } }],
+      ['sorted by last sign-in, the next page', { order: { key: 'lastSignIn', descending: true, after: { value: at(3), id: newId() } } }],
+      ['newest first', { order: { key: 'created', descending: true } }],
+      ['sorted by name, with a role and a status', { roleId: 'viewer', status: 'active', order: { key: 'name', descending: true } }],
+    ];
+    const orderIndex = { email: 'sqlite_autoindex_users_2', name: 'users_display_name_order', lastSignIn: 'users_last_login_order' } as const;
+    it.each(cases)('%s: one walk in the order of an index, which the limit stops', async (_label, filters) => {
+      const plan = await planOf(memberPageQuery(fixture.db, engine, tenantId, { limit: 51, ...filters }));
+      const key = filters.order!.key;
+      if (engine === 'sqlite') {
+        expect(plan.join('\n')).not.toMatch(/TEMP B-TREE FOR ORDER BY/);
+        // The first page walks the users' index of the sort value from its start (a SCAN in index order); the next one from the cursor.
+        if (key !== 'created') expect(plan.join('\n')).toMatch(new RegExp(`(SCAN|SEARCH) u USING INDEX ${orderIndex[key]}\\b`));
+      }
+      const walked = engine === 'sqlite' && key !== 'created' ? plan.map((line) => line.replace(/^SCAN u USING INDEX (\w+)$/, 'SEARCH u USING INDEX $1')) : plan;
+      expectIndexedOnly(walked, ['ra', 'u', 'r', 'home', 'role_assignments', 'users', 'roles', 'tenants', 'two_factor', 'external_identities']);
+    });
+  });
+
   describe("a page of a tenant's users", () => {
     const cases: [string, Partial<UserListQuery>][] = [
       ['the first page', {}],

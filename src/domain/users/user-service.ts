@@ -16,6 +16,8 @@ import { accountCreatedMessage, invitationMessage } from '../mail/messages.ts';
 import { fail } from '../error-catalogue.ts';
 import { hashPrepared, type CreateUserInput, type CreatedUser, type HashedUser, type InsertedUser, type PreparedUser } from './user-creation.ts';
 import { viewUser, type UserView } from './user-view.ts';
+import { cursorAfter, userOrder } from './user-order.ts';
+import type { UserSortKey } from './user-store.ts';
 
 /** GET /api/v1/users: the page, and the filters that narrow it (all of them at once). */
 export interface UserListInput {
@@ -33,6 +35,9 @@ export interface UserListInput {
   lastSignInAfter?: string;
   /** The slug of the users' home tenant. */
   homeTenant?: string;
+  /** The column to sort by (creation, id order, without it) and its direction (ascending without it). */
+  sort?: UserSortKey;
+  order?: 'asc' | 'desc';
 }
 
 /** A row of GET /api/v1/users: the user as the API shows them, with the list's 2FA and SSO columns (read in the page's one statement). */
@@ -193,9 +198,11 @@ export class UserService {
         throw fail('VALIDATION_FAILED', { problems: `role: ${message}` }, { problems: [{ field: 'role', message }] });
       }
     }
+    const order = userOrder(query);
     const members = await store.users.listMembers(actor.tenantId, {
       search: query.search,
-      after: query.cursor,
+      order,
+      after: order ? undefined : query.cursor,
       limit: limit + 1,
       roleId,
       status: query.status,
@@ -213,7 +220,7 @@ export class UserService {
       twoFactorEnabled: member.twoFactorEnabled,
       ssoLinked: member.ssoLinked,
     }));
-    return { items, nextCursor: members.length > limit ? (page.at(-1)?.user.id ?? null) : null };
+    return { items, nextCursor: members.length > limit ? cursorAfter(order, page.at(-1)!) : null };
   }
 
   async update(actor: Actor, userId: string, changes: { email?: string; displayName?: string }): Promise<UserView> {

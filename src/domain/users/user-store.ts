@@ -1,7 +1,23 @@
 import type { StoredUser, UserStatus } from './user.ts';
 
+/** The columns a list of users sorts by: creation (id order, UUIDv7), email, display name, last sign-in. */
+export const USER_SORT_KEYS = ['created', 'email', 'name', 'lastSignIn'] as const;
+export type UserSortKey = (typeof USER_SORT_KEYS)[number];
+
+/**
+ * A page's order other than the default (created, oldest first: `after` is then the cursor),
+ * and where the previous page ended: its last row's sort value (TenantMember.sortValue) and id.
+ */
+export interface UserOrder {
+  key: UserSortKey;
+  descending: boolean;
+  after?: { value: string; id: string };
+}
+
 /** A page of a tenant's users: every filter narrows it, all of them at once. */
 export interface UserListQuery {
+  /** The order of the page; id order (creation, oldest first) without it. */
+  order?: UserOrder;
   /** Part of the email or display name, any case; `%`, `_` and `\` are plain characters. */
   search?: string;
   /** The last id of the previous page. */
@@ -31,6 +47,8 @@ export interface TenantMember {
   twoFactorEnabled: boolean;
   /** At least one identity-provider account signs in as them. */
   ssoLinked: boolean;
+  /** With an order by email, name or last sign-in: the row's sort value as the engine compares it (a cursor's half). */
+  sortValue?: string;
 }
 
 export interface UserStore {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { defineRoute } from '../route.ts';
 import { email, idParams, pageQuery, password } from './schemas.ts';
+import { USER_SORT_KEYS } from '../../domain/users/user-store.ts';
 
 /** The seed's CSV columns: email, displayName, role, tenant, password. */
 const createUserBody = z.object({
@@ -24,6 +25,11 @@ const userListQuery = pageQuery
     lastSignInBefore: isoTime.optional(),
     lastSignInAfter: isoTime.optional(),
     homeTenant: z.string().min(1).max(100).optional(),
+    /** The column to sort by: created (id order, the default), email, name, lastSignIn (never signed in sorts first ascending, last descending). */
+    sort: z.enum(USER_SORT_KEYS).optional(),
+    // In creation order a user id; in another, the sort value and id of the page's last row, encoded.
+    cursor: z.string().regex(/^[A-Za-z0-9_-]{1,2000}$/, 'a cursor is the nextCursor of an earlier page').optional(),
+    order: z.enum(['asc', 'desc']).optional(),
   })
   .refine((query) => !query.lastSignInBefore || !query.lastSignInAfter || query.lastSignInAfter < query.lastSignInBefore, {
     path: ['lastSignInAfter'],
@@ -47,7 +53,7 @@ export const userRoutes = [
   defineRoute({
     method: 'GET',
     url: '/api/v1/users',
-    summary: 'Users of the tenant, searchable by email or name, paginated by cursor',
+    summary: 'Users of the tenant, searchable by email or name, filtered, sorted (sort=created|email|name|lastSignIn, order=asc|desc), paginated by cursor',
     tag: 'users',
     access: { permission: 'ViewUsers' },
     query: userListQuery,

@@ -52,6 +52,10 @@ const TRIGRAM = 3;
  *   searched through the trigram index (its cost follows those matches);
  * - a broader term walks up to BROAD_WALK of the tenant's members from the cursor, which a term
  *   that common fills its page within, and the rest of the page (if any) comes through the index.
+ * PostgreSQL takes only the first step: past a small tenant, its planner chooses for the trigram
+ * condition itself (pg_trgm's statistics), and both the count (a scan that stops at RARE_TERM
+ * matches) and its merge join of a walk over the users' primary key cost more there than they save
+ * (measured at 200k users, docs/performance.md).
  */
 export const SEARCH_PLAN: SearchPlan = { SMALL_TENANT: 2_000, RARE_TERM: 1_000, BROAD_WALK: 20_000 };
 
@@ -159,7 +163,7 @@ export function sqlUserStore(db: Kysely<Database>, engine: Engine, plan: SearchP
     const search = query.search?.trim();
     if (!search || [...search].length < TRIGRAM) return readPage(memberPageQuery(db, engine, tenantId, query));
     if (!(await walkEnd(tenantId, undefined, plan.SMALL_TENANT))) return readPage(memberPageQuery(db, engine, tenantId, query, { searchPath: 'walk' }));
-    if ((await countMatches(search, plan.RARE_TERM)) < plan.RARE_TERM) return readPage(memberPageQuery(db, engine, tenantId, query, { searchPath: 'index' }));
+    if (engine === 'postgres' || (await countMatches(search, plan.RARE_TERM)) < plan.RARE_TERM) return readPage(memberPageQuery(db, engine, tenantId, query, { searchPath: 'index' }));
     const end = await walkEnd(tenantId, query.after, plan.BROAD_WALK);
     const walked = await readPage(memberPageQuery(db, engine, tenantId, query, { searchPath: 'walk', upTo: end }));
     if (!end || walked.length >= query.limit) return walked;
