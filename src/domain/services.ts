@@ -4,6 +4,7 @@ import { AuthorizationCheckService } from './access/authorization-check-service.
 import { AuditService } from './audit/audit-service.ts';
 import { ExplainService } from './access/explain-service.ts';
 import { AccessReviewService } from './access/access-review-service.ts';
+import { AccessRequestService } from './access/access-request-service.ts';
 import type { DomainContext } from './context.ts';
 import { ResourceService } from './resources/resource-service.ts';
 import { RoleService } from './roles/role-service.ts';
@@ -76,6 +77,7 @@ export function createServices(context: DomainContext) {
     userMemberships: new UserMembershipService(context, access),
     mail: new MailService(context, access),
     explain: new ExplainService(context, access, twoFactor),
+    accessRequests: new AccessRequestService(context, access, guards, userTenancy),
     // Review decisions go through the ordinary commands (stateless services: another instance is the same service).
     accessReview: new AccessReviewService(context, access, { userLifecycle, userTenancy, tokens: new TokenService(context, users, guards), roles: new RoleService(context, access, guards) }),
   };

@@ -17,6 +17,7 @@ import type { SsoLoginStateStore } from './sso/sso-login-state-store.ts';
 import type { GovernanceStore } from './access/governance-store.ts';
 import type { ImportJobStore } from './users/import-job-store.ts';
 import type { AuthorizationStore } from './access/authorization-store.ts';
+import type { AccessRequestStore } from './access/access-request-store.ts';
 
 export interface TransactionOptions {
   /**
@@ -49,6 +50,8 @@ export interface Store {
   /** Reads of explain access and access review (src/domain/access/explain.ts, access-review.ts). */
   governance: GovernanceStore;
   importJobs: ImportJobStore;
+  /** Requests for a time-bound role (src/domain/access/access-request.ts). */
+  accessRequests: AccessRequestStore;
   /** The single-statement read behind every authorized request. */
   authorization: AuthorizationStore;
   /**

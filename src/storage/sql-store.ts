@@ -20,6 +20,7 @@ import { sqlExternalIdentityStore } from './stores/external-identity-store.ts';
 import { sqlSsoLoginStateStore } from './stores/sso-login-state-store.ts';
 import { sqlGovernanceStore } from './stores/governance-store.ts';
 import { sqlImportJobStore } from './stores/import-job-store.ts';
+import { sqlAccessRequestStore } from './stores/access-request-store.ts';
 import { DEFAULT_TRANSACTION_RETRY, withTransactionRetry, type RetryHooks, type TransactionRetryPolicy } from './transaction-retry.ts';
 
 export interface SqlStoreOptions {
@@ -90,6 +91,7 @@ export function createSqlStore(db: Kysely<Database>, engine: Engine, options: Sq
     ssoLoginStates: sqlSsoLoginStateStore(db),
     governance: sqlGovernanceStore(db),
     importJobs: sqlImportJobStore(db, engine),
+    accessRequests: sqlAccessRequestStore(db),
     authorization: sqlAuthorizationStore(db, engine, cached),
     transaction(work, transactionOptions) {
       // Nested: joins the outer transaction, at its isolation level; a retry reruns the outermost callback.

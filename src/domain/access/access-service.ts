@@ -1,6 +1,6 @@
 import { installationWidePermissions, type Permission } from '../permissions.ts';
 import { builtInPermissions, type Role } from '../roles/role.ts';
-import type { AssignmentTerm } from '../roles/role-elevation.ts';
+import { elevationInForce, type AssignmentTerm } from '../roles/role-elevation.ts';
 import { DEFAULT_TENANT_SLUG, type Tenant } from '../tenants/tenant.ts';
 import type { RoleFacts, TenantFacts } from './authorization-facts.ts';
 import type { Actor } from '../context.ts';
@@ -65,6 +65,15 @@ export class AccessService {
   /** The role in force for the user in the tenant now: an elevation's while it lasts, else the permanent one. */
   async roleIn(userId: string, tenantId: string, store: Store = this.#store): Promise<Role | undefined> {
     return store.assignments.getRole(tenantId, userId, this.#clock.now().toISOString());
+  }
+
+  /** Whether the user's role in the tenant is time-bound now: its end, and the permanent role that applies again then. */
+  async termIn(userId: string, tenantId: string, store: Store = this.#store): Promise<AssignmentTerm> {
+    const elevation = await store.assignments.getElevation(tenantId, userId);
+    if (!elevationInForce(elevation, this.#clock.now())) return { endsAt: null, thenRole: null };
+    const permanent = await store.assignments.get(tenantId, userId);
+    const role = permanent && (await store.roles.getById(permanent.roleId));
+    return { endsAt: elevation.endsAt, thenRole: role ? { id: role.id, name: role.name } : null };
   }
 
   /** The id of `default`, read once: a tenant's id never changes and `default` can't be deleted. */

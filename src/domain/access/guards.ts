@@ -1,6 +1,7 @@
 import { installationWidePermissions, type Permission } from '../permissions.ts';
 import { ADMIN_ROLE_ID, normalizeRoleName, type Role } from '../roles/role.ts';
 import type { RoleAssignment } from '../roles/role-store.ts';
+import type { AccessRequest } from './access-request.ts';
 import { DEFAULT_TENANT_SLUG, type Tenant } from '../tenants/tenant.ts';
 import { normalizeEmail, type StoredUser } from '../users/user.ts';
 import type { Actor } from '../context.ts';
@@ -31,7 +32,13 @@ import { fail } from '../error-catalogue.ts';
  *    holding, in any tenant, permissions they don't hold there — whoever controls an account
  *    acts with its roles everywhere.
  * 6. Last Admin: the last active Admin of `default` can't be demoted, removed, suspended,
- *    moved out or deleted.
+ *    moved out or deleted. Only permanent Admins count: a time-bound Admin (an elevation) is
+ *    about to lose the role by itself, so it never leaves the installation an Admin to rely on;
+ *    and giving the last permanent Admin a time-bound other role is a demotion while it lasts.
+ * 7. Access requests: decided only by holders of AssignRoles in the request's tenant (another
+ *    tenant's request is "not found"), never by the requester, and an approval is the
+ *    time-bound assignment of `mayAssignRole` itself (escalation, more privileged, last Admin),
+ *    no longer than the tenant's Sophon:Rbac:MaxElevation.
  */
 export class AccessGuards {
   readonly #access: AccessService;
@@ -110,6 +117,8 @@ export class AccessGuards {
    * there; never one's own role; a user of another tenant exists for the caller only if the caller
    * manages them at home, and adding a member is user management too (ManageUsers); no escalation
    * through the role; not over someone more privileged there; not the last Admin's demotion.
+   * `timeBound`: the role is an elevation over the member's permanent one (role-elevation.ts), so
+   * only a member can be given one.
    */
   async mayAssignRole(
     store: Store,
@@ -117,6 +126,7 @@ export class AccessGuards {
     userReference: string,
     roleReference: string,
     tenantId: string,
+    timeBound = false,
   ): Promise<{ user: StoredUser; role: Role; current: RoleAssignment | undefined }> {
     await this.#access.require(actor, 'AssignRoles', tenantId, store);
     const user = await findUser(store, userReference);
@@ -124,12 +134,33 @@ export class AccessGuards {
     const current = await store.assignments.get(tenantId, user.id);
     if (!current && !(await this.#access.holds(actor, 'ManageUsers', user.homeTenantId, store))) throw userNotFound(userReference);
     this.guardNotSelf(actor, user.id, 'role');
+    if (timeBound && !current) throw fail('ELEVATION_NEEDS_MEMBERSHIP', { slug: (await store.tenants.getById(tenantId))?.slug ?? tenantId });
     if (!current) await this.#access.require(actor, 'ManageUsers', tenantId, store);
     const role = await resolveRole(store, tenantId, roleReference);
     await this.guardNoEscalation(store, actor, permissionsOfRole(role), tenantId);
     if (current) await this.guardNotMorePrivileged(store, actor, user.id, tenantId);
     if (current?.roleId === ADMIN_ROLE_ID && role.id !== ADMIN_ROLE_ID) await this.guardLastAdmin(store, user.id, tenantId);
     return { user, role, current };
+  }
+
+  /**
+   * Deciding (approving or denying) an access request: AssignRoles in the tenant the request acts
+   * in; a request of another tenant is "not found"; never one's own; only a pending one. What an
+   * approval then assigns is held to `mayAssignRole` (time-bound) and `guardElevationWithinMaximum`.
+   */
+  async mayDecideAccessRequest(store: Store, actor: Actor, request: AccessRequest | undefined, requestId: string): Promise<AccessRequest> {
+    await this.#access.require(actor, 'AssignRoles', actor.tenantId, store);
+    if (!request || request.tenantId !== actor.tenantId) throw fail('ACCESS_REQUEST_NOT_FOUND', { requestId: requestId.slice(0, 100) });
+    if (request.userId === actor.userId) throw fail('ACCESS_REQUEST_OWN');
+    if (request.status !== 'pending') throw fail('ACCESS_REQUEST_DECIDED', { status: request.status });
+    return request;
+  }
+
+  /** A time-bound role no longer than the tenant's maximum (Sophon:Rbac:MaxElevation): what an approval may grant. */
+  guardElevationWithinMaximum(durationMs: number, maximumMs: number, tenantSlug: string): void {
+    if (elevationBeyondMaximum(durationMs, maximumMs)) {
+      throw fail('ELEVATION_TOO_LONG', { slug: tenantSlug, maximum: describeDuration(maximumMs), asked: describeDuration(durationMs) }, { maximumSeconds: maximumMs / 1000 });
+    }
   }
 
   /** Taking a user's role (and membership) in a tenant away: AssignRoles there, not oneself, not their home, not over someone more privileged, not the last Admin. */
@@ -380,6 +411,48 @@ export function assignmentRefusal(facts: AssignmentFacts): string | null {
   if (permissionsLackingToGrant(facts.assignerHeld, permissionsOfRole(facts.role), facts.inDefault).length > 0) return 'PRIVILEGE_ESCALATION';
   if (facts.userHeld !== undefined && permissionsNotHeld(facts.userHeld, facts.assignerHeld).length > 0) return 'TARGET_MORE_PRIVILEGED';
   return null;
+}
+
+/** The maximum-elevation rule (`guardElevationWithinMaximum`) over loaded facts. */
+export function elevationBeyondMaximum(durationMs: number, maximumMs: number): boolean {
+  return durationMs > maximumMs;
+}
+
+/** The longest time-bound role an approval may grant in the tenant: its own Sophon:Rbac:Tenants:<slug>:MaxElevation, else the installation's. */
+export function maxElevationFor(settings: { maxElevation?: { installation: number; tenants: Record<string, number> } }, tenantSlug: string): number {
+  return settings.maxElevation?.tenants[tenantSlug.toLowerCase()] ?? settings.maxElevation?.installation ?? DEFAULT_MAX_ELEVATION_MS;
+}
+
+/** Sophon:Rbac:MaxElevation's default: one day. */
+export const DEFAULT_MAX_ELEVATION_MS = 86_400_000;
+
+/** "4 hours", "1 day 2 hours", "90 minutes": a duration in words for a refusal's message. */
+export function describeDuration(ms: number): string {
+  const parts: string[] = [];
+  const units: [number, string][] = [
+    [86_400_000, 'day'],
+    [3_600_000, 'hour'],
+    [60_000, 'minute'],
+    [1000, 'second'],
+  ];
+  let rest = ms;
+  for (const [size, name] of units) {
+    const amount = Math.floor(rest / size);
+    if (amount > 0) parts.push(`${amount} ${name}${amount === 1 ? '' : 's'}`);
+    rest -= amount * size;
+  }
+  return parts.length > 0 ? parts.join(' ') : '0 seconds';
+}
+
+/**
+ * Who may approve an access request, over loaded facts: `assignmentRefusal` for the requester
+ * (a member: the request is for their own tenant) and the role asked for, by each holder of
+ * AssignRoles there, never the requester. The listing and the approvers' mail use this; the
+ * approval itself goes through `mayDecideAccessRequest` and `mayAssignRole`, the same rules.
+ */
+export function mayApproveRefusal(facts: Omit<AssignmentFacts, 'assignerHeldAtUserHome'>): string | null {
+  if (facts.assignerId === facts.userId) return 'ACCESS_REQUEST_OWN';
+  return assignmentRefusal({ ...facts, assignerHeldAtUserHome: facts.assignerHeld });
 }
 
 function ownChangeRefusal(change: 'role' | 'suspend' | 'delete' | 'move') {

@@ -138,3 +138,27 @@ export function singleSignOnNoticeMessage(input: MessageInput & { displayName: s
     null,
   );
 }
+
+/** To an eligible approver (guards.ts, rule 7): someone asks for a time-bound role in a tenant. */
+export function accessRequestMessage(
+  input: MessageInput & { requesterEmail: string; roleName: string; tenantSlug: string; duration: string; reason: string; requestId: string; publicUrl: string },
+): OutboxMessage {
+  return message(
+    input,
+    'access_request',
+    `Access request: ${input.requesterEmail} asks for ${input.roleName} in ${input.tenantSlug}`,
+    [
+      `${input.requesterEmail} asks for the role ${input.roleName} in tenant "${input.tenantSlug}" for ${input.duration}.`,
+      '',
+      'Their reason:',
+      input.reason,
+      '',
+      'You may decide it (you hold AssignRoles there and every permission of that role):',
+      `  sophon admin access-requests approve ${input.requestId} --tenant ${input.tenantSlug}`,
+      `  sophon admin access-requests deny ${input.requestId} --tenant ${input.tenantSlug} --reason "…"`,
+      `or in the dashboard at ${input.publicUrl}.`,
+      'Another approver may decide it first; a decided request can\'t be decided again.',
+    ].join('\n'),
+    null,
+  );
+}

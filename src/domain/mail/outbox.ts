@@ -5,8 +5,11 @@
  */
 export type OutboxStatus = 'pending' | 'sent' | 'failed' | 'cancelled';
 
-/** `single_sign_on_notice`: the answer to a reset asked for an account without a password (it signs in through single sign-on). */
-export type OutboxKind = 'invitation' | 'password_reset' | 'account_created' | 'single_sign_on_notice';
+/**
+ * `single_sign_on_notice`: the answer to a reset asked for an account without a password (it signs in through single sign-on).
+ * `access_request`: an eligible approver is told of a pending access request.
+ */
+export type OutboxKind = 'invitation' | 'password_reset' | 'account_created' | 'single_sign_on_notice' | 'access_request';
 
 export interface OutboxMessage {
   id: string;

@@ -5,6 +5,9 @@ import type { Actor, DomainContext } from '../context.ts';
 import type { TenantService } from '../tenants/tenant-service.ts';
 import type { StoredUser, User } from './user.ts';
 import { viewUser, type UserView } from './user-view.ts';
+import type { Store } from '../store.ts';
+import type { Role } from '../roles/role.ts';
+import { assignmentEnd, type AssignmentTermInput } from '../roles/assignment-term.ts';
 
 /** What a move did (or, as a dry run, would do): the user's role in each tenant before and after. */
 export type MovedUser = UserView & {
@@ -40,24 +43,61 @@ export class UserTenancyService {
     this.#tenants = tenants;
   }
 
-  /** Sets the user's one role in the tenant the request acts in, adding them to it if they weren't a member. */
-  async setRole(actor: Actor, userReference: string, roleReference: string): Promise<UserView> {
+  /**
+   * Sets the user's one role in the tenant the request acts in, adding them to it if they weren't a
+   * member. With `term` (an end: `until` an instant, or for a `duration` such as "8h") the role is
+   * time-bound: an elevation over the member's permanent role, which applies again at its end
+   * (src/domain/roles/role-elevation.ts).
+   */
+  async setRole(actor: Actor, userReference: string, roleReference: string, term?: AssignmentTermInput): Promise<UserView> {
     const tenantId = actor.tenantId;
+    const endsAt = term && assignmentEnd(term, this.#context.clock.now());
     const user = await this.#context.store.transaction(async (store) => {
+      if (endsAt !== undefined) return (await this.setTimeBoundRole(store, actor, userReference, roleReference, tenantId, endsAt, null)).user;
       const { user, role, current } = await this.#guards.mayAssignRole(store, actor, userReference, roleReference, tenantId);
       const now = this.#context.clock.now().toISOString();
+      const previous = await this.#access.roleIn(user.id, tenantId, store);
       await store.assignments.set({ userId: user.id, tenantId, roleId: role.id, assignedAt: now, assignedBy: actor.userId });
-      const previous = current ? await store.roles.getById(current.roleId) : undefined;
       await recordAudit(this.#context, store, actor, {
         category: 'rbac',
         action: 'role.assigned',
         subjectType: 'user',
         subjectId: user.id,
-        diff: { before: previous ? { role: previous.name } : null, after: { role: role.name } },
+        diff: { before: current && previous ? { role: previous.name } : null, after: { role: role.name } },
       });
       return user;
     });
     return this.#view(user, tenantId);
+  }
+
+  /**
+   * Gives a member a time-bound role in the tenant, through `mayAssignRole` (time-bound), inside
+   * the caller's transaction (`store`): the one path for `set-role --until/--for` and for an
+   * approved access request (`accessRequestId`). Audited as role.assigned with its end.
+   */
+  async setTimeBoundRole(
+    store: Store,
+    actor: Actor,
+    userReference: string,
+    roleReference: string,
+    tenantId: string,
+    endsAt: string,
+    accessRequestId: string | null,
+  ): Promise<{ user: StoredUser; role: Role; thenRole: Role | undefined }> {
+    const { user, role, current } = await this.#guards.mayAssignRole(store, actor, userReference, roleReference, tenantId, true);
+    const now = this.#context.clock.now().toISOString();
+    const [previous, thenRole] = await Promise.all([this.#access.roleIn(user.id, tenantId, store), current ? store.roles.getById(current.roleId) : undefined]);
+    await store.assignments.setElevation({ userId: user.id, tenantId, roleId: role.id, endsAt, assignedAt: now, assignedBy: actor.userId, accessRequestId });
+    await recordAudit(this.#context, store, actor, {
+      tenantId,
+      category: 'rbac',
+      action: 'role.assigned',
+      subjectType: 'user',
+      subjectId: user.id,
+      diff: { before: previous ? { role: previous.name } : null, after: { role: role.name, until: endsAt, then: thenRole?.name ?? null } },
+      detail: accessRequestId ? { accessRequestId } : undefined,
+    });
+    return { user, role, thenRole };
   }
 
   /** Removes the user's role in the tenant the request acts in; their home tenant membership can't be removed. */

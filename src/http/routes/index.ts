@@ -16,6 +16,7 @@ import { twoFactorRoutes } from './two-factor.ts';
 import { authenticationSettingsRoutes } from './authentication-settings.ts';
 import { ssoRoutes } from './sso.ts';
 import { governanceRoutes } from './governance.ts';
+import { accessRequestRoutes } from './access-requests.ts';
 
 /** The route table: the server, the OpenAPI document and the permission-matrix test all read it. */
 export const apiRoutes: readonly AnyRoute[] = [
@@ -35,5 +36,6 @@ export const apiRoutes: readonly AnyRoute[] = [
   ...authenticationSettingsRoutes,
   ...dashboardRoutes,
   ...governanceRoutes,
+  ...accessRequestRoutes,
   ...authorizationRoutes,
 ];

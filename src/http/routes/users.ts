@@ -120,13 +120,19 @@ export const userRoutes = [
   defineRoute({
     method: 'PUT',
     url: '/api/v1/users/:id/role',
-    summary: "Set the user's role in the tenant the request acts in (adds them to it if needed)",
+    summary: "Set the user's role in the tenant the request acts in (adds them to it if needed); with until or duration, a time-bound role over their permanent one",
     tag: 'users',
     access: { permission: 'AssignRoles' },
     params: idParams,
-    body: z.object({ role: z.string().min(1).max(100) }),
+    body: z.object({
+      role: z.string().min(1).max(100),
+      /** A time-bound role: its end as an ISO-8601 instant with offset (2027-01-31T18:00Z)… */
+      until: z.string().min(1).max(40).optional(),
+      /** …or its length from now: 90m, 8h, 2d. The permanent role applies again at the end. */
+      duration: z.string().min(1).max(10).optional(),
+    }),
     async handler({ actor, params, body, services }) {
-      return services.userTenancy.setRole(actor, params.id, body.role);
+      return services.userTenancy.setRole(actor, params.id, body.role, body.until === undefined && body.duration === undefined ? undefined : { until: body.until, duration: body.duration });
     },
   }),
   defineRoute({
