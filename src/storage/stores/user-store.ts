@@ -5,6 +5,7 @@ import type { Engine } from '../open-database.ts';
 import { UNICODE_LOWER } from '../sqlite-dialect.ts';
 import type { Database } from '../schema.ts';
 import { escapeLike } from './sql-helpers.ts';
+import { membersFrom, orderMembers } from './user-order.ts';
 
 type Row = Database['users'];
 
@@ -121,9 +122,8 @@ const truth = (value: unknown) => value === true || Number(value) === 1;
  * member id the walk may reach.
  */
 export function memberPageQuery(db: Kysely<Database>, engine: Engine, tenantId: string, query: UserListQuery, options: { searchPath?: SearchPath; upTo?: string } = {}) {
-  let select = db
-    .selectFrom('role_assignments as ra')
-    .innerJoin('users as u', 'u.id', 'ra.user_id')
+  // The memberships and their users, walked from the end that hands out the page's order (user-order.ts).
+  let select = membersFrom(db, query)
     .innerJoin('roles as r', 'r.id', 'ra.role_id')
     .innerJoin('tenants as home', 'home.id', 'u.home_tenant_id')
     .selectAll('u')
@@ -133,7 +133,6 @@ export function memberPageQuery(db: Kysely<Database>, engine: Engine, tenantId: 
     .where('ra.tenant_id', '=', tenantId);
   // Ordered by ra.user_id, not u.id: the index on (tenant_id, user_id), or on (tenant_id,
   // role_id, user_id) with a role, hands the rows out in that order and the limit stops the walk.
-  if (query.after) select = select.where('ra.user_id', '>', query.after);
   if (options.upTo) select = select.where('ra.user_id', '<=', options.upTo);
   if (query.roleId) select = select.where('ra.role_id', '=', query.roleId);
   if (query.status) select = select.where('u.status', '=', query.status);
@@ -145,7 +144,8 @@ export function memberPageQuery(db: Kysely<Database>, engine: Engine, tenantId: 
   if (linked !== undefined) select = select.where((eb) => (linked ? ssoLinked(eb) : eb.not(ssoLinked(eb))));
   const search = query.search?.trim();
   if (search) select = select.where(searchCondition(engine, search, options.searchPath ?? 'index'));
-  return select.orderBy('ra.user_id').limit(query.limit);
+  // The order and the cursor: id order by default (user-order.ts).
+  return orderMembers(select, query).limit(query.limit);
 }
 
 /** `plan`: the search's thresholds (tests make them small, to take every path on a few users). */
@@ -162,6 +162,9 @@ export function sqlUserStore(db: Kysely<Database>, engine: Engine, plan: SearchP
   async function listMembers(tenantId: string, query: UserListQuery): Promise<TenantMember[]> {
     const search = query.search?.trim();
     if (!search || [...search].length < TRIGRAM) return readPage(memberPageQuery(db, engine, tenantId, query));
+    // Another order than id order: the search through the index, in one statement (the walks below go in id order).
+    const idOrder = !query.order || (query.order.key === 'created' && !query.order.descending);
+    if (!idOrder) return readPage(memberPageQuery(db, engine, tenantId, query, { searchPath: 'index' }));
     if (!(await walkEnd(tenantId, undefined, plan.SMALL_TENANT))) return readPage(memberPageQuery(db, engine, tenantId, query, { searchPath: 'walk' }));
     if (engine === 'postgres' || (await countMatches(search, plan.RARE_TERM)) < plan.RARE_TERM) return readPage(memberPageQuery(db, engine, tenantId, query, { searchPath: 'index' }));
     const end = await walkEnd(tenantId, query.after, plan.BROAD_WALK);
@@ -198,7 +201,8 @@ export function sqlUserStore(db: Kysely<Database>, engine: Engine, plan: SearchP
 
   async function readPage(page: ReturnType<typeof memberPageQuery>): Promise<TenantMember[]> {
     const rows = await page.execute();
-    return rows.map(({ role_id, role_name, home_tenant_slug, two_factor_enabled, sso_linked, ...user }) => ({
+    return rows.map(({ role_id, role_name, home_tenant_slug, two_factor_enabled, sso_linked, sort_value, ...user }: (typeof rows)[number] & { sort_value?: string }) => ({
+      ...(sort_value === undefined ? {} : { sortValue: sort_value }),
       user: toUser(user),
       role: { id: role_id, name: role_name },
       homeTenantSlug: home_tenant_slug,
