@@ -182,7 +182,7 @@ function errorOf(status: number, body: unknown, endpoint: Endpoint, client: Http
   const error = (typeof body === 'object' && body !== null ? (body as ErrorEnvelope).error : undefined) ?? {};
   const code = error.code;
   const message = error.message ?? (typeof body === 'string' && body ? body.slice(0, 300) : `HTTP ${status}`);
-  if (code === 'ROUTE_NOT_FOUND') {
+  if (code === ('ROUTE_NOT_FOUND' satisfies ErrorCode)) {
     return new CliError(ExitCode.ServerError, `the server at ${client.baseUrl} does not offer ${endpoint.method} ${endpoint.path}; it may be older than this CLI (${cliVersion}).`, code);
   }
   if (status === 401) {

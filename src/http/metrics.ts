@@ -18,7 +18,7 @@ export function defaultObservability(services: Services): Observability {
   return {
     metrics: new Metrics(),
     readiness: async () => {
-      await services.context.store.tenants.getBySlug('default');
+      await services.tenants.ping();
       return { status: 'ready' };
     },
   };

@@ -20,6 +20,11 @@ export class ApiError extends Error {
   }
 }
 
+/** Whether `error` is the server's answer with this code of its catalogue (typed: a renamed or removed code fails the type check here, as a string compared with ApiError.code would not). */
+export function hasErrorCode(error: unknown, code: ErrorCode): error is ApiError {
+  return error instanceof ApiError && error.code === code;
+}
+
 const TENANT_KEY = 'sophon.tenant';
 
 /** The tenant the dashboard acts in (a slug); the caller's home tenant when unset. */

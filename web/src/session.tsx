@@ -1,5 +1,5 @@
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
-import { ApiError, get, handleUnauthenticated, maybeSignedIn, post, setActingTenant } from './api.ts';
+import { ApiError, get, handleUnauthenticated, hasErrorCode, maybeSignedIn, post, setActingTenant } from './api.ts';
 import { navigate } from './router.tsx';
 import type { Me } from './types.ts';
 
@@ -33,9 +33,9 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     try {
       setState({ status: 'signed-in', me: await get<Me>('/api/v1/me') });
     } catch (error) {
-      if (error instanceof ApiError && error.code === 'PASSWORD_CHANGE_REQUIRED') setState({ status: 'must-change-password' });
-      else if (error instanceof ApiError && error.code === 'TWO_FACTOR_ENROLLMENT_REQUIRED') setState({ status: 'must-enroll-two-factor' });
-      else if (error instanceof ApiError && error.code === 'TENANT_NOT_FOUND') {
+      if (hasErrorCode(error, 'PASSWORD_CHANGE_REQUIRED')) setState({ status: 'must-change-password' });
+      else if (hasErrorCode(error, 'TWO_FACTOR_ENROLLMENT_REQUIRED')) setState({ status: 'must-enroll-two-factor' });
+      else if (hasErrorCode(error, 'TENANT_NOT_FOUND')) {
         // The remembered tenant is gone or no longer ours: fall back to the home tenant.
         setActingTenant(undefined);
         setState({ status: 'signed-in', me: await get<Me>('/api/v1/me') });

@@ -7,7 +7,7 @@ import { action, examples } from '../action.ts';
 import type { CliContext } from '../context.ts';
 import { endpoints } from '../endpoints.ts';
 import { downloadExport } from '../export-file.ts';
-import { CliError, ExitCode, usageError } from '../exit-codes.ts';
+import { CliError, ExitCode, failedWith, usageError } from '../exit-codes.ts';
 import { note, printLine, printTable, renderTable } from '../output.ts';
 
 interface ImportRowResult {
@@ -68,7 +68,7 @@ async function importUsers(context: CliContext, [file]: string[], options: { dry
   } catch (error) {
     // Refused as a whole (not CSV, not text in its encoding, unknown columns): say which file, and the flag that reads Excel's.
     if (!(error instanceof CliError) || !error.code?.startsWith('CSV_')) throw error;
-    const hint = error.code === 'CSV_NOT_UTF8' ? ' To read it as Windows-1252: --encoding windows-1252.' : '';
+    const hint = failedWith(error, 'CSV_NOT_UTF8') ? ' To read it as Windows-1252: --encoding windows-1252.' : '';
     throw new CliError(ExitCode.Failure, `${file}: ${error.message}${hint}`, error.code);
   }
   await followImport(context, job);

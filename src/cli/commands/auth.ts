@@ -4,7 +4,7 @@ import { action, examples } from '../action.ts';
 import { durationArgument } from '../arguments.ts';
 import type { CliContext } from '../context.ts';
 import { endpoints } from '../endpoints.ts';
-import { CliError, ExitCode, usageError } from '../exit-codes.ts';
+import { CliError, ExitCode, failedWith, usageError } from '../exit-codes.ts';
 import { HttpClient } from '../http-client.ts';
 import { note, printLine, printTable, renderDetails, type Column } from '../output.ts';
 import { askSecret, confirm, isInteractive, nextStdinLine, obtain } from '../prompt.ts';
@@ -65,7 +65,7 @@ async function createLoginToken(session: HttpClient, expiresIn: string): Promise
     try {
       return await session.send<{ token: TokenView; secret: string }>(endpoints.createOwnToken, { body: { name, expiresIn } });
     } catch (error) {
-      if (!(error instanceof CliError && error.code === 'TOKEN_NAME_TAKEN') || attempt >= 3) throw error;
+      if (!failedWith(error, 'TOKEN_NAME_TAKEN') || attempt >= 3) throw error;
     }
   }
 }
@@ -91,7 +91,7 @@ async function login(context: CliContext, _args: string[], options: SignInOption
     const createToken = () => createLoginToken(session, options.expires);
     // Under Require 2FA the session may only enrol until 2FA is on; the server's refusal, not the login answer, decides.
     const created = await createToken().catch(async (error: unknown) => {
-      if (!(error instanceof CliError && error.code === 'TWO_FACTOR_ENROLLMENT_REQUIRED')) throw error;
+      if (!failedWith(error, 'TWO_FACTOR_ENROLLMENT_REQUIRED')) throw error;
       await enrolDuringLogin(context, session, body.user.email, currentPassword);
       return createToken();
     });

@@ -1,5 +1,5 @@
 import { useState, type FormEvent } from 'react';
-import { ApiError, get, post } from '../api.ts';
+import { get, hasErrorCode, post } from '../api.ts';
 import { ErrorMessage, Field, Notice, useAction, useLoad } from '../components/ui.tsx';
 import { Link, navigate, useLocation } from '../router.tsx';
 import { useSession } from '../session.tsx';
@@ -185,7 +185,7 @@ function ForgotPassword() {
   const [email, setEmail] = useState('');
   const [sent, setSent] = useState<string>();
   const action = useAction();
-  const mailOff = action.error instanceof ApiError && action.error.code === 'PASSWORD_RESET_BY_MAIL_OFF';
+  const mailOff = hasErrorCode(action.error, 'PASSWORD_RESET_BY_MAIL_OFF');
   const submit = (event: FormEvent) => {
     event.preventDefault();
     void action.run(async () => setSent((await post<{ message: string }>('/api/v1/auth/forgot-password', { email })).message));

@@ -1,5 +1,5 @@
 import { useMemo, useState, type FormEvent } from 'react';
-import { ApiError, get, post } from '../api.ts';
+import { get, hasErrorCode, post } from '../api.ts';
 import { ConfirmButton, CopyButton, ErrorMessage, Field, formatTime, Loading, Notice, useAction, useLoad } from '../components/ui.tsx';
 import { useMe, useSession } from '../session.tsx';
 
@@ -129,7 +129,7 @@ export function TwoFactorSection() {
     try {
       return await get<TwoFactorStatus>('/api/v1/me/two-factor');
     } catch (error) {
-      if (error instanceof ApiError && error.code === 'ROUTE_NOT_FOUND') return null;
+      if (hasErrorCode(error, 'ROUTE_NOT_FOUND')) return null;
       throw error;
     }
   }, []);
