@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { AUDIT_CATEGORIES } from '../../domain/audit/audit-event.ts';
 import { defineRoute } from '../route.ts';
 import { pageQuery } from './schemas.ts';
+import { auditPage } from '../schemas/audit.ts';
 
 const isoTime = z.iso.datetime({ offset: true }).transform((text) => new Date(text).toISOString());
 
@@ -23,6 +24,7 @@ export const auditRoutes = [
     tag: 'audit',
     access: { permission: 'ViewAuditLogs' },
     query: pageQuery.extend(auditFilters.shape),
+    response: auditPage,
     async handler({ actor, query, services }) {
       return services.audit.list(actor, query);
     },

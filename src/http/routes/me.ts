@@ -1,6 +1,9 @@
 import { z } from 'zod';
 import { defineRoute } from '../route.ts';
 import { idParams } from './schemas.ts';
+import { me } from '../schemas/account.ts';
+import { sessionList } from '../schemas/sessions.ts';
+import { createdToken, tokenList } from '../schemas/tokens.ts';
 
 const tokenInput = z.object({ name: z.string().max(100), expiresIn: z.string().max(20).optional() });
 
@@ -11,6 +14,7 @@ export const meRoutes = [
     summary: 'The caller, their tenants and roles, and their effective permissions',
     tag: 'me',
     access: 'authenticated',
+    response: me,
     async handler({ actor, services }) {
       return services.accounts.me(actor);
     },
@@ -21,6 +25,7 @@ export const meRoutes = [
     summary: 'Your API tokens',
     tag: 'me',
     access: 'authenticated',
+    response: tokenList,
     async handler({ actor, services }) {
       return { items: await services.tokens.listOwn(actor) };
     },
@@ -33,6 +38,7 @@ export const meRoutes = [
     access: 'authenticated',
     status: 201,
     body: tokenInput,
+    response: createdToken,
     async handler({ actor, body, services }) {
       return services.tokens.create(actor, body);
     },
@@ -45,6 +51,7 @@ export const meRoutes = [
     access: 'authenticated',
     status: 201,
     params: idParams,
+    response: createdToken,
     async handler({ actor, params, services }) {
       return services.tokens.rotateOwn(actor, params.id);
     },
@@ -67,6 +74,7 @@ export const meRoutes = [
     summary: 'Your active sessions',
     tag: 'me',
     access: 'authenticated',
+    response: sessionList,
     async handler({ actor, services }) {
       return { items: await services.sessions.listOwn(actor) };
     },

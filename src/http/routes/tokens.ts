@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { defineRoute } from '../route.ts';
 import { idParams } from './schemas.ts';
+import { tokenList } from '../schemas/tokens.ts';
 
 export const tokenRoutes = [
   defineRoute({
@@ -10,6 +11,7 @@ export const tokenRoutes = [
     tag: 'tokens',
     access: { permission: 'ManageUsers' },
     query: z.object({ user: z.string().min(1).max(100) }),
+    response: tokenList,
     async handler({ actor, query, services }) {
       return { items: await services.tokens.listForUser(actor, query.user) };
     },

@@ -2,6 +2,8 @@ import { z } from 'zod';
 import { defineRoute } from '../route.ts';
 import { email, idParams, pageQuery, password } from './schemas.ts';
 import { USER_SORT_KEYS } from '../../domain/users/user-store.ts';
+import { createdUser, deletedUser, effectivePermissions, loggedOutUser, userMemberships, userPage, userView } from '../schemas/users.ts';
+import { tokenList } from '../schemas/tokens.ts';
 
 /** The seed's CSV columns: email, displayName, role, tenant, password. */
 const createUserBody = z.object({
@@ -46,6 +48,7 @@ export const userRoutes = [
     access: { permission: 'ManageUsers' },
     status: 201,
     body: createUserBody,
+    response: createdUser,
     async handler({ actor, body, services }) {
       return services.users.create(actor, body);
     },
@@ -57,6 +60,7 @@ export const userRoutes = [
     tag: 'users',
     access: { permission: 'ViewUsers' },
     query: userListQuery,
+    response: userPage,
     async handler({ actor, query, services }) {
       return services.users.list(actor, query);
     },
@@ -68,6 +72,7 @@ export const userRoutes = [
     tag: 'users',
     access: { permission: 'ViewUsers' },
     params: idParams,
+    response: userView,
     async handler({ actor, params, services }) {
       return services.users.get(actor, params.id);
     },
@@ -80,6 +85,7 @@ export const userRoutes = [
     access: { permission: 'ManageUsers' },
     params: idParams,
     body: z.object({ email: email.optional(), displayName: z.string().max(200).optional() }),
+    response: userView,
     async handler({ actor, params, body, services }) {
       return services.users.update(actor, params.id, body);
     },
@@ -91,6 +97,7 @@ export const userRoutes = [
     tag: 'users',
     access: { permission: 'ManageUsers' },
     params: idParams,
+    response: userView,
     async handler({ actor, params, services }) {
       return services.userLifecycle.suspend(actor, params.id);
     },
@@ -102,6 +109,7 @@ export const userRoutes = [
     tag: 'users',
     access: { permission: 'ManageUsers' },
     params: idParams,
+    response: userView,
     async handler({ actor, params, services }) {
       return services.userLifecycle.reactivate(actor, params.id);
     },
@@ -113,6 +121,7 @@ export const userRoutes = [
     tag: 'users',
     access: { permission: 'ManageUsers' },
     params: idParams,
+    response: deletedUser,
     async handler({ actor, params, services }) {
       return services.userLifecycle.delete(actor, params.id);
     },
@@ -131,6 +140,7 @@ export const userRoutes = [
       /** …or its length from now: 90m, 8h, 2d. The permanent role applies again at the end. */
       duration: z.string().min(1).max(10).optional(),
     }),
+    response: userView,
     async handler({ actor, params, body, services }) {
       return services.userTenancy.setRole(actor, params.id, body.role, body.until === undefined && body.duration === undefined ? undefined : { until: body.until, duration: body.duration });
     },
@@ -155,6 +165,7 @@ export const userRoutes = [
     // Not one permission in the acting tenant: the domain asks for ViewUsers in each of the user's tenants.
     access: 'authenticated',
     params: idParams,
+    response: userMemberships,
     async handler({ actor, params, services }) {
       return services.userMemberships.list(actor, params.id);
     },
@@ -166,6 +177,7 @@ export const userRoutes = [
     tag: 'users',
     access: { permission: 'ViewUsers' },
     params: idParams,
+    response: effectivePermissions,
     async handler({ actor, params, services }) {
       return services.users.effectivePermissions(actor, params.id);
     },
@@ -177,6 +189,7 @@ export const userRoutes = [
     tag: 'tokens',
     access: { permission: 'ManageUsers' },
     params: idParams,
+    response: tokenList,
     async handler({ actor, params, services }) {
       return { items: await services.tokens.listForUser(actor, params.id) };
     },
@@ -189,6 +202,7 @@ export const userRoutes = [
     access: { permission: 'ManageUsers' },
     params: idParams,
     body: z.object({ revokeTokens: z.boolean().optional() }),
+    response: loggedOutUser,
     async handler({ actor, params, body, services }) {
       return services.sessions.logoutUser(actor, params.id, { revokeTokens: body.revokeTokens });
     },
