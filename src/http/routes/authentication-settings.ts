@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { defineRoute } from '../route.ts';
 import { idParams, tenantParams } from './schemas.ts';
+import { authenticationPolicy } from '../schemas/settings.ts';
+import { signInLock } from '../schemas/users.ts';
 
 const timeSpan = z.string().max(30).nullable().optional();
 
@@ -15,6 +17,7 @@ export const authenticationSettingsRoutes = [
     summary: 'Installation-wide authentication settings: Require 2FA and the default session lifetimes',
     tag: 'settings',
     access: { permission: 'ManageSettings' },
+    response: authenticationPolicy,
     async handler({ actor, services }) {
       return services.authenticationPolicy.getGlobal(actor);
     },
@@ -26,6 +29,7 @@ export const authenticationSettingsRoutes = [
     tag: 'settings',
     access: { permission: 'ManageSettings' },
     body: z.object({ requireTwoFactor: z.boolean() }).strict(),
+    response: authenticationPolicy,
     async handler({ actor, body, services }) {
       return services.authenticationPolicy.setGlobal(actor, body);
     },
@@ -37,6 +41,7 @@ export const authenticationSettingsRoutes = [
     tag: 'settings',
     access: { permission: 'ManageTenants' },
     params: tenantParams,
+    response: authenticationPolicy,
     async handler({ actor, params, services }) {
       return services.authenticationPolicy.getTenant(actor, params.tenant);
     },
@@ -49,6 +54,7 @@ export const authenticationSettingsRoutes = [
     access: { permission: 'ManageTenants' },
     params: tenantParams,
     body: z.object({ requireTwoFactor: z.boolean().nullable().optional(), idleTimeout: timeSpan, absoluteTimeout: timeSpan }).strict(),
+    response: authenticationPolicy,
     async handler({ actor, params, body, services }) {
       return services.authenticationPolicy.setTenant(actor, params.tenant, body);
     },
@@ -60,6 +66,7 @@ export const authenticationSettingsRoutes = [
     tag: 'users',
     access: { permission: 'ManageUsers' },
     params: idParams,
+    response: signInLock,
     async handler({ actor, params, services }) {
       return services.loginThrottle.lockout(actor, params.id);
     },
@@ -71,6 +78,7 @@ export const authenticationSettingsRoutes = [
     tag: 'users',
     access: { permission: 'ManageUsers' },
     params: idParams,
+    response: signInLock,
     async handler({ actor, params, services }) {
       return services.loginThrottle.unlock(actor, params.id);
     },

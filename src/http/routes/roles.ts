@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { defineRoute } from '../route.ts';
 import { idParams } from './schemas.ts';
+import { role, roleList } from '../schemas/roles.ts';
 
 const permissions = z.array(z.string().max(100)).max(200);
 
@@ -11,6 +12,7 @@ export const roleRoutes = [
     summary: 'Roles usable in the tenant: built-in, global and the tenant\'s own',
     tag: 'roles',
     access: { permission: 'ViewUsers' },
+    response: roleList,
     async handler({ actor, services }) {
       return { items: await services.roles.list(actor) };
     },
@@ -22,6 +24,7 @@ export const roleRoutes = [
     tag: 'roles',
     access: { permission: 'ViewUsers' },
     params: idParams,
+    response: role,
     async handler({ actor, params, services }) {
       return services.roles.get(actor, params.id);
     },
@@ -39,6 +42,7 @@ export const roleRoutes = [
       permissions,
       scope: z.enum(['global', 'tenant']).default('tenant'),
     }),
+    response: role,
     async handler({ actor, body, services }) {
       return services.roles.create(actor, body);
     },
@@ -51,6 +55,7 @@ export const roleRoutes = [
     access: { permission: 'ManageRoles' },
     params: idParams,
     body: z.object({ name: z.string().max(100).optional(), description: z.string().max(1000).optional(), permissions: permissions.optional() }),
+    response: role,
     async handler({ actor, params, body, services }) {
       return services.roles.update(actor, params.id, body);
     },

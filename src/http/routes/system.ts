@@ -1,5 +1,7 @@
 import { permissionGroups } from '../../domain/permissions.ts';
 import { defineRoute } from '../route.ts';
+import { permissionCatalogue } from '../schemas/roles.ts';
+import { health, openApiDocument, readiness } from '../schemas/system.ts';
 
 export const systemRoutes = [
   defineRoute({
@@ -8,9 +10,10 @@ export const systemRoutes = [
     summary: 'Liveness and database reachability',
     tag: 'system',
     access: 'public',
+    response: health,
     async handler({ services }) {
       await services.tenants.ping();
-      return { status: 'ok' };
+      return { status: 'ok' as const };
     },
   }),
   defineRoute({
@@ -19,6 +22,7 @@ export const systemRoutes = [
     summary: 'Readiness: the database answers and has every migration this server needs; 503 with the reason otherwise',
     tag: 'system',
     access: 'public',
+    response: readiness,
     async handler({ request }) {
       return request.server.observability.readiness();
     },
@@ -29,6 +33,7 @@ export const systemRoutes = [
     summary: "This server's metrics in the Prometheus text format (docs/operations.md)",
     tag: 'system',
     access: { permission: 'ViewSystemHealth' },
+    responseContentType: 'text/plain; version=0.0.4',
     async handler({ actor, services, request, reply }) {
       // Re-checked here as every command re-checks its permission: the route's declaration alone is one check.
       await services.access.require(actor, 'ViewSystemHealth', actor.tenantId);
@@ -43,6 +48,7 @@ export const systemRoutes = [
     summary: 'This OpenAPI 3.1 document',
     tag: 'system',
     access: 'public',
+    response: openApiDocument,
     async handler({ request }) {
       return request.server.openApiDocument;
     },
@@ -53,6 +59,7 @@ export const systemRoutes = [
     summary: 'The permission catalogue, grouped as in the RBAC documentation',
     tag: 'roles',
     access: 'authenticated',
+    response: permissionCatalogue,
     async handler() {
       return {
         groups: Object.entries(permissionGroups).map(([group, members]) => ({

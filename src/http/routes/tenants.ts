@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { defineRoute } from '../route.ts';
 import { pageQuery, tenantParams } from './schemas.ts';
+import { tenant, tenantList, tenantMemberRole, tenantMembers } from '../schemas/tenants.ts';
 
 export const tenantRoutes = [
   defineRoute({
@@ -9,6 +10,7 @@ export const tenantRoutes = [
     summary: 'Tenants you belong to (every tenant with ManageTenants)',
     tag: 'tenants',
     access: 'authenticated',
+    response: tenantList,
     async handler({ actor, services }) {
       return { items: await services.tenants.list(actor) };
     },
@@ -21,6 +23,7 @@ export const tenantRoutes = [
     access: { permission: 'ManageTenants' },
     status: 201,
     body: z.object({ slug: z.string().max(63), name: z.string().max(200) }),
+    response: tenant,
     async handler({ actor, body, services }) {
       return services.tenants.create(actor, body);
     },
@@ -32,6 +35,7 @@ export const tenantRoutes = [
     tag: 'tenants',
     access: 'authenticated',
     params: tenantParams,
+    response: tenant,
     async handler({ actor, params, services }) {
       return services.tenants.getVisible(actor, params.tenant);
     },
@@ -44,6 +48,7 @@ export const tenantRoutes = [
     access: { permission: 'ManageTenants' },
     params: tenantParams,
     body: z.object({ name: z.string().max(200) }),
+    response: tenant,
     async handler({ actor, params, body, services }) {
       return services.tenants.update(actor, params.tenant, body);
     },
@@ -56,6 +61,7 @@ export const tenantRoutes = [
     access: { permission: 'ViewUsers' },
     params: tenantParams,
     query: pageQuery,
+    response: tenantMembers,
     async handler({ actor, params, query, services }) {
       return services.tenants.listMembers(actor, params.tenant, query);
     },
@@ -68,6 +74,7 @@ export const tenantRoutes = [
     access: { permission: 'ManageTenants' },
     params: z.object({ tenant: z.string().min(1).max(100), user: z.string().min(1).max(254) }),
     body: z.object({ role: z.string().min(1).max(100) }),
+    response: tenantMemberRole,
     async handler({ actor, params, body, services }) {
       return services.tenants.setMemberRole(actor, params.tenant, params.user, body.role);
     },
