@@ -254,7 +254,7 @@ describe.each(engines)('tenant isolation on %s', (engine) => {
     });
 
     it('refuses to delete default, or a tenant that still has users or resources', async () => {
-      expect((await test.admin.delete('/api/v1/tenants/default')).body.error.code).toBe('TENANT_IS_DEFAULT');
+      expect((await test.admin.delete('/api/v1/tenants/default')).body.error).toMatchObject({ code: 'TENANT_IS_DEFAULT', message: "The default tenant is the installation's home and cannot be deleted." });
       const busy = await test.admin.delete('/api/v1/tenants/alpha');
       expect(busy.status).toBe(409);
       expect(busy.body.error.code).toBe('TENANT_NOT_EMPTY');

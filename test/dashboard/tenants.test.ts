@@ -154,7 +154,7 @@ describe.each(engines)('Admin → Tenants on %s', (engine) => {
 
     await page.goto(test.url + '/admin/tenants/default');
     await expect(page.getByRole('button', { name: 'Delete tenant' }).isDisabled()).resolves.toBe(true);
-    await page.getByText("The default tenant is the installation's home: it can't be deleted.").waitFor();
+    await page.getByText("The default tenant is the installation's home and cannot be deleted.", { exact: true }).waitFor();
   });
 
   it('deletes an empty tenant after saying what goes with it', async () => {

@@ -1,4 +1,5 @@
 import { useId, useState, type FormEvent } from 'react';
+import { messageOf } from '../../../src/domain/error-catalogue.ts';
 import { del, get, patch, post, put } from '../api.ts';
 import { ConfirmButton, ErrorMessage, Field, formatTime, Loading, Notice, Pager, StatusBadge, useAction, useLoad, usePages } from '../components/ui.tsx';
 import { Link, navigate } from '../router.tsx';
@@ -276,7 +277,7 @@ function DeleteTenant({ tenant }: { tenant: Tenant }) {
   const resources = tenant.resourceCount ?? 0;
   const members = tenant.memberCount ?? 0;
   let refusal: string | undefined;
-  if (tenant.slug === 'default') refusal = "The default tenant is the installation's home: it can't be deleted.";
+  if (tenant.slug === 'default') refusal = messageOf('TENANT_IS_DEFAULT', {});
   else if (homeUsers > 0 || resources > 0) {
     const holding = [homeUsers > 0 && plural(homeUsers, 'user has it as home tenant', 'users have it as home tenant'), resources > 0 && plural(resources, 'resource belongs to it', 'resources belong to it')]
       .filter(Boolean)
