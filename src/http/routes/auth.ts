@@ -8,6 +8,7 @@ import { defineRoute } from '../route.ts';
 import { requireSameOrigin } from '../same-origin.ts';
 import { clearSessionCookies, setDeviceCookie, setSessionCookies } from '../session-cookies.ts';
 import { email, password } from './schemas.ts';
+import { forgotPasswordAccepted, loginResult, passwordChanged, signedIn as signedInAnswer } from '../schemas/auth.ts';
 
 /** Where a sign-in attempt comes from, with the browser's trusted-device cookie. */
 function loginOriginOf(request: FastifyRequest) {
@@ -49,12 +50,13 @@ export const authRoutes = [
     tag: 'auth',
     access: 'public',
     body: z.object({ email, password }),
+    response: loginResult,
     async handler({ body, services, request, reply }) {
       // Sets the session cookie: another site can't sign a browser in (to the attacker's account, say).
       requireSameOrigin(request, services.context.settings.publicUrl);
       const result = await services.auth.login(body.email, body.password, loginOriginOf(request), request.cookies[SESSION_COOKIE]);
       // With 2FA on: no cookie yet, only the challenge the second step needs.
-      if (result.twoFactorRequired) return { twoFactorRequired: true, challenge: result.challenge, expiresAt: result.expiresAt };
+      if (result.twoFactorRequired) return { twoFactorRequired: true as const, challenge: result.challenge, expiresAt: result.expiresAt };
       return signedIn(result, services, request, reply);
     },
   }),
@@ -65,6 +67,7 @@ export const authRoutes = [
     tag: 'auth',
     access: 'public',
     body: secondFactor,
+    response: signedInAnswer,
     async handler({ body, services, request, reply }) {
       requireSameOrigin(request, services.context.settings.publicUrl);
       const result = await services.auth.completeTwoFactorLogin(body.challenge, body.factor, loginOriginOf(request), request.cookies[SESSION_COOKIE]);
@@ -79,6 +82,7 @@ export const authRoutes = [
     access: 'public',
     status: 202,
     body: z.object({ email }),
+    response: forgotPasswordAccepted,
     async handler({ body, services, request, reply }) {
       // Another site can't have its visitors' browsers send reset mails on its behalf.
       requireSameOrigin(request, services.context.settings.publicUrl);
@@ -114,6 +118,7 @@ export const authRoutes = [
     allowDuringPasswordChange: true,
     allowDuringTwoFactorEnrollment: true,
     body: z.object({ currentPassword: password, newPassword: password, endOtherSessions: z.boolean().optional(), revokeTokens: z.boolean().optional() }),
+    response: passwordChanged,
     async handler({ actor, body, services }) {
       return services.auth.changePassword(actor, body.currentPassword, body.newPassword, { endOtherSessions: body.endOtherSessions, revokeTokens: body.revokeTokens });
     },

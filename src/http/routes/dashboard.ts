@@ -79,6 +79,7 @@ export function createDashboardRoutes(distDir: string = DASHBOARD_DIST): AnyRout
         summary: url === '/' ? 'The dashboard (web/dist/index.html)' : `Dashboard page ${url}: index.html, the browser routes it`,
         tag: 'dashboard',
         access: 'public',
+        responseContentType: 'text/html',
         async handler({ reply }) {
           return serveIndex(reply);
         },
@@ -91,6 +92,7 @@ export function createDashboardRoutes(distDir: string = DASHBOARD_DIST): AnyRout
       tag: 'dashboard',
       access: 'public',
       params: z.object({ file: z.string().max(200) }),
+      responseContentType: '*/*',
       async handler({ params, reply }) {
         const name = assetName.safeParse(params.file);
         if (!name.success) throw fail('ASSET_NOT_FOUND', { file: params.file });

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { resourceKinds, type ResourceCollection } from '../../domain/resources/resource.ts';
 import { defineRoute } from '../route.ts';
 import { idParams, pageQuery } from './schemas.ts';
+import { ownedResource, resourcePage } from '../schemas/resources.ts';
 
 const resourceBody = z.object({ name: z.string().max(200), content: z.unknown().optional() });
 
@@ -17,6 +18,7 @@ function routesFor(collection: ResourceCollection) {
       tag: collection,
       access: 'authenticated',
       query: pageQuery,
+      response: resourcePage,
       async handler({ actor, query, services }) {
         return services.resources.list(actor, collection, query);
       },
@@ -28,6 +30,7 @@ function routesFor(collection: ResourceCollection) {
       tag: collection,
       access: 'authenticated',
       params: idParams,
+      response: ownedResource,
       async handler({ actor, params, services }) {
         return services.resources.get(actor, collection, params.id);
       },
@@ -40,6 +43,7 @@ function routesFor(collection: ResourceCollection) {
       access: { permission: managePermission },
       status: 201,
       body: resourceBody,
+      response: ownedResource,
       async handler({ actor, body, services }) {
         return services.resources.create(actor, collection, body);
       },
@@ -52,6 +56,7 @@ function routesFor(collection: ResourceCollection) {
       access: { permission: managePermission },
       params: idParams,
       body: resourceBody.partial(),
+      response: ownedResource,
       async handler({ actor, params, body, services }) {
         return services.resources.update(actor, collection, params.id, body);
       },

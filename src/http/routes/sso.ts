@@ -8,6 +8,7 @@ import { originOf, SESSION_COOKIE } from '../authenticate.ts';
 import { isUniqueViolation } from '../errors.ts';
 import { defineRoute } from '../route.ts';
 import { setDeviceCookie, setSessionCookies } from '../session-cookies.ts';
+import { redirect as redirectAnswer, ssoConfig } from '../schemas/auth.ts';
 
 /** Binds a sign-in in progress to the browser that started it; sent back on the provider's redirect (SameSite=Lax). */
 export const SSO_STATE_COOKIE = 'sophon_sso_state';
@@ -53,6 +54,7 @@ export const ssoRoutes = [
     summary: 'Whether single sign-on is on, and the label of its button (for the sign-in page)',
     tag: 'auth',
     access: 'public',
+    response: ssoConfig,
     async handler({ services }) {
       return services.sso.publicConfig(SSO_PATH);
     },
@@ -64,6 +66,7 @@ export const ssoRoutes = [
     tag: 'auth',
     access: 'public',
     status: 302,
+    response: redirectAnswer,
     async handler({ services, request, reply }) {
       requireEnabled(services);
       try {
@@ -103,6 +106,7 @@ export const ssoRoutes = [
       error: z.string().max(256).optional(),
       error_description: z.string().max(2048).optional(),
     }),
+    response: redirectAnswer,
     async handler({ services, request, reply }) {
       requireEnabled(services);
       clearStateCookie(reply, request);

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { defineRoute } from '../route.ts';
 import { idParams, password } from './schemas.ts';
+import { enrollmentConfirmed, enrollmentStart, recoveryCodes, twoFactorDisabled, twoFactorReset, twoFactorStatus } from '../schemas/two-factor.ts';
 
 const currentPassword = z.object({ currentPassword: password }).strict();
 
@@ -13,6 +14,7 @@ export const twoFactorRoutes = [
     tag: 'two-factor',
     access: 'authenticated',
     allowDuringTwoFactorEnrollment: true,
+    response: twoFactorStatus,
     async handler({ actor, services }) {
       return services.twoFactor.status(actor);
     },
@@ -25,6 +27,7 @@ export const twoFactorRoutes = [
     access: 'authenticated',
     allowDuringTwoFactorEnrollment: true,
     status: 201,
+    response: enrollmentStart,
     async handler({ actor, services }) {
       return services.twoFactor.startEnrollment(actor);
     },
@@ -37,6 +40,7 @@ export const twoFactorRoutes = [
     access: 'authenticated',
     allowDuringTwoFactorEnrollment: true,
     body: z.object({ code: z.string().min(1).max(20), currentPassword: password }).strict(),
+    response: enrollmentConfirmed,
     async handler({ actor, body, services }) {
       return services.twoFactor.confirmEnrollment(actor, body);
     },
@@ -48,6 +52,7 @@ export const twoFactorRoutes = [
     tag: 'two-factor',
     access: 'authenticated',
     body: currentPassword,
+    response: twoFactorDisabled,
     async handler({ actor, body, services }) {
       return services.twoFactor.disable(actor, body);
     },
@@ -59,6 +64,7 @@ export const twoFactorRoutes = [
     tag: 'two-factor',
     access: 'authenticated',
     body: currentPassword,
+    response: recoveryCodes,
     async handler({ actor, body, services }) {
       return services.twoFactor.regenerateRecoveryCodes(actor, body);
     },
@@ -70,6 +76,7 @@ export const twoFactorRoutes = [
     tag: 'users',
     access: { permission: 'ManageUsers' },
     params: idParams,
+    response: twoFactorReset,
     async handler({ actor, params, services }) {
       return services.twoFactor.reset(actor, params.id);
     },

@@ -2,6 +2,10 @@ import { z } from 'zod';
 import { originOf } from '../authenticate.ts';
 import { defineRoute } from '../route.ts';
 import { idParams, pageQuery, password } from './schemas.ts';
+import { activity } from '../schemas/account.ts';
+import { linkRedeemed } from '../schemas/auth.ts';
+import { purgeResult, reassignResult } from '../schemas/resources.ts';
+import { avatarSet, handedOverLink, movedUser, outboxPage, passwordReset, user } from '../schemas/users.ts';
 
 const imageBody = z.custom<Buffer>((value) => Buffer.isBuffer(value), 'Send the image bytes with Content-Type image/png, image/jpeg or image/webp.');
 const sessionParams = z.object({ id: z.string().min(1).max(100), sessionId: z.string().min(1).max(100) });
@@ -23,6 +27,7 @@ export const userLifecycleRoutes = [
     access: { permission: 'ManageUsers' },
     params: idParams,
     body: z.object({ revokeTokens: z.boolean().optional() }),
+    response: passwordReset,
     async handler({ actor, params, body, services }) {
       return services.userCredentials.resetPassword(actor, params.id, { revokeTokens: body.revokeTokens });
     },
@@ -36,6 +41,7 @@ export const userLifecycleRoutes = [
     access: { permission: 'ManageUsers' },
     params: idParams,
     body: z.object({ deliver: z.literal('manual') }).strict(),
+    response: handedOverLink,
     async handler({ actor, params, services }) {
       return services.accounts.handOverLink(actor, params.id);
     },
@@ -48,6 +54,7 @@ export const userLifecycleRoutes = [
     access: { permission: 'ManageUsers' },
     params: idParams,
     body: z.object({ tenant: z.string().min(1).max(100), role: z.string().min(1).max(100).optional(), dryRun: z.boolean().optional() }),
+    response: movedUser,
     async handler({ actor, params, body, services }) {
       return services.userTenancy.move(actor, params.id, body);
     },
@@ -59,6 +66,7 @@ export const userLifecycleRoutes = [
     tag: 'users',
     access: { permission: 'ViewUsers' },
     params: idParams,
+    response: activity,
     async handler({ actor, params, services }) {
       return services.accounts.activity(actor, params.id);
     },
@@ -82,6 +90,7 @@ export const userLifecycleRoutes = [
     tag: 'users',
     access: { permission: 'ManageUsers' },
     body: z.object({ from: z.string().min(1).max(100), to: z.string().min(1).max(100) }),
+    response: reassignResult,
     async handler({ actor, body, services }) {
       return services.orphans.reassign(actor, body);
     },
@@ -93,6 +102,7 @@ export const userLifecycleRoutes = [
     tag: 'users',
     access: { permission: 'ManageUsers' },
     body: z.object({ olderThan: z.string().min(1).max(20), dryRun: z.boolean().default(false) }),
+    response: purgeResult,
     async handler({ actor, body, services }) {
       return services.orphans.purge(actor, body);
     },
@@ -106,6 +116,7 @@ export const userLifecycleRoutes = [
     params: idParams,
     requestContentType: 'image/*',
     body: imageBody,
+    response: avatarSet,
     async handler({ actor, params, body, services }) {
       return services.accounts.setAvatar(actor, params.id, body);
     },
@@ -129,6 +140,7 @@ export const userLifecycleRoutes = [
     tag: 'users',
     access: 'authenticated',
     params: idParams,
+    responseContentType: 'image/*',
     async handler({ actor, params, services, reply }) {
       const avatar = await services.accounts.getAvatar(actor, params.id);
       reply.headers({ ...imageHeaders, 'content-type': avatar.contentType });
@@ -142,6 +154,7 @@ export const userLifecycleRoutes = [
     tag: 'me',
     access: 'authenticated',
     body: z.object({ displayName: z.string().max(200).optional() }).strict(),
+    response: user,
     async handler({ actor, body, services }) {
       return services.accounts.updateOwnProfile(actor, body);
     },
@@ -154,6 +167,7 @@ export const userLifecycleRoutes = [
     access: 'authenticated',
     requestContentType: 'image/*',
     body: imageBody,
+    response: avatarSet,
     async handler({ actor, body, services }) {
       return services.accounts.setAvatar(actor, actor.userId, body);
     },
@@ -175,6 +189,7 @@ export const userLifecycleRoutes = [
     summary: 'Your avatar image',
     tag: 'me',
     access: 'authenticated',
+    responseContentType: 'image/*',
     async handler({ actor, services, reply }) {
       const avatar = await services.accounts.getAvatar(actor, actor.userId);
       reply.headers({ ...imageHeaders, 'content-type': avatar.contentType });
@@ -200,6 +215,7 @@ export const userLifecycleRoutes = [
     tag: 'auth',
     access: 'public',
     body: z.object({ token: z.string().min(1).max(200), newPassword: password }),
+    response: linkRedeemed,
     async handler({ body, services, request }) {
       return services.links.redeem(body.token, body.newPassword, originOf(request));
     },
@@ -211,6 +227,7 @@ export const userLifecycleRoutes = [
     tag: 'mail',
     access: { permission: 'ManageUsers' },
     query: pageQuery,
+    response: outboxPage,
     async handler({ actor, query, services }) {
       return services.mail.listOutbox(actor, query);
     },
