@@ -73,6 +73,12 @@ export const endpoints = {
   exportAudit: endpoint('GET', '/api/v1/audit/export', 'ExportAuditLogs'),
 
   accessReview: endpoint('GET', '/api/v1/access-review', 'ViewAuditLogs'),
+  requestAccess: endpoint('POST', '/api/v1/me/access-requests'),
+  listOwnAccessRequests: endpoint('GET', '/api/v1/me/access-requests'),
+  listAccessRequests: endpoint('GET', '/api/v1/access-requests', 'AssignRoles'),
+  getAccessRequest: endpoint('GET', '/api/v1/access-requests/:id', 'AssignRoles'),
+  approveAccessRequest: endpoint('POST', '/api/v1/access-requests/:id/approve', 'AssignRoles'),
+  denyAccessRequest: endpoint('POST', '/api/v1/access-requests/:id/deny', 'AssignRoles'),
   recordAccessReview: endpoint('POST', '/api/v1/access-reviews', 'ViewAuditLogs'),
   listAccessReviews: endpoint('GET', '/api/v1/access-reviews', 'ViewAuditLogs'),
   getAccessReview: endpoint('GET', '/api/v1/access-reviews/:id', 'ViewAuditLogs'),

@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { examples } from './action.ts';
 import { adminAuditCommand } from './commands/admin-audit.ts';
 import { adminAccessReviewCommand, adminAccessReviewsCommand } from './commands/admin-governance.ts';
+import { adminAccessRequestsCommand } from './commands/access-requests.ts';
 import { adminRolesCommand } from './commands/admin-roles.ts';
 import { adminTenantsCommand } from './commands/admin-tenants.ts';
 import { adminTokensCommand } from './commands/admin-tokens.ts';
@@ -58,6 +59,7 @@ export function buildProgram(): Command {
   admin.addCommand(adminAuditCommand());
   admin.addCommand(adminAccessReviewCommand());
   admin.addCommand(adminAccessReviewsCommand());
+  admin.addCommand(adminAccessRequestsCommand());
   program.addCommand(admin);
 
   return configure(program);

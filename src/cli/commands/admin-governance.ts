@@ -24,6 +24,9 @@ interface Explanation {
     assignedAt: string;
     assignedBy: { id: string; email: string | null } | null;
     auditEvent: { occurredAt: string; actorEmail: string | null; actorId: string | null } | null;
+    /** A time-bound assignment's end and the role that applies again then (absent from older servers). */
+    endsAt?: string | null;
+    thenRole?: { name: string } | null;
   } | null;
   reasons: { code: string; message: string }[];
   wouldGrant: { role: { id: string; name: string }; assignableBy: { id: string; email: string }[]; assignableByCount: number }[];
@@ -51,7 +54,8 @@ function grantLine(entry: Explanation): string {
   const grant = entry.grantedBy!;
   const by = grant.assignedBy ? (grant.assignedBy.email ?? grant.assignedBy.id) : 'the installation';
   const audit = grant.auditEvent ? `; audit: role.assigned ${formatValue(grant.auditEvent.occurredAt)} by ${grant.auditEvent.actorEmail ?? grant.auditEvent.actorId ?? 'the installation'}` : '';
-  return `through role ${grant.role.name} in tenant "${grant.tenant.slug}", assigned ${formatValue(grant.assignedAt)} by ${by}${audit}; not time-bound`;
+  const term = grant.endsAt ? `time-bound until ${formatValue(grant.endsAt)}, then ${grant.thenRole?.name ?? 'the permanent role'} again` : 'not time-bound';
+  return `through role ${grant.role.name} in tenant "${grant.tenant.slug}", assigned ${formatValue(grant.assignedAt)} by ${by}${audit}; ${term}`;
 }
 
 function printExplanation(answer: ExplainAnswer, entry: Explanation): void {

@@ -394,13 +394,28 @@ export function adminUsersCommand(): Command {
     .description("set the user's role in the tenant (--tenant, else your home tenant), adding them to it if needed")
     .argument('<user-id>', 'user id or email')
     .requiredOption('--role <role>', 'Admin, Operator, Viewer (any case) or a custom role name')
-    .addHelpText('after', examples('sophon admin users set-role <user-id> --role workflow-editor', 'sophon admin users set-role <user-id> --role admin --tenant acme'))
+    .option('--until <instant>', 'time-bound: the role ends at this ISO-8601 instant (2027-01-31T18:00Z); their permanent role applies again then')
+    .option('--for <duration>', 'time-bound: the role ends after this long (90m, 8h, 2d)', durationArgument)
+    .addHelpText(
+      'after',
+      examples(
+        'sophon admin users set-role <user-id> --role workflow-editor',
+        'sophon admin users set-role <user-id> --role admin --tenant acme',
+        'sophon admin users set-role <user-id> --role Operator --tenant acme --for 8h',
+        'sophon admin users set-role <user-id> --role Operator --until 2027-01-31T18:00Z',
+      ),
+    )
     .action(
-      action<{ role: string }>(async (context, [reference], options) => {
+      action<{ role: string; until?: string; for?: string }>(async (context, [reference], options) => {
+        if (options.until !== undefined && options.for !== undefined) throw usageError('give --until or --for, not both');
         // The server takes an id or an email here, even for someone not yet in the tenant.
-        const user = await context.call<UserView>(endpoints.setUserRole, { params: { id: reference! }, body: { role: options.role } });
+        const user = await context.call<UserView & { roleEndsAt?: string | null; thenRole?: string | null }>(endpoints.setUserRole, {
+          params: { id: reference! },
+          body: { role: options.role, until: options.until, duration: options.for },
+        });
         const tenant = context.options.tenant ?? (await context.me()).tenant?.slug;
-        context.output(user, () => printLine(`${user.email} (${user.id}) now has role ${user.role} in tenant ${tenant}. It applies from their next request; to end their sessions now: sophon admin users logout ${user.id}`));
+        const term = user.roleEndsAt ? ` until ${formatValue(user.roleEndsAt)}, then ${user.thenRole ?? 'their permanent role'} again` : '';
+        context.output(user, () => printLine(`${user.email} (${user.id}) now has role ${user.role} in tenant ${tenant}${term}. It applies from their next request; to end their sessions now: sophon admin users logout ${user.id}`));
       }),
     );
 

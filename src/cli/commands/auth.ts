@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { accessCommand } from './access-requests.ts';
 import { hostname } from 'node:os';
 import { action, examples } from '../action.ts';
 import { durationArgument } from '../arguments.ts';
@@ -297,5 +298,6 @@ export function authCommand(): Command {
     .action(action(whoami));
   auth.addCommand(tokensCommand());
   auth.addCommand(twoFactorCommand());
+  auth.addCommand(accessCommand());
   return auth;
 }
