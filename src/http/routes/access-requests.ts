@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ACCESS_REQUEST_STATUSES } from '../../domain/access/access-request.ts';
 import { defineRoute } from '../route.ts';
 import { idParams, pageQuery } from './schemas.ts';
+import { accessRequest, accessRequestListPage, accessRequestPage } from '../schemas/access-requests.ts';
 
 const reason = z.string().trim().min(1).max(1000);
 const duration = z.string().min(1).max(10);
@@ -21,6 +22,7 @@ export const accessRequestRoutes = [
     access: 'authenticated',
     status: 201,
     body: z.object({ role: z.string().min(1).max(100), tenant: z.string().min(1).max(100).optional(), duration, reason }),
+    response: accessRequest,
     async handler({ actor, body, services }) {
       return services.accessRequests.request(actor, body);
     },
@@ -32,6 +34,7 @@ export const accessRequestRoutes = [
     tag: 'me',
     access: 'authenticated',
     query: pageQuery,
+    response: accessRequestPage,
     async handler({ actor, query, services }) {
       return services.accessRequests.listMine(actor, query);
     },
@@ -43,6 +46,7 @@ export const accessRequestRoutes = [
     tag: 'governance',
     access: { permission: 'AssignRoles' },
     query: pageQuery.extend({ status: z.enum(ACCESS_REQUEST_STATUSES).optional() }),
+    response: accessRequestListPage,
     async handler({ actor, query, services }) {
       return services.accessRequests.list(actor, query);
     },
@@ -54,6 +58,7 @@ export const accessRequestRoutes = [
     tag: 'governance',
     access: { permission: 'AssignRoles' },
     params: idParams,
+    response: accessRequest,
     async handler({ actor, params, services }) {
       return services.accessRequests.get(actor, params.id);
     },
@@ -67,6 +72,7 @@ export const accessRequestRoutes = [
     access: { permission: 'AssignRoles' },
     params: idParams,
     body: z.object({ duration: duration.optional(), reason: z.string().trim().max(1000).optional() }).optional(),
+    response: accessRequest,
     async handler({ actor, params, body, services }) {
       return services.accessRequests.approve(actor, params.id, body ?? {});
     },
@@ -79,6 +85,7 @@ export const accessRequestRoutes = [
     access: { permission: 'AssignRoles' },
     params: idParams,
     body: z.object({ reason: z.string().trim().max(1000).optional() }).optional(),
+    response: accessRequest,
     async handler({ actor, params, body, services }) {
       return services.accessRequests.deny(actor, params.id, body ?? {});
     },

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { MAX_CHECKS_PER_REQUEST, type AuthorizationQuestion } from '../../domain/access/authorization-check-service.ts';
 import { defineRoute } from '../route.ts';
 import { fail } from '../../domain/error-catalogue.ts';
+import { authorizationCheck } from '../schemas/authorization.ts';
 
 const question = z.strictObject({
   permission: z.string().max(200),
@@ -26,6 +27,7 @@ export const authorizationRoutes = [
     // A question, not an action: any valid credential may ask it about itself (on behalf of another user needs ViewUsers, checked in the domain).
     access: 'authenticated',
     body: checkInput,
+    response: authorizationCheck,
     async handler({ actor, body, services }) {
       if (body.checks) {
         if (body.permission !== undefined || body.tenant !== undefined) {
@@ -38,7 +40,7 @@ export const authorizationRoutes = [
         throw fail('CHECKS_INVALID', { problem: 'send {"permission": "<name>", "tenant"?: "<slug>"} or {"checks": [{"permission","tenant"?}, …]}' }, { field: 'permission' });
       }
       const [answer] = await services.authorizationChecks.check(actor, [{ permission: body.permission, tenant: body.tenant, user: body.user }]);
-      return answer;
+      return answer!;
     },
   }),
 ];

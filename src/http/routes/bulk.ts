@@ -5,6 +5,7 @@ import { BYTE_ORDER_MARK, EXPORT_FORMATS, exportContentType, exportFormatOfAccep
 import { defineRoute } from '../route.ts';
 import { streamedBody } from '../streaming.ts';
 import { auditFilters } from './audit.ts';
+import { importJob, importReport } from '../schemas/imports.ts';
 
 const flag = z.enum(['true', 'false']).transform((value) => value === 'true');
 // The file's bytes, decoded by the import itself: UTF-8, or the charset the Content-Type names.
@@ -28,6 +29,7 @@ export const bulkRoutes = [
     requestContentType: 'text/csv',
     body: csvBody,
     query: z.object({ dryRun: flag.optional(), allOrNothing: flag.optional() }),
+    response: importReport,
     async handler({ actor, body, query, services, request }) {
       const encoding = charsetOf(request.headers['content-type']);
       // Always 200: the report says row by row what happened, and `applied` whether anything was written.
@@ -55,6 +57,7 @@ export const bulkRoutes = [
     status: 202,
     body: z.custom<Readable>((value) => value instanceof Readable, 'Send the CSV file as the request body, with Content-Type: text/csv.'),
     query: z.object({ dryRun: flag.optional(), allOrNothing: flag.optional() }),
+    response: importJob,
     async handler({ actor, body, query, services, request }) {
       return services.importJobs.start(actor, body, { ...query, encoding: charsetOf(request.headers['content-type']) });
     },
@@ -68,6 +71,7 @@ export const bulkRoutes = [
     access: { permission: 'ManageUsers' },
     params: z.object({ id: z.string().max(100) }),
     query: z.object({ rows: flag.optional(), afterLine: z.coerce.number().int().min(0).optional(), limit: z.coerce.number().int().min(1).max(1000).optional() }),
+    response: importJob,
     async handler({ actor, params, query, services }) {
       return services.importJobs.get(actor, params.id, query.rows ? { afterLine: query.afterLine, limit: query.limit } : undefined);
     },
@@ -81,6 +85,7 @@ export const bulkRoutes = [
     access: { permission: 'ManageUsers' },
     params: z.object({ id: z.string().max(100) }),
     query: z.object({ afterLine: z.coerce.number().int().min(0).optional(), limit: z.coerce.number().int().min(1).max(1000).optional() }),
+    response: importJob,
     async handler({ actor, params, query, services }) {
       return services.importJobs.get(actor, params.id, { afterLine: query.afterLine, limit: query.limit });
     },
@@ -95,6 +100,8 @@ export const bulkRoutes = [
     query: z
       .object({ allTenants: flag.optional(), format: z.enum(EXPORT_FORMATS).optional(), bom: flag.optional() })
       .refine((query) => !(query.bom && query.format && query.format !== 'csv'), { path: ['bom'], message: 'A byte-order mark is for CSV files; JSON goes without one.' }),
+    // CSV by default; JSON (format=json) or JSON Lines (format=jsonl) as asked.
+    responseContentType: 'text/csv',
     async handler({ actor, query, services, reply, request }) {
       const format = query.format ?? exportFormatOfAccept(request.headers.accept) ?? 'csv';
       const chunks = await services.userCsv.export(actor, { allTenants: query.allTenants, format });
@@ -114,6 +121,8 @@ export const bulkRoutes = [
     query: auditFilters
       .extend({ format: z.enum(EXPORT_FORMATS).optional(), bom: flag.optional() })
       .refine((query) => !(query.bom && query.format && query.format !== 'csv'), { path: ['bom'], message: 'A byte-order mark is for CSV files; JSON goes without one.' }),
+    // CSV by default; JSON (format=json) or JSON Lines (format=jsonl) as asked.
+    responseContentType: 'text/csv',
     async handler({ actor, query, services, reply, request }) {
       const { format: asked, bom, ...filters } = query;
       const format = asked ?? exportFormatOfAccept(request.headers.accept) ?? 'csv';

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { defineRoute } from '../route.ts';
 import { idParams, pageQuery } from './schemas.ts';
+import { accessExplanation, accessReviewReport, recordedReview, reviewSummaryPage } from '../schemas/governance.ts';
 
 const decisionInput = z.object({
   kind: z.string().min(1).max(100),
@@ -19,6 +20,7 @@ export const governanceRoutes = [
     access: { permission: 'ViewUsers' },
     params: idParams,
     query: z.object({ permission: z.string().min(1).max(100).optional() }),
+    response: accessExplanation,
     async handler({ actor, params, query, services }) {
       return services.explain.explain(actor, params.id, query.permission);
     },
@@ -32,6 +34,7 @@ export const governanceRoutes = [
     // Reviewing access is reading its trail; the domain also requires ViewUsers (the report names users).
     access: { permission: 'ViewAuditLogs' },
     query: z.object({ tenant: z.string().min(1).max(100).optional(), stale: z.string().min(1).max(20).optional() }),
+    response: accessReviewReport,
     async handler({ actor, query, services }) {
       return services.accessReview.report(actor, query);
     },
@@ -45,6 +48,7 @@ export const governanceRoutes = [
     access: { permission: 'ViewAuditLogs' },
     status: 201,
     body: z.object({ stale: z.string().min(1).max(20).optional(), note: z.string().max(2000).optional(), decisions: z.array(decisionInput).max(10_000).optional() }),
+    response: recordedReview,
     async handler({ actor, body, services }) {
       return services.accessReview.record(actor, body);
     },
@@ -56,6 +60,7 @@ export const governanceRoutes = [
     tag: 'governance',
     access: { permission: 'ViewAuditLogs' },
     query: pageQuery,
+    response: reviewSummaryPage,
     async handler({ actor, query, services }) {
       return services.accessReview.list(actor, query);
     },
@@ -66,6 +71,7 @@ export const governanceRoutes = [
     summary: "Every decision of the tenant's access reviews as CSV, one row per finding, oldest review first (the export is audited)",
     tag: 'governance',
     access: { permission: 'ExportAuditLogs' },
+    responseContentType: 'text/csv',
     async handler({ actor, services, reply }) {
       const { csv, tenant } = await services.accessReview.exportCsv(actor);
       reply.headers({ 'content-type': 'text/csv; charset=utf-8', 'content-disposition': `attachment; filename="access-reviews-${tenant.replace(/[^\w.-]/g, '_')}.csv"` });
@@ -79,6 +85,7 @@ export const governanceRoutes = [
     tag: 'governance',
     access: { permission: 'ViewAuditLogs' },
     params: idParams,
+    response: recordedReview,
     async handler({ actor, params, services }) {
       return services.accessReview.get(actor, params.id);
     },
