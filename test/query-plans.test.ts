@@ -183,5 +183,21 @@ describe.each(engines)('query plans on %s', (engine) => {
       expectIndexedOnly(plan, ['ra', 'u', 'r', 'home', 'role_assignments', 'users', 'roles', 'tenants', 'two_factor', 'external_identities', 'user_search_keys']);
       if (engine === 'sqlite') expect(plan.join('\n')).not.toMatch(/TEMP B-TREE FOR ORDER BY/);
     });
+
+    // A search that walks the tenant's members (user-store.ts, SEARCH_PLAN): each member tested
+    // through migration 014's covering index on SQLite, the walk bounded by where it ends.
+    const walks: [string, Partial<UserListQuery>, string | undefined][] = [
+      ['a small tenant, walked whole', { search: 'planned 1' }, undefined],
+      ['a walk that ends at a member', { search: 'anned' }, newId()],
+      ['a walk after a cursor, with a role', { search: 'planned', after: newId(), roleId: 'viewer' }, newId()],
+    ];
+    it.each(walks)('a search walking the members, %s: through indexes, never a scan of a table', async (_label, filters, upTo) => {
+      const plan = await planOf(memberPageQuery(fixture.db, engine, tenantId, { limit: 51, ...filters }, { searchPath: 'walk', upTo }));
+      expectIndexedOnly(plan, ['ra', 'u', 's', 'r', 'home', 'role_assignments', 'users', 'roles', 'tenants', 'two_factor', 'external_identities']);
+      if (engine === 'sqlite') {
+        expect(plan.join('\n')).toMatch(/USING COVERING INDEX users_search_walk/);
+        expect(plan.join('\n')).not.toMatch(/TEMP B-TREE FOR ORDER BY|user_search VIRTUAL TABLE/);
+      }
+    });
   });
 });
