@@ -4,7 +4,7 @@ import { AuditTable } from '../components/audit-table.tsx';
 import { ErrorMessage, Field, Loading, Pager, useAction, useLoad, usePages } from '../components/ui.tsx';
 import { navigate, useLocation } from '../router.tsx';
 import { useSession } from '../session.tsx';
-import { auditCategories, type AuditEvent, type Page, type User } from '../types.ts';
+import { auditCategories, type AuditEvent, type Page, type UserListItem } from '../types.ts';
 
 const PAGE_SIZE = 50;
 
@@ -32,7 +32,7 @@ export function AuditPage() {
   /** An email is looked up among the tenant's users; anything else is taken as a user id. */
   const resolveUser = async (value: string): Promise<string> => {
     if (!value.includes('@') || !can('ViewUsers')) return value;
-    const found = await get<Page<User>>('/api/v1/users' + query({ search: value, limit: 20 }));
+    const found = await get<Page<UserListItem>>('/api/v1/users' + query({ search: value, limit: 20 }));
     const exact = found.items.find((item) => item.email.toLowerCase() === value.toLowerCase());
     if (!exact) throw new Error(`No user with email ${value} in this tenant.`);
     return exact.id;

@@ -3,7 +3,7 @@ import { get, put } from '../api.ts';
 import { ConfirmButton, ErrorMessage, Field, formatTime, Loading, Notice, useAction, useLoad } from '../components/ui.tsx';
 import { Link, useLocation } from '../router.tsx';
 import { useMe, useSession } from '../session.tsx';
-import type { AuthenticationPolicy, PolicySource, Tenant } from '../types.ts';
+import type { AuthenticationPolicy, PolicySource, TenantListItem } from '../types.ts';
 
 const sources: Record<PolicySource, string> = {
   default: 'default',
@@ -114,7 +114,7 @@ function InstallationForm({ initial, onSaved }: { initial: AuthenticationPolicy;
 function TenantSettings({ generation }: { generation: number }) {
   const me = useMe();
   const { search } = useLocation();
-  const tenants = useLoad(() => get<{ items: Tenant[] }>('/api/v1/tenants'), []);
+  const tenants = useLoad(() => get<{ items: TenantListItem[] }>('/api/v1/tenants'), []);
   // ?tenant=<slug> (the link of Admin → Tenants → <tenant>) picks that tenant; else the acting one.
   const [picked, setPicked] = useState(search.get('tenant') ?? me.tenant?.slug);
   const slug = picked ?? tenants.data?.items[0]?.slug;

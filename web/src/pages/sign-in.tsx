@@ -16,7 +16,8 @@ export function SignInPage() {
   const { search } = useLocation();
 
   const finish = async (result: LoginResult, password: string) => {
-    if (result.twoFactorRequired) setStep({ kind: 'two-factor', challenge: result.challenge, password });
+    // The signed-in answer has no twoFactorRequired field at all; the challenge has it, true.
+    if ('twoFactorRequired' in result) setStep({ kind: 'two-factor', challenge: result.challenge, password });
     else if (result.mustChangePassword) setStep({ kind: 'change-password', currentPassword: password });
     else await refresh();
   };

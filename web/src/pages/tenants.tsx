@@ -4,13 +4,13 @@ import { del, get, patch, post, put } from '../api.ts';
 import { ConfirmButton, ErrorMessage, Field, formatTime, Loading, Notice, Pager, StatusBadge, useAction, useLoad, usePages } from '../components/ui.tsx';
 import { Link, navigate } from '../router.tsx';
 import { useSession } from '../session.tsx';
-import type { Tenant, TenantMember, TenantMembers } from '../types.ts';
+import type { Tenant, TenantListItem, TenantMember, TenantMembers } from '../types.ts';
 
 const tenantPath = (slug: string) => `/api/v1/tenants/${encodeURIComponent(slug)}`;
 
 /** Admin → Tenants: every tenant with its counts, and a new one (ManageTenants). */
 export function TenantsPage() {
-  const tenants = useLoad(() => get<{ items: Tenant[] }>('/api/v1/tenants'), []);
+  const tenants = useLoad(() => get<{ items: TenantListItem[] }>('/api/v1/tenants'), []);
   return (
     <>
       <header className="page-header">
@@ -94,7 +94,7 @@ function NewTenantForm() {
 /** Admin → Tenants → <tenant>: rename, its settings, its members and their roles, delete. */
 export function TenantPage({ slug }: { slug: string }) {
   // The list carries the counts the delete section needs; one tenant's own answer doesn't.
-  const tenants = useLoad(() => get<{ items: Tenant[] }>('/api/v1/tenants'), [slug]);
+  const tenants = useLoad(() => get<{ items: TenantListItem[] }>('/api/v1/tenants'), [slug]);
   const tenant = tenants.data?.items.find((candidate) => candidate.slug === slug);
 
   let body;
@@ -270,7 +270,7 @@ const plural = (count: number, one: string, many: string) => `${count} ${count =
  * Deleting is for an empty tenant, as the API decides (TENANT_NOT_EMPTY, TENANT_IS_DEFAULT):
  * the button says why it is greyed, and the dialog says what goes with the tenant.
  */
-function DeleteTenant({ tenant }: { tenant: Tenant }) {
+function DeleteTenant({ tenant }: { tenant: TenantListItem }) {
   const { refresh } = useSession();
   const reasonId = useId();
   const homeUsers = tenant.homeUserCount ?? 0;

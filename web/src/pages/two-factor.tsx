@@ -2,25 +2,7 @@ import { useMemo, useState, type FormEvent } from 'react';
 import { get, hasErrorCode, post } from '../api.ts';
 import { ConfirmButton, CopyButton, ErrorMessage, Field, formatTime, Loading, Notice, useAction, useLoad } from '../components/ui.tsx';
 import { useMe, useSession } from '../session.tsx';
-
-interface TwoFactorStatus {
-  enabled: boolean;
-  enabledAt: string | null;
-  enrollmentPending: boolean;
-  recoveryCodesRemaining: number;
-  required: boolean;
-  /** An administrator reset 2FA (lost device): set up again, whatever the policy. */
-  reenrolmentRequired: boolean;
-}
-
-interface EnrollmentStart {
-  secret: string;
-  otpauthUri: string;
-  qrCode: { svg: string };
-  digits: number;
-  period: number;
-  expiresAt: string;
-}
+import type { TwoFactorEnrollment as EnrollmentStart, TwoFactorStatus } from '../types.ts';
 
 /**
  * The QR code, drawn from the server's SVG: only its viewBox and path geometry are kept, so

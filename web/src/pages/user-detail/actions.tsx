@@ -3,10 +3,10 @@ import { del, post } from '../../api.ts';
 import { ConfirmButton, ErrorMessage, formatTime, Notice, OneTimeSecret, useAction } from '../../components/ui.tsx';
 import { navigate } from '../../router.tsx';
 import { useMe } from '../../session.tsx';
-import type { ResetPasswordResult, User } from '../../types.ts';
+import type { ResetPasswordResult, UserView } from '../../types.ts';
 
 /** The account actions above every tab: suspend or re-activate, reset password or 2FA, sign out everywhere, delete. */
-export function LifecycleActions({ user, path, onChange }: { user: User; path: string; onChange: () => void }) {
+export function LifecycleActions({ user, path, onChange }: { user: UserView; path: string; onChange: () => void }) {
   const [reset, setReset] = useState<ResetPasswordResult>();
   const [notice, setNotice] = useState<string>();
   const action = useAction();

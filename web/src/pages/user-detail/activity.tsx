@@ -48,7 +48,7 @@ export function ActivityTab({ activity, error, userId, onChange }: { activity?: 
   );
 }
 
-const MAIL_KINDS: Record<MailDelivery['kind'], string> = { invitation: 'Invitation', password_reset: 'Password reset', account_created: 'Account notice (no credential)' };
+const MAIL_KINDS: Record<MailDelivery['kind'], string> = { invitation: 'Invitation', password_reset: 'Password reset', account_created: 'Account notice (no credential)', single_sign_on_notice: 'Single sign-on notice (no reset link)', access_request: 'Access request to approve' };
 
 /**
  * Where the user's last invitation, reset or account notice stands — queued is not delivered —

@@ -4,10 +4,10 @@ import { AvatarUpload } from '../../components/avatar.tsx';
 import { ConfirmButton, ErrorMessage, Field, Loading, Notice, useAction, useLoad } from '../../components/ui.tsx';
 import { navigate } from '../../router.tsx';
 import { useMe, useSession } from '../../session.tsx';
-import type { MovedUser, Role, User } from '../../types.ts';
+import type { MovedUser, Role, UserView } from '../../types.ts';
 
 /** The Details tab: profile and avatar, and the move to another tenant (both need ManageUsers). */
-export function DetailsTab({ user, path, onChange }: { user: User; path: string; onChange: () => void }) {
+export function DetailsTab({ user, path, onChange }: { user: UserView; path: string; onChange: () => void }) {
   const { can } = useSession();
   if (!can('ManageUsers')) {
     return (
@@ -32,7 +32,7 @@ export function DetailsTab({ user, path, onChange }: { user: User; path: string;
   );
 }
 
-function ProfileEditor({ user, path, onChange }: { user: User; path: string; onChange: () => void }) {
+function ProfileEditor({ user, path, onChange }: { user: UserView; path: string; onChange: () => void }) {
   const [email, setEmail] = useState(user.email);
   const [displayName, setDisplayName] = useState(user.displayName);
   const [saved, setSaved] = useState(false);
@@ -63,7 +63,7 @@ function ProfileEditor({ user, path, onChange }: { user: User; path: string; onC
   );
 }
 
-function MoveTenant({ user, path }: { user: User; path: string }) {
+function MoveTenant({ user, path }: { user: UserView; path: string }) {
   const me = useMe();
   // Moving needs ManageUsers where the user lives now (the acting tenant) and AssignRoles where they go.
   const targets = me.tenants.filter((membership) => membership.tenantId !== user.homeTenantId && membership.permissions.includes('AssignRoles'));

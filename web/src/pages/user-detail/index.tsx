@@ -4,7 +4,7 @@ import { ErrorMessage, Loading, StatusBadge, useLoad } from '../../components/ui
 import { Link } from '../../router.tsx';
 import { userTabs, type UserTab } from '../../routes.ts';
 import { useSession } from '../../session.tsx';
-import type { Activity, EffectivePermissions, User } from '../../types.ts';
+import type { Activity, EffectivePermissions, UserView } from '../../types.ts';
 import { LifecycleActions } from './actions.tsx';
 import { ActivityTab } from './activity.tsx';
 import { DetailsTab } from './details.tsx';
@@ -27,7 +27,7 @@ export const userTabPath = (id: string, tab: UserTab) => {
 export function UserDetailPage({ id, tab }: { id: string; tab: UserTab }) {
   const { can } = useSession();
   const path = `/api/v1/users/${encodeURIComponent(id)}`;
-  const user = useLoad(() => get<User>(path), [path]);
+  const user = useLoad(() => get<UserView>(path), [path]);
   const effective = useLoad(() => get<EffectivePermissions>(`${path}/effective-permissions`), [path]);
   const activity = useLoad(() => get<Activity>(`${path}/activity`), [path]);
   const reloadAll = () => {

@@ -3,10 +3,10 @@ import { del, get, put } from '../../api.ts';
 import { EffectivePermissionsSection } from '../../components/effective-permissions.tsx';
 import { ConfirmButton, ErrorMessage, Field, Loading, useAction, useLoad } from '../../components/ui.tsx';
 import { useMe } from '../../session.tsx';
-import type { EffectivePermissions, Role, TenantMembership, User } from '../../types.ts';
+import type { EffectivePermissions, Role, TenantMembership, UserView } from '../../types.ts';
 
 /** The Roles per tenant tab: the role they hold in each tenant (changed, removed or added here) and what it grants. */
-export function RolesTab({ user, path, effective, error, onChange }: { user: User; path: string; effective?: EffectivePermissions; error: unknown; onChange: () => void }) {
+export function RolesTab({ user, path, effective, error, onChange }: { user: UserView; path: string; effective?: EffectivePermissions; error: unknown; onChange: () => void }) {
   return (
     <div className="grid">
       <RolesPerTenant user={user} path={path} effective={effective} error={error} onChange={onChange} />
@@ -15,7 +15,7 @@ export function RolesTab({ user, path, effective, error, onChange }: { user: Use
   );
 }
 
-function RolesPerTenant({ user, path, effective, error, onChange }: { user: User; path: string; effective?: EffectivePermissions; error: unknown; onChange: () => void }) {
+function RolesPerTenant({ user, path, effective, error, onChange }: { user: UserView; path: string; effective?: EffectivePermissions; error: unknown; onChange: () => void }) {
   const me = useMe();
   const assignable = me.tenants.filter((membership) => membership.permissions.includes('AssignRoles'));
   const memberOf = new Set(effective?.tenants.map((entry) => entry.tenantId));

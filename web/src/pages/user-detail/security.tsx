@@ -2,10 +2,10 @@ import { useState } from 'react';
 import { del, get } from '../../api.ts';
 import { ErrorMessage, formatTime, Loading, Notice, StatusBadge, useAction, useLoad } from '../../components/ui.tsx';
 import { useSession } from '../../session.tsx';
-import type { Activity, AuthenticationPolicy, PolicySource, SignInLock, User, UserListItem } from '../../types.ts';
+import type { Activity, AuthenticationPolicy, PolicySource, SignInLock, UserView, UserListItem } from '../../types.ts';
 
 /** The Security tab: two-factor authentication, single sign-on and the sign-in lock. */
-export function SecurityTab({ user, path, activity, error }: { user: User; path: string; activity?: Activity; error: unknown }) {
+export function SecurityTab({ user, path, activity, error }: { user: UserView; path: string; activity?: Activity; error: unknown }) {
   const { can } = useSession();
   return (
     <>
@@ -64,7 +64,7 @@ const SOURCES: Record<PolicySource, string> = {
  * the policy: their home tenant's (ManageTenants, which includes the installation-wide one) or
  * the installation's (ManageSettings). How many recovery codes they have left no API tells.
  */
-function TwoFactorStatus({ user }: { user: User }) {
+function TwoFactorStatus({ user }: { user: UserView }) {
   const { can } = useSession();
   const row = useLoad(
     () => get<{ items: UserListItem[] }>(`/api/v1/users?search=${encodeURIComponent(user.email)}&limit=100`).then((page) => page.items.find((item) => item.id === user.id) ?? null),
