@@ -141,6 +141,21 @@ describe.each(setups)('authorization decisions: $name', ({ engine, nodes }) => {
     await expectStatus([user.session, user.token], '/api/v1/users', 200);
   });
 
+  it('an elevation ends: a time-bound role stops granting at the first request after its end, and the permanent one applies again', async () => {
+    const user = await userOnB({ role: 'Viewer' });
+    await expectStatus([user.session, user.token], '/api/v1/users', 200);
+    const elevated = await nodeA.admin.put(`/api/v1/users/${user.id}/role`, { role: 'Operator', duration: '1h' });
+    expect(elevated.status).toBe(200);
+    await expectStatus([user.session, user.token], '/api/v1/users', 403, 'PERMISSION_MISSING');
+    // Nothing is written at the end: only time passes. Each node's clock is set to the same instant.
+    const endsAt = Date.parse(elevated.body.roleEndsAt);
+    const setClocks = (instant: number) => new Set([nodeA.clock, nodeB.clock]).forEach((clock) => clock.advance(instant - clock.now().getTime()));
+    setClocks(endsAt - 1);
+    await expectStatus([user.session, user.token], '/api/v1/users', 403, 'PERMISSION_MISSING');
+    setClocks(endsAt);
+    await expectStatus([user.session, user.token], '/api/v1/users', 200);
+  });
+
   it("an admin's reset of the user's 2FA", async () => {
     const user = await userOnB({ role: 'Viewer' });
     await enrol(nodeA, on(nodeA, user.client), USER_PASSWORD);

@@ -1,6 +1,6 @@
 import { installationWidePermissions, type Permission } from '../permissions.ts';
 import { builtInPermissions, type Role } from '../roles/role.ts';
-import { elevationInForce, type AssignmentTerm } from '../roles/role-elevation.ts';
+import type { AssignmentTerm } from '../roles/role-elevation.ts';
 import { DEFAULT_TENANT_SLUG, type Tenant } from '../tenants/tenant.ts';
 import type { RoleFacts, TenantFacts } from './authorization-facts.ts';
 import type { Actor } from '../context.ts';
@@ -67,13 +67,9 @@ export class AccessService {
     return store.assignments.getRole(tenantId, userId, this.#clock.now().toISOString());
   }
 
-  /** Whether the user's role in the tenant is time-bound now: its end, and the permanent role that applies again then. */
-  async termIn(userId: string, tenantId: string, store: Store = this.#store): Promise<AssignmentTerm> {
-    const elevation = await store.assignments.getElevation(tenantId, userId);
-    if (!elevationInForce(elevation, this.#clock.now())) return { endsAt: null, thenRole: null };
-    const permanent = await store.assignments.get(tenantId, userId);
-    const role = permanent && (await store.roles.getById(permanent.roleId));
-    return { endsAt: elevation.endsAt, thenRole: role ? { id: role.id, name: role.name } : null };
+  /** The role in force for the user in the tenant now, with its term (time-bound: its end and the permanent role after it), in one statement. */
+  async roleWithTermIn(userId: string, tenantId: string, store: Store = this.#store): Promise<({ role: Role } & AssignmentTerm) | undefined> {
+    return store.assignments.getRoleWithTerm(tenantId, userId, this.#clock.now().toISOString());
   }
 
   /** The id of `default`, read once: a tenant's id never changes and `default` can't be deleted. */

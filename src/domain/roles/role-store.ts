@@ -45,6 +45,8 @@ export interface AssignmentStore {
   getElevation(tenantId: string, userId: string): Promise<RoleElevation | undefined>;
   /** The role in force for the user in the tenant at `now` (an elevation's while it lasts), in one round trip. */
   getRole(tenantId: string, userId: string, now: string): Promise<Role | undefined>;
+  /** `getRole` with the assignment's term (a time-bound role's end and the permanent role after it), in one round trip. */
+  getRoleWithTerm(tenantId: string, userId: string, now: string): Promise<({ role: Role } & AssignmentTerm) | undefined>;
   listForUser(userId: string): Promise<RoleAssignment[]>;
   /** The user's memberships with each tenant's slug and the role in force there at `now`, oldest first, in one statement. */
   listMembershipsOfUser(userId: string, now: string): Promise<Membership[]>;

@@ -13,6 +13,6 @@ export interface UserView extends User {
 
 /** The user as the API shows them in the tenant (a list's rows come with these already: see UserService.list). */
 export async function viewUser(store: Store, access: AccessService, user: StoredUser | User, tenantId: string): Promise<UserView> {
-  const [home, role, term] = await Promise.all([store.tenants.getById(user.homeTenantId), access.roleIn(user.id, tenantId), access.termIn(user.id, tenantId, store)]);
-  return { ...publicUser(user), homeTenant: home?.slug ?? user.homeTenantId, role: role?.name ?? null, roleEndsAt: term.endsAt, thenRole: term.thenRole?.name ?? null };
+  const [home, held] = await Promise.all([store.tenants.getById(user.homeTenantId), access.roleWithTermIn(user.id, tenantId)]);
+  return { ...publicUser(user), homeTenant: home?.slug ?? user.homeTenantId, role: held?.role.name ?? null, roleEndsAt: held?.endsAt ?? null, thenRole: held?.thenRole?.name ?? null };
 }

@@ -166,6 +166,25 @@ export function sqlAssignmentStore(db: Kysely<Database>, engine: Engine): Assign
         .executeTakeFirst();
       return row && toRole(row);
     },
+    async getRoleWithTerm(tenantId, userId, now) {
+      const row = await db
+        .selectFrom('role_assignments as ra')
+        .leftJoin('role_elevations as e', (join) => join.onRef('e.user_id', '=', 'ra.user_id').onRef('e.tenant_id', '=', 'ra.tenant_id').on(elevationInForceSql('e', now)))
+        .innerJoin('roles', (join) => join.on(sql<boolean>`${sql.ref('roles.id')} = coalesce(${sql.ref('e.role_id')}, ${sql.ref('ra.role_id')})`))
+        .leftJoin('roles as permanent', 'permanent.id', 'ra.role_id')
+        .selectAll('roles')
+        .select(['e.ends_at as elevation_ends_at', 'permanent.id as permanent_id', 'permanent.name as permanent_name'])
+        .where('ra.tenant_id', '=', tenantId)
+        .where('ra.user_id', '=', userId)
+        .executeTakeFirst();
+      if (!row) return undefined;
+      const { elevation_ends_at, permanent_id, permanent_name, ...role } = row;
+      return {
+        role: toRole(role),
+        endsAt: elevation_ends_at,
+        thenRole: elevation_ends_at !== null && permanent_id !== null && permanent_name !== null ? { id: permanent_id, name: permanent_name } : null,
+      };
+    },
     async listForUser(userId) {
       return (await db.selectFrom('role_assignments').selectAll().where('user_id', '=', userId).orderBy('assigned_at').execute()).map(toAssignment);
     },
