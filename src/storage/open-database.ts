@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { Kysely, Migrator, type Migration, type MigrationProvider } from 'kysely';
+import { Kysely, Migrator, PostgresAdapter, type Migration, type MigrationProvider, type MigrationResultSet } from 'kysely';
 import type { Database } from './schema.ts';
 import { createPostgresDialect } from './postgres-dialect.ts';
 import { createSqliteDialect, SqliteChangeWatch } from './sqlite-dialect.ts';
@@ -84,18 +84,44 @@ export const migrationNames: readonly string[] = Object.keys(migrations);
 
 /** Brings the schema to `name` and no further: a database as an earlier release left it. */
 export async function migrateTo(db: Kysely<Database>, name: string): Promise<void> {
-  const { error, results } = await new Migrator({ db, provider }).migrateTo(name);
-  const failed = results?.find((result) => result.status === 'Error');
-  if (error || failed) throw new Error(`database migration to ${name} failed: ${error instanceof Error ? error.message : String(error)}`);
+  await runMigrations(db, name);
 }
 
 /** Brings the schema up to date. Kysely's migrator takes a lock, so several nodes may start at once. */
 export async function migrate(db: Kysely<Database>): Promise<void> {
-  const migrator = new Migrator({ db, provider });
-  const { error, results } = await migrator.migrateToLatest();
-  const failed = results?.find((result) => result.status === 'Error');
-  if (error || failed) {
-    throw new Error(`database migration ${failed?.migrationName ?? ''} failed: ${error instanceof Error ? error.message : String(error)}`);
-  }
+  await runMigrations(db, migrationNames.at(-1)!);
   afterMigration.get(db)?.();
 }
+
+/**
+ * Runs the pending migrations up to `target`, in order. On PostgreSQL a migration that builds
+ * indexes concurrently (`export const transactional = false`, see migrations/online-index.ts) runs
+ * on its own, outside a transaction; the others run together in one transaction, as Kysely's
+ * migrator does. Each run holds the migrator's lock. SQLite runs them all in one transaction.
+ */
+async function runMigrations(db: Kysely<Database>, target: string): Promise<void> {
+  const check = ({ error, results }: MigrationResultSet) => {
+    const failed = results?.find((result) => result.status === 'Error');
+    if (error || failed) {
+      throw new Error(`database migration ${failed?.migrationName ?? target} failed: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  };
+  if (!(db.getExecutor().adapter instanceof PostgresAdapter)) {
+    check(await new Migrator({ db, provider }).migrateTo(target));
+    return;
+  }
+  const upTo = migrationNames.indexOf(target);
+  const pending = (await new Migrator({ db, provider }).getMigrations())
+    .filter((migration) => !migration.executedAt && migrationNames.indexOf(migration.name) <= upTo)
+    .map((migration) => migration.name);
+  for (let index = 0; index < pending.length; index++) {
+    const name = pending[index]!;
+    const alone = !isTransactional(migrations[name]!);
+    const next = pending[index + 1];
+    if (!alone && next !== undefined && isTransactional(migrations[next]!)) continue;
+    check(await new Migrator({ db, provider, disableTransactions: alone }).migrateTo(name));
+  }
+}
+
+/** False for a migration that declares `export const transactional = false` (it builds indexes concurrently on PostgreSQL). */
+const isTransactional = (migration: Migration) => (migration as Migration & { transactional?: boolean }).transactional !== false;

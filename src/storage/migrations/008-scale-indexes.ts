@@ -1,4 +1,5 @@
 import { PostgresAdapter, sql, type Kysely } from 'kysely';
+import { createIndexOnline, dropIndexOnline } from './online-index.ts';
 
 /** contentless_delete=1 (an FTS5 table that forgets a row by its rowid alone) arrived in SQLite 3.43.0; trigram in 3.34.0. */
 const SQLITE_MINIMUM = [3, 43, 0];
@@ -21,21 +22,28 @@ const SQLITE_MINIMUM = [3, 43, 0];
  *   - PostgreSQL: the `pg_trgm` extension and GIN trigram indexes on `users.email_normalized`
  *     (the email in lower case, as the store keeps it) and `lower(users.display_name)`.
  */
+/**
+ * PostgreSQL builds these indexes concurrently, outside a transaction, so sign-ins and audited
+ * changes go on during the builds on a database that already holds millions of rows
+ * (online-index.ts); every step may run again after a crash. SQLite runs it in a transaction.
+ */
+export const transactional = false;
+
 export async function up(db: Kysely<any>): Promise<void> {
   const postgres = db.getExecutor().adapter instanceof PostgresAdapter;
   // Before any change: SQLite may run this migration outside a transaction.
   if (!postgres) await checkSqliteVersion(db);
 
-  await db.schema.createIndex('role_assignments_tenant_user').on('role_assignments').columns(['tenant_id', 'user_id']).execute();
-  await db.schema.createIndex('role_assignments_tenant_role_user').on('role_assignments').columns(['tenant_id', 'role_id', 'user_id']).execute();
-  await db.schema.dropIndex('role_assignments_tenant_role').execute();
+  await createIndexOnline(db, { name: 'role_assignments_tenant_user', table: 'role_assignments', columns: ['tenant_id', 'user_id'] });
+  await createIndexOnline(db, { name: 'role_assignments_tenant_role_user', table: 'role_assignments', columns: ['tenant_id', 'role_id', 'user_id'] });
+  await dropIndexOnline(db, 'role_assignments_tenant_role');
 
-  await db.schema.createIndex('audit_events_tenant_category_id').on('audit_events').columns(['tenant_id', 'category', 'id']).execute();
-  await db.schema.createIndex('audit_events_tenant_actor_id').on('audit_events').columns(['tenant_id', 'actor_id', 'id']).execute();
-  await db.schema.createIndex('audit_events_tenant_subject_id').on('audit_events').columns(['tenant_id', 'subject_id', 'id']).execute();
-  await db.schema.createIndex('audit_events_tenant_occurred').on('audit_events').columns(['tenant_id', 'occurred_at']).execute();
-  await db.schema.dropIndex('audit_events_tenant_actor').execute();
-  await db.schema.dropIndex('audit_events_tenant_subject').execute();
+  await createIndexOnline(db, { name: 'audit_events_tenant_category_id', table: 'audit_events', columns: ['tenant_id', 'category', 'id'] });
+  await createIndexOnline(db, { name: 'audit_events_tenant_actor_id', table: 'audit_events', columns: ['tenant_id', 'actor_id', 'id'] });
+  await createIndexOnline(db, { name: 'audit_events_tenant_subject_id', table: 'audit_events', columns: ['tenant_id', 'subject_id', 'id'] });
+  await createIndexOnline(db, { name: 'audit_events_tenant_occurred', table: 'audit_events', columns: ['tenant_id', 'occurred_at'] });
+  await dropIndexOnline(db, 'audit_events_tenant_actor');
+  await dropIndexOnline(db, 'audit_events_tenant_subject');
 
   if (postgres) await upPostgresSearch(db);
   else await upSqliteSearch(db);
@@ -55,8 +63,8 @@ async function upPostgresSearch(db: Kysely<any>): Promise<void> {
       );
     }
   }
-  await db.schema.createIndex('users_email_trigram').on('users').using('gin').expression(sql`email_normalized gin_trgm_ops`).execute();
-  await db.schema.createIndex('users_display_name_trigram').on('users').using('gin').expression(sql`lower(display_name) gin_trgm_ops`).execute();
+  await createIndexOnline(db, { name: 'users_email_trigram', table: 'users', using: 'gin', expression: sql`email_normalized gin_trgm_ops` });
+  await createIndexOnline(db, { name: 'users_display_name_trigram', table: 'users', using: 'gin', expression: sql`lower(display_name) gin_trgm_ops` });
 }
 
 async function checkSqliteVersion(db: Kysely<any>): Promise<void> {

@@ -1,4 +1,5 @@
 import { sql, type Kysely } from 'kysely';
+import { createIndexOnline } from './online-index.ts';
 
 /**
  * Indexes for two orders the dashboard reads (issue 12), the same on both engines:
@@ -14,13 +15,16 @@ import { sql, type Kysely } from 'kysely';
  *   first ascending, last descending). The email order walks the unique index on
  *   `email_normalized` 001 made; creation order is id order (UUIDv7), the primary key.
  */
+/** Built concurrently on PostgreSQL, outside a transaction: audit_events and users may be large (online-index.ts). */
+export const transactional = false;
+
 export async function up(db: Kysely<any>): Promise<void> {
-  await db.schema.createIndex('audit_events_category_id').on('audit_events').columns(['category', 'id']).execute();
-  await db.schema.createIndex('audit_events_actor_id').on('audit_events').columns(['actor_id', 'id']).execute();
-  await db.schema.createIndex('audit_events_subject_id').on('audit_events').columns(['subject_id', 'id']).execute();
-  await db.schema.createIndex('audit_events_occurred_id').on('audit_events').columns(['occurred_at', 'id']).execute();
-  await sql`create index users_display_name_order on users (lower(display_name), id)`.execute(db);
-  await sql`create index users_last_login_order on users (coalesce(last_login_at, ''), id)`.execute(db);
+  await createIndexOnline(db, { name: 'audit_events_category_id', table: 'audit_events', columns: ['category', 'id'] });
+  await createIndexOnline(db, { name: 'audit_events_actor_id', table: 'audit_events', columns: ['actor_id', 'id'] });
+  await createIndexOnline(db, { name: 'audit_events_subject_id', table: 'audit_events', columns: ['subject_id', 'id'] });
+  await createIndexOnline(db, { name: 'audit_events_occurred_id', table: 'audit_events', columns: ['occurred_at', 'id'] });
+  await createIndexOnline(db, { name: 'users_display_name_order', table: 'users', expression: sql`lower(display_name), id` });
+  await createIndexOnline(db, { name: 'users_last_login_order', table: 'users', expression: sql`coalesce(last_login_at, ''), id` });
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
