@@ -82,6 +82,20 @@ describe.each(engines)('search plans on %s', (engine) => {
       for (const limit of [1, 2, 7, 50]) expect(await listAll(users, search, limit), `limit ${limit}`).toEqual(want);
     });
 
+    it('an ascending creation order with its own cursor pages the same as id order', async () => {
+      const users = sqlUserStore(fixture.db, engine, plan);
+      const found: string[] = [];
+      let last: string | undefined;
+      for (let pages = 0; pages < 50; pages++) {
+        const order = { key: 'created' as const, descending: false, ...(last ? { after: { value: last, id: last } } : {}) };
+        const page = await users.listMembers(tenantId, { search: 'example', limit: 3, order });
+        found.push(...page.map((member) => member.user.id));
+        if (page.length < 3) break;
+        last = page.at(-1)!.user.id;
+      }
+      expect(found).toEqual(expected('example'));
+    });
+
     it('a search with a role filter lists only the role’s matching members', async () => {
       const users = sqlUserStore(fixture.db, engine, plan);
       const operators = new Set(members.filter((_, n) => n % 2 === 0).map((user) => user.id));

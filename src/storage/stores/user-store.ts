@@ -167,10 +167,11 @@ export function sqlUserStore(db: Kysely<Database>, engine: Engine, plan: SearchP
     if (!idOrder) return readPage(memberPageQuery(db, engine, tenantId, query, { searchPath: 'index' }));
     if (!(await walkEnd(tenantId, undefined, plan.SMALL_TENANT))) return readPage(memberPageQuery(db, engine, tenantId, query, { searchPath: 'walk' }));
     if (engine === 'postgres' || (await countMatches(search, plan.RARE_TERM)) < plan.RARE_TERM) return readPage(memberPageQuery(db, engine, tenantId, query, { searchPath: 'index' }));
-    const end = await walkEnd(tenantId, query.after, plan.BROAD_WALK);
+    // In id order the cursor is `after`, or the order's own (an ascending `created` order with one).
+    const end = await walkEnd(tenantId, query.order?.after?.id ?? query.after, plan.BROAD_WALK);
     const walked = await readPage(memberPageQuery(db, engine, tenantId, query, { searchPath: 'walk', upTo: end }));
     if (!end || walked.length >= query.limit) return walked;
-    const rest = await readPage(memberPageQuery(db, engine, tenantId, { ...query, after: end, limit: query.limit - walked.length }, { searchPath: 'index' }));
+    const rest = await readPage(memberPageQuery(db, engine, tenantId, { ...query, order: undefined, after: end, limit: query.limit - walked.length }, { searchPath: 'index' }));
     return [...walked, ...rest];
   }
 
