@@ -70,13 +70,16 @@ export class AccountService {
     const { store } = this.#context;
     await this.#access.require(actor, 'ViewUsers', actor.tenantId);
     const user = await this.#users.loadVisible(actor, userId);
-    const [sessions, tokens, identities, avatarUpdatedAt] = await Promise.all([
+    const [sessions, tokens, identities, avatarUpdatedAt, twoFactor] = await Promise.all([
       // Only the sessions a request could still use: the deadline authentication applies.
       this.#sessions.listOpen(user.id, user.homeTenantId, null),
       store.tokens.listForUser(user.id),
       store.externalIdentities.listForUser(user.id),
       store.avatars.updatedAt(user.id),
+      store.twoFactor.get(user.id),
     ]);
+    // The count only (never the codes): how many recovery codes an enrolled user has left.
+    const recoveryCodesLeft = twoFactor?.status === 'enabled' ? await store.twoFactor.countUnusedRecoveryCodes(user.id) : null;
     // Recent actions come from the audit log, so they need the right to read it; the mail's
     // delivery comes from the outbox, which ManageUsers reads (GET /mail/outbox).
     const [readsAudit, readsOutbox] = await Promise.all([this.#access.holds(actor, 'ViewAuditLogs', actor.tenantId), this.#access.holds(actor, 'ManageUsers', actor.tenantId)]);
@@ -100,6 +103,7 @@ export class AccountService {
       // (with attempts and the last error while SMTP fails), sent, failed or cancelled. Null
       // when there is none, or without ManageUsers.
       lastMail,
+      recoveryCodesLeft,
       recentEvents,
     };
   }

@@ -37,6 +37,8 @@ export const activity = named(
     identities: z.array(z.strictObject({ issuer: z.string(), subject: z.string(), createdAt: timestamp, lastLoginAt: timestamp.nullable() })),
     /** The newest invitation, reset or account notice mailed to the user; null if none, or without ManageUsers. */
     lastMail: mailDelivery.nullable(),
+    /** How many of their 2FA recovery codes are still unused (the count only); null without 2FA enabled. */
+    recoveryCodesLeft: z.number().int().nullable(),
     /** The last 50 events by or about them; null without ViewAuditLogs. */
     recentEvents: z.array(auditEvent).nullable(),
   }),
