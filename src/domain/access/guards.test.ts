@@ -9,7 +9,8 @@ import type { StoredUser } from '../users/user.ts';
 import type { Actor } from '../context.ts';
 import { DomainError } from '../errors.ts';
 import { AccessService } from './access-service.ts';
-import { AccessGuards } from './guards.ts';
+import { AccessGuards, DEFAULT_MAX_ELEVATION_MS, mayApproveRefusal, maxElevationFor } from './guards.ts';
+import { ManualClock } from '../clock.ts';
 
 /**
  * The guards called directly, on a real database of each engine (Immich's medium tests): for
@@ -318,6 +319,101 @@ describe.each(engines)('access guards on %s', (engine) => {
       expect(await outcome(fixture.store.transaction((store) => access.require(actor, 'ManageUsers', acme.id, store)))).toBe('PERMISSION_MISSING');
       // A new request (a new actor) reads afresh.
       expect(await access.holds(as(demoted, acme), 'ManageUsers', acme.id)).toBe(false);
+    });
+  });
+
+  describe('time-bound assignments and access requests (rule 7)', () => {
+    const request = (userId: string, tenantId: string, status: 'pending' | 'approved' = 'pending') => ({
+      id: newId(),
+      tenantId,
+      tenantSlug: 'x',
+      userId,
+      userEmail: 'x@example.test',
+      roleId: 'viewer',
+      roleName: 'Viewer',
+      durationSeconds: 3600,
+      reason: 'r',
+      status,
+      createdAt: at(),
+      decidedAt: null,
+      decidedBy: null,
+      decidedByEmail: null,
+      decisionReason: null,
+      endsAt: null,
+    });
+
+    it('a time-bound role needs a membership; someone of another tenant stays "not found"', async () => {
+      const outsider = await addMember(fixture.store, home.id, 'viewer');
+      expect(await outcome(guards.mayAssignRole(fixture.store, as(manager, acme), outsider.id, 'viewer', acme.id, true))).toBe('ELEVATION_NEEDS_MEMBERSHIP');
+      expect(await outcome(guards.mayAssignRole(fixture.store, as(manager, acme), stranger.id, 'viewer', acme.id, true))).toBe('USER_NOT_FOUND');
+      expect(await outcome(guards.mayAssignRole(fixture.store, as(manager, acme), peer.id, lesser.id, acme.id, true))).toBe('allowed');
+      // More privileged elsewhere doesn't matter for a role here, more privileged here does: dual is a Viewer in acme, with View* the manager lacks.
+      expect(await outcome(guards.mayAssignRole(fixture.store, as(manager, acme), dual.id, lesser.id, acme.id, true))).toBe('TARGET_MORE_PRIVILEGED');
+    });
+
+    it('an elevation grants until its end, then the permanent role again, for the guards too', async () => {
+      const clock = new ManualClock(new Date(at(100)));
+      const timed = new AccessService(fixture.store, clock);
+      const member = await addMember(fixture.store, acme.id, 'viewer');
+      await fixture.store.assignments.setElevation({ userId: member.id, tenantId: acme.id, roleId: lesser.id, endsAt: at(160), assignedAt: at(100), assignedBy: null, accessRequestId: null });
+      expect((await timed.permissionsIn(member.id, acme.id)).has('AssignRoles')).toBe(true);
+      clock.advance(60 * 60_000);
+      expect((await timed.permissionsIn(member.id, acme.id)).has('AssignRoles')).toBe(false);
+      expect((await timed.roleIn(member.id, acme.id))?.id).toBe('viewer');
+    });
+
+    it('a time-bound Admin never counts as the remaining Admin of default', async () => {
+      const fresh = await openTestStore(engine);
+      try {
+        await addBuiltInRoles(fresh.store);
+        const installation = await addTenant(fresh.store, 'default');
+        const only = await addMember(fresh.store, installation.id, 'admin');
+        const temporary = await addMember(fresh.store, installation.id, 'viewer');
+        await fresh.store.assignments.setElevation({ userId: temporary.id, tenantId: installation.id, roleId: 'admin', endsAt: '2999-01-01T00:00:00.000Z', assignedAt: at(), assignedBy: null, accessRequestId: null });
+        const freshGuards = new AccessGuards(new AccessService(fresh.store));
+        expect(await outcome(fresh.store.transaction((store) => freshGuards.guardLastAdmin(store, only.id, installation.id)))).toBe('LAST_ADMIN');
+        // Nor can the time-bound Admin give the last permanent one a time-bound other role.
+        expect(await outcome(fresh.store.transaction((store) => freshGuards.mayAssignRole(store, actorOf(temporary), only.id, 'viewer', installation.id, true)))).toBe('LAST_ADMIN');
+      } finally {
+        await fresh.close();
+      }
+    });
+
+    it('decides only a pending request of the tenant the caller acts in, never their own', async () => {
+      const asked = request(peer.id, acme.id);
+      expect(await outcome(guards.mayDecideAccessRequest(fixture.store, as(manager, acme), asked, asked.id))).toBe('allowed');
+      expect(await outcome(guards.mayDecideAccessRequest(fixture.store, as(manager, home), asked, asked.id))).toBe('ACCESS_REQUEST_NOT_FOUND');
+      expect(await outcome(guards.mayDecideAccessRequest(fixture.store, as(manager, acme), undefined, 'missing'))).toBe('ACCESS_REQUEST_NOT_FOUND');
+      expect(await outcome(guards.mayDecideAccessRequest(fixture.store, as(peer, acme), asked, asked.id))).toBe('ACCESS_REQUEST_OWN');
+      expect(await outcome(guards.mayDecideAccessRequest(fixture.store, as(manager, acme), request(peer.id, acme.id, 'approved'), 'x'))).toBe('ACCESS_REQUEST_DECIDED');
+      // Without AssignRoles where the request acts: the permission, first.
+      expect(await outcome(guards.mayDecideAccessRequest(fixture.store, as(stranger, globex), request(peer.id, globex.id), 'x'))).toBe('PERMISSION_MISSING');
+    });
+
+    it('caps an approval at the tenant\'s maximum, else the installation\'s', () => {
+      const settings = { maxElevation: { installation: 8 * 3_600_000, tenants: { acme: 4 * 3_600_000 } } };
+      expect(maxElevationFor(settings, 'ACME')).toBe(4 * 3_600_000);
+      expect(maxElevationFor(settings, 'globex')).toBe(8 * 3_600_000);
+      expect(maxElevationFor({}, 'globex')).toBe(DEFAULT_MAX_ELEVATION_MS);
+      expect(() => guards.guardElevationWithinMaximum(4 * 3_600_000, 4 * 3_600_000, 'acme')).not.toThrow();
+      const error = (() => {
+        try {
+          guards.guardElevationWithinMaximum(4 * 3_600_000 + 60_000, 4 * 3_600_000, 'acme');
+        } catch (caught) {
+          return caught as DomainError;
+        }
+      })();
+      expect(error?.code).toBe('ELEVATION_TOO_LONG');
+      expect(error?.message).toContain('4 hours 1 minute');
+    });
+
+    it('lists as approvers only those the approval would let through (mayApproveRefusal)', () => {
+      const held = (permissions: Permission[]) => new Set(permissions);
+      const base = { assignerId: 'a', userId: 'u', userHeld: held(['ViewUsers']), role: lesser, inDefault: false };
+      expect(mayApproveRefusal({ ...base, assignerHeld: held(['AssignRoles', 'ManageUsers', 'ViewUsers', 'ManageRoles']) })).toBeNull();
+      expect(mayApproveRefusal({ ...base, assignerHeld: held(['AssignRoles', 'ViewUsers']) })).toBe('PRIVILEGE_ESCALATION');
+      expect(mayApproveRefusal({ ...base, assignerHeld: held(['ViewUsers']) })).toBe('PERMISSION_MISSING');
+      expect(mayApproveRefusal({ ...base, assignerId: 'u', assignerHeld: held(['AssignRoles', 'ManageUsers', 'ViewUsers', 'ManageRoles']) })).toBe('ACCESS_REQUEST_OWN');
     });
   });
 
