@@ -68,7 +68,7 @@ export class TenantService {
     const tenant = await this.getVisible(actor, reference);
     if (!(await this.#access.holds(actor, 'ManageTenants', tenant.id))) await this.#access.require(actor, 'ViewUsers', tenant.id);
     const limit = Math.min(Math.max(query.limit ?? 100, 1), 500);
-    const [members, roles] = await Promise.all([store.tenants.listMembers(tenant.id, { after: query.cursor, limit: limit + 1 }), store.roles.listVisibleIn(tenant.id)]);
+    const [members, roles] = await Promise.all([store.tenants.listMembers(tenant.id, { after: query.cursor, limit: limit + 1 }, this.#context.clock.now().toISOString()), store.roles.listVisibleIn(tenant.id)]);
     const items = members.slice(0, limit);
     return {
       tenant,

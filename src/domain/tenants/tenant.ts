@@ -26,8 +26,12 @@ export interface TenantMember {
   status: UserStatus;
   /** The slug of the user's home tenant (where their account lives). */
   homeTenant: string;
+  /** The role in force (a time-bound one while it lasts). */
   role: { id: string; name: string; builtIn: boolean };
   assignedAt: string;
+  /** Time-bound: the role's end, and the permanent role that applies again then (null when permanent). */
+  endsAt?: string | null;
+  thenRole?: { id: string; name: string } | null;
 }
 
 export const DEFAULT_TENANT_SLUG = 'default';

@@ -92,17 +92,25 @@ describe.each(engines)('tenant store on %s', (engine) => {
     await fixture.store.assignments.set({ userId: guest.id, tenantId: tenant.id, roleId: 'operator', assignedAt: at(3), assignedBy: null });
     await addMember(fixture.store, other.id);
 
-    const members = await fixture.store.tenants.listMembers(tenant.id, { limit: 10 });
+    const members = await fixture.store.tenants.listMembers(tenant.id, { limit: 10 }, at(10));
     expect(members).toEqual(
       [
-        { userId: local.id, email: local.email, displayName: local.displayName, status: 'active', homeTenant: tenant.slug, role: { id: 'admin', name: 'Admin', builtIn: true }, assignedAt: at() },
-        { userId: guest.id, email: guest.email, displayName: guest.displayName, status: 'active', homeTenant: other.slug, role: { id: 'operator', name: 'Operator', builtIn: true }, assignedAt: at(3) },
+        { userId: local.id, email: local.email, displayName: local.displayName, status: 'active', homeTenant: tenant.slug, role: { id: 'admin', name: 'Admin', builtIn: true }, assignedAt: at(), endsAt: null, thenRole: null },
+        { userId: guest.id, email: guest.email, displayName: guest.displayName, status: 'active', homeTenant: other.slug, role: { id: 'operator', name: 'Operator', builtIn: true }, assignedAt: at(3), endsAt: null, thenRole: null },
       ].sort((a, b) => a.userId.localeCompare(b.userId)),
     );
-    const first = await fixture.store.tenants.listMembers(tenant.id, { limit: 1 });
+    const first = await fixture.store.tenants.listMembers(tenant.id, { limit: 1 }, at(10));
     expect(first).toHaveLength(1);
-    expect(await fixture.store.tenants.listMembers(tenant.id, { after: first[0]!.userId, limit: 10 })).toEqual([members[1]]);
-    expect((await fixture.store.tenants.listMembers(other.id, { limit: 10 })).map((member) => member.userId)).not.toContain(local.id);
+    expect(await fixture.store.tenants.listMembers(tenant.id, { after: first[0]!.userId, limit: 10 }, at(10))).toEqual([members[1]]);
+    expect((await fixture.store.tenants.listMembers(other.id, { limit: 10 }, at(10))).map((member) => member.userId)).not.toContain(local.id);
+  });
+
+  it('lists a time-bound member with the role in force, its end and the role after, and the permanent role once it ended', async () => {
+    const tenant = await addTenant(fixture.store);
+    const member = await addMember(fixture.store, tenant.id, 'viewer');
+    await fixture.store.assignments.setElevation({ userId: member.id, tenantId: tenant.id, roleId: 'operator', endsAt: at(20), assignedAt: at(5), assignedBy: null, accessRequestId: null });
+    expect((await fixture.store.tenants.listMembers(tenant.id, { limit: 10 }, at(19)))[0]).toMatchObject({ role: { id: 'operator' }, assignedAt: at(5), endsAt: at(20), thenRole: { id: 'viewer', name: 'Viewer' } });
+    expect((await fixture.store.tenants.listMembers(tenant.id, { limit: 10 }, at(20)))[0]).toMatchObject({ role: { id: 'viewer' }, endsAt: null, thenRole: null });
   });
 
   it('rolls back everything written in a failed transaction', async () => {

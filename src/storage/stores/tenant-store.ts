@@ -1,4 +1,5 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
+import { elevationInForceSql } from './role-elevation-sql.ts';
 import type { TenantStore } from '../../domain/tenants/tenant-store.ts';
 import type { Tenant, TenantMember } from '../../domain/tenants/tenant.ts';
 import type { UserStatus } from '../../domain/users/user.ts';
@@ -40,11 +41,15 @@ export function sqlTenantStore(db: Kysely<Database>): TenantStore {
         resourceCount: Number(row.resource_count ?? 0),
       }));
     },
-    async listMembers(tenantId, page) {
+    async listMembers(tenantId, page, now) {
       let query = db
         .selectFrom('role_assignments')
         .innerJoin('users', 'users.id', 'role_assignments.user_id')
-        .innerJoin('roles', 'roles.id', 'role_assignments.role_id')
+        .leftJoin('role_elevations as e', (join) =>
+          join.onRef('e.user_id', '=', 'role_assignments.user_id').onRef('e.tenant_id', '=', 'role_assignments.tenant_id').on(elevationInForceSql('e', now)),
+        )
+        .innerJoin('roles', (join) => join.on(sql<boolean>`${sql.ref('roles.id')} = coalesce(${sql.ref('e.role_id')}, ${sql.ref('role_assignments.role_id')})`))
+        .leftJoin('roles as permanent', 'permanent.id', 'role_assignments.role_id')
         .innerJoin('tenants as home', 'home.id', 'users.home_tenant_id')
         .select([
           'users.id as user_id',
@@ -56,6 +61,10 @@ export function sqlTenantStore(db: Kysely<Database>): TenantStore {
           'roles.name as role_name',
           'roles.built_in',
           'role_assignments.assigned_at',
+          'e.ends_at as elevation_ends_at',
+          'e.assigned_at as elevation_assigned_at',
+          'permanent.id as permanent_id',
+          'permanent.name as permanent_name',
         ])
         .where('role_assignments.tenant_id', '=', tenantId);
       if (page.after) query = query.where('users.id', '>', page.after);
@@ -68,7 +77,9 @@ export function sqlTenantStore(db: Kysely<Database>): TenantStore {
           status: row.status as UserStatus,
           homeTenant: row.home_slug,
           role: { id: row.role_id, name: row.role_name, builtIn: Number(row.built_in) === 1 },
-          assignedAt: row.assigned_at,
+          assignedAt: row.elevation_assigned_at ?? row.assigned_at,
+          endsAt: row.elevation_ends_at,
+          thenRole: row.elevation_ends_at !== null && row.permanent_id !== null && row.permanent_name !== null ? { id: row.permanent_id, name: row.permanent_name } : null,
         }),
       );
     },
