@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RawBody, type ApiClient } from './support/api-client.ts';
 import { createSignedInUser, createTestDatabase, engines, startTestServer, uniqueEmail, type TestServer } from './support/harness.ts';
 import { linkTokenIn, MailSink } from './support/mail-sink.ts';
+import { IMPORT_LEASE_MS } from '../src/domain/users/import-job-service.ts';
 
 /** CSV import as a job (issue 10): POST /users/imports, GET its progress and rows. */
 const csv = (...lines: string[]) => new RawBody(lines.join('\n') + '\n', 'text/csv');
@@ -224,6 +225,52 @@ describe.each(engines)('an import job interrupted on %s', (engine) => {
       expect(found.body.items.length).toBe(200);
       await second.close();
     } finally {
+      await database.drop();
+    }
+  });
+});
+
+describe('an import job on two nodes sharing PostgreSQL', () => {
+  it('is run by one node at a time, and taken up by the other when its node dies: every row created once', async () => {
+    const database = await createTestDatabase('postgres');
+    let nodeA: TestServer | undefined;
+    let nodeB: TestServer | undefined;
+    try {
+      nodeA = await startTestServer('postgres', { database });
+      const label = `lease${process.pid}`;
+      const lines = Array.from({ length: 600 }, (_, index) => `${label}.${index}@example.test,Leased ${index}`);
+      // Node A runs two batches of 200, then stops taking batches as a killed process would, its lease still on the job.
+      await nodeA.server.services.importJobs.pauseForTests(true);
+      const started = await startImport(nodeA.admin, csv('email,displayName', ...lines));
+      expect(started.status).toBe(202);
+      await nodeA.server.services.importJobs.pauseForTests(false, 2);
+      await nodeA.server.services.importJobs.idle();
+
+      // Node B starts meanwhile: A's lease is live, so B leaves the job alone.
+      nodeB = await startTestServer('postgres', { database });
+      await nodeB.server.services.importJobs.adoptAbandoned();
+      await nodeB.server.services.importJobs.idle();
+      const held = await nodeB.admin.get(`/api/v1/users/imports/${started.body.id}`);
+      expect(held.body).toMatchObject({ status: 'running', resumed: 0, counts: { done: 400, created: 400, pending: 200 } });
+
+      // A's lease runs out (A is taken for dead): B takes the job up and finishes it.
+      nodeB.clock.advance(IMPORT_LEASE_MS + 1_000);
+      await nodeB.server.services.importJobs.adoptAbandoned();
+      const { job, rows } = await finished(nodeB, nodeB.admin, started.body.id);
+      expect(job).toMatchObject({ status: 'done', resumed: 1, counts: { total: 600, done: 600, created: 600, failed: 0 } });
+      expect(new Set(rows.map((row) => row.user.id)).size).toBe(600);
+
+      // A comes back to life: the job is no longer its own, and it creates nobody.
+      await nodeA.server.services.importJobs.pauseForTests(false);
+      await nodeA.server.services.importJobs.idle();
+      const after = await nodeA.admin.get(`/api/v1/users/imports/${started.body.id}`);
+      expect(after.body).toMatchObject({ status: 'done', resumed: 1, counts: { done: 600, created: 600 } });
+      const found = await nodeA.admin.get(`/api/v1/users?search=${encodeURIComponent(label)}&limit=200`);
+      expect(found.status).toBe(200);
+      expect(await countAudit(nodeA.admin, 'user.created')).toBeGreaterThanOrEqual(600);
+    } finally {
+      await nodeA?.close();
+      await nodeB?.close();
       await database.drop();
     }
   });

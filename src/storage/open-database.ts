@@ -19,6 +19,7 @@ import * as tokenNames from './migrations/011-token-names.ts';
 import * as timeBoundRoles from './migrations/012-time-bound-roles.ts';
 import * as auditAndUserOrder from './migrations/013-audit-and-user-order.ts';
 import * as searchWalk from './migrations/014-search-walk.ts';
+import * as importJobLeases from './migrations/015-import-job-leases.ts';
 
 export type Engine = 'sqlite' | 'postgres';
 
@@ -52,6 +53,7 @@ const migrations: Record<string, Migration> = {
   '012-time-bound-roles': timeBoundRoles,
   '013-audit-and-user-order': auditAndUserOrder,
   '014-search-walk': searchWalk,
+  '015-import-job-leases': importJobLeases,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -194,6 +194,9 @@ export interface Database {
     created_at: string;
     updated_at: string;
     finished_at: string | null;
+    /** The node running the job (its id for this process) and until when; null when none is (migration 015). */
+    runner_id: string | null;
+    lease_expires_at: string | null;
   };
   import_job_rows: {
     job_id: string;

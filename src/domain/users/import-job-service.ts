@@ -28,6 +28,11 @@ const MAX_PAGE_ROWS = 1000;
 export const IMPORT_ROWS_RETENTION_MS = 30 * 24 * 60 * 60 * 1000;
 /** Runs of one batch before the job fails (a batch's transaction rolled back by a race or a lost connection). */
 const MAX_BATCH_ATTEMPTS = 3;
+/**
+ * How long a node's hold on a running job lasts without renewal (it renews before each batch):
+ * when a node dies mid-job, another takes the job up this long after its last renewal.
+ */
+export const IMPORT_LEASE_MS = 30_000;
 
 export interface ImportJobOptions {
   /** Check every row and report, without creating anyone. */
@@ -101,6 +106,11 @@ export class ImportJobService {
   #paused = false;
   /** Tests stop a job after this many batches, as a crash would. */
   #batchesLeft: number | undefined;
+  /** This process's name on the leases of the jobs it runs (another node, or this one restarted, has another). */
+  readonly #runnerId = newId();
+  /** Jobs whose lease this process holds: given up when it stops. */
+  readonly #held = new Set<string>();
+  #watch: ReturnType<typeof setInterval> | undefined;
 
   constructor(context: DomainContext, access: AccessService, users: UserService, pool: PasswordHashPool) {
     this.#context = context;
@@ -217,10 +227,28 @@ export class ImportJobService {
     return view;
   }
 
-  /** At start: takes up every job a stopped server left unfinished, and fails those whose file never arrived whole. */
+  /**
+   * At start: takes up every job a stopped server left unfinished (unless a live node holds it),
+   * and fails those whose file never arrived whole; then, as long as this server runs, takes up
+   * the jobs whose node died (their lease ran out) every half lease.
+   */
   resumeUnfinished(): Promise<void> {
     this.#resuming = this.#resume();
+    if (!this.#watch) {
+      this.#watch = setInterval(() => void this.adoptAbandoned().catch(() => undefined), IMPORT_LEASE_MS / 2);
+      this.#watch.unref();
+    }
     return this.#resuming;
+  }
+
+  /** Queues the unfinished jobs no live node holds: never leased, given up, or whose lease ran out. */
+  async adoptAbandoned(): Promise<void> {
+    if (this.#stopping) return;
+    const now = this.#context.clock.now().toISOString();
+    for (const job of await this.#context.store.importJobs.listUnfinished()) {
+      if (job.status === 'receiving') continue;
+      if (!job.lease || job.lease.runnerId === this.#runnerId || job.lease.expiresAt <= now) this.#enqueue(job.id, job.tenantId);
+    }
   }
 
   async #resume(): Promise<void> {
@@ -237,7 +265,8 @@ export class ImportJobService {
         });
         continue;
       }
-      if (job.status === 'running') await store.importJobs.update(job.id, { resumed: job.resumed + 1, updatedAt: clock.now().toISOString() });
+      // Another node runs it: that node finishes it, or this one takes it up once its lease runs out (adoptAbandoned).
+      if (job.lease && job.lease.expiresAt > clock.now().toISOString()) continue;
       this.#enqueue(job.id, job.tenantId);
     }
   }
@@ -245,9 +274,22 @@ export class ImportJobService {
   /** Stops taking batches (the one in flight finishes); unfinished jobs stay as they are, for the next start. */
   async stop(): Promise<void> {
     this.#stopping = true;
+    if (this.#watch) clearInterval(this.#watch);
     await this.#resuming?.catch(() => undefined);
     await this.#running;
+    // Given up on the way out, so another node takes the jobs up at once rather than after the lease.
+    for (const jobId of this.#held) await this.#context.store.importJobs.releaseLease(jobId, this.#runnerId).catch(() => undefined);
+    this.#held.clear();
     await this.#pool.close();
+  }
+
+  /** Takes or renews this process's lease on the job; false when another node holds it. */
+  async #lease(jobId: string): Promise<boolean> {
+    const now = this.#context.clock.now();
+    const held = await this.#context.store.importJobs.takeLease(jobId, this.#runnerId, now.toISOString(), new Date(now.getTime() + IMPORT_LEASE_MS).toISOString());
+    if (held) this.#held.add(jobId);
+    else this.#held.delete(jobId);
+    return held;
   }
 
   /** For tests: hold queued jobs (`paused`), or let the next job run only `batches` batches and stop as a crash would. */
@@ -298,7 +340,14 @@ export class ImportJobService {
     const { store, clock } = this.#context;
     let job = await store.importJobs.get(tenantId, jobId);
     if (!job || job.status === 'done' || job.status === 'failed') return true;
+    // One node at a time: another that holds the job runs it (this one takes it up if that node dies).
+    if (!(await this.#lease(jobId))) return true;
     if (job.status === 'queued') await store.importJobs.update(jobId, { status: 'running', updatedAt: clock.now().toISOString() });
+    // Running, and not held by this process: it was stopped in its middle (a crash, a restart, a node gone).
+    else if (job.lease?.runnerId !== this.#runnerId) {
+      await store.importJobs.update(jobId, { resumed: job.resumed + 1, updatedAt: clock.now().toISOString() });
+      job = { ...job, resumed: job.resumed + 1 };
+    }
     let failures = 0;
     // Statistics refreshed as the job starts and each time its rows done double.
     let analyzedAt = -1;
@@ -312,6 +361,8 @@ export class ImportJobService {
           this.#batchesLeft = undefined;
           return false;
         }
+        // Renewed before each batch; lost (this node was taken for dead), the job is the other node's now.
+        if (!(await this.#lease(jobId))) return true;
         const rows = await store.importJobs.listRows(jobId, { status: 'pending', limit: IMPORT_BATCH_ROWS });
         if (rows.length > 0 && batchesRun >= 2 * analyzedAt) {
           await store.importJobs.refreshStatistics();

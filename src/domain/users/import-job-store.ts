@@ -7,6 +7,14 @@ export interface ImportJobStore {
   create(job: ImportJob): Promise<void>;
   /** The job, if it belongs to the tenant. */
   get(tenantId: string, jobId: string): Promise<ImportJob | undefined>;
+  /**
+   * Takes the job's lease for `runnerId` until `until`, or renews it: only while the job is queued
+   * or running and its lease is free, already this runner's, or ran out before `now`. False when
+   * another runner holds it (or the job is over).
+   */
+  takeLease(jobId: string, runnerId: string, now: string, until: string): Promise<boolean>;
+  /** Gives up the runner's lease (it stops): another node may take the job at once. */
+  releaseLease(jobId: string, runnerId: string): Promise<void>;
   /** Jobs the server stopped in the middle of (or never began): queued or running, oldest first. */
   listUnfinished(): Promise<ImportJob[]>;
   /** Changes the job; with `onlyIf`, only while it is in that status (false when it wasn't). */

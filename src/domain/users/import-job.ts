@@ -37,6 +37,8 @@ export interface ImportJob {
   createdAt: string;
   updatedAt: string;
   finishedAt: string | null;
+  /** The node running it and until when its lease holds (null: no node holds it). */
+  lease?: { runnerId: string; expiresAt: string } | null;
 }
 
 export interface ImportJobCounts {

@@ -25,6 +25,7 @@ const toJob = (row: Database['import_jobs']): ImportJob => ({
   createdAt: row.created_at,
   updatedAt: row.updated_at,
   finishedAt: row.finished_at,
+  lease: row.runner_id && row.lease_expires_at ? { runnerId: row.runner_id, expiresAt: row.lease_expires_at } : null,
 });
 
 const toRow = (row: Database['import_job_rows']): ImportJobRow => ({
@@ -71,12 +72,27 @@ export function sqlImportJobStore(db: Kysely<Database>, engine: Engine): ImportJ
           created_at: job.createdAt,
           updated_at: job.updatedAt,
           finished_at: job.finishedAt,
+          runner_id: null,
+          lease_expires_at: null,
         })
         .execute();
     },
     async get(tenantId, jobId) {
       const row = await db.selectFrom('import_jobs').selectAll().where('id', '=', jobId).where('tenant_id', '=', tenantId).executeTakeFirst();
       return row && toJob(row);
+    },
+    async takeLease(jobId, runnerId, now, until) {
+      const result = await db
+        .updateTable('import_jobs')
+        .set({ runner_id: runnerId, lease_expires_at: until })
+        .where('id', '=', jobId)
+        .where('status', 'in', ['queued', 'running'])
+        .where((eb) => eb.or([eb('runner_id', 'is', null), eb('runner_id', '=', runnerId), eb('lease_expires_at', '<=', now)]))
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows) === 1;
+    },
+    async releaseLease(jobId, runnerId) {
+      await db.updateTable('import_jobs').set({ runner_id: null, lease_expires_at: null }).where('id', '=', jobId).where('runner_id', '=', runnerId).execute();
     },
     async listUnfinished() {
       const rows = await db.selectFrom('import_jobs').selectAll().where('status', 'in', ['queued', 'running']).orderBy('created_at').orderBy('id').execute();
