@@ -1,3 +1,4 @@
+import { Link } from '../router.tsx';
 import { formatTime } from './ui.tsx';
 import type { AuditEvent } from '../types.ts';
 
@@ -51,16 +52,63 @@ export function DiffView({ diff }: { diff: AuditEvent['diff'] }) {
   );
 }
 
-/** Ids are long and time-ordered (UUIDv7): their last characters tell them apart; the full id is in the tooltip. */
+/** Ids are long and time-ordered (UUIDv7): their last characters tell them apart. */
 const shortId = (id: string | null) => (id && id.length > 12 ? `…${id.slice(-8)}` : (id ?? ''));
 
-export function AuditTable({ events, label }: { events: AuditEvent[]; label: string }) {
+/** The full id, one click away (a disclosure, so it takes no room until asked for). */
+function IdReveal({ id }: { id: string }) {
+  return (
+    <details className="id-reveal">
+      <summary>Id</summary>
+      <code>{id}</code>
+    </details>
+  );
+}
+
+/**
+ * A user by name and email, as the server joined them to the event (the email the actor had
+ * when acting); a link to their page when they are a member of the tenant the dashboard acts in
+ * (the page would answer "not found" elsewhere); the id when the name is gone (no longer a member).
+ */
+function Person({ id, name, email, linkable }: { id: string; name: string | null; email: string | null; linkable: boolean }) {
+  const label = name ?? email ?? `user ${shortId(id)}`;
+  return (
+    <>
+      {linkable && name ? <Link to={`/admin/users/${id}`}>{label}</Link> : <span>{label}</span>}
+      {name && email && <span className="person-email">{email}</span>}
+      <IdReveal id={id} />
+    </>
+  );
+}
+
+function Subject({ event, here }: { event: AuditEvent; here: boolean }) {
+  const { subjectType: type, subjectId: id } = event;
+  if (!type) return <>—</>;
+  if (!id) return <>{type}</>;
+  if (type === 'user') return <Person id={id} name={event.subjectName ?? null} email={event.subjectEmail ?? null} linkable={here} />;
+  const name = event.subjectName;
+  return (
+    <>
+      <span className="muted">{type}</span>{' '}
+      {name && type === 'role' && here ? <Link to={`/admin/roles/${id}`}>{name}</Link> : name ? <span>{name}</span> : <code>{shortId(id)}</code>}
+      <IdReveal id={id} />
+    </>
+  );
+}
+
+/**
+ * Events by name: the actor and the subject as names and emails (the ids one click away), the
+ * event's tenant (`showTenant`: the audit page, whose "all tenants" view mixes them), the
+ * changes field by field. `actingTenantId`: names link to their pages only within it.
+ */
+export function AuditTable({ events, label, actingTenantId, showTenant = false }: { events: AuditEvent[]; label: string; actingTenantId?: string; showTenant?: boolean }) {
   return (
     <div className="table-wrap">
       <table aria-label={label} className="audit">
         <thead>
           <tr>
             <th scope="col">Time</th>
+            {showTenant && <th scope="col">Tenant</th>}
             <th scope="col">Actor</th>
             <th scope="col">Category</th>
             <th scope="col">Action</th>
@@ -70,39 +118,41 @@ export function AuditTable({ events, label }: { events: AuditEvent[]; label: str
           </tr>
         </thead>
         <tbody>
-          {events.map((event) => (
-            <tr key={event.id}>
-              <td className="nowrap">{formatTime(event.occurredAt)}</td>
-              <td className="actor">{event.actorEmail ?? 'system'}</td>
-              <td>
-                <span className="badge">{event.category}</span>
-              </td>
-              <td className="nowrap">
-                <code>{event.action}</code>
-              </td>
-              <td>
-                <span className={`badge badge-${event.outcome}`}>{event.outcome}</span>
-              </td>
-              <td className="subject">
-                {event.subjectType ? (
-                  <>
-                    {event.subjectType} <code title={event.subjectId ?? undefined}>{shortId(event.subjectId)}</code>
-                  </>
-                ) : (
-                  '—'
+          {events.map((event) => {
+            const here = event.tenantId === actingTenantId;
+            return (
+              <tr key={event.id}>
+                <td className="nowrap">{formatTime(event.occurredAt)}</td>
+                {showTenant && (
+                  <td className="tenant" title={event.tenantName ?? undefined}>
+                    {event.tenantSlug ?? <code>{shortId(event.tenantId)}</code>}
+                  </td>
                 )}
-              </td>
-              <td className="changes">
-                <DiffView diff={event.diff} />
-                {event.detail && Object.keys(event.detail).length > 0 && (
-                  <details>
-                    <summary>Details</summary>
-                    <pre>{JSON.stringify(event.detail, null, 2)}</pre>
-                  </details>
-                )}
-              </td>
-            </tr>
-          ))}
+                <td className="actor">{event.actorId ? <Person id={event.actorId} name={event.actorName ?? null} email={event.actorEmail} linkable={here} /> : (event.actorEmail ?? 'system')}</td>
+                <td>
+                  <span className="badge">{event.category}</span>
+                </td>
+                <td className="nowrap">
+                  <code>{event.action}</code>
+                </td>
+                <td>
+                  <span className={`badge badge-${event.outcome}`}>{event.outcome}</span>
+                </td>
+                <td className="subject">
+                  <Subject event={event} here={here} />
+                </td>
+                <td className="changes">
+                  <DiffView diff={event.diff} />
+                  {event.detail && Object.keys(event.detail).length > 0 && (
+                    <details>
+                      <summary>Details</summary>
+                      <pre>{JSON.stringify(event.detail, null, 2)}</pre>
+                    </details>
+                  )}
+                </td>
+              </tr>
+            );
+          })}
         </tbody>
       </table>
     </div>

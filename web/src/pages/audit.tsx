@@ -3,7 +3,7 @@ import { download, get, query } from '../api.ts';
 import { AuditTable } from '../components/audit-table.tsx';
 import { ErrorMessage, Field, Loading, Pager, useAction, useLoad, usePages } from '../components/ui.tsx';
 import { navigate, useLocation } from '../router.tsx';
-import { useSession } from '../session.tsx';
+import { useMe, useSession } from '../session.tsx';
 import { auditCategories, type AuditEvent, type Page, type UserListItem } from '../types.ts';
 
 const PAGE_SIZE = 50;
@@ -15,7 +15,13 @@ const toIso = (local: string) => (local ? new Date(local).toISOString() : undefi
 export function AuditPage() {
   const { search } = useLocation();
   const { can } = useSession();
+  const me = useMe();
   const filters = { user: search.get('user') ?? '', category: search.get('category') ?? '', since: search.get('since') ?? '', until: search.get('until') ?? '' };
+  // "All tenants I can see": the server reads the union of the tenants where the caller holds
+  // ViewAuditLogs (every tenant for the installation's admins), never another.
+  const allTenants = search.get('scope') === 'all';
+  const scope = allTenants ? 'all' : undefined;
+  const offersAllTenants = seesSeveralTenants(me);
   const [user, setUser] = useState(filters.user);
   const [category, setCategory] = useState(filters.category);
   const [since, setSince] = useState(filters.since);
@@ -25,8 +31,8 @@ export function AuditPage() {
   const exporting = useAction();
   const key = JSON.stringify(filters);
   const events = useLoad(
-    () => get<Page<AuditEvent>>('/api/v1/audit' + query({ user: filters.user, category: filters.category, since: toIso(filters.since), until: toIso(filters.until), cursor: pages.cursor, limit: PAGE_SIZE })),
-    [key, pages.cursor],
+    () => get<Page<AuditEvent>>('/api/v1/audit' + query({ user: filters.user, category: filters.category, since: toIso(filters.since), until: toIso(filters.until), scope, cursor: pages.cursor, limit: PAGE_SIZE })),
+    [key, scope, pages.cursor],
   );
 
   /** An email is looked up among the tenant's users; anything else is taken as a user id. */
@@ -45,7 +51,7 @@ export function AuditPage() {
       .then((userId) => {
         setUser(userId);
         pages.reset();
-        navigate('/admin/audit' + query({ user: userId, category, since, until }));
+        navigate('/admin/audit' + query({ user: userId, category, since, until, scope }));
       })
       .catch(setResolveError);
   };
@@ -56,16 +62,30 @@ export function AuditPage() {
     setSince('');
     setUntil('');
     pages.reset();
-    navigate('/admin/audit');
+    navigate('/admin/audit' + query({ scope }));
+  };
+
+  /** Switches between this tenant's trail and every tenant's the caller can see, keeping the applied filters. */
+  const toggleAllTenants = (on: boolean) => {
+    pages.reset();
+    navigate('/admin/audit' + query({ ...filters, scope: on ? 'all' : undefined }));
   };
 
   return (
     <>
       <header className="page-header">
         <h1>Audit log</h1>
-        {can('ExportAuditLogs') && <AuditExport filters={{ user: filters.user, category: filters.category, since: toIso(filters.since), until: toIso(filters.until) }} action={exporting} />}
+        {can('ExportAuditLogs') && <AuditExport filters={{ user: filters.user, category: filters.category, since: toIso(filters.since), until: toIso(filters.until), scope }} action={exporting} />}
       </header>
       <ErrorMessage error={exporting.error} />
+      {offersAllTenants && (
+        <p className="scope-switch">
+          <label>
+            <input type="checkbox" checked={allTenants} onChange={(e) => toggleAllTenants(e.target.checked)} /> All tenants I can see
+          </label>{' '}
+          <span className="muted">{allTenants ? 'Events of every tenant where you may read the audit log, newest first.' : `Events of ${me.tenant?.slug ?? 'this tenant'} only.`}</span>
+        </p>
+      )}
       <form className="card filters" onSubmit={apply} aria-label="Audit filters">
         <Field label="User" hint="Email or user id">
           {(id) => <input id={id} value={user} onChange={(e) => setUser(e.target.value)} />}
@@ -97,7 +117,7 @@ export function AuditPage() {
       ) : events.data.items.length === 0 ? (
         <p className="muted">No events match these filters.</p>
       ) : (
-        <AuditTable events={events.data.items} label="Audit events" />
+        <AuditTable events={events.data.items} label="Audit events" actingTenantId={me.tenant?.id} showTenant />
       )}
       <Pager pageNumber={pages.pageNumber} nextCursor={events.data?.nextCursor} onNext={pages.next} onPrevious={pages.previous} />
     </>
@@ -131,4 +151,11 @@ function AuditExport({ filters, action }: { filters: Record<string, string | und
       </button>
     </form>
   );
+}
+
+/** Whether "All tenants I can see" shows more than the acting tenant: ViewAuditLogs in another tenant too, or ManageTenants in default (every tenant). */
+function seesSeveralTenants(me: ReturnType<typeof useMe>): boolean {
+  const viewing = me.tenants.filter((entry) => entry.permissions.includes('ViewAuditLogs'));
+  const installation = me.tenants.find((entry) => entry.tenantSlug === 'default');
+  return viewing.length > 1 || Boolean(installation?.permissions.includes('ManageTenants') && installation.permissions.includes('ViewAuditLogs'));
 }

@@ -21,9 +21,22 @@ function dayStart(day: string): string | undefined {
   return Number.isNaN(start.getTime()) ? day : start.toISOString();
 }
 
-const listPath = (filters: Filters, cursor?: string) =>
+/** The list's order, as the address holds it (`sort`, `order`): none is creation order, oldest first. */
+type SortKey = 'created' | 'email' | 'name' | 'lastSignIn';
+interface Sorting {
+  sort?: SortKey;
+  order?: 'asc' | 'desc';
+}
+const SORT_KEYS: readonly SortKey[] = ['created', 'email', 'name', 'lastSignIn'];
+function readSorting(search: URLSearchParams): Sorting {
+  const sort = search.get('sort') as SortKey | null;
+  if (!sort || !SORT_KEYS.includes(sort)) return {};
+  return { sort, order: search.get('order') === 'desc' ? 'desc' : 'asc' };
+}
+
+const listPath = (filters: Filters, sorting: Sorting, cursor?: string) =>
   '/api/v1/users' +
-  query({ ...filters, search: filters.search.trim(), lastSignInAfter: dayStart(filters.lastSignInAfter), lastSignInBefore: dayStart(filters.lastSignInBefore), cursor, limit: PAGE_SIZE });
+  query({ ...filters, ...sorting, search: filters.search.trim(), lastSignInAfter: dayStart(filters.lastSignInAfter), lastSignInBefore: dayStart(filters.lastSignInBefore), cursor, limit: PAGE_SIZE });
 
 /**
  * The pages of the list loaded so far ("Load more" adds the next one by its cursor); a change of
@@ -68,19 +81,21 @@ function useUserPages(key: string, load: (cursor?: string) => Promise<Page<UserL
 }
 
 /**
- * Admin → Users: the tenant's users in id order (the API pages by keyset, see docs/dashboard.md),
- * filtered by the API's filters, with bulk actions on the selected rows.
+ * Admin → Users: the tenant's users, in creation order or sorted by a column through the API
+ * (keyset pages, see docs/dashboard.md), filtered by the API's filters, with bulk actions on the
+ * selected rows.
  */
 export function UsersPage() {
   const { can } = useSession();
   const me = useMe();
   const location = useLocation();
   const applied = readFilters(location.search);
-  const key = JSON.stringify([me.tenant?.slug, applied]);
+  const sorting = readSorting(location.search);
+  const key = JSON.stringify([me.tenant?.slug, applied, sorting]);
   const [draft, setDraft] = useState(applied);
   useEffect(() => setDraft(readFilters(location.search)), [key]); // eslint-disable-line react-hooks/exhaustive-deps
   const exporting = useAction();
-  const users = useUserPages(key, (cursor) => get<Page<UserListItem>>(listPath(applied, cursor)));
+  const users = useUserPages(key, (cursor) => get<Page<UserListItem>>(listPath(applied, sorting, cursor)));
   const roles = useLoad(() => get<{ items: Role[] }>('/api/v1/roles'), [me.tenant?.slug]);
   const [selected, setSelected] = useState<ReadonlySet<string>>(new Set());
   const [report, setReport] = useState<BulkReport>();
@@ -94,7 +109,14 @@ export function UsersPage() {
   const selectedUsers = items.filter((user) => selected.has(user.id));
   const homeTenants = [...new Set([...me.tenants.map((membership) => membership.tenantSlug), ...(applied.homeTenant ? [applied.homeTenant] : [])])].sort();
 
-  const apply = (filters: Filters) => navigate('/admin/users' + query({ ...filters, search: filters.search.trim() }));
+  const apply = (filters: Filters, order: Sorting = sorting) => navigate('/admin/users' + query({ ...filters, ...order, search: filters.search.trim() }));
+  /** A header's click: that column ascending (dates newest first), or the other way when it is already the order. */
+  const sortBy = (column: SortKey) => {
+    const first = column === 'lastSignIn' || column === 'created' ? 'desc' : 'asc';
+    const order = sorting.sort === column ? (sorting.order === 'asc' ? 'desc' : 'asc') : first;
+    apply(applied, { sort: column, order });
+  };
+  const header = (column: SortKey, label: string) => <SortHeader column={column} label={label} sorting={sorting} onSort={sortBy} />;
   const choose = (name: keyof Filters, value: string) => {
     const next = { ...draft, [name]: value };
     setDraft(next);
@@ -207,14 +229,15 @@ export function UsersPage() {
                       <SelectAll count={selectedUsers.length} total={items.length} onChange={(on) => setSelected(new Set(on ? items.map((user) => user.id) : []))} />
                     </th>
                   )}
-                  <th scope="col">Name</th>
-                  <th scope="col">Email</th>
+                  {header('name', 'Name')}
+                  {header('email', 'Email')}
                   <th scope="col">Role</th>
                   <th scope="col">Home tenant</th>
                   <th scope="col">Status</th>
                   <th scope="col">2FA</th>
                   <th scope="col">SSO</th>
-                  <th scope="col">Last sign-in</th>
+                  {header('lastSignIn', 'Last sign-in')}
+                  {header('created', 'Created')}
                 </tr>
               </thead>
               <tbody>
@@ -237,6 +260,7 @@ export function UsersPage() {
                     <td>{user.twoFactorEnabled ? <span className="badge badge-success">enrolled</span> : <span className="badge">not{'\u00a0'}enrolled</span>}</td>
                     <td>{user.ssoLinked ? <span className="badge badge-success">linked</span> : <span className="muted">not{'\u00a0'}linked</span>}</td>
                     <td>{formatTime(user.lastLoginAt)}</td>
+                    <td>{formatTime(user.createdAt)}</td>
                   </tr>
                 ))}
               </tbody>
@@ -252,6 +276,25 @@ export function UsersPage() {
         </>
       )}
     </>
+  );
+}
+
+/**
+ * A sortable column's header: a button that orders the list by it through the API (every page,
+ * not only the rows loaded), with `aria-sort` saying the current order; creation order, the
+ * default, is "Created" ascending.
+ */
+function SortHeader({ column, label, sorting, onSort }: { column: SortKey; label: string; sorting: Sorting; onSort: (column: SortKey) => void }) {
+  const current = sorting.sort ?? 'created';
+  const order = sorting.sort ? sorting.order : 'asc';
+  const active = current === column;
+  return (
+    <th scope="col" aria-sort={active ? (order === 'desc' ? 'descending' : 'ascending') : 'none'}>
+      <button type="button" className="sort" onClick={() => onSort(column)}>
+        {label}
+        <span aria-hidden="true">{active ? (order === 'desc' ? ' ▼' : ' ▲') : ''}</span>
+      </button>
+    </th>
   );
 }
 

@@ -9,7 +9,7 @@ export function SecurityTab({ user, path, activity, error }: { user: UserView; p
   const { can } = useSession();
   return (
     <>
-      <TwoFactorStatus user={user} />
+      <TwoFactorStatus user={user} activity={activity} />
       <section className="card" aria-labelledby="sso-heading">
         <h2 id="sso-heading">Single sign-on</h2>
         <ErrorMessage error={error} />
@@ -62,9 +62,11 @@ const SOURCES: Record<PolicySource, string> = {
  * Enrolled or not, from the users list's row of this user (GET /users has it; the user's own
  * answers don't), and whether a Require 2FA policy holds them to it, when the caller may read
  * the policy: their home tenant's (ManageTenants, which includes the installation-wide one) or
- * the installation's (ManageSettings). How many recovery codes they have left no API tells.
+ * the installation's (ManageSettings). Enrolled, how many recovery codes they have left (the
+ * count of GET /users/:id/activity); not enrolled, where their last invitation or reset mail
+ * stands (ManageUsers), since that link is how they get in to enrol.
  */
-function TwoFactorStatus({ user }: { user: UserView }) {
+function TwoFactorStatus({ user, activity }: { user: UserView; activity?: Activity }) {
   const { can } = useSession();
   const row = useLoad(
     () => get<{ items: UserListItem[] }>(`/api/v1/users?search=${encodeURIComponent(user.email)}&limit=100`).then((page) => page.items.find((item) => item.id === user.id) ?? null),
@@ -92,13 +94,24 @@ function TwoFactorStatus({ user }: { user: UserView }) {
       ) : row.data === null ? (
         <p className="muted">Their two-factor status shows in the users list of a tenant they belong to.</p>
       ) : row.data.twoFactorEnabled ? (
-        <p>
-          <span className="badge badge-active">enrolled</span> They confirm each sign-in with an authenticator code (or a recovery code).
-        </p>
+        <>
+          <p>
+            <span className="badge badge-active">enrolled</span> They confirm each sign-in with an authenticator code (or a recovery code).
+          </p>
+          {activity && activity.recoveryCodesLeft !== null && (
+            <p aria-label="Recovery codes left">
+              <strong>{activity.recoveryCodesLeft}</strong> recovery code{activity.recoveryCodesLeft === 1 ? '' : 's'} left
+              {activity.recoveryCodesLeft <= 2 ? ' — they should make new ones (Settings → Security) before they run out.' : '.'}
+            </p>
+          )}
+        </>
       ) : (
-        <p>
-          <span className="badge">not enrolled</span> No second factor is asked at their sign-in.
-        </p>
+        <>
+          <p>
+            <span className="badge">not enrolled</span> No second factor is asked at their sign-in.
+          </p>
+          {activity?.lastMail !== undefined && <LastMailState mail={activity.lastMail} />}
+        </>
       )}
       {effective ? (
         <p>
@@ -109,8 +122,27 @@ function TwoFactorStatus({ user }: { user: UserView }) {
         <ErrorMessage error={policy.error} />
       )}
       {!readsTenant && !readsGlobal && <p className="muted">Whether a policy requires it for them needs the ManageTenants or ManageSettings permission to read.</p>}
-      <p className="muted">How many recovery codes they have left only they see (Settings → Security); no admin API tells it.</p>
     </section>
+  );
+}
+
+const MAIL_KINDS: Record<string, string> = { invitation: 'Invitation', password_reset: 'Password reset', account_created: 'Account notice' };
+
+/** Where their newest invitation, reset or account mail stands (the Activity tab has its details and the hand-over link). */
+function LastMailState({ mail }: { mail: Activity['lastMail'] }) {
+  return (
+    <p aria-label="Last invitation or reset mail">
+      {mail === null ? (
+        <span className="muted">No invitation or reset mail was sent to them.</span>
+      ) : (
+        <>
+          {MAIL_KINDS[mail.kind] ?? mail.kind} mail, {formatTime(mail.createdAt)}: <StatusBadge status={mail.delivery} />
+          {mail.delivery === 'sent' && <> {formatTime(mail.sentAt)}</>}
+          {mail.delivery === 'queued' && <> — not sent yet ({mail.attempts} attempt(s))</>}
+          {mail.lastError && mail.delivery !== 'cancelled' && <span className="muted"> Last error: {mail.lastError}</span>}
+        </>
+      )}
+    </p>
   );
 }
 
