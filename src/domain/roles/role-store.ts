@@ -35,8 +35,13 @@ export interface RoleStore {
 }
 
 export interface AssignmentStore {
-  /** Sets (adds or replaces) the user's one permanent role in the tenant, ending any elevation there. */
+  /**
+   * Sets (adds or replaces) the user's one permanent role in the tenant. The commands that set a
+   * permanent role call `endElevation` with it: what an admin sets applies now (role-elevation.ts).
+   */
   set(assignment: RoleAssignment): Promise<void>;
+  /** Ends the member's elevation in the tenant, if any (deletes it). */
+  endElevation(tenantId: string, userId: string): Promise<void>;
   /** The permanent assignment (an elevation over it is `getElevation`'s). */
   get(tenantId: string, userId: string): Promise<RoleAssignment | undefined>;
   /** Sets (adds or replaces) the member's one elevation in the tenant (role-elevation.ts). */

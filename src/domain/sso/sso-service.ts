@@ -446,6 +446,7 @@ export class SsoService {
       }
     }
     await tx.assignments.set({ userId: user.id, tenantId: tenant.id, roleId: role.id, assignedAt: this.#context.clock.now().toISOString(), assignedBy: null });
+    await tx.assignments.endElevation(tenant.id, user.id);
     await recordAudit(this.#context, tx, null, { tenantId: tenant.id, category: 'rbac', action: 'role.assigned', subjectType: 'user', subjectId: user.id, diff, detail: source }, origin);
   }
 

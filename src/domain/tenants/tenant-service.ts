@@ -144,6 +144,7 @@ export class TenantService {
       const { tenant, user, role, previous, home } = await this.#guards.maySetMemberRoleAsInstallation(store, actor, reference, userReference, roleReference);
       const now = this.#context.clock.now().toISOString();
       await store.assignments.set({ userId: user.id, tenantId: tenant.id, roleId: role.id, assignedAt: now, assignedBy: actor.userId });
+      await store.assignments.endElevation(tenant.id, user.id);
       for (const tenantId of new Set([home.id, tenant.id])) {
         await recordAudit(this.#context, store, actor, {
           tenantId,

@@ -58,6 +58,7 @@ export class UserTenancyService {
       const now = this.#context.clock.now().toISOString();
       const previous = await this.#access.roleIn(user.id, tenantId, store);
       await store.assignments.set({ userId: user.id, tenantId, roleId: role.id, assignedAt: now, assignedBy: actor.userId });
+      await store.assignments.endElevation(tenantId, user.id);
       await recordAudit(this.#context, store, actor, {
         category: 'rbac',
         action: 'role.assigned',
@@ -137,7 +138,10 @@ export class UserTenancyService {
         const now = this.#context.clock.now().toISOString();
         const movedResources = await store.resources.moveOwned(user.id, user.homeTenantId, target.id, now);
         await store.assignments.remove(user.homeTenantId, user.id);
-        if (!keptExisting) await store.assignments.set({ userId: user.id, tenantId: target.id, roleId: role.id, assignedAt: now, assignedBy: actor.userId });
+        if (!keptExisting) {
+          await store.assignments.set({ userId: user.id, tenantId: target.id, roleId: role.id, assignedAt: now, assignedBy: actor.userId });
+          await store.assignments.endElevation(target.id, user.id);
+        }
         await store.users.update(user.id, { homeTenantId: target.id, updatedAt: now });
         const roles: MovedUser['roles'] = [
           { tenant: from?.slug ?? user.homeTenantId, before: homeRole?.name ?? null, after: null },

@@ -30,8 +30,12 @@ export const tenantMember = named(
     status: z.enum(['active', 'suspended']),
     /** The slug of the user's home tenant. */
     homeTenant: z.string(),
+    /** The role in force (a time-bound one while it lasts). */
     role: roleRef,
     assignedAt: timestamp,
+    /** Time-bound: the role's end and the permanent role that applies again then; null when permanent. */
+    endsAt: timestamp.nullable().optional(),
+    thenRole: z.strictObject({ id: z.string(), name: z.string() }).nullable().optional(),
   }),
 );
 

@@ -179,10 +179,10 @@ describe.each(engines)('role store on %s', (engine) => {
         expect(await fixture.store.transaction((store) => store.assignments.listActiveHolders(tenant.id, 'admin'))).toEqual([]);
       });
 
-      it('a permanent set and a removal end the elevation; a role deleted takes its ended elevations along', async () => {
+      it('endElevation and a removal end the elevation; a role deleted takes its ended elevations along', async () => {
         const user = await addMember(fixture.store, acme.id, 'viewer');
         await elevate(user.id, acme.id, 'operator', at(10));
-        await fixture.store.assignments.set({ userId: user.id, tenantId: acme.id, roleId: 'viewer', assignedAt: at(2), assignedBy: null });
+        await fixture.store.assignments.endElevation(acme.id, user.id);
         expect(await fixture.store.assignments.getElevation(acme.id, user.id)).toBeUndefined();
         expect((await fixture.store.assignments.getRole(acme.id, user.id, at(3)))?.id).toBe('viewer');
         await elevate(user.id, acme.id, 'operator', at(10));

@@ -127,8 +127,9 @@ export function sqlAssignmentStore(db: Kysely<Database>, engine: Engine): Assign
           oc.columns(['user_id', 'tenant_id']).doUpdateSet({ role_id: assignment.roleId, assigned_at: assignment.assignedAt, assigned_by: assignment.assignedBy }),
         )
         .execute();
-      // A permanent role set now applies now: an elevation there ends (role-elevation.ts).
-      await db.deleteFrom('role_elevations').where('tenant_id', '=', assignment.tenantId).where('user_id', '=', assignment.userId).execute();
+    },
+    async endElevation(tenantId, userId) {
+      await db.deleteFrom('role_elevations').where('tenant_id', '=', tenantId).where('user_id', '=', userId).execute();
     },
     async get(tenantId, userId) {
       const row = await db.selectFrom('role_assignments').selectAll().where('tenant_id', '=', tenantId).where('user_id', '=', userId).executeTakeFirst();
