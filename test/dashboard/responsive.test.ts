@@ -53,6 +53,9 @@ describe('every dashboard page on a phone and on a desktop', () => {
     // A recorded access review (the Admin without 2FA is a finding even in a fresh installation).
     const review = await test.admin.post('/api/v1/access-reviews', { stale: '90d', note: 'Quarterly review of the default tenant and everything it holds' });
     expect(review.status).toBe(201);
+    // A pending access request, with a long reason, for the approvers' page.
+    const asked = await person.client.post('/api/v1/me/access-requests', { role: 'Admin', duration: '4h', reason: 'Reconcile the warehouse workflows of the Rotterdam and Hamburg sites before the quarterly close' });
+    expect(asked.status, JSON.stringify(asked.body)).toBe(201);
     addresses = {
       '/admin/users': '/admin/users',
       '/admin/users/new': '/admin/users/new',
@@ -70,8 +73,10 @@ describe('every dashboard page on a phone and on a desktop', () => {
       '/admin/audit': '/admin/audit',
       '/admin/access-review': '/admin/access-review?stale=90d',
       '/admin/access-reviews/:id': `/admin/access-reviews/${review.body.review.id}`,
+      '/admin/access-requests': '/admin/access-requests',
       '/admin/settings/authentication': '/admin/settings/authentication',
       '/settings/security': '/settings/security',
+      '/settings/access-requests': '/settings/access-requests',
     };
 
     browser = await launchBrowser('responsive');

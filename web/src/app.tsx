@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState, type KeyboardEvent, type MouseEvent, type ReactNode } from 'react';
 import { setActingTenant } from './api.ts';
 import { AvatarImage } from './components/avatar.tsx';
+import { AccessRequestsPage, RequestAccessPage } from './pages/access-requests.tsx';
 import { AccessReviewPage, AccessReviewRecordPage } from './pages/access-review.tsx';
 import { AuditPage } from './pages/audit.tsx';
 import { AuthenticationSettingsPage } from './pages/authentication-settings.tsx';
@@ -78,8 +79,10 @@ const renderers: Record<RoutePattern, (params: Record<string, string>) => ReactN
   '/admin/audit': () => <AuditPage />,
   '/admin/access-review': () => <AccessReviewPage />,
   '/admin/access-reviews/:id': ({ id }) => <AccessReviewRecordPage id={id!} />,
+  '/admin/access-requests': () => <AccessRequestsPage />,
   '/admin/settings/authentication': () => <AuthenticationSettingsPage />,
   '/settings/security': () => <SecurityPage />,
+  '/settings/access-requests': () => <RequestAccessPage />,
 };
 
 const navigation: { section: 'Admin' | 'Settings'; to: string; label: string; permission?: Requirement }[] = [
@@ -88,8 +91,10 @@ const navigation: { section: 'Admin' | 'Settings'; to: string; label: string; pe
   { section: 'Admin', to: '/admin/tenants', label: 'Tenants', permission: 'ManageTenants' },
   { section: 'Admin', to: '/admin/audit', label: 'Audit', permission: 'ViewAuditLogs' },
   { section: 'Admin', to: '/admin/access-review', label: 'Access review', permission: 'ViewAuditLogs' },
+  { section: 'Admin', to: '/admin/access-requests', label: 'Access requests', permission: 'AssignRoles' },
   { section: 'Admin', to: '/admin/settings/authentication', label: 'Settings', permission: ['ManageSettings', 'ManageTenants'] },
   { section: 'Settings', to: '/settings/security', label: 'Security' },
+  { section: 'Settings', to: '/settings/access-requests', label: 'Request access' },
 ];
 
 function Shell() {

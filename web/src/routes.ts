@@ -35,9 +35,11 @@ export const routes = [
   // The API's permission (the service also asks ViewUsers; a caller without it sees the server's refusal).
   { pattern: '/admin/access-review', title: 'Access review', permission: 'ViewAuditLogs' },
   { pattern: '/admin/access-reviews/:id', title: 'Access review record', permission: 'ViewAuditLogs' },
+  { pattern: '/admin/access-requests', title: 'Access requests', permission: 'AssignRoles' },
   // One page for both: each section shows only to those who hold its permission.
   { pattern: '/admin/settings/authentication', title: 'Authentication settings', permission: ['ManageSettings', 'ManageTenants'] },
   { pattern: '/settings/security', title: 'Security' },
+  { pattern: '/settings/access-requests', title: 'Request access' },
 ] as const satisfies readonly Route[];
 
 /** The tabs of a user's page, in order: the label, and what its address adds to /admin/users/:id. */

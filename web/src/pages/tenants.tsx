@@ -1,6 +1,7 @@
 import { useId, useState, type FormEvent } from 'react';
 import { messageOf } from '../../../src/domain/error-catalogue.ts';
 import { del, get, patch, post, put } from '../api.ts';
+import { AssignmentEnd, type AssignmentTerm } from '../components/assignment-term.tsx';
 import { ConfirmButton, ErrorMessage, Field, formatTime, Loading, Notice, Pager, StatusBadge, useAction, useLoad, usePages } from '../components/ui.tsx';
 import { Link, navigate } from '../router.tsx';
 import { useSession } from '../session.tsx';
@@ -214,7 +215,10 @@ function Members({ slug, onChange }: { slug: string; onChange: () => void }) {
                     <td>
                       <StatusBadge status={member.status} />
                     </td>
-                    <td>{can('AssignRoles') ? <RoleChoice slug={slug} member={member} roles={members.data!.roles} onChanged={changed} /> : member.role.name}</td>
+                    <td>
+                      {can('AssignRoles') ? <RoleChoice slug={slug} member={member} roles={members.data!.roles} onChanged={changed} /> : member.role.name}
+                      <AssignmentEnd term={member as TenantMember & AssignmentTerm} />
+                    </td>
                     <td className="nowrap">{formatTime(member.assignedAt)}</td>
                   </tr>
                 ))}

@@ -1,6 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import { del, get, put } from '../../api.ts';
 import { EffectivePermissionsSection } from '../../components/effective-permissions.tsx';
+import { AssignmentEnd, useAssignmentLength, type AssignmentTerm } from '../../components/assignment-term.tsx';
 import { ConfirmButton, ErrorMessage, Field, Loading, useAction, useLoad } from '../../components/ui.tsx';
 import { useMe } from '../../session.tsx';
 import type { EffectivePermissions, Role, TenantMembership, UserView } from '../../types.ts';
@@ -23,7 +24,7 @@ function RolesPerTenant({ user, path, effective, error, onChange }: { user: User
   return (
     <section className="card" aria-labelledby="roles-heading">
       <h2 id="roles-heading">Role per tenant</h2>
-      <p className="muted">Role changes take effect on the user's next request.</p>
+      <p className="muted">Role changes take effect on the user's next request. A role given for a while is worn over their usual role, which applies again at its end.</p>
       <ErrorMessage error={error} />
       {!effective ? (
         <Loading />
@@ -51,6 +52,7 @@ function RolesPerTenant({ user, path, effective, error, onChange }: { user: User
                   ) : (
                     entry.roleName
                   )}
+                  <AssignmentEnd term={entry as TenantMembership & AssignmentTerm} />
                 </td>
               </tr>
             ))}
@@ -74,10 +76,11 @@ function useRoles(tenant: string) {
 function RoleSelector({ path, tenant, current, removable, onChange }: { path: string; tenant: string; current: string; removable: boolean; onChange: () => void }) {
   const roles = useRoles(tenant);
   const [role, setRole] = useState(current);
+  const length = useAssignmentLength();
   const action = useAction();
   const save = (event: FormEvent) => {
     event.preventDefault();
-    void action.run(async () => (await put(`${path}/role`, { role }, { tenant }), onChange()));
+    void action.run(async () => (await put(`${path}/role`, { role, ...length.value }, { tenant }), length.reset(), onChange()));
   };
   return (
     <form className="inline" onSubmit={save}>
@@ -92,7 +95,8 @@ function RoleSelector({ path, tenant, current, removable, onChange }: { path: st
           </option>
         ))}
       </select>
-      <button type="submit" className="small" disabled={action.pending || role === current}>
+      {length.fields(`How long in ${tenant}`)}
+      <button type="submit" className="small" disabled={action.pending || (role === current && length.permanent) || length.invalid}>
         Save role
       </button>
       {removable && (
@@ -115,6 +119,7 @@ function AddToTenant({ path, tenants, onChange }: { path: string; tenants: Tenan
   const action = useAction();
   const add = (event: FormEvent) => {
     event.preventDefault();
+    // A new member's role is permanent: a time-bound one is worn over it (ELEVATION_NEEDS_MEMBERSHIP).
     void action.run(async () => (await put(`${path}/role`, { role }, { tenant }), onChange()));
   };
   return (
