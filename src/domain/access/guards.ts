@@ -34,7 +34,8 @@ import { fail } from '../error-catalogue.ts';
  * 6. Last Admin: the last active Admin of `default` can't be demoted, removed, suspended,
  *    moved out or deleted. Only permanent Admins count: a time-bound Admin (an elevation) is
  *    about to lose the role by itself, so it never leaves the installation an Admin to rely on;
- *    and giving the last permanent Admin a time-bound other role is a demotion while it lasts.
+ *    and giving the last permanent Admin a time-bound other role is a demotion while it lasts,
+ *    so a permanent Admin under a time-bound other role doesn't count until it ends.
  * 7. Access requests: decided only by holders of AssignRoles in the request's tenant (another
  *    tenant's request is "not found"), never by the requester, and an approval is the
  *    time-bound assignment of `mayAssignRole` itself (escalation, more privileged, last Admin),
@@ -341,14 +342,20 @@ export class AccessGuards {
    * The last active Admin of `default` can't lose that role: someone must be able to administer
    * the installation. `tenantId` is the tenant whose Admin role the change takes away
    * ('everywhere' for suspension and deletion); changes elsewhere than `default` pass.
+   * Another permanent Admin counts only while Admin is the role in force for them: one given a
+   * time-bound other role is no Admin until it ends. Their roles are read after listActiveHolders
+   * has locked the permanent Admins' rows, so a concurrent time-bound demotion of the other Admin,
+   * committed while this one waited for the lock, is seen.
    */
   async guardLastAdmin(store: Store, userId: string, tenantId: string | 'everywhere'): Promise<void> {
     const home = await this.#access.defaultTenantId(store);
     if (tenantId !== 'everywhere' && tenantId !== home) return;
     const admins = await store.assignments.listActiveHolders(home, ADMIN_ROLE_ID);
-    if (admins.includes(userId) && admins.length === 1) {
-      throw fail('LAST_ADMIN', { DEFAULT_TENANT_SLUG });
+    if (!admins.includes(userId)) return;
+    for (const other of admins) {
+      if (other !== userId && (await this.#access.roleIn(other, home, store))?.id === ADMIN_ROLE_ID) return;
     }
+    throw fail('LAST_ADMIN', { DEFAULT_TENANT_SLUG });
   }
 
   /** Changes that would lock the caller out of their own account or authority go through another admin. */
