@@ -249,7 +249,7 @@ export class AccessReviewService {
       store.governance.listReviewMembers(tenant.id, { signedInBefore: staleBefore, adminRoleId: ADMIN_ROLE_ID, limit: ACCESS_REVIEW_READ_LIMIT, now: now.toISOString() }),
       store.governance.listReviewTokens(tenant.id, { now: now.toISOString(), usedBefore: staleBefore, limit: ACCESS_REVIEW_READ_LIMIT }),
       // Global custom roles are governed from `default`, so they are reviewed there.
-      store.governance.listUnheldCustomRoles(tenant.id, includeGlobalRoles),
+      store.governance.listUnheldCustomRoles(tenant.id, includeGlobalRoles, now.toISOString()),
       store.resources.listOrphans(tenant.id, staleBefore, ACCESS_REVIEW_READ_LIMIT),
       store.governance.listEndingElevations(tenant.id, { now: now.toISOString(), endsBefore: new Date(now.getTime() + ENDING_SOON_DAYS * 86_400_000).toISOString(), limit: ACCESS_REVIEW_READ_LIMIT }),
     ]);

@@ -131,8 +131,8 @@ export interface GovernanceStore {
   listEndingElevations(tenantId: string, input: { now: string; endsBefore: string; limit: number }): Promise<EndingElevationFact[]>;
   /** Tokens in force at `now` of the tenant's members that have no expiry, were never used, or were last used before `usedBefore`. */
   listReviewTokens(tenantId: string, input: { now: string; usedBefore: string; limit: number }): Promise<ReviewTokenFact[]>;
-  /** Custom roles of the tenant (and global custom roles, when `includeGlobal`) that nobody holds, anywhere. */
-  listUnheldCustomRoles(tenantId: string, includeGlobal: boolean): Promise<Role[]>;
+  /** Custom roles of the tenant (and global custom roles, when `includeGlobal`) that nobody holds, anywhere: neither permanently nor through an elevation in force at `now`. */
+  listUnheldCustomRoles(tenantId: string, includeGlobal: boolean, now: string): Promise<Role[]>;
   /** Writes a review and its decisions (outcomes as given). */
   createReview(review: AccessReviewRecord, decisions: readonly AccessReviewDecisionRecord[]): Promise<void>;
   /** Sets the outcome of decisions and marks the review completed. */

@@ -122,8 +122,12 @@ describe.each(engines)('governance store on %s', (engine) => {
     const held = await customRole(tenant.id, 'held');
     await store().assignments.set({ userId: stale.id, tenantId: tenant.id, roleId: held.id, assignedAt: at(), assignedBy: null });
     const unheldGlobal = await customRole(null, `unheld-global-${newId().slice(-6)}`);
-    expect((await store().governance.listUnheldCustomRoles(tenant.id, false)).map((role) => role.id)).toEqual([unheld.id]);
-    expect((await store().governance.listUnheldCustomRoles(tenant.id, true)).map((role) => role.id)).toContain(unheldGlobal.id);
+    expect((await store().governance.listUnheldCustomRoles(tenant.id, false, at(10))).map((role) => role.id)).toEqual([unheld.id]);
+    expect((await store().governance.listUnheldCustomRoles(tenant.id, true, at(10))).map((role) => role.id)).toContain(unheldGlobal.id);
+    // Held only through an elevation: held while it lasts, unheld once it ended.
+    await store().assignments.setElevation({ userId: stale.id, tenantId: tenant.id, roleId: unheld.id, endsAt: at(20), assignedAt: at(), assignedBy: null, accessRequestId: null });
+    expect((await store().governance.listUnheldCustomRoles(tenant.id, false, at(19))).map((role) => role.id)).toEqual([]);
+    expect((await store().governance.listUnheldCustomRoles(tenant.id, false, at(20))).map((role) => role.id)).toEqual([unheld.id]);
   });
 
   it('keeps a review with its decisions, completes it, and shows it only in its tenant', async () => {

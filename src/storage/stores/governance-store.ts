@@ -227,13 +227,14 @@ export function sqlGovernanceStore(db: Kysely<Database>): GovernanceStore {
       }));
     },
 
-    async listUnheldCustomRoles(tenantId, includeGlobal) {
+    async listUnheldCustomRoles(tenantId, includeGlobal, now) {
       const rows = await db
         .selectFrom('roles')
         .selectAll()
         .where('built_in', '=', 0)
         .where((eb) => (includeGlobal ? eb.or([eb('tenant_id', '=', tenantId), eb('tenant_id', 'is', null)]) : eb('tenant_id', '=', tenantId)))
         .where((eb) => eb.not(eb.exists(eb.selectFrom('role_assignments as ra').select('ra.user_id').whereRef('ra.role_id', '=', 'roles.id'))))
+        .where((eb) => eb.not(eb.exists(eb.selectFrom('role_elevations as e').select('e.user_id').whereRef('e.role_id', '=', 'roles.id').where(elevationInForceSql('e', now)))))
         .orderBy('name_normalized')
         .execute();
       return rows.map(toRole);
