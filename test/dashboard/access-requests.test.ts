@@ -111,6 +111,8 @@ describe.each(engines)('access requests in the dashboard on %s', (engine) => {
     // Her own page says approved, until when.
     await signInThroughPage(browser, test.url, dana.email, USER_PASSWORD);
     await page.goto(`${test.url}/settings/access-requests`);
+    // The top bar's user menu says the role she holds now, and until when.
+    await expect(page.locator('.user-menu').textContent()).resolves.toContain(`Operator until ${until}`);
     await expect(page.getByRole('table', { name: 'Your requests' }).getByRole('row').nth(1).textContent()).resolves.toContain(`until ${until}; by ${approver.email}`);
 
     // Past the end, Viewer applies again at the first request: no ApproveActions.

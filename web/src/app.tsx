@@ -1,6 +1,8 @@
 import { useEffect, useRef, useState, type KeyboardEvent, type MouseEvent, type ReactNode } from 'react';
 import { setActingTenant } from './api.ts';
+import type { AssignmentTerm } from './components/assignment-term.tsx';
 import { AvatarImage } from './components/avatar.tsx';
+import { formatTime } from './components/ui.tsx';
 import { AccessRequestsPage, RequestAccessPage } from './pages/access-requests.tsx';
 import { AccessReviewPage, AccessReviewRecordPage } from './pages/access-review.tsx';
 import { AuditPage } from './pages/audit.tsx';
@@ -195,7 +197,8 @@ function TenantSwitcher() {
       <select id="tenant-switcher" value={me.tenant?.slug ?? ''} onChange={(e) => change(e.target.value)}>
         {me.tenants.map((membership) => (
           <option key={membership.tenantId} value={membership.tenantSlug}>
-            {membership.tenantSlug} ({membership.roleName})
+            {membership.tenantSlug} ({membership.roleName}
+            {until(membership)})
           </option>
         ))}
       </select>
@@ -203,15 +206,25 @@ function TenantSwitcher() {
   );
 }
 
+/** A time-bound role's end, for the top bar: " until 3 Dec 2026, 18:00", or nothing. */
+const until = (membership: object) => {
+  const { endsAt } = membership as AssignmentTerm;
+  return endsAt ? ` until ${formatTime(endsAt)}` : '';
+};
+
 function UserMenu() {
   const me = useMe();
+  const current = me.tenants.find((membership) => membership.tenantId === me.tenant?.id);
   const { signOut } = useSession();
   return (
     <div className="user-menu">
       <AvatarImage src="/api/v1/me/avatar" name={me.user.displayName || me.user.email} updatedAt={me.avatarUpdatedAt} size="small" />
       <span>
         <span className="user-name">{me.user.displayName || me.user.email}</span>
-        <small className="muted">{me.tenant?.role ?? 'no role'}</small>
+        <small className="muted">
+          {me.tenant?.role ?? 'no role'}
+          {current && until(current)}
+        </small>
       </span>
       <button type="button" className="small" onClick={() => void signOut()}>
         Sign out
