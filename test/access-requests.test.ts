@@ -75,6 +75,8 @@ describe.each(engines)('access requests and time-bound roles on %s', (engine) =>
     expect((await dana.client.get('/api/v1/audit')).status).toBe(403);
     const shown = await acme().get(`/api/v1/users/${dana.id}`);
     expect(shown.body).toMatchObject({ role: 'role-maker', roleEndsAt: endsAt, thenRole: 'Viewer' });
+    const listed2 = await acme().get('/api/v1/users?limit=200');
+    expect(listed2.body.items.find((item: { id: string }) => item.id === dana.id)).toMatchObject({ role: 'role-maker' });
     const explained = await acme().get(`/api/v1/users/${dana.id}/explain?permission=ManageRoles`);
     expect(explained.body.permissions[0]).toMatchObject({ granted: true, timeBound: true, grantedBy: { role: { name: 'role-maker' }, endsAt, thenRole: { name: 'Viewer' } } });
     const review = await acme().get('/api/v1/access-review');
@@ -91,6 +93,7 @@ describe.each(engines)('access requests and time-bound roles on %s', (engine) =>
     expect(refused.body.error?.code ?? refused.body.code).toBe('PERMISSION_MISSING');
     expect((await dana.client.get('/api/v1/audit')).status).toBe(200);
     expect((await acme().get(`/api/v1/users/${dana.id}`)).body).toMatchObject({ role: 'Viewer', roleEndsAt: null, thenRole: null });
+    expect((await acme().get('/api/v1/users?limit=200')).body.items.find((item: { id: string }) => item.id === dana.id)).toMatchObject({ role: 'Viewer' });
     expect((await acme().get(`/api/v1/users/${dana.id}/explain?permission=ManageRoles`)).body.permissions[0]).toMatchObject({ granted: false, timeBound: false });
 
     const trail = await acme().get('/api/v1/audit?category=rbac&limit=50');

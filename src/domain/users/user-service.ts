@@ -211,6 +211,7 @@ export class UserService {
       lastSignInBefore: query.lastSignInBefore,
       lastSignInAfter: query.lastSignInAfter,
       homeTenantSlug: query.homeTenant,
+      now: this.#context.clock.now().toISOString(),
     });
     const page = members.slice(0, limit);
     const items = page.map((member) => ({

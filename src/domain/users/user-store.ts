@@ -36,6 +36,12 @@ export interface UserListQuery {
   lastSignInAfter?: string;
   /** Homed in the tenant with this slug. */
   homeTenantSlug?: string;
+  /**
+   * The instant the rows' role is read at: a time-bound role in force then is shown instead of
+   * the permanent one (role-elevation.ts). Absent: the permanent role. (`roleId` filters on the
+   * permanent role, which the list's index walks.)
+   */
+  now?: string;
 }
 
 /** A member of the tenant as a list shows them: the user, their role there, their home tenant and their sign-in status, read at once. */

@@ -1,4 +1,5 @@
 import { sql, type ExpressionBuilder, type Kysely } from 'kysely';
+import { elevationInForceSql } from './role-elevation-sql.ts';
 import type { TenantMember, UserListQuery, UserStore } from '../../domain/users/user-store.ts';
 import { normalizeEmail, type StoredUser, type UserStatus } from '../../domain/users/user.ts';
 import type { Engine } from '../open-database.ts';
@@ -123,8 +124,11 @@ const truth = (value: unknown) => value === true || Number(value) === 1;
  */
 export function memberPageQuery(db: Kysely<Database>, engine: Engine, tenantId: string, query: UserListQuery, options: { searchPath?: SearchPath; upTo?: string } = {}) {
   // The memberships and their users, walked from the end that hands out the page's order (user-order.ts).
+  const now = query.now;
   let select = membersFrom(db, query)
-    .innerJoin('roles as r', 'r.id', 'ra.role_id')
+    // The role in force: a time-bound one (one probe of role_elevations' primary key per row) while it lasts.
+    .leftJoin('role_elevations as e', (join) => join.onRef('e.user_id', '=', 'ra.user_id').onRef('e.tenant_id', '=', 'ra.tenant_id').on(now === undefined ? sql<boolean>`1 = 0` : elevationInForceSql('e', now)))
+    .innerJoin('roles as r', (join) => join.on(sql<boolean>`${sql.ref('r.id')} = coalesce(${sql.ref('e.role_id')}, ${sql.ref('ra.role_id')})`))
     .innerJoin('tenants as home', 'home.id', 'u.home_tenant_id')
     .selectAll('u')
     .select(['r.id as role_id', 'r.name as role_name', 'home.slug as home_tenant_slug'])
