@@ -16,21 +16,22 @@ export type {
   UserMemberships,
   PasswordReset as ResetPasswordResult,
   HandedOverLink,
+  LoggedOutUser,
   SignInLock,
   MailDelivery,
   OutboxMessage,
 } from '../../src/http/schemas/users.ts';
 export type { Me, Activity } from '../../src/http/schemas/account.ts';
-export type { SignedIn, LoginResult, SsoConfig } from '../../src/http/schemas/auth.ts';
-export type { Tenant, TenantListItem, TenantMember, TenantMembers } from '../../src/http/schemas/tenants.ts';
+export type { SignedIn, LoginResult, SsoConfig, LinkRedeemed } from '../../src/http/schemas/auth.ts';
+export type { Tenant, TenantListItem, TenantMember, TenantMembers, TenantMemberRole } from '../../src/http/schemas/tenants.ts';
 export type { Role, PermissionCatalogue } from '../../src/http/schemas/roles.ts';
 export type { ApiToken, CreatedToken } from '../../src/http/schemas/tokens.ts';
 export type { SessionView } from '../../src/http/schemas/sessions.ts';
 export type { AuditEvent, AuditCategory } from '../../src/http/schemas/audit.ts';
 export type { ImportRow, ImportReport, ImportJob, ImportJobRow } from '../../src/http/schemas/imports.ts';
 export type { PolicySource, AuthenticationPolicy } from '../../src/http/schemas/settings.ts';
-export type { TwoFactorStatus, TwoFactorEnrollment } from '../../src/http/schemas/two-factor.ts';
-export type { AccessExplanation, PermissionExplanation, AccessReviewReport, AccessReviewFinding, RecordedReview } from '../../src/http/schemas/governance.ts';
+export type { TwoFactorStatus, TwoFactorEnrollment, EnrollmentConfirmed, TwoFactorDisabled, RecoveryCodes, TwoFactorReset } from '../../src/http/schemas/two-factor.ts';
+export type { AccessExplanation, PermissionExplanation, AccessReviewReport, AccessReviewFinding, AccessReviewSummary, RecordedReview } from '../../src/http/schemas/governance.ts';
 export type { AccessRequest, AccessRequestListItem } from '../../src/http/schemas/access-requests.ts';
 
 /** The audit trail's categories, for the filter: the server's own list (a module of plain constants). */

@@ -39,3 +39,4 @@ export const redirect = z.strictObject({ location: z.string() });
 export type SignedIn = z.infer<typeof signedIn>;
 export type LoginResult = z.infer<typeof loginResult>;
 export type SsoConfig = z.infer<typeof ssoConfig>;
+export type LinkRedeemed = z.infer<typeof linkRedeemed>;

@@ -130,3 +130,4 @@ export type PermissionExplanation = z.infer<typeof permissionExplanation>;
 export type AccessReviewReport = z.infer<typeof accessReviewReport>;
 export type AccessReviewFinding = z.infer<typeof accessReviewFinding>;
 export type RecordedReview = z.infer<typeof recordedReview>;
+export type AccessReviewSummary = z.infer<typeof reviewSummaryPage>['items'][number];

@@ -52,3 +52,4 @@ export type Tenant = z.infer<typeof tenant>;
 export type TenantListItem = z.infer<typeof tenantListItem>;
 export type TenantMember = z.infer<typeof tenantMember>;
 export type TenantMembers = z.infer<typeof tenantMembers>;
+export type TenantMemberRole = z.infer<typeof tenantMemberRole>;

@@ -40,3 +40,7 @@ export const twoFactorReset = z.strictObject({ userId: z.string(), wasEnabled: z
 
 export type TwoFactorStatus = z.infer<typeof twoFactorStatus>;
 export type TwoFactorEnrollment = z.infer<typeof enrollmentStart>;
+export type EnrollmentConfirmed = z.infer<typeof enrollmentConfirmed>;
+export type TwoFactorDisabled = z.infer<typeof twoFactorDisabled>;
+export type RecoveryCodes = z.infer<typeof recoveryCodes>;
+export type TwoFactorReset = z.infer<typeof twoFactorReset>;

@@ -1,27 +1,10 @@
 import { useEffect, useState } from 'react';
 import { get } from '../api.ts';
 import { ErrorMessage, formatTime, Loading } from './ui.tsx';
-import type { EffectivePermissions } from '../types.ts';
+import type { EffectivePermissions, PermissionExplanation } from '../types.ts';
 
 /** GET /api/v1/users/:id/explain (docs/governance.md): one entry per permission. */
-interface Explanation {
-  permission: string;
-  tenant: { slug: string };
-  granted: boolean | null;
-  timeBound: boolean;
-  grantedBy: {
-    tenant: { slug: string };
-    role: { name: string };
-    assignedAt: string;
-    assignedBy: { id: string; email: string | null } | null;
-    auditEvent: { occurredAt: string; actorEmail: string | null } | null;
-    /** A time-bound assignment (an elevation): it grants until endsAt, then thenRole applies again. */
-    endsAt?: string | null;
-    thenRole?: { name: string } | null;
-  } | null;
-  reasons: { code: string; message: string }[];
-  wouldGrant: { role: { id: string; name: string }; assignableBy: { id: string; email: string }[]; assignableByCount: number }[];
-}
+type Explanation = PermissionExplanation;
 
 /**
  * The user page's Effective permissions, each with a "Why?" that shows, inline, how it is

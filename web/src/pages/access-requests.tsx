@@ -2,7 +2,7 @@ import { useState, type FormEvent } from 'react';
 import { get, post, query } from '../api.ts';
 import { ErrorMessage, Field, formatTime, Loading, Notice, Pager, useAction, useLoad, usePages } from '../components/ui.tsx';
 import { useMe } from '../session.tsx';
-import type { Page, Role } from '../types.ts';
+import type { AccessRequest, AccessRequestListItem, Page, Role } from '../types.ts';
 
 /**
  * Access requests (issue 9, docs/governance.md): a signed-in user asks for a role in one of their
@@ -11,30 +11,6 @@ import type { Page, Role } from '../types.ts';
  * assignment from then for the duration, or denies it (Admin → Access requests). Nobody decides
  * their own request: the server refuses it, and the page shows its message.
  */
-
-/** AccessRequestView and AccessRequestListItem of src/domain/access/access-request-service.ts, as the API answers them. */
-interface AccessRequest {
-  id: string;
-  tenant: { id: string; slug: string };
-  user: { id: string; email: string };
-  role: { id: string; name: string };
-  durationSeconds: number;
-  /** The duration in words ("4 hours"). */
-  duration: string;
-  reason: string;
-  status: 'pending' | 'approved' | 'denied';
-  createdAt: string;
-  decidedAt: string | null;
-  decidedBy: { id: string; email: string | null } | null;
-  decisionReason: string | null;
-  /** Approved: when the time-bound role it gave ends. */
-  endsAt: string | null;
-}
-interface AccessRequestListItem extends AccessRequest {
-  /** Whether the caller may decide it (the approval checks again), and else the catalogue code why not. */
-  mayApprove?: boolean;
-  refusal?: string | null;
-}
 
 /** What the list's refusal codes mean for the approver; the server's own message comes with a refused click. */
 const REFUSALS: Record<string, string> = {

@@ -3,7 +3,7 @@ import { download, get, post, query } from '../api.ts';
 import { ConfirmButton, ErrorMessage, Field, formatTime, Loading, Pager, useAction, useLoad, usePages } from '../components/ui.tsx';
 import { Link, navigate, useLocation } from '../router.tsx';
 import { useMe } from '../session.tsx';
-import type { Page, TenantMembership } from '../types.ts';
+import type { AccessReviewFinding, AccessReviewReport as Report, AccessReviewSummary as ReviewSummary, Page, RecordedReview, TenantMembership } from '../types.ts';
 
 /**
  * Admin → Access review (issue 9, docs/governance.md): the report of one tenant
@@ -12,60 +12,11 @@ import type { Page, TenantMembership } from '../types.ts';
  * through the ordinary guarded command; past reviews with their decisions; CSV for auditors.
  */
 
-// The shapes of src/domain/access/access-review*.ts and governance-store.ts, as the API answers them.
-type Decision = 'keep' | 'suspend' | 'revoke_token' | 'remove_role';
-type SubjectType = 'user' | 'token' | 'role' | 'resource';
-interface Subject {
-  type: SubjectType | (string & {});
-  id: string;
-  email: string | null;
-  name: string;
-}
-interface Finding {
-  kind: string;
-  subject: Subject;
-  detail: string;
-  facts: Record<string, string | boolean | null>;
-}
-interface Report {
-  tenant: { id: string; slug: string; name: string };
-  generatedAt: string;
-  stale: string;
-  staleBefore: string;
-  counts: Record<string, number>;
-  findings: Finding[];
-  truncated: boolean;
-}
-interface ReviewRecord {
-  id: string;
-  tenantId: string;
-  reviewerId: string;
-  reviewerEmail: string;
-  stale: string;
-  staleBefore: string;
-  note: string | null;
-  truncated: boolean;
-  createdAt: string;
-  completedAt: string | null;
-}
-interface ReviewSummary extends ReviewRecord {
-  findings: number;
-  applied: number;
-  refused: number;
-}
-interface DecisionRecord {
-  position: number;
-  findingKind: string;
-  subject: Subject;
-  detail: string;
-  decision: Decision;
-  outcome: 'pending' | 'kept' | 'applied' | 'refused';
-  error: { code: string; message: string } | null;
-}
-interface RecordedReview {
-  review: ReviewRecord & { tenant: string };
-  decisions: DecisionRecord[];
-}
+// The shapes the API answers (src/http/schemas/governance.ts).
+type Finding = AccessReviewFinding;
+type DecisionRecord = RecordedReview['decisions'][number];
+type Decision = DecisionRecord['decision'];
+type Subject = Finding['subject'] | DecisionRecord['subject'];
 
 /** The kinds in the order the page shows them, with the group's heading (`{stale}`: the window in words). */
 const KIND_HEADINGS: Record<string, string> = {

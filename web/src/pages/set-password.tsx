@@ -2,6 +2,7 @@ import { useEffect, useState, type FormEvent } from 'react';
 import { post } from '../api.ts';
 import { ErrorMessage, Field, useAction } from '../components/ui.tsx';
 import { Link } from '../router.tsx';
+import type { LinkRedeemed } from '../types.ts';
 
 const tokenInHash = () => new URLSearchParams(window.location.hash.slice(1)).get('token') ?? undefined;
 
@@ -21,7 +22,7 @@ export function SetPasswordPage() {
     event.preventDefault();
     void action.run(async () => {
       if (newPassword !== confirmation) throw new Error('The two passwords are different.');
-      const result = await post<{ email: string }>('/api/v1/auth/redeem-link', { token, newPassword });
+      const result = await post<LinkRedeemed>('/api/v1/auth/redeem-link', { token, newPassword });
       setDoneFor(result.email);
     });
   };

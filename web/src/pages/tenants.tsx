@@ -5,7 +5,7 @@ import { AssignmentEnd, type AssignmentTerm } from '../components/assignment-ter
 import { ConfirmButton, ErrorMessage, Field, formatTime, Loading, Notice, Pager, StatusBadge, useAction, useLoad, usePages } from '../components/ui.tsx';
 import { Link, navigate } from '../router.tsx';
 import { useSession } from '../session.tsx';
-import type { Tenant, TenantListItem, TenantMember, TenantMembers } from '../types.ts';
+import type { Tenant, TenantListItem, TenantMember, TenantMemberRole, TenantMembers } from '../types.ts';
 
 const tenantPath = (slug: string) => `/api/v1/tenants/${encodeURIComponent(slug)}`;
 
@@ -244,7 +244,7 @@ function RoleChoice({ slug, member, roles, onChanged }: { slug: string; member: 
   const save = (event: FormEvent) => {
     event.preventDefault();
     void action.run(async () => {
-      const result = await put<{ role: string }>(`${tenantPath(slug)}/members/${encodeURIComponent(member.userId)}`, { role });
+      const result = await put<TenantMemberRole>(`${tenantPath(slug)}/members/${encodeURIComponent(member.userId)}`, { role });
       onChanged(`${who} is now ${result.role} in ${slug}.`);
     });
   };

@@ -2,7 +2,7 @@ import { useMemo, useState, type FormEvent } from 'react';
 import { get, hasErrorCode, post } from '../api.ts';
 import { ConfirmButton, CopyButton, ErrorMessage, Field, formatTime, Loading, Notice, useAction, useLoad } from '../components/ui.tsx';
 import { useMe, useSession } from '../session.tsx';
-import type { TwoFactorEnrollment as EnrollmentStart, TwoFactorStatus } from '../types.ts';
+import type { EnrollmentConfirmed, RecoveryCodes, TwoFactorDisabled, TwoFactorEnrollment as EnrollmentStart, TwoFactorStatus } from '../types.ts';
 
 /**
  * The QR code, drawn from the server's SVG: only its viewBox and path geometry are kept, so
@@ -54,7 +54,7 @@ export function TwoFactorEnrollment({ onEnabled, onConfirmed }: { onEnabled: () 
   const confirm = (event: FormEvent) => {
     event.preventDefault();
     void action.run(async () => {
-      const result = await post<{ recoveryCodes: string[] }>('/api/v1/me/two-factor/enrollment/confirm', { code: code.replace(/\s/g, ''), currentPassword });
+      const result = await post<EnrollmentConfirmed>('/api/v1/me/two-factor/enrollment/confirm', { code: code.replace(/\s/g, ''), currentPassword });
       setCurrentPassword('');
       setRecoveryCodes(result.recoveryCodes);
       onConfirmed?.();
@@ -166,12 +166,12 @@ function TwoFactorSettings({ status, onChange }: { status: TwoFactorStatus; onCh
     });
   };
   const regenerate = withPassword(async () => {
-    const result = await post<{ recoveryCodes: string[] }>('/api/v1/me/two-factor/recovery-codes', { currentPassword });
+    const result = await post<RecoveryCodes>('/api/v1/me/two-factor/recovery-codes', { currentPassword });
     setCodes(result.recoveryCodes);
     onChange();
   });
   const disable = async () => {
-    const result = await post<{ endedSessions: number }>('/api/v1/me/two-factor/disable', { currentPassword });
+    const result = await post<TwoFactorDisabled>('/api/v1/me/two-factor/disable', { currentPassword });
     setNotice(`Two-factor authentication is off.${result.endedSessions ? ` ${result.endedSessions} other session(s) were signed out.` : ''}`);
     onChange();
   };

@@ -3,7 +3,7 @@ import { del, post } from '../../api.ts';
 import { ConfirmButton, ErrorMessage, formatTime, Notice, OneTimeSecret, useAction } from '../../components/ui.tsx';
 import { navigate } from '../../router.tsx';
 import { useMe } from '../../session.tsx';
-import type { ResetPasswordResult, UserView } from '../../types.ts';
+import type { LoggedOutUser, ResetPasswordResult, TwoFactorReset, UserView } from '../../types.ts';
 
 /** The account actions above every tab: suspend or re-activate, reset password or 2FA, sign out everywhere, delete. */
 export function LifecycleActions({ user, path, onChange }: { user: UserView; path: string; onChange: () => void }) {
@@ -56,7 +56,7 @@ export function LifecycleActions({ user, path, onChange }: { user: UserView; pat
             title={`End every session of ${user.email}?`}
             confirmLabel="End sessions"
             onConfirm={async () => {
-              const result = await post<{ endedSessions?: number; revokedTokens?: number }>(`${path}/logout`, { revokeTokens: revokeTokensOnLogout });
+              const result = await post<LoggedOutUser>(`${path}/logout`, { revokeTokens: revokeTokensOnLogout });
               setNotice(`Ended ${result?.endedSessions ?? 'all'} session(s)${revokeTokensOnLogout ? ` and revoked ${result?.revokedTokens ?? 0} API token(s)` : ''}.`);
               onChange();
             }}
@@ -72,7 +72,7 @@ export function LifecycleActions({ user, path, onChange }: { user: UserView; pat
           title={`Reset two-factor authentication of ${user.email}?`}
           confirmLabel="Reset 2FA"
           onConfirm={async () => {
-            const result = await post<{ wasEnabled: boolean; reenrolmentRequired?: boolean }>(`${path}/reset-2fa`);
+            const result = await post<TwoFactorReset>(`${path}/reset-2fa`);
             setNotice(
               result.reenrolmentRequired
                 ? 'Two-factor authentication was reset: the user must set it up again at next sign-in (and before anything else in a session they already have).'
