@@ -42,4 +42,20 @@ describe.each(engines)('security review: time-bound roles on %s', (engine) => {
     test.clock.advance(31 * DAY);
     expect((await test.admin.get(`/api/v1/users/${second.id}`)).body).toMatchObject({ role: 'Admin', roleEndsAt: null });
   });
+
+  it('an approval grants at most the duration asked: an approver may shorten it, never lengthen it', async () => {
+    const requester = await createSignedInUser(test, { role: 'Viewer' });
+    const asked = await requester.client.post('/api/v1/me/access-requests', { role: 'Admin', duration: '1h', reason: 'one hour to fix the outage' });
+    expect(asked.status, JSON.stringify(asked.body)).toBe(201);
+    const longer = await test.admin.post(`/api/v1/access-requests/${asked.body.id}/approve`, { duration: '20h' });
+    expect(longer.status, JSON.stringify(longer.body)).toBe(400);
+    expect(longer.body.error.code).toBe('ASSIGNMENT_END_INVALID');
+    expect(longer.body.error.message).toContain('1 hour');
+    // Nothing was granted: still a Viewer, the request still pending.
+    expect((await test.admin.get(`/api/v1/users/${requester.id}`)).body).toMatchObject({ role: 'Viewer', roleEndsAt: null });
+    expect((await test.admin.get(`/api/v1/access-requests/${asked.body.id}`)).body.status).toBe('pending');
+    const shorter = await test.admin.post(`/api/v1/access-requests/${asked.body.id}/approve`, { duration: '30m' });
+    expect(shorter.status, JSON.stringify(shorter.body)).toBe(200);
+    expect(Date.parse(shorter.body.endsAt) - test.clock.now().getTime()).toBe(HOUR / 2);
+  });
 });

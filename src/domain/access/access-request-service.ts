@@ -193,6 +193,7 @@ export class AccessRequestService {
       const request = await this.#guards.mayDecideAccessRequest(store, actor, await store.accessRequests.get(actor.tenantId, requestId), requestId);
       const durationMs = durationOverride ?? request.durationSeconds * 1000;
       this.#guards.guardElevationWithinMaximum(durationMs, maxElevationFor(this.#context.settings, request.tenantSlug), request.tenantSlug);
+      this.#guards.guardApprovalWithinRequest(durationMs, request.durationSeconds * 1000);
       const now = this.#context.clock.now();
       const endsAt = new Date(now.getTime() + durationMs).toISOString();
       const { role } = await this.#tenancy.setTimeBoundRole(store, actor, request.userId, request.roleId, request.tenantId, endsAt, request.id);

@@ -39,7 +39,7 @@ import { fail } from '../error-catalogue.ts';
  * 7. Access requests: decided only by holders of AssignRoles in the request's tenant (another
  *    tenant's request is "not found"), never by the requester, and an approval is the
  *    time-bound assignment of `mayAssignRole` itself (escalation, more privileged, last Admin),
- *    no longer than the tenant's Sophon:Rbac:MaxElevation.
+ *    no longer than the tenant's Sophon:Rbac:MaxElevation nor than the duration asked.
  */
 export class AccessGuards {
   readonly #access: AccessService;
@@ -161,6 +161,16 @@ export class AccessGuards {
   guardElevationWithinMaximum(durationMs: number, maximumMs: number, tenantSlug: string): void {
     if (elevationBeyondMaximum(durationMs, maximumMs)) {
       throw fail('ELEVATION_TOO_LONG', { slug: tenantSlug, maximum: describeDuration(maximumMs), asked: describeDuration(durationMs) }, { maximumSeconds: maximumMs / 1000 });
+    }
+  }
+
+  /**
+   * An approval grants the duration asked or a shorter one the approver gives, never longer: the
+   * requester asked (and gave their reason) for that long (docs/api.md, docs/cli.md).
+   */
+  guardApprovalWithinRequest(durationMs: number, askedMs: number): void {
+    if (durationMs > askedMs) {
+      throw fail('ASSIGNMENT_END_INVALID', { problem: `an approval grants at most the duration asked (${describeDuration(askedMs)}); ${describeDuration(durationMs)} is longer` });
     }
   }
 
