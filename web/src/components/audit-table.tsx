@@ -108,12 +108,12 @@ export function AuditTable({ events, label, actingTenantId, showTenant = false }
         <thead>
           <tr>
             <th scope="col">Time</th>
-            {showTenant && <th scope="col">Tenant</th>}
             <th scope="col">Actor</th>
             <th scope="col">Category</th>
             <th scope="col">Action</th>
             <th scope="col">Outcome</th>
             <th scope="col">Subject</th>
+            {showTenant && <th scope="col">Tenant</th>}
             <th scope="col">Changes</th>
           </tr>
         </thead>
@@ -123,11 +123,6 @@ export function AuditTable({ events, label, actingTenantId, showTenant = false }
             return (
               <tr key={event.id}>
                 <td className="nowrap">{formatTime(event.occurredAt)}</td>
-                {showTenant && (
-                  <td className="tenant" title={event.tenantName ?? undefined}>
-                    {event.tenantSlug ?? <code>{shortId(event.tenantId)}</code>}
-                  </td>
-                )}
                 <td className="actor">{event.actorId ? <Person id={event.actorId} name={event.actorName ?? null} email={event.actorEmail} linkable={here} /> : (event.actorEmail ?? 'system')}</td>
                 <td>
                   <span className="badge">{event.category}</span>
@@ -141,6 +136,11 @@ export function AuditTable({ events, label, actingTenantId, showTenant = false }
                 <td className="subject">
                   <Subject event={event} here={here} />
                 </td>
+                {showTenant && (
+                  <td className="tenant" title={event.tenantName ?? undefined}>
+                    {event.tenantSlug ?? <code>{shortId(event.tenantId)}</code>}
+                  </td>
+                )}
                 <td className="changes">
                   <DiffView diff={event.diff} />
                   {event.detail && Object.keys(event.detail).length > 0 && (
