@@ -47,6 +47,8 @@ describe.each(engines)('Admin → Access review on %s', (engine) => {
     test.clock.advance(2 * MINUTE);
     // Signed in again since: not stale.
     expect((await test.login(active.email, USER_PASSWORD)).response.status).toBe(200);
+    // Operator for two hours over Viewer: a time-bound assignment ending soon.
+    expect((await test.admin.inTenant('acme').put(`/api/v1/users/${active.id}/role`, { role: 'Operator', duration: '2h' })).status).toBe(200);
     await signInThroughPage(browser, test.url, ADMIN_EMAIL, ADMIN_PASSWORD);
 
     await navigation().getByRole('link', { name: 'Access review', exact: true }).click();
@@ -61,6 +63,7 @@ describe.each(engines)('Admin → Access review on %s', (engine) => {
     const stale = page.getByRole('region', { name: /^Users not signed in for 1 minute/ });
     await stale.getByRole('link', { name: 'Idle Ida' }).waitFor();
     await expect(stale.getByRole('link', { name: 'Active Arno' }).count()).resolves.toBe(0);
+    await page.getByRole('region', { name: /^Time-bound assignments ending soon/ }).getByRole('link', { name: 'Active Arno' }).waitFor();
     // The findings are grouped: the Admin without 2FA has its own group.
     await page.getByRole('region', { name: /^Admins without two-factor authentication/ }).getByText(ADMIN_EMAIL).first().waitFor();
     await browser.screenshot(`${engine}-01-report`);
