@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuditEvent } from '../../domain/audit/audit-event.ts';
 import { newId } from '../../domain/ids.ts';
+import { MAX_TENANT_WALKS } from './audit-store.ts';
 import { at, openTestStore, type StoreFixture } from '../../../test/support/store-fixture.ts';
 import { engines } from '../../../test/support/harness.ts';
 
@@ -56,6 +57,20 @@ describe.each(engines)('audit store on %s', (engine) => {
   it("returns only the tenant's own events, never another tenant's", async () => {
     expect((await fixture.store.audit.query({ tenantId: otherTenant, limit: 100 })).map((event) => event.tenantId)).toEqual([otherTenant]);
     expect((await query()).every((event) => event.tenantId === tenant)).toBe(true);
+  });
+
+  it('reads several tenants as one trail, newest first, and only those: merged walks, or one filtered walk past MAX_TENANT_WALKS', async () => {
+    const ours = (await query()).map((event) => event.id);
+    const both = (await fixture.store.audit.query({ tenantId: { anyOf: [tenant, otherTenant] }, limit: 100 })).map((event) => event.id);
+    expect(both).toHaveLength(ours.length + 1);
+    expect(both).toEqual([...both].sort().reverse());
+    const strangers = Array.from({ length: MAX_TENANT_WALKS + 1 }, () => newId());
+    for (const filters of [{}, { category: 'auth' as const }, { userId: bob }, { since: at(2) }]) {
+      const many = await fixture.store.audit.query({ tenantId: { anyOf: [tenant, ...strangers] }, limit: 100, ...filters });
+      expect(many.map((event) => event.id)).toEqual((await query(filters)).map((event) => event.id));
+    }
+    const every = (await fixture.store.audit.query({ tenantId: { everyTenant: true }, limit: 100 })).map((event) => event.id);
+    expect(every).toEqual(expect.arrayContaining(both));
   });
 
   it('filters by user: events by them or about them', async () => {
