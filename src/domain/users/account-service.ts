@@ -1,6 +1,6 @@
 import type { AccessService } from '../access/access-service.ts';
 import { recordAudit } from '../audit/audit-log.ts';
-import type { AuditEvent } from '../audit/audit-event.ts';
+import type { AuditEntry } from '../audit/audit-event.ts';
 import type { Actor, DomainContext } from '../context.ts';
 import type { Store } from '../store.ts';
 import { describeToken } from '../tokens/api-token.ts';
@@ -87,7 +87,8 @@ export class AccountService {
       readsAudit ? store.audit.query({ tenantId: actor.tenantId, userId: user.id, limit: 50 }) : undefined,
       readsOutbox ? store.mail.latestForUser(actor.tenantId, user.id) : undefined,
     ]);
-    const recentEvents: AuditEvent[] | null = events ?? null;
+    // With the names behind their ids, as GET /audit shows them.
+    const recentEvents: AuditEntry[] | null = events ?? null;
     const lastMail: MailDeliveryView | null = mail ? mailDeliveryOf(mail) : null;
     return {
       user: publicUser(user),

@@ -28,15 +28,14 @@ export const auditEvent = named(
     ip: z.string().nullable(),
     userAgent: z.string().nullable(),
     // The names behind the ids, joined as the trail is read (null when gone since, or none).
-    // Optional while the audit trail's names (issue 12) are being added to every reader.
-    tenantSlug: z.string().nullable().optional(),
-    tenantName: z.string().nullable().optional(),
+    tenantSlug: z.string().nullable(),
+    tenantName: z.string().nullable(),
     /** The actor's display name today. */
-    actorName: z.string().nullable().optional(),
+    actorName: z.string().nullable(),
     /** A user's display name, a role's or a tenant's name. */
-    subjectName: z.string().nullable().optional(),
+    subjectName: z.string().nullable(),
     /** A user subject's email today. */
-    subjectEmail: z.string().nullable().optional(),
+    subjectEmail: z.string().nullable(),
   }),
 );
 export const auditPage = page(auditEvent);
