@@ -188,6 +188,22 @@ describe.each(engines)('access requests and time-bound roles on %s', (engine) =>
     expect(outside.body.error.code).toBe('ELEVATION_NEEDS_MEMBERSHIP');
   });
 
+  it("gives a time-bound role through the installation's member route too, only over a membership", async () => {
+    const member = await createSignedInUser(test, { role: 'Viewer', tenant: 'acme' });
+    const set = await test.admin.put(`/api/v1/tenants/acme/members/${member.id}`, { role: 'role-maker', duration: '30m' });
+    expect(set.status, JSON.stringify(set.body)).toBe(200);
+    expect(Date.parse(set.body.endsAt) - test.clock.now().getTime()).toBe(30 * MINUTE);
+    expect((await acme().get(`/api/v1/users/${member.id}`)).body).toMatchObject({ role: 'role-maker', thenRole: 'Viewer' });
+    const members = await test.admin.get('/api/v1/tenants/acme/members?limit=500');
+    expect(members.body.items.find((item: { userId: string }) => item.userId === member.id)).toMatchObject({ role: { name: 'role-maker' }, endsAt: set.body.endsAt, thenRole: { name: 'Viewer' } });
+    const stranger = await createSignedInUser(test, { role: 'Viewer' });
+    const outside = await test.admin.put(`/api/v1/tenants/acme/members/${stranger.id}`, { role: 'Viewer', until: '2099-01-01T00:00Z' });
+    expect(outside.status).toBe(409);
+    expect(outside.body.error.code).toBe('ELEVATION_NEEDS_MEMBERSHIP');
+    expect((await test.admin.put(`/api/v1/tenants/acme/members/${member.id}`, { role: 'Viewer' })).body).toMatchObject({ role: 'Viewer', endsAt: null });
+    expect((await acme().get(`/api/v1/users/${member.id}`)).body).toMatchObject({ role: 'Viewer', roleEndsAt: null });
+  });
+
   it('keeps the last-Admin guard: a time-bound Admin never counts as the remaining Admin', async () => {
     const temporary = await createSignedInUser(test, { role: 'Viewer' });
     expect((await test.admin.put(`/api/v1/users/${temporary.id}/role`, { role: 'Admin', duration: '1h' })).status).toBe(200);

@@ -245,6 +245,7 @@ export class AccessGuards {
     tenantReference: string,
     userReference: string,
     roleReference: string,
+    timeBound = false,
   ): Promise<{ tenant: Tenant; user: StoredUser; role: Role; previous: Role | undefined; home: Tenant }> {
     const home = await this.#access.defaultTenant(store);
     await this.#access.require(actor, 'ManageTenants', home.id, store);
@@ -255,6 +256,7 @@ export class AccessGuards {
     if (!user) throw userNotFound(userReference.slice(0, 100));
     const role = await resolveRole(store, tenant.id, roleReference);
     const previous = await this.#access.roleIn(user.id, tenant.id, store);
+    if (timeBound && !previous) throw fail('ELEVATION_NEEDS_MEMBERSHIP', { slug: tenant.slug });
     await this.guardNoEscalation(store, actor, permissionsOfRole(role), home.id);
     if (user.id === actor.userId) {
       const lowered = previous ? permissionsOfRole(previous).filter((permission) => !permissionsOfRole(role).includes(permission)) : [];

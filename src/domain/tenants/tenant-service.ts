@@ -1,4 +1,5 @@
 import type { AccessService } from '../access/access-service.ts';
+import { assignmentEnd, type AssignmentTermInput } from '../roles/assignment-term.ts';
 import { recordAudit } from '../audit/audit-log.ts';
 import { newId } from '../ids.ts';
 import { ADMIN_ROLE_ID } from '../roles/role.ts';
@@ -139,12 +140,28 @@ export class TenantService {
    * role change (AccessGuards.maySetMemberRoleAsInstallation). The event lands in both tenants'
    * audit trails.
    */
-  async setMemberRole(actor: Actor, reference: string, userReference: string, roleReference: string): Promise<{ tenant: string; userId: string; role: string }> {
+  async setMemberRole(
+    actor: Actor,
+    reference: string,
+    userReference: string,
+    roleReference: string,
+    term?: AssignmentTermInput,
+  ): Promise<{ tenant: string; userId: string; role: string; endsAt: string | null }> {
+    const endsAt = term && assignmentEnd(term, this.#context.clock.now());
     return this.#context.store.transaction(async (store) => {
-      const { tenant, user, role, previous, home } = await this.#guards.maySetMemberRoleAsInstallation(store, actor, reference, userReference, roleReference);
+      const { tenant, user, role, previous, home } = await this.#guards.maySetMemberRoleAsInstallation(store, actor, reference, userReference, roleReference, endsAt !== undefined);
       const now = this.#context.clock.now().toISOString();
-      await store.assignments.set({ userId: user.id, tenantId: tenant.id, roleId: role.id, assignedAt: now, assignedBy: actor.userId });
-      await store.assignments.endElevation(tenant.id, user.id);
+      let then: string | null = null;
+      if (endsAt !== undefined) {
+        // A time-bound role over the member's permanent one (role-elevation.ts), which applies again at its end.
+        const permanent = await store.assignments.get(tenant.id, user.id);
+        then = (permanent && (await store.roles.getById(permanent.roleId))?.name) ?? null;
+        await store.assignments.setElevation({ userId: user.id, tenantId: tenant.id, roleId: role.id, endsAt, assignedAt: now, assignedBy: actor.userId, accessRequestId: null });
+      } else {
+        await store.assignments.set({ userId: user.id, tenantId: tenant.id, roleId: role.id, assignedAt: now, assignedBy: actor.userId });
+        await store.assignments.endElevation(tenant.id, user.id);
+      }
+      const after = endsAt === undefined ? { role: role.name, tenant: tenant.slug } : { role: role.name, tenant: tenant.slug, until: endsAt, then };
       for (const tenantId of new Set([home.id, tenant.id])) {
         await recordAudit(this.#context, store, actor, {
           tenantId,
@@ -152,11 +169,11 @@ export class TenantService {
           action: 'role.assigned',
           subjectType: 'user',
           subjectId: user.id,
-          diff: { before: previous ? { role: previous.name, tenant: tenant.slug } : null, after: { role: role.name, tenant: tenant.slug } },
+          diff: { before: previous ? { role: previous.name, tenant: tenant.slug } : null, after },
           detail: { via: 'installation (ManageTenants)' },
         });
       }
-      return { tenant: tenant.slug, userId: user.id, role: role.name };
+      return { tenant: tenant.slug, userId: user.id, role: role.name, endsAt: endsAt ?? null };
     });
   }
 

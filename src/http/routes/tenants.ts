@@ -69,14 +69,15 @@ export const tenantRoutes = [
   defineRoute({
     method: 'PUT',
     url: '/api/v1/tenants/:tenant/members/:user',
-    summary: "Set anyone's role in any tenant, as the installation (the way back into a tenant)",
+    summary: "Set anyone's role in any tenant, as the installation (the way back into a tenant); with until or duration, a time-bound role over a member's permanent one",
     tag: 'tenants',
     access: { permission: 'ManageTenants' },
     params: z.object({ tenant: z.string().min(1).max(100), user: z.string().min(1).max(254) }),
-    body: z.object({ role: z.string().min(1).max(100) }),
+    body: z.object({ role: z.string().min(1).max(100), until: z.string().min(1).max(40).optional(), duration: z.string().min(1).max(10).optional() }),
     response: tenantMemberRole,
     async handler({ actor, params, body, services }) {
-      return services.tenants.setMemberRole(actor, params.tenant, params.user, body.role);
+      const term = body.until === undefined && body.duration === undefined ? undefined : { until: body.until, duration: body.duration };
+      return services.tenants.setMemberRole(actor, params.tenant, params.user, body.role, term);
     },
   }),
   defineRoute({

@@ -46,7 +46,7 @@ export const tenantMembers = page(tenantMember).extend({
 });
 
 /** PUT /tenants/:tenant/members/:user */
-export const tenantMemberRole = z.strictObject({ tenant: z.string(), userId: z.string(), role: z.string() });
+export const tenantMemberRole = z.strictObject({ tenant: z.string(), userId: z.string(), role: z.string(), /** A time-bound role's end; null when permanent. */ endsAt: z.string().nullable() });
 
 export type Tenant = z.infer<typeof tenant>;
 export type TenantListItem = z.infer<typeof tenantListItem>;
