@@ -58,4 +58,30 @@ describe.each(engines)('security review: time-bound roles on %s', (engine) => {
     expect(shorter.status, JSON.stringify(shorter.body)).toBe(200);
     expect(Date.parse(shorter.body.endsAt) - test.clock.now().getTime()).toBe(HOUR / 2);
   });
+
+  it("the all-tenants audit view leaves out a tenant whose 2FA requirement the caller doesn't meet, as acting there would", async () => {
+    for (const slug of ['open-books', 'strict-books']) expect((await test.admin.post('/api/v1/tenants', { slug, name: slug })).status).toBe(201);
+    expect((await test.admin.inTenant('strict-books').post('/api/v1/roles', { name: 'strict-only-role', permissions: ['ViewUsers'] })).status).toBe(201);
+    expect((await test.admin.put('/api/v1/tenants/strict-books/settings/authentication', { requireTwoFactor: true })).status).toBe(200);
+    const auditor = await createSignedInUser(test, { role: 'Viewer' });
+    for (const slug of ['open-books', 'strict-books']) {
+      const added = await test.admin.put(`/api/v1/tenants/${slug}/members/${auditor.id}`, { role: 'Admin' });
+      expect(added.status, JSON.stringify(added.body)).toBe(200);
+    }
+    // Acting in strict-books, without 2FA, the auditor is sent to enrol first.
+    const direct = await auditor.client.inTenant('strict-books').get('/api/v1/audit');
+    expect(direct.status).toBe(403);
+    expect(direct.body.error.code).toBe('TWO_FACTOR_ENROLLMENT_REQUIRED');
+    // So the all-tenants view from open-books doesn't show strict-books either, nor its export.
+    const all = await auditor.client.inTenant('open-books').get('/api/v1/audit?scope=all&limit=500');
+    expect(all.status).toBe(200);
+    const slugs = new Set(all.body.items.map((item: { tenantSlug: string }) => item.tenantSlug));
+    expect(slugs.has('open-books')).toBe(true);
+    expect(slugs.has('strict-books')).toBe(false);
+    const exported = await auditor.client.inTenant('open-books').get('/api/v1/audit/export?scope=all&format=json');
+    expect(exported.status).toBe(200);
+    const exportedSlugs = new Set((exported.body.items as { tenantSlug: string }[]).map((event) => event.tenantSlug));
+    expect(exportedSlugs.has('open-books')).toBe(true);
+    expect(exportedSlugs.has('strict-books')).toBe(false);
+  });
 });

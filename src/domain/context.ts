@@ -49,4 +49,9 @@ export interface Actor {
   userAgent: string | null;
   sessionId: string | null;
   tokenId: string | null;
+  /**
+   * Require 2FA doesn't apply to the request (src/http/authenticate.ts): a single sign-on session
+   * or an account without a password answers to the identity provider's MFA. Absent: it applies.
+   */
+  twoFactorExempt?: boolean;
 }

@@ -68,7 +68,7 @@ export function createServices(context: DomainContext) {
     authenticationPolicy,
     tokens: new TokenService(context, users, guards),
     sessions,
-    audit: new AuditService(context, access),
+    audit: new AuditService(context, access, twoFactor),
     resources: new ResourceService(context, access),
     links,
     forgotPassword: new ForgotPasswordService(context, access, links, loginThrottle),

@@ -89,6 +89,7 @@ export async function authorizeRequest(services: Services, route: AnyRoute, requ
     ...originOf(request),
     sessionId: authenticated.via === 'session' ? authenticated.session.id : null,
     tokenId: authenticated.via === 'token' ? authenticated.token.id : null,
+    twoFactorExempt: viaSingleSignOn || !hasUsablePassword(user.passwordHash),
   };
   // The request's decisions, here and in the domain's re-checks, come from what was just read: no further round trip.
   const defaultTenantId = await services.access.defaultTenantId();
@@ -100,7 +101,7 @@ export async function authorizeRequest(services: Services, route: AnyRoute, requ
   const permission = typeof route.access === 'object' ? route.access.permission : undefined;
   // Require 2FA guards the local password: a session opened through single sign-on, and an account
   // without a password, answer to the identity provider's MFA instead (docs/sso.md).
-  const exempt = route.allowDuringTwoFactorEnrollment || viaSingleSignOn || !hasUsablePassword(user.passwordHash);
+  const exempt = route.allowDuringTwoFactorEnrollment || actor.twoFactorExempt === true;
   const mustEnrol = exempt ? false : services.twoFactor.enrollmentRequiredFrom(facts, facts.acting?.tenant.slug ?? null);
   const permitted = permission ? await services.access.holds(actor, permission, tenantId) : true;
   if (mustEnrol) {

@@ -3,6 +3,7 @@ import type { Actor, DomainContext } from '../context.ts';
 import { encodeExport, inBatches, type ExportFormat } from '../export-format.ts';
 import { newId } from '../ids.ts';
 import type { Permission } from '../permissions.ts';
+import type { TwoFactorService } from '../two-factor/two-factor-service.ts';
 import type { AuditCategory, AuditEntry, AuditTenants } from './audit-event.ts';
 import { recordAudit } from './audit-log.ts';
 
@@ -27,10 +28,12 @@ export interface AuditFilters {
 export class AuditService {
   readonly #context: DomainContext;
   readonly #access: AccessService;
+  readonly #twoFactor: TwoFactorService;
 
-  constructor(context: DomainContext, access: AccessService) {
+  constructor(context: DomainContext, access: AccessService, twoFactor: TwoFactorService) {
     this.#context = context;
     this.#access = access;
+    this.#twoFactor = twoFactor;
   }
 
   async list(actor: Actor, filters: AuditFilters): Promise<{ items: AuditEntry[]; nextCursor: string | null }> {
@@ -89,7 +92,9 @@ export class AuditService {
    * Whose trail a request reads. The request's tenant, with the permission there; or, with
    * `scope=all`, every tenant the caller may read it in: all of them for the installation's
    * admins (ManageTenants and the permission in `default`), else each tenant where their role
-   * grants the permission (their memberships, read in one statement, afresh on each request).
+   * grants the permission (their memberships, read in one statement, afresh on each request),
+   * and where the request could act: a tenant whose Require 2FA the caller must meet and doesn't
+   * (a request acting there is TWO_FACTOR_ENROLLMENT_REQUIRED) is left out.
    * A tenant outside those never appears, whatever the filters.
    */
   async #tenantsOf(actor: Actor, permission: Extract<Permission, 'ViewAuditLogs' | 'ExportAuditLogs'>, scope: AuditFilters['scope']): Promise<AuditTenants> {
@@ -100,11 +105,20 @@ export class AuditService {
     const [{ tenants }, defaultTenantId] = [await this.#access.effectivePermissions(actor.userId), await this.#access.defaultTenantId()];
     const installation = tenants.find((entry) => entry.tenantId === defaultTenantId)?.permissions;
     if (installation?.includes('ManageTenants') && installation.includes(permission)) return { everyTenant: true };
-    const visible = tenants.filter((entry) => entry.permissions.includes(permission)).map((entry) => entry.tenantId);
+    const visible = await this.#actableIn(actor, tenants.filter((entry) => entry.permissions.includes(permission)).map((entry) => entry.tenantId));
     if (visible.length === 0) {
       await this.#access.require(actor, permission, actor.tenantId);
       return actor.tenantId;
     }
     return visible.length === 1 ? visible[0]! : { anyOf: visible };
+  }
+
+  /** Of `tenantIds`, those a request of the actor could act in as far as Require 2FA goes (the request's own tenant it already does). */
+  async #actableIn(actor: Actor, tenantIds: string[]): Promise<string[]> {
+    const others = tenantIds.filter((tenantId) => tenantId !== actor.tenantId);
+    // Mostly one answer for all of them: enrolled, or none of them requires 2FA.
+    if (actor.twoFactorExempt || others.length === 0 || !(await this.#twoFactor.enrollmentRequired(actor.userId, others))) return tenantIds;
+    const refused = await Promise.all(tenantIds.map((tenantId) => tenantId !== actor.tenantId && this.#twoFactor.enrollmentRequired(actor.userId, [tenantId])));
+    return tenantIds.filter((_, index) => !refused[index]);
   }
 }
