@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { allPermissions } from '../src/domain/permissions.ts';
 import type { AnyRoute } from '../src/http/route.ts';
 import { apiRoutes } from '../src/http/routes/index.ts';
-import { RawBody, type ApiClient, type ApiResponse } from './support/api-client.ts';
+import { ApiClient, RawBody, type ApiResponse } from './support/api-client.ts';
 import { createSignedInUser, engines, startTestServer, type TestServer } from './support/harness.ts';
 
 /**
@@ -14,11 +14,14 @@ import { createSignedInUser, engines, startTestServer, type TestServer } from '.
  */
 
 const changesAnotherUser = (route: AnyRoute) =>
-  route.method !== 'GET' && (/^\/api\/v1\/users\/:id(\/|$)/.test(route.url) || /\/members\/:user$/.test(route.url) || route.url === '/api/v1/tokens/:id');
+  route.method !== 'GET' &&
+  (/^\/api\/v1\/users\/:id(\/|$)/.test(route.url) || /\/members\/:user$/.test(route.url) || route.url === '/api/v1/tokens/:id' || route.url === '/api/v1/access-requests/:id/approve');
 
 interface Target {
   userId: string;
   tokenId: string;
+  /** The target asks for `role` in default for an hour (POST /me/access-requests); the request's id. */
+  requestAccess(role: string): Promise<string>;
 }
 
 /** How to call each route against the target user; `role` is a role the caller may hand out. */
@@ -42,6 +45,8 @@ const probes: Record<string, Probe> = {
   'DELETE /api/v1/users/:id/sign-in-lock': (client, target) => client.delete(`/api/v1/users/${target.userId}/sign-in-lock`),
   'PUT /api/v1/tenants/:tenant/members/:user': (client, target, role) => client.put(`/api/v1/tenants/default/members/${target.userId}`, { role }),
   'DELETE /api/v1/tokens/:id': (client, target) => client.delete(`/api/v1/tokens/${target.tokenId}`),
+  // An approval gives the requester a time-bound role: the same guards as setting it.
+  'POST /api/v1/access-requests/:id/approve': async (client, target, role) => client.post(`/api/v1/access-requests/${await target.requestAccess(role)}/approve`, {}),
 };
 
 /** The routes that can take the Admin role of `default` away from the target (a guest there, at home in acme). */
@@ -51,6 +56,7 @@ const takesAdminAway = new Set([
   'POST /api/v1/users/:id/suspend',
   'DELETE /api/v1/users/:id',
   'PUT /api/v1/tenants/:tenant/members/:user',
+  'POST /api/v1/access-requests/:id/approve',
 ]);
 
 const routes = apiRoutes.filter(changesAnotherUser).map((route) => `${route.method} ${route.url}`);
@@ -77,7 +83,16 @@ describe.each(engines)('every route that changes another user, on %s', (engine) 
     expect((await test.admin.put(`/api/v1/tenants/default/members/${created.id}`, { role: 'Admin' })).status).toBe(200);
     const token = await created.client.post('/api/v1/me/tokens', { name: 'target token', expiresIn: '30d' });
     expect(token.status).toBe(201);
-    target = { userId: created.id, tokenId: token.body.token.id };
+    const asTarget = new ApiClient(test.url, { token: token.body.secret }, 'default');
+    target = {
+      userId: created.id,
+      tokenId: token.body.token.id,
+      async requestAccess(role) {
+        const asked = await asTarget.post('/api/v1/me/access-requests', { role, tenant: 'default', duration: '1h', reason: 'guards test' });
+        expect(asked.status, JSON.stringify(asked.body)).toBe(201);
+        return asked.body.id as string;
+      },
+    };
 
     // The lesser admin: ManageUsers, AssignRoles, ViewUsers and ManageTenants in default and in acme.
     const made = await createSignedInUser(test, { role: 'lesser' });
