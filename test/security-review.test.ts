@@ -84,4 +84,19 @@ describe.each(engines)('security review: time-bound roles on %s', (engine) => {
     expect(exportedSlugs.has('open-books')).toBe(true);
     expect(exportedSlugs.has('strict-books')).toBe(false);
   });
+
+  it("a time-bound Admin of default can't make their role, here or in another tenant, outlast its end through the installation's member route", async () => {
+    expect((await test.admin.post('/api/v1/tenants', { slug: 'elsewhere', name: 'Elsewhere' })).status).toBe(201);
+    const temporary = await createSignedInUser(test, { role: 'Viewer' });
+    expect((await test.admin.put(`/api/v1/users/${temporary.id}/role`, { role: 'Admin', duration: '1h' })).status).toBe(200);
+    for (const slug of ['default', 'elsewhere']) {
+      const kept = await temporary.client.put(`/api/v1/tenants/${slug}/members/${temporary.id}`, { role: 'Admin' });
+      expect(kept.status, `${slug}: ${JSON.stringify(kept.body)}`).toBe(403);
+      expect(kept.body.error.code).toBe('CANNOT_CHANGE_OWN_ROLE');
+    }
+    // At the end of the hour they are a Viewer again, and no member of elsewhere.
+    test.clock.advance(2 * HOUR);
+    expect((await test.admin.get(`/api/v1/users/${temporary.id}`)).body).toMatchObject({ role: 'Viewer', roleEndsAt: null });
+    expect((await temporary.client.inTenant('elsewhere').get('/api/v1/users')).status).toBe(404);
+  });
 });

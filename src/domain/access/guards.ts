@@ -237,7 +237,8 @@ export class AccessGuards {
    * is the same change as `mayAssignRole` with the caller's authority taken from `default`: no
    * escalation beyond what they hold there, not over someone holding more there than they hold in
    * `default`, not the last Admin's demotion. They may give themselves a role (a tenant whose own
-   * admins removed everyone else is never lost) but not lower their own.
+   * admins removed everyone else is never lost) but not lower their own; nor, while their
+   * authority in `default` is time-bound, give themselves any (it would outlast that authority).
    */
   async maySetMemberRoleAsInstallation(
     store: Store,
@@ -261,6 +262,9 @@ export class AccessGuards {
     if (user.id === actor.userId) {
       const lowered = previous ? permissionsOfRole(previous).filter((permission) => !permissionsOfRole(role).includes(permission)) : [];
       if (lowered.length > 0) throw ownChangeRefusal('role');
+      // Authority that ends (a time-bound role in default) can't give itself a role that outlasts it:
+      // that would make the elevation permanent, here or in any tenant.
+      if ((await this.#access.roleWithTermIn(actor.userId, home.id, store))?.endsAt) throw ownChangeRefusal('role');
     } else if (previous) {
       await this.guardNotMorePrivileged(store, actor, user.id, tenant.id, home.id);
     }
