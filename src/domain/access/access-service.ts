@@ -16,6 +16,9 @@ export interface TenantPermissions extends AssignmentTerm {
   permissions: Permission[];
 }
 
+/** Later than any elevation's end: the role in force then is the permanent one. */
+const END_OF_TIME = '9999-12-31T23:59:59.999Z';
+
 export function permissionsOfRole(role: Pick<Role, 'id' | 'builtIn' | 'permissions'>): Permission[] {
   return role.builtIn ? (builtInPermissions(role.id) ?? []) : role.permissions;
 }
@@ -80,6 +83,16 @@ export class AccessService {
   /** What the user holds in the tenant. Installation-wide permissions are held only through `default`. */
   async permissionsIn(userId: string, tenantId: string, store: Store = this.#store): Promise<ReadonlySet<Permission>> {
     const role = await this.roleIn(userId, tenantId, store);
+    if (!role) return NO_PERMISSIONS;
+    return this.permissionSetOf(role, tenantId === (await this.defaultTenantId(store)));
+  }
+
+  /**
+   * What the user holds in the tenant through their permanent assignment, whatever elevation is in
+   * force: the role that will apply once every time-bound one has ended (asked at the end of time).
+   */
+  async permanentPermissionsIn(userId: string, tenantId: string, store: Store = this.#store): Promise<ReadonlySet<Permission>> {
+    const role = await store.assignments.getRole(tenantId, userId, END_OF_TIME);
     if (!role) return NO_PERMISSIONS;
     return this.permissionSetOf(role, tenantId === (await this.defaultTenantId(store)));
   }

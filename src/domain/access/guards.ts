@@ -312,9 +312,15 @@ export class AccessGuards {
    * permissions they hold themselves in that tenant. Installation-wide permissions only count in
    * `default`, so elsewhere they are inert and need not be held (the seed's compliance-auditor,
    * with ViewLicense, can be made in any tenant).
+   *
+   * A time-bound role lends its permissions for acting, not for granting: what an actor may hand
+   * out is what they hold now *and* through their permanent assignment, so nothing they grant
+   * (an assignment, a user created with a role, a role's permissions) outlives their elevation.
+   * Without an elevation the two are the same.
    */
   async guardNoEscalation(store: Store, actor: Pick<Actor, 'userId'>, permissions: readonly Permission[], tenantId: string): Promise<void> {
-    const held = await this.#access.permissionsOf(actor, tenantId, store);
+    const [inForce, permanent] = await Promise.all([this.#access.permissionsOf(actor, tenantId, store), this.#access.permanentPermissionsIn(actor.userId, tenantId, store)]);
+    const held = new Set([...inForce].filter((permission) => permanent.has(permission)));
     const lacking = permissionsLackingToGrant(held, permissions, tenantId === (await this.#access.defaultTenantId(store)));
     if (lacking.length > 0) {
       throw fail('PRIVILEGE_ESCALATION', { lacking: lacking.join(', ') }, {
