@@ -112,6 +112,7 @@ export function adminAccessRequestsCommand(): Command {
     .command('show')
     .description('one access request of the tenant')
     .argument('<request-id>')
+    .addHelpText('after', examples('sophon admin access-requests show <request-id> --tenant acme', 'sophon admin access-requests show <request-id> --json'))
     .action(
       action(async (context, [id]) => {
         const request = await context.call<AccessRequestAnswer>(endpoints.getAccessRequest, { params: { id: id! } });

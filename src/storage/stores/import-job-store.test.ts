@@ -45,8 +45,31 @@ describe.each(engines)('import job store on %s', (engine) => {
   it('keeps a job with its actor, and finds it only in its own tenant', async () => {
     const job = aJob();
     await fixture.store.importJobs.create(job);
-    expect(await fixture.store.importJobs.get(tenantId, job.id)).toEqual(job);
+    expect(await fixture.store.importJobs.get(tenantId, job.id)).toEqual({ ...job, lease: null });
     expect(await fixture.store.importJobs.get(otherTenantId, job.id)).toBeUndefined();
+  });
+
+  it('leases a job to one runner at a time, until the lease runs out or is given up', async () => {
+    const job = aJob({ status: 'running' });
+    await fixture.store.importJobs.create(job);
+    const { takeLease, releaseLease } = fixture.store.importJobs;
+    expect(await takeLease(job.id, 'node-a', at(0), at(30))).toBe(true);
+    expect(await takeLease(job.id, 'node-b', at(10), at(40))).toBe(false);
+    // Renewed by its holder; still not another's.
+    expect(await takeLease(job.id, 'node-a', at(20), at(50))).toBe(true);
+    expect(await takeLease(job.id, 'node-b', at(40), at(70))).toBe(false);
+    expect((await fixture.store.importJobs.get(tenantId, job.id))?.lease).toEqual({ runnerId: 'node-a', expiresAt: at(50) });
+    // Run out: another runner takes it, and the old holder can't renew.
+    expect(await takeLease(job.id, 'node-b', at(50), at(80))).toBe(true);
+    expect(await takeLease(job.id, 'node-a', at(51), at(81))).toBe(false);
+    // Given up by someone else: nothing changes; by its holder: free for anyone at once.
+    await releaseLease(job.id, 'node-a');
+    expect(await takeLease(job.id, 'node-c', at(52), at(82))).toBe(false);
+    await releaseLease(job.id, 'node-b');
+    expect(await takeLease(job.id, 'node-c', at(53), at(83))).toBe(true);
+    // A job that is over is nobody's.
+    expect(await fixture.store.importJobs.update(job.id, { status: 'done' }, 'running')).toBe(true);
+    expect(await takeLease(job.id, 'node-c', at(54), at(84))).toBe(false);
   });
 
   it('lists the unfinished jobs, oldest first, and changes a status only from the one expected', async () => {
