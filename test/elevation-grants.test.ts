@@ -50,6 +50,18 @@ describe.each(engines)('what a time-bound Admin may grant, on %s', (engine) => {
     expect(role.body.error.code).toBe('PRIVILEGE_ESCALATION');
   });
 
+  it("may not approve a request for more than its permanent role, and the list says so before it tries", async () => {
+    const asked = await member.client.post('/api/v1/me/access-requests', { role: 'Operator', duration: '1h', reason: 'a release' });
+    expect(asked.status, JSON.stringify(asked.body)).toBe(201);
+    const listed = await elevated.client.get('/api/v1/access-requests');
+    expect(listed.status).toBe(200);
+    // Counted on what it may hand out, where AssignRoles itself is only lent: not approvable.
+    expect(listed.body.items.find((item: { id: string }) => item.id === asked.body.id)).toMatchObject({ mayApprove: false, refusal: 'PERMISSION_MISSING' });
+    const approved = await elevated.client.post(`/api/v1/access-requests/${asked.body.id}/approve`, {});
+    expect(approved.status, JSON.stringify(approved.body)).toBe(403);
+    expect(approved.body.error.code).toBe('PRIVILEGE_ESCALATION');
+  });
+
   it('and once the hour is over, holds nothing it did not hold before', async () => {
     test.clock.advance(HOUR);
     expect((await elevated.client.get('/api/v1/users')).status).toBe(200);

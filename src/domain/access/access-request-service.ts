@@ -153,7 +153,8 @@ export class AccessRequestService {
     const rows = await store.accessRequests.listForTenant(actor.tenantId, { status: query.status, before: query.cursor, limit: limit + 1 });
     const page = rows.slice(0, limit);
     const inDefault = actor.tenantId === (await this.#access.defaultTenantId());
-    const held = await this.#access.permissionsOf(actor, actor.tenantId);
+    // What the caller may hand out (a time-bound role of theirs lends nothing to grant), as the approval's guard counts it.
+    const held = await this.#access.grantablePermissionsOf(actor, actor.tenantId);
     const roles = new Map((await store.roles.listVisibleIn(actor.tenantId)).map((role) => [role.id, role]));
     const requesters = new Map<string, ReadonlySet<Permission> | undefined>();
     const items: AccessRequestListItem[] = [];

@@ -97,6 +97,16 @@ export class AccessService {
     return this.permissionSetOf(role, tenantId === (await this.defaultTenantId(store)));
   }
 
+  /**
+   * What the actor may hand out in the tenant (the escalation rule's "held"): what they hold now
+   * and through their permanent assignment. A time-bound role lends its permissions for acting, not
+   * for granting, so nothing granted outlives it; without an elevation this is what they hold.
+   */
+  async grantablePermissionsOf(actor: Pick<Actor, 'userId'>, tenantId: string, store: Store = this.#store): Promise<ReadonlySet<Permission>> {
+    const [inForce, permanent] = await Promise.all([this.permissionsOf(actor, tenantId, store), this.permanentPermissionsIn(actor.userId, tenantId, store)]);
+    return inForce === permanent ? inForce : new Set([...inForce].filter((permission) => permanent.has(permission)));
+  }
+
   /** A role's permissions as a frozen set, computed once per distinct content (and per `default` or elsewhere). */
   permissionSetOf(role: Pick<Role, 'id' | 'builtIn' | 'permissions'>, inDefault: boolean): ReadonlySet<Permission> {
     // The same role object (read once per request) finds its set without building the key.

@@ -319,8 +319,7 @@ export class AccessGuards {
    * Without an elevation the two are the same.
    */
   async guardNoEscalation(store: Store, actor: Pick<Actor, 'userId'>, permissions: readonly Permission[], tenantId: string): Promise<void> {
-    const [inForce, permanent] = await Promise.all([this.#access.permissionsOf(actor, tenantId, store), this.#access.permanentPermissionsIn(actor.userId, tenantId, store)]);
-    const held = new Set([...inForce].filter((permission) => permanent.has(permission)));
+    const held = await this.#access.grantablePermissionsOf(actor, tenantId, store);
     const lacking = permissionsLackingToGrant(held, permissions, tenantId === (await this.#access.defaultTenantId(store)));
     if (lacking.length > 0) {
       throw fail('PRIVILEGE_ESCALATION', { lacking: lacking.join(', ') }, {
