@@ -15,11 +15,13 @@ const MAX_STATEMENTS_TOKEN_GET_USER = 4;
 const MAX_STATEMENTS_SESSION_GET_USER = 4;
 
 /**
- * Statements that read what authorization depends on: exactly one per request. On SQLite a
- * repeated request's one is the database's change counter, when nothing changed since its
- * credential's facts were read (src/storage/stores/authorization-cache.ts).
+ * Statements that read what authorization depends on: exactly one per request. A repeated
+ * request's one is the version its credential's kept facts are checked against, when nothing
+ * changed since they were read (src/storage/stores/authorization-cache.ts): the database's change
+ * counter on SQLite, the authorization epoch on PostgreSQL.
  */
-const authorizationReads = (sent: string[]) => sent.filter((sql) => /from "(api_tokens|sessions)"|"auth_policies"|pragma_data_version/.test(sql));
+const authorizationReads = (sent: string[]) => sent.filter((sql) => /from "(api_tokens|sessions)"|"auth_policies"|pragma_data_version|from "authorization_epoch"/.test(sql));
+const VERSION_READ = { sqlite: 'pragma_data_version', postgres: 'from "authorization_epoch" where "id" = $1' } as const;
 const isAuthorizationStatement = (sql: string) => /from "(api_tokens|sessions)"/.test(sql);
 
 describe.each(engines)('SQL statements per request on %s', (engine) => {
@@ -80,6 +82,21 @@ describe.each(engines)('SQL statements per request on %s', (engine) => {
       report(`POST /api/v1/authz/check ${JSON.stringify(body)}`, sent);
       expect(sent, JSON.stringify(body)).toHaveLength(1);
     }
+  });
+
+  it.runIf(engine === 'postgres')('reads the authorization statement again only after a change that can alter a decision, else the authorization epoch alone', async () => {
+    const url = `/api/v1/users/${targetId}`;
+    const get = () => statementsOf(test, async () => expect((await test.admin.get(url)).status).toBe(200));
+    await get();
+    const kinds = (sent: string[]) => authorizationReads(sent).map((sql) => (isAuthorizationStatement(sql) ? 'statement' : sql.includes(VERSION_READ.postgres) ? 'epoch' : sql));
+    expect(kinds(await get())).toEqual(['epoch']);
+    // A display name decides nothing: the epoch doesn't move, and the kept facts are given again.
+    expect((await test.admin.patch(url, { displayName: 'Renamed by the cache test' })).status).toBe(200);
+    expect(kinds(await get())).toEqual(['epoch']);
+    // A role assignment (of someone else) moves it: the next request reads its facts again, once.
+    expect((await test.admin.put(`/api/v1/users/${targetId}/role`, { role: 'Operator' })).status).toBe(200);
+    expect(kinds(await get())).toEqual(['epoch', 'statement']);
+    expect(kinds(await get())).toEqual(['epoch']);
   });
 
   it.runIf(engine === 'sqlite')('reads the authorization statement again only after a write, else the change counter alone', async () => {

@@ -59,7 +59,7 @@ export async function startServer(
     // What /readyz expects to find still recorded: every migration applied by now.
     const migrations = await appliedMigrations(database.db);
     const store = createSqlStore(database.db, database.engine, {
-      authorizationCache: database.changes && { watch: database.changes, now: () => clock.now().toISOString() },
+      authorizationCache: { watch: database.changes, now: () => clock.now().toISOString() },
     });
     const auth = config.settings.Sophon.Auth;
     // The key that seals TOTP secrets: configured, or a 0600 file under the data directory. Never fatal (see master-key.ts).

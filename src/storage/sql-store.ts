@@ -29,11 +29,12 @@ export interface SqlStoreOptions {
   /** Tests watch the retries through these. */
   retryHooks?: RetryHooks;
   /**
-   * SQLite: keep recent credentials' authorization facts while the database is unchanged
-   * (AuthorizationCache, with the database's SqliteChangeWatch); `now` is the domain's clock,
-   * which bounds an entry by the end of an elevation it holds.
+   * Keep recent credentials' authorization facts while nothing that can alter a decision has
+   * changed (AuthorizationCache): on SQLite with the database's SqliteChangeWatch (required
+   * there), on PostgreSQL with the authorization epoch; `now` is the domain's clock, which
+   * bounds an entry by the end of an elevation it holds.
    */
-  authorizationCache?: { watch: SqliteChangeWatch; now: () => string };
+  authorizationCache?: { watch?: SqliteChangeWatch; now: () => string };
 }
 import { sqlAuthorizationStore } from './stores/authorization-store.ts';
 import { AuthorizationCache } from './stores/authorization-cache.ts';
@@ -69,8 +70,8 @@ import type { SqliteChangeWatch } from './sqlite-dialect.ts';
  */
 export function createSqlStore(db: Kysely<Database>, engine: Engine, options: SqlStoreOptions = {}, inTransaction = false): Store {
   const policy = options.retry ?? DEFAULT_TRANSACTION_RETRY;
-  // Only outside transactions, and only on SQLite: a command reads what it checks inside its transaction.
-  const cached = !inTransaction && engine === 'sqlite' && options.authorizationCache ? { ...options.authorizationCache, cache: new AuthorizationCache() } : undefined;
+  // Only outside transactions: a command reads what it checks inside its transaction.
+  const cached = !inTransaction && options.authorizationCache && (engine === 'postgres' || options.authorizationCache.watch) ? { ...options.authorizationCache, cache: new AuthorizationCache() } : undefined;
   const store: Store = {
     tenants: sqlTenantStore(db),
     users: sqlUserStore(db, engine),

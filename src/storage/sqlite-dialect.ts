@@ -95,9 +95,14 @@ export class SqliteChangeWatch {
   }
 }
 
-/** The version of SqliteChangeWatch.version() from a row that selected SqliteChangeWatch.COLUMNS. */
-export const versionOfRow = (row: Record<string, unknown>): string | undefined =>
-  row.v_data === undefined || row.v_changes === undefined ? undefined : `${row.v_data}:${row.v_changes}`;
+/**
+ * The version a row of the authorization statement was read at: SqliteChangeWatch.version()'s
+ * from SqliteChangeWatch.COLUMNS on SQLite, the authorization epoch's (migration 017) on PostgreSQL.
+ */
+export const versionOfRow = (row: Record<string, unknown>): string | undefined => {
+  if (typeof row.v_epoch === 'string') return row.v_epoch;
+  return row.v_data === undefined || row.v_changes === undefined ? undefined : `${row.v_data}:${row.v_changes}`;
+};
 
 export function createSqliteDialect(file: string, watch?: SqliteChangeWatch): SqliteDialect {
   return new SqliteDialect({

@@ -12,10 +12,16 @@ import type { StoredUser } from '../users/user.ts';
  * the request acts in with the owner's role there, and their role in `default` (where the
  * installation-wide permissions are held) — each the role in force at the request's `now`: a
  * time-bound one (an elevation) while it lasts, else the permanent one. Any change to one of these rows
- * applies at the next request, on every node: PostgreSQL reads them on every request; SQLite, owned
- * by one process, gives a credential's facts again only while no row of the database has changed
- * since they were read, and no longer than the end of an elevation among them
- * (src/storage/stores/authorization-cache.ts).
+ * applies at the next request, on every node: a node gives a credential's facts again only while
+ * nothing that can alter a decision has changed since they were read (SQLite: no row of the database;
+ * PostgreSQL: the authorization epoch, read after the request arrived), and no longer than the end of
+ * an elevation among them (src/storage/stores/authorization-cache.ts).
+ *
+ * Kept facts (`kept`) hold the credential's touch time (a token's last use, a session's last
+ * activity) of when they were read: a touch alone moves no version, so it may have moved since.
+ * Reckoned from that older time a session only looks idle sooner and a touch only looks due sooner,
+ * never later; so a decision taken from the touch time (a touch due, an idle timeout) is taken on
+ * facts read afresh (`AuthorizationQuery.fresh`), and every other decision on the kept ones.
  */
 /** Only the columns that decide are read: each part is the fields of its row the checks use. */
 export type TokenFacts = Pick<ApiToken, 'id' | 'userId' | 'tokenHash' | 'expiresAt' | 'lastUsedAt' | 'revokedAt'>;
@@ -44,6 +50,8 @@ export interface AuthorizationFacts {
   /** The owner's role in `default`. */
   roleInDefault: RoleFacts | undefined;
   policies: { global?: PolicyFacts; home?: PolicyFacts; acting?: PolicyFacts };
+  /** Given again from a node's cache: the touch time is that of when they were read (see above). */
+  kept?: true;
 }
 
 export interface AuthorizationQuery {
@@ -55,4 +63,6 @@ export interface AuthorizationQuery {
   defaultTenantId: string;
   /** The request's instant (the domain clock's, ISO-8601): a time-bound assignment grants only before its end. */
   now: string;
+  /** Read from the database, never from a cache (a decision from the touch time: see AuthorizationFacts). */
+  fresh?: boolean;
 }

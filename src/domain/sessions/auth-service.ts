@@ -158,9 +158,30 @@ export class AuthService {
     const hash = hashSecret(credential.value);
     // The request's instant, from the domain clock: a time-bound role grants only before its end.
     const now = this.#context.clock.now().toISOString();
-    const facts = await this.#context.store.authorization.load({ credential: credential.kind, hash, tenant, defaultTenantId: await this.#access.defaultTenantId(), now });
+    const query = { credential: credential.kind, hash, tenant, defaultTenantId: await this.#access.defaultTenantId(), now };
+    let facts = await this.#context.store.authorization.load(query);
+    // Kept facts' touch time may be older than the database's: what is reckoned from it is decided on fresh ones.
+    if (facts?.kept && this.#touchDue(facts)) facts = await this.#context.store.authorization.load({ ...query, fresh: true });
     const authenticated = credential.kind === 'token' ? await this.#tokenOf(facts, hash) : await this.#sessionOf(facts, hash);
     return { ...authenticated, facts: facts! };
+  }
+
+  /**
+   * Whether the credential's touch time decides something now: a touch due (and, for a session,
+   * any idle timeout, which is ten times the touch's interval or more). The same rules as
+   * #sessionOf and #tokenOf apply them.
+   */
+  #touchDue(facts: AuthorizationFacts): boolean {
+    const now = this.#context.clock.now().getTime();
+    if (facts.token) return !facts.token.lastUsedAt || now - Date.parse(facts.token.lastUsedAt) >= TOUCH_INTERVAL_MS;
+    if (!facts.session) return false;
+    return now - Date.parse(facts.session.lastSeenAt) >= this.#sessionTouchInterval(facts);
+  }
+
+  /** How long a session goes untouched: a minute, or a tenth of its idle timeout if shorter. */
+  #sessionTouchInterval(facts: AuthorizationFacts): number {
+    const policy = this.#policy.effectiveFrom(facts.policies.global, { slug: facts.homeTenantSlug, record: facts.policies.home });
+    return Math.min(TOUCH_INTERVAL_MS, policy.idleTimeout / 10);
   }
 
   async #sessionOf(facts: AuthorizationFacts | undefined, tokenHash: string): Promise<Authenticated & { via: 'session' }> {
@@ -179,7 +200,7 @@ export class AuthService {
       throw fail('SESSION_EXPIRED');
     }
     if (user.status !== 'active') throw fail('ACCOUNT_SUSPENDED');
-    const touched = now - Date.parse(session.lastSeenAt) >= Math.min(TOUCH_INTERVAL_MS, policy.idleTimeout / 10);
+    const touched = now - Date.parse(session.lastSeenAt) >= this.#sessionTouchInterval(facts);
     if (!touched) return { user, via: 'session', session, expiresAt: deadline.expiresAt, touched };
     const lastSeenAt = new Date(now).toISOString();
     await store.sessions.touch(session.id, lastSeenAt);

@@ -11,7 +11,7 @@ interface Entry {
 }
 
 /**
- * The facts of recent credentials on SQLite, where one process owns the database: kept with the
+ * The facts of recent credentials. On SQLite, where one process owns the database: kept with the
  * database's change version (SqliteChangeWatch) of the moment they were read, and given again only
  * while that version is unchanged, that is while no row of the file has changed, by this process or
  * another. Any write — an assignment, a suspension, a revocation, but also a session's touch or an
@@ -21,7 +21,9 @@ interface Entry {
  * deadlines); the one the statement applies itself, an elevation in force at the request's `now`,
  * bounds the entry by its end (`until`).
  *
- * Not used on PostgreSQL, where other nodes write to the same database unseen.
+ * On PostgreSQL, where other nodes write to the same database unseen, the version is the
+ * authorization epoch (migration 017), which moves only with a change that can alter a decision
+ * and is compared by the authorization statement itself (authorization-store.ts).
  */
 export class AuthorizationCache {
   readonly #entries = new Map<string, Entry>();
@@ -58,7 +60,7 @@ export class AuthorizationCache {
 
   set(key: string, version: string, facts: AuthorizationFacts, until: string | null): void {
     this.#entries.delete(key);
-    this.#entries.set(key, { version, facts: deepFreeze(facts), until });
+    this.#entries.set(key, { version, facts: deepFreeze({ ...facts, kept: true }), until });
     if (this.#entries.size > this.#size) this.#entries.delete(this.#entries.keys().next().value!);
   }
 

@@ -10,6 +10,7 @@ import type { Engine } from '../open-database.ts';
 import type { Database } from '../schema.ts';
 import { SqliteChangeWatch, versionOfRow } from '../sqlite-dialect.ts';
 import { AuthorizationCache } from './authorization-cache.ts';
+import { SharedEpochRead } from './authorization-epoch.ts';
 
 /**
  * The columns each part reads: only those its checks use (every value read costs decoding on
@@ -26,6 +27,24 @@ const userColumns = columnsOf<'users'>()('id', 'email', 'home_tenant_id', 'statu
 const tenantColumns = columnsOf<'tenants'>()('id', 'slug', 'name');
 const roleColumns = columnsOf<'roles'>()('id', 'tenant_id', 'name', 'built_in', 'permissions');
 const policyColumns = columnsOf<'auth_policies'>()('scope_id', 'require_two_factor', 'idle_timeout_seconds', 'absolute_timeout_seconds');
+
+/**
+ * Every column the authorization statement reads, by table (the joins' keys included): what the
+ * authorization epoch's triggers (migration 017) must watch, which test/authorization-epoch.test.ts
+ * checks against the database. The touch columns are read but not watched (see AuthorizationFacts.kept).
+ */
+export const AUTHORIZATION_COLUMNS: Readonly<Record<string, readonly string[]>> = {
+  api_tokens: tokenColumns,
+  sessions: sessionColumns,
+  users: userColumns,
+  two_factor: ['user_id', 'status'],
+  tenants: tenantColumns,
+  role_assignments: ['user_id', 'tenant_id', 'role_id'],
+  role_elevations: ['user_id', 'tenant_id', 'role_id', 'ends_at'],
+  roles: roleColumns,
+  auth_policies: policyColumns,
+};
+export const TOUCH_COLUMNS: Readonly<Record<string, string>> = { api_tokens: 'last_used_at', sessions: 'last_seen_at' };
 
 type TokenRow = Pick<Database['api_tokens'], (typeof tokenColumns)[number]>;
 type SessionRow = Pick<Database['sessions'], (typeof sessionColumns)[number]>;
@@ -137,31 +156,40 @@ const ELEVATION_IN_FORCE = (alias: string) => `"${alias}"."ends_at" > :now`;
 const ACTING_TENANT_ID = 'coalesce((select "named"."id" from "tenants" as "named" where "named"."slug" = :tenant), :tenant, "u"."home_tenant_id")';
 
 /** A part as a JSON object of its columns, keyed by name (pg parses it). */
-const jsonOf = (alias: string, columns: readonly string[]) => `json_build_object(${columns.map((column) => `'${column}', "${alias}"."${column}"`).join(', ')})`;
+const jsonOf = (alias: string, columns: readonly string[], extra = '') => `json_build_object(${columns.map((column) => `'${column}', "${alias}"."${column}"`).join(', ')}${extra})`;
+
+/** The end of the elevation a role is in force through (null for a permanent assignment), beside the role's columns. */
+const ELEVATION_END_KEY = 'elevation_ends_at';
+const withElevationEnd = (alias: string) => `, '${ELEVATION_END_KEY}', "${alias}"."ends_at"`;
 
 /**
  * The same reads for PostgreSQL, shaped for its planner: twelve joined relations cost it more to
  * plan than to run (join-order search, re-planned for each custom plan of a prepared statement).
  * Two joined tables and one scalar subquery per other part, each a single index lookup planned on
  * its own, with the rows as JSON objects keyed by column name (pg parses them). Same answers.
+ *
+ * With the authorization epoch (migration 017) beside them, read in the same snapshot: the version
+ * the facts are kept at (see KeptAuthorizations).
  */
 function subqueryStatement(credential: AuthorizationQuery['credential']): string {
   const table = credential === 'token' ? 'api_tokens' : 'sessions';
   return [
     'select',
     [
+      '"e"."version"::text as "v_epoch"',
       `${jsonOf('c', credential === 'token' ? tokenColumns : sessionColumns)} as "c"`,
       `case when "u"."id" is null then null else ${jsonOf('u', userColumns)} end as "u"`,
       '(select "f"."status" from "two_factor" as "f" where "f"."user_id" = "u"."id") as "f_status"',
       '(select "home"."slug" from "tenants" as "home" where "home"."id" = "u"."home_tenant_id") as "home_slug"',
       `(select ${jsonOf('a', tenantColumns)} from "tenants" as "a" where "a"."id" = ${ACTING_TENANT_ID}) as "a"`,
-      `(select ${jsonOf('r', roleColumns)} from "role_assignments" as "ra" left join "role_elevations" as "ea" on "ea"."user_id" = "ra"."user_id" and "ea"."tenant_id" = "ra"."tenant_id" and ${ELEVATION_IN_FORCE('ea')} join "roles" as "r" on "r"."id" = coalesce("ea"."role_id", "ra"."role_id") where "ra"."user_id" = "u"."id" and "ra"."tenant_id" = ${ACTING_TENANT_ID}) as "r"`,
-      `(select ${jsonOf('d', roleColumns)} from "role_assignments" as "rd" left join "role_elevations" as "ed" on "ed"."user_id" = "rd"."user_id" and "ed"."tenant_id" = "rd"."tenant_id" and ${ELEVATION_IN_FORCE('ed')} join "roles" as "d" on "d"."id" = coalesce("ed"."role_id", "rd"."role_id") where "rd"."user_id" = "u"."id" and "rd"."tenant_id" = :default) as "d"`,
+      `(select ${jsonOf('r', roleColumns, withElevationEnd('ea'))} from "role_assignments" as "ra" left join "role_elevations" as "ea" on "ea"."user_id" = "ra"."user_id" and "ea"."tenant_id" = "ra"."tenant_id" and ${ELEVATION_IN_FORCE('ea')} join "roles" as "r" on "r"."id" = coalesce("ea"."role_id", "ra"."role_id") where "ra"."user_id" = "u"."id" and "ra"."tenant_id" = ${ACTING_TENANT_ID}) as "r"`,
+      `(select ${jsonOf('d', roleColumns, withElevationEnd('ed'))} from "role_assignments" as "rd" left join "role_elevations" as "ed" on "ed"."user_id" = "rd"."user_id" and "ed"."tenant_id" = "rd"."tenant_id" and ${ELEVATION_IN_FORCE('ed')} join "roles" as "d" on "d"."id" = coalesce("ed"."role_id", "rd"."role_id") where "rd"."user_id" = "u"."id" and "rd"."tenant_id" = :default) as "d"`,
       `(select ${jsonOf('pg', policyColumns)} from "auth_policies" as "pg" where "pg"."scope_id" = :global) as "pg"`,
       `(select ${jsonOf('ph', policyColumns)} from "auth_policies" as "ph" where "ph"."scope_id" = "u"."home_tenant_id") as "ph"`,
       `(select ${jsonOf('pa', policyColumns)} from "auth_policies" as "pa" where "pa"."scope_id" = ${ACTING_TENANT_ID}) as "pa"`,
     ].join(', '),
     `from "${table}" as "c"`,
+    'join "authorization_epoch" as "e" on "e"."id" = 1',
     'left join "users" as "u" on "u"."id" = "c"."user_id"',
     'where "c"."token_hash" = :hash',
   ].join(' ');
@@ -189,7 +217,7 @@ function compile(engine: Engine, text: string): { sql: string; order: Name[] } {
   return { sql, order };
 }
 
-const statements = {
+export const AUTHORIZATION_STATEMENTS = {
   sqlite: { token: compile('sqlite', joinedStatement('token')), session: compile('sqlite', joinedStatement('session')) },
   postgres: { token: compile('postgres', subqueryStatement('token')), session: compile('postgres', subqueryStatement('session')) },
 };
@@ -210,32 +238,48 @@ function part<T>(row: RowOf, prefix: string, columns: readonly string[], key: st
 }
 
 /**
- * `cache` (SQLite, the root store only): recent credentials' facts, given again while `watch` says
- * no row of the database has changed since they were read (see AuthorizationCache). A store of a
- * transaction never has one: what a command checks is read inside it.
+ * Recent credentials' facts, kept by the root store only (a store of a transaction never has
+ * them: what a command checks is read inside it), and given again only while nothing that can
+ * alter a decision has changed since they were read (see AuthorizationCache):
+ * - SQLite (`watch`): while the database's change counters are unchanged, read by a statement of
+ *   their own before the facts are given again;
+ * - PostgreSQL: while the authorization epoch (migration 017) is unchanged, read after the
+ *   request arrived by a small statement shared with the requests arriving at the same time
+ *   (SharedEpochRead); the authorization statement reads it beside the facts.
+ * A query marked `fresh` is always read (see AuthorizationFacts.kept).
  */
-export function sqlAuthorizationStore(db: Kysely<Database>, engine: Engine, cached?: { watch: SqliteChangeWatch; cache: AuthorizationCache; now: () => string }): AuthorizationStore {
+export interface KeptAuthorizations {
+  cache: AuthorizationCache;
+  /** The domain's clock: an entry holding an elevation is kept until the elevation ends. */
+  now: () => string;
+  /** SQLite only: the connection's change counters. */
+  watch?: SqliteChangeWatch;
+}
+
+export function sqlAuthorizationStore(db: Kysely<Database>, engine: Engine, cached?: KeptAuthorizations): AuthorizationStore {
+  const epoch = cached && !cached.watch ? new SharedEpochRead(db) : undefined;
   return {
     async load(query) {
-      // The change counter is read only for a credential whose facts are kept: a first request sends the statement alone.
-      if (cached?.cache.has(AuthorizationCache.keyOf(query))) {
-        const hit = cached.cache.get(AuthorizationCache.keyOf(query), cached.watch.version(), cached.now());
+      const key = AuthorizationCache.keyOf(query);
+      // The version is read only for a credential whose facts are kept: a first request sends the statement alone.
+      if (cached && !query.fresh && cached.cache.has(key)) {
+        const hit = cached.cache.get(key, cached.watch ? cached.watch.version() : await epoch!.read(), cached.now());
         if (hit) return hit;
       }
-      return read(query);
+      return read(query, key);
     },
   };
 
-  async function read(query: AuthorizationQuery): Promise<AuthorizationFacts | undefined> {
-    const { sql, order } = statements[engine][query.credential];
+  async function read(query: AuthorizationQuery, key: string): Promise<AuthorizationFacts | undefined> {
+    const { sql, order } = AUTHORIZATION_STATEMENTS[engine][query.credential];
     const values: Record<Name, string | null> = { hash: query.hash, tenant: query.tenant, default: query.defaultTenantId, global: GLOBAL_SCOPE, now: query.now };
     const { rows } = await db.executeQuery<RowOf>(CompiledQuery.raw(sql, order.map((name) => values[name])));
     const row = rows[0];
     if (!row) return undefined;
     const user = part<UserRow>(row, 'u', userColumns, 'id');
     const acting = part<TenantRow>(row, 'a', tenantColumns, 'id');
-    const roleIn = part<RoleRow>(row, 'r', roleColumns, 'id');
-    const roleInDefault = part<RoleRow>(row, 'd', roleColumns, 'id');
+    const roleIn = part<RoleRow & { [ELEVATION_END_KEY]?: string | null }>(row, 'r', roleColumns, 'id');
+    const roleInDefault = part<RoleRow & { [ELEVATION_END_KEY]?: string | null }>(row, 'd', roleColumns, 'id');
     const policy = (prefix: string) => {
       const found = part<PolicyRow>(row, prefix, policyColumns, 'scope_id');
       return found && toPolicyFacts(found);
@@ -253,8 +297,9 @@ export function sqlAuthorizationStore(db: Kysely<Database>, engine: Engine, cach
     else facts.session = toSessionFacts(part<SessionRow>(row, 'c', sessionColumns, 'id')!);
     const version = versionOfRow(row);
     if (cached && version !== undefined) {
-      const ends = [row.ea_ends_at, row.ed_ends_at].filter((end): end is string => typeof end === 'string').sort();
-      cached.cache.set(AuthorizationCache.keyOf(query), version, facts, ends[0] ?? null);
+      // SQLite reads the elevations' ends as columns of their own, PostgreSQL beside each role's.
+      const ends = [row.ea_ends_at, row.ed_ends_at, roleIn?.[ELEVATION_END_KEY], roleInDefault?.[ELEVATION_END_KEY]].filter((end): end is string => typeof end === 'string').sort();
+      cached.cache.set(key, version, facts, ends[0] ?? null);
     }
     return facts;
   }
