@@ -98,6 +98,19 @@ describe.each(engines)('GET /metrics on %s', (engine) => {
     expect(delta({ stage: 'route', permission: 'ViewSystemHealth', outcome: 'granted' })).toBe(1);
   });
 
+  it("shows how often the node's kept authorization facts answer a request", async () => {
+    const user = await createSignedInUser(test, { role: 'Viewer' });
+    const before = await scrape(test.admin);
+    // The session's first request reads its facts; the next ones, nothing having changed, are given them again.
+    for (let attempt = 0; attempt < 3; attempt++) expect((await user.client.get('/api/v1/me')).status).toBe(200);
+    const after = await scrape(test.admin);
+    const delta = (name: string, labels: Labels = {}) => valueOf(after, name, labels) - valueOf(before, name, labels);
+    expect(delta('sophon_authorization_cache_requests_total', { result: 'miss' })).toBeGreaterThanOrEqual(1);
+    expect(delta('sophon_authorization_cache_requests_total', { result: 'hit' })).toBeGreaterThanOrEqual(2);
+    expect(delta('sophon_authorization_version_reads_total')).toBeGreaterThanOrEqual(2);
+    expect(valueOf(after, 'sophon_authorization_cache_entries')).toBeGreaterThanOrEqual(2);
+  });
+
   it('counts a refusal inside a command, past the route, as a denial at the command stage', async () => {
     // An Admin holds ManageUsers, so the route lets the request through; the command refuses to delete oneself.
     const admin = await createSignedInUser(test, { role: 'Admin' });

@@ -110,6 +110,7 @@ export async function startServer(
       outbox: () => outboxCounts(database.db),
       // SQLite: one connection, opened at start and held; queries queue inside Kysely, unseen. PostgreSQL's pool isn't reachable from here yet.
       pool: database.engine === 'sqlite' ? () => ({ inUse: 1, idle: 0, waiting: 0 }) : undefined,
+      authorizationCache: store.authorization.cacheStats,
       processMetrics: true,
     });
     const level = config.settings.Sophon.Logging.Level;

@@ -1,4 +1,5 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { AuthorizationCacheStats } from '../domain/access/authorization-store.ts';
 
 /** Connections of the database pool right now. */
 export interface PoolStats {
@@ -13,6 +14,8 @@ export interface MetricsSources {
   /** Mail messages waiting for delivery and given up on: one query per scrape. */
   outbox?: () => Promise<{ pending: number; failed: number }>;
   pool?: () => PoolStats;
+  /** The node's cache of authorization facts (AuthorizationStore.cacheStats). */
+  authorizationCache?: () => AuthorizationCacheStats;
   /** Node's own metrics (CPU, memory, event loop, GC); off for throwaway servers. */
   processMetrics?: boolean;
 }
@@ -54,7 +57,38 @@ export class Metrics {
 
   constructor(sources: MetricsSources = {}) {
     if (sources.processMetrics) collectDefaultMetrics({ register: this.registry });
-    const { outbox, pool } = sources;
+    const { outbox, pool, authorizationCache } = sources;
+    if (authorizationCache) {
+      new Counter({
+        name: 'sophon_authorization_cache_requests_total',
+        help: "Authenticated requests by whether this node gave its kept authorization facts again (hit) or read them from the database (miss: first seen, or something that can alter a decision changed)",
+        labelNames: ['result'] as const,
+        registers: [this.registry],
+        collect() {
+          const stats = authorizationCache();
+          this.reset();
+          this.inc({ result: 'hit' }, stats.hits);
+          this.inc({ result: 'miss' }, stats.misses);
+        },
+      });
+      new Counter({
+        name: 'sophon_authorization_version_reads_total',
+        help: 'Reads of the version kept authorization facts are checked against (SQLite: the change counters; PostgreSQL: the authorization epoch, one read shared by the requests waiting for it)',
+        registers: [this.registry],
+        collect() {
+          this.reset();
+          this.inc(authorizationCache().versionReads);
+        },
+      });
+      new Gauge({
+        name: 'sophon_authorization_cache_entries',
+        help: 'Credentials whose authorization facts this node keeps',
+        registers: [this.registry],
+        collect() {
+          this.set(authorizationCache().kept);
+        },
+      });
+    }
     if (outbox) {
       new Gauge({
         name: 'sophon_mail_outbox_messages',

@@ -70,6 +70,8 @@ export class SqliteChangeWatch {
   #database: DatabaseSync | undefined;
   #statement: StatementSync | undefined;
   readonly #record: (sql: string) => void;
+  /** Times the counters were read. */
+  reads = 0;
 
   /** `record` counts the statement where the others are counted (the statement log). */
   constructor(record: (sql: string) => void = () => undefined) {
@@ -89,6 +91,7 @@ export class SqliteChangeWatch {
   version(): string | undefined {
     const database = this.#database;
     if (!database || !this.#statement || database.isTransaction) return undefined;
+    this.reads++;
     this.#record(SqliteChangeWatch.SQL);
     const row = this.#statement.get() as { data: number; changes: number };
     return `${row.data}:${row.changes}`;

@@ -268,6 +268,9 @@ export function sqlAuthorizationStore(db: Kysely<Database>, engine: Engine, cach
       }
       return read(query, key);
     },
+    ...(cached && {
+      cacheStats: () => ({ kept: cached.cache.size, hits: cached.cache.hits, misses: cached.cache.misses, versionReads: epoch ? epoch.sent : (cached.watch?.reads ?? 0) }),
+    }),
   };
 
   async function read(query: AuthorizationQuery, key: string): Promise<AuthorizationFacts | undefined> {
