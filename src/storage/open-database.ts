@@ -20,6 +20,7 @@ import * as timeBoundRoles from './migrations/012-time-bound-roles.ts';
 import * as auditAndUserOrder from './migrations/013-audit-and-user-order.ts';
 import * as searchWalk from './migrations/014-search-walk.ts';
 import * as importJobLeases from './migrations/015-import-job-leases.ts';
+import * as tenantSearch from './migrations/016-tenant-search.ts';
 
 export type Engine = 'sqlite' | 'postgres';
 
@@ -54,6 +55,7 @@ const migrations: Record<string, Migration> = {
   '013-audit-and-user-order': auditAndUserOrder,
   '014-search-walk': searchWalk,
   '015-import-job-leases': importJobLeases,
+  '016-tenant-search': tenantSearch,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };
