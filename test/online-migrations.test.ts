@@ -5,7 +5,7 @@ import { migrate, migrateTo, openDatabase, type OpenedDatabase } from '../src/st
 import { createTestDatabase, type TestDatabase } from './support/harness.ts';
 
 /** Tables that grow with the installation: an index build on them must not hold writers off (issue 10). */
-const LARGE_TABLES = ['users', 'audit_events', 'role_assignments'];
+const LARGE_TABLES = ['users', 'audit_events', 'role_assignments', 'member_search'];
 const PREVIOUS = '007-mail-delivery';
 
 /**

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { newId } from '../src/domain/ids.ts';
 import type { StoredUser } from '../src/domain/users/user.ts';
 import type { UserListQuery, UserStore } from '../src/domain/users/user-store.ts';
 import { SEARCH_PLAN, sqlUserStore, type SearchPlan } from '../src/storage/stores/user-store.ts';
@@ -96,11 +97,77 @@ describe.each(engines)('search plans on %s', (engine) => {
       expect(found).toEqual(expected('example'));
     });
 
+    it('newest first, the search pages as id order backwards', async () => {
+      const users = sqlUserStore(fixture.db, engine, plan);
+      const found: string[] = [];
+      let last: string | undefined;
+      for (let pages = 0; pages < 50; pages++) {
+        const order = { key: 'created' as const, descending: true, ...(last ? { after: { value: last, id: last } } : {}) };
+        const page = await users.listMembers(tenantId, { search: 'garc', limit: 2, order });
+        found.push(...page.map((member) => member.user.id));
+        if (page.length < 2) break;
+        last = page.at(-1)!.user.id;
+      }
+      expect(found).toEqual(expected('garc').reverse());
+    });
+
+    it('a search with a status filter pages through every matching member of that status', async () => {
+      const users = sqlUserStore(fixture.db, engine, plan);
+      expect(await listAll(users, 'example', 3, { status: 'active' })).toEqual(expected('example'));
+      expect(await listAll(users, 'example', 3, { status: 'suspended' })).toEqual([]);
+    });
+
     it('a search with a role filter lists only the role’s matching members', async () => {
       const users = sqlUserStore(fixture.db, engine, plan);
       const operators = new Set(members.filter((_, n) => n % 2 === 0).map((user) => user.id));
       expect(await listAll(users, 'garcia', 2, { roleId: 'operator' })).toEqual(expected('garcia').filter((id) => operators.has(id)));
     });
+  });
+
+  /**
+   * The index of memberships (migration 016) follows every change of who is a member and of
+   * their text: a membership added one at a time or many a statement (as the bulk import
+   * writes them), removed, a user renamed or deleted, a tenant deleted. Every plan must still
+   * give the model's pages.
+   */
+  it('follows memberships and renames, on every plan', async () => {
+    const third = await addTenant(fixture.store);
+    const pick = async (search: string, tenant = third.id) => {
+      const pages = await Promise.all(plans.map(async ([, plan]) => (await sqlUserStore(fixture.db, engine, plan).listMembers(tenant, { search, limit: 50 })).map((member) => member.user.id)));
+      for (const page of pages) expect(page).toEqual(pages[0]);
+      return pages[0]!;
+    };
+    // Members of the first tenant join the third many a statement, as the import writes them.
+    const joining = members.slice(0, 12);
+    await fixture.store.importJobs.addAssignments(joining.map((user) => ({ userId: user.id, tenantId: third.id, roleId: 'viewer', assignedAt: members[0]!.createdAt, assignedBy: null })));
+    // And new users, inserted many a statement with their memberships.
+    const imported = Array.from({ length: 8 }, (_, n) => ({ ...members[0]!, id: newId(), email: `imported${n}@example.test`, displayName: `Imported Quokka ${n}` }));
+    await fixture.store.importJobs.insertUsers(imported);
+    await fixture.store.importJobs.addAssignments(imported.map((user) => ({ userId: user.id, tenantId: third.id, roleId: 'viewer', assignedAt: user.createdAt, assignedBy: null })));
+    const inThird = (search: string, users: StoredUser[]) => users.filter((user) => user.email.includes(search) || user.displayName.toLowerCase().includes(search)).map((user) => user.id).sort();
+    expect(await pick('garcia')).toEqual(inThird('garcia', joining));
+    expect(await pick('quokka')).toEqual(imported.map((user) => user.id).sort());
+    // The first tenant still finds them as before (their membership there is untouched).
+    expect(await pick('garcia', tenantId)).toEqual(expected('garcia'));
+
+    // A member leaves the third tenant: found there no more, still in the first.
+    const leaving = joining[0]!;
+    await fixture.store.assignments.remove(third.id, leaving.id);
+    expect(await pick('garcia')).toEqual(inThird('garcia', joining.slice(1)));
+    expect(await pick('garcia', tenantId)).toContain(leaving.id);
+
+    // A rename: found by the new text in every tenant they belong to, not by the old.
+    const renamed = imported[0]!;
+    await fixture.store.users.update(renamed.id, { displayName: 'Wombat Prime', email: 'wombat@example.test' });
+    expect(await pick('quokka')).toEqual(imported.slice(1).map((user) => user.id).sort());
+    expect(await pick('wombat')).toEqual([renamed.id]);
+
+    // A user deleted, and the whole tenant deleted: nothing of theirs is found.
+    await fixture.store.users.delete(imported[1]!.id);
+    expect(await pick('quokka')).toEqual(imported.slice(2).map((user) => user.id).sort());
+    await fixture.store.tenants.delete(third.id);
+    expect(await pick('quokka')).toEqual([]);
+    expect(await pick('garcia', tenantId)).toEqual(expected('garcia'));
   });
 
   it('the model finds what the searches are meant to find', () => {

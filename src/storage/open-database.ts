@@ -20,6 +20,7 @@ import * as timeBoundRoles from './migrations/012-time-bound-roles.ts';
 import * as auditAndUserOrder from './migrations/013-audit-and-user-order.ts';
 import * as searchWalk from './migrations/014-search-walk.ts';
 import * as importJobLeases from './migrations/015-import-job-leases.ts';
+import * as tenantSearch from './migrations/016-tenant-search.ts';
 import * as authorizationEpoch from './migrations/017-authorization-epoch.ts';
 
 export type Engine = 'sqlite' | 'postgres';
@@ -55,6 +56,7 @@ const migrations: Record<string, Migration> = {
   '013-audit-and-user-order': auditAndUserOrder,
   '014-search-walk': searchWalk,
   '015-import-job-leases': importJobLeases,
+  '016-tenant-search': tenantSearch,
   '017-authorization-epoch': authorizationEpoch,
 };
 

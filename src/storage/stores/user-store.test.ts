@@ -110,7 +110,7 @@ describe.each(engines)('user store on %s', (engine) => {
       expect(await found('yo')).toEqual([]);
       if (fixture.engine === 'sqlite') {
         // The index forgets them too, not just the join: no key is left behind.
-        const keys = await fixture.db.selectFrom('user_search_keys' as never).selectAll().where('user_id' as never, '=', user.id as never).execute();
+        const keys = await fixture.db.selectFrom('member_search_keys' as never).selectAll().where('user_id' as never, '=', user.id as never).execute();
         expect(keys).toEqual([]);
       }
     });

@@ -1,8 +1,9 @@
-import { sql, type ExpressionBuilder, type Kysely } from 'kysely';
+import { sql, type ExpressionBuilder, type Kysely, type RawBuilder } from 'kysely';
 import { elevationInForceSql } from './role-elevation-sql.ts';
 import type { TenantMember, UserListQuery, UserStore } from '../../domain/users/user-store.ts';
 import { normalizeEmail, type StoredUser, type UserStatus } from '../../domain/users/user.ts';
 import type { Engine } from '../open-database.ts';
+import { TENANT_ROWID_SPAN } from '../migrations/016-tenant-search.ts';
 import { UNICODE_LOWER } from '../sqlite-dialect.ts';
 import type { Database } from '../schema.ts';
 import { escapeLike } from './sql-helpers.ts';
@@ -48,18 +49,19 @@ export const toUserRow = (user: StoredUser): Omit<Row, 'two_factor_reenrolment_r
 const TRIGRAM = 3;
 
 /**
- * A search's plan is chosen per query (listMembers), by the tenant's size and the term's breadth:
+ * A search's plan is chosen per query (listMembers), by the tenant's size and the term's breadth
+ * in the tenant:
  * - a tenant of at most SMALL_TENANT members is searched by walking all of them;
- * - in a larger one, a term that matches fewer than RARE_TERM users installation-wide is
- *   searched through the trigram index (its cost follows those matches);
+ * - in a larger one, a term that fewer than RARE_TERM of the tenant's members match is searched
+ *   through the tenant's part of the trigram index (migration 016: its cost follows those
+ *   matches, never the installation's);
  * - a broader term walks up to BROAD_WALK of the tenant's members from the cursor, which a term
  *   that common fills its page within, and the rest of the page (if any) comes through the index.
- * PostgreSQL takes only the first step: past a small tenant, its planner chooses for the trigram
- * condition itself (pg_trgm's statistics), and both the count (a scan that stops at RARE_TERM
- * matches) and its merge join of a walk over the users' primary key cost more there than they save
- * (measured at 200k users, docs/performance.md).
+ * PostgreSQL takes only the first step: past a small tenant, its planner chooses between the
+ * tenant's GIN entries ANDed with the trigrams and a walk of the memberships by itself (its
+ * statistics), and the count would be one more statement that decides nothing for it.
  */
-export const SEARCH_PLAN: SearchPlan = { SMALL_TENANT: 2_000, RARE_TERM: 1_000, BROAD_WALK: 20_000 };
+export const SEARCH_PLAN: SearchPlan = { SMALL_TENANT: 2_000, RARE_TERM: 2_000, BROAD_WALK: 20_000 };
 
 export interface SearchPlan {
   SMALL_TENANT: number;
@@ -69,9 +71,11 @@ export interface SearchPlan {
 
 /**
  * How a search (`query.search`) narrows a page of members:
- * - `index`: through the trigram index (SQLite: the FTS5 table `user_search`, matched as one
- *   phrase, so every character is literal; PostgreSQL: LIKE, which pg_trgm's GIN indexes
- *   serve). Its cost follows the matches across the whole installation, not the tenant.
+ * - `index`: through the tenant's entries of the trigram index of memberships (migration 016;
+ *   SQLite: the FTS5 table `member_search`, matched as one phrase, so every character is
+ *   literal, within the tenant's rowid range; PostgreSQL: LIKE on `member_search` with the
+ *   tenant id, which its GIN index of the tenant id and trigrams serves). Its cost follows the
+ *   tenant's matches.
  * - `walk`: each member the page walks past is tested (the email and the display name contain
  *   the text), in the engine's own function that no index serves (instr, strpos), so the plan
  *   stays the walk through the tenant's memberships that the limit stops.
@@ -84,7 +88,26 @@ export type SearchPath = 'index' | 'walk';
 /** The text as one FTS5 phrase: every character literal. */
 const ftsPhrase = (text: string) => `"${text.replaceAll('"', '""')}"`;
 
-function searchCondition(engine: Engine, search: string, path: SearchPath) {
+/** The rowids of the tenant's rows of `member_search` (SQLite): from its key times the span, up to the next key's. */
+const tenantRowids = (tenantId: string) => {
+  const first = sql`(select tenant_key * ${sql.lit(TENANT_ROWID_SPAN)} from tenant_search_keys where tenant_id = ${tenantId})`;
+  const last = sql`(select tenant_key * ${sql.lit(TENANT_ROWID_SPAN)} + ${sql.lit(TENANT_ROWID_SPAN - 1)} from tenant_search_keys where tenant_id = ${tenantId})`;
+  return sql<boolean>`member_search.rowid between ${first} and ${last}`;
+};
+
+/**
+ * The part of a page the index path may stop at (memberPageQuery): when nothing but the search
+ * narrows a page in id order, the page is the first `limit` matching memberships past the
+ * cursor, so the index's matches are cut there before any join.
+ */
+interface MatchWindow {
+  after?: string;
+  upTo?: string;
+  descending: boolean;
+  limit: number;
+}
+
+function searchCondition(engine: Engine, tenantId: string, search: string, path: SearchPath, window?: MatchWindow) {
   const text = search.toLowerCase();
   const displayName = engine === 'sqlite' ? sql`${sql.raw(UNICODE_LOWER)}(u.display_name)` : sql`lower(u.display_name)`;
   if (path === 'walk' || [...text].length < TRIGRAM) {
@@ -95,12 +118,28 @@ function searchCondition(engine: Engine, search: string, path: SearchPath) {
     }
     return sql<boolean>`(strpos(u.email_normalized, ${text}) > 0 or strpos(${displayName}, ${text}) > 0)`;
   }
+  // The tenant's matching member ids (`id`: their column in the subquery), cut to the window when there is one.
+  const cut = (id: RawBuilder<unknown>) => {
+    if (!window) return sql``;
+    const after = window.after === undefined ? sql`` : sql` and ${id} ${sql.raw(window.descending ? '<' : '>')} ${window.after}`;
+    const upTo = window.upTo === undefined ? sql`` : sql` and ${id} <= ${window.upTo}`;
+    return sql`${after}${upTo} order by ${id} ${sql.raw(window.descending ? 'desc' : 'asc')} limit ${window.limit}`;
+  };
   if (engine === 'sqlite') {
     const phrase = ftsPhrase(text);
-    return sql<boolean>`u.id in (select k.user_id from user_search join user_search_keys k on k.search_rowid = user_search.rowid where user_search match ${phrase})`;
+    return sql<boolean>`ra.user_id in (select k.user_id from member_search join member_search_keys k on k.search_rowid = member_search.rowid where member_search match ${phrase} and ${tenantRowids(tenantId)}${cut(sql`k.user_id`)})`;
   }
   const pattern = `%${escapeLike(text)}%`;
-  return sql<boolean>`(u.email_normalized like ${pattern} escape '\\' or ${displayName} like ${pattern} escape '\\')`;
+  return sql<boolean>`ra.user_id in (select ms.user_id from member_search as ms where ms.tenant_id = ${tenantId} and (ms.email_normalized like ${pattern} escape '\\' or ms.display_name_lower like ${pattern} escape '\\')${cut(sql`ms.user_id`)})`;
+}
+
+/** The window of matches a page in id order narrowed by the search alone needs (searchCondition); none otherwise. */
+function matchWindow(query: UserListQuery, upTo: string | undefined): MatchWindow | undefined {
+  const { order } = query;
+  if (order && order.key !== 'created') return undefined;
+  const others = [query.roleId, query.status, query.homeTenantSlug, query.lastSignInBefore, query.lastSignInAfter, query.twoFactorEnrolled, query.ssoLinked];
+  if (others.some((filter) => filter !== undefined)) return undefined;
+  return { after: order?.after?.id ?? query.after, upTo, descending: order?.descending ?? false, limit: query.limit };
 }
 
 type MemberPage = ExpressionBuilder<Database & { ra: Database['role_assignments']; u: Database['users'] }, 'ra' | 'u'>;
@@ -147,7 +186,7 @@ export function memberPageQuery(db: Kysely<Database>, engine: Engine, tenantId: 
   if (twoFactorEnrolled !== undefined) select = select.where((eb) => (twoFactorEnrolled ? twoFactorEnabled(eb) : eb.not(twoFactorEnabled(eb))));
   if (linked !== undefined) select = select.where((eb) => (linked ? ssoLinked(eb) : eb.not(ssoLinked(eb))));
   const search = query.search?.trim();
-  if (search) select = select.where(searchCondition(engine, search, options.searchPath ?? 'index'));
+  if (search) select = select.where(searchCondition(engine, tenantId, search, options.searchPath ?? 'index', matchWindow(query, options.upTo)));
   // The order and the cursor: id order by default (user-order.ts).
   return orderMembers(select, query).limit(query.limit);
 }
@@ -170,7 +209,7 @@ export function sqlUserStore(db: Kysely<Database>, engine: Engine, plan: SearchP
     const idOrder = !query.order || (query.order.key === 'created' && !query.order.descending);
     if (!idOrder) return readPage(memberPageQuery(db, engine, tenantId, query, { searchPath: 'index' }));
     if (!(await walkEnd(tenantId, undefined, plan.SMALL_TENANT))) return readPage(memberPageQuery(db, engine, tenantId, query, { searchPath: 'walk' }));
-    if (engine === 'postgres' || (await countMatches(search, plan.RARE_TERM)) < plan.RARE_TERM) return readPage(memberPageQuery(db, engine, tenantId, query, { searchPath: 'index' }));
+    if (engine === 'postgres' || (await countMatches(tenantId, search, plan.RARE_TERM)) < plan.RARE_TERM) return readPage(memberPageQuery(db, engine, tenantId, query, { searchPath: 'index' }));
     // In id order the cursor is `after`, or the order's own (an ascending `created` order with one).
     const end = await walkEnd(tenantId, query.order?.after?.id ?? query.after, plan.BROAD_WALK);
     const walked = await readPage(memberPageQuery(db, engine, tenantId, query, { searchPath: 'walk', upTo: end }));
@@ -193,13 +232,9 @@ export function sqlUserStore(db: Kysely<Database>, engine: Engine, plan: SearchP
     return row?.user_id;
   }
 
-  /** How many users of the installation the search matches (through the trigram index), counted up to `upTo`: the count stops there. */
-  async function countMatches(search: string, upTo: number): Promise<number> {
-    const text = search.toLowerCase();
-    const matches =
-      engine === 'sqlite'
-        ? sql`select rowid from user_search where user_search match ${ftsPhrase(text)} limit ${upTo}`
-        : sql`select u.id from users as u where ${searchCondition(engine, search, 'index')} limit ${upTo}`;
+  /** How many of the tenant's members the search matches (SQLite: through the tenant's part of the trigram index), counted up to `upTo`: the count stops there. */
+  async function countMatches(tenantId: string, search: string, upTo: number): Promise<number> {
+    const matches = sql`select rowid from member_search where member_search match ${ftsPhrase(search.toLowerCase())} and ${tenantRowids(tenantId)} limit ${upTo}`;
     const { rows } = await sql<{ n: string | number }>`select count(*) as n from (${matches}) as m`.execute(db);
     return Number(rows[0]!.n);
   }
