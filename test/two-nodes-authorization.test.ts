@@ -10,8 +10,8 @@ import type { Engine } from '../src/storage/open-database.ts';
  * Every change that can alter an authorization decision applies at the very next request
  * (issue 8):
  * - on PostgreSQL, made through one node, at the next request to another node sharing the same
- *   database (no node keeps a decision across requests: each request reads its credential, owner,
- *   policies and roles in one statement);
+ *   database, whose facts for the caller were read (and kept, with the authorization epoch's
+ *   version: migration 017) just before the change;
  * - on SQLite, where the one process keeps recent credentials' facts while the database is
  *   unchanged (src/storage/stores/authorization-cache.ts), at the next request to that same node,
  *   whose facts for the caller were read (and kept) just before the change; and a change written
