@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newId } from '../src/domain/ids.ts';
 import type { StoredUser } from '../src/domain/users/user.ts';
 import type { UserListQuery, UserStore } from '../src/domain/users/user-store.ts';
+import { CUSTOM_PLAN } from '../src/storage/postgres-dialect.ts';
 import { SEARCH_PLAN, sqlUserStore, type SearchPlan } from '../src/storage/stores/user-store.ts';
 import { engines } from './support/harness.ts';
 import { addBuiltInRoles, addMember, addTenant, openTestStore, type StoreFixture } from './support/store-fixture.ts';
@@ -75,6 +76,20 @@ describe.each(engines)('search plans on %s', (engine) => {
     }
     throw new Error('more than 100 pages');
   }
+
+  it.runIf(engine === 'postgres')('sends the search through the trigram index unprepared, planned for its term (a generic plan took 10x longer at 1M users)', async () => {
+    const sent: string[] = [];
+    const stop = fixture.statements.listen((text) => sent.push(text));
+    try {
+      const users = sqlUserStore(fixture.db, engine, { SMALL_TENANT: 5, RARE_TERM: 10_000, BROAD_WALK: 4 });
+      expect(await listAll(users, 'garcia', 50)).toEqual(expected('garcia'));
+    } finally {
+      stop();
+    }
+    const search = sent.filter((text) => text.includes('member_search'));
+    expect(search.length).toBeGreaterThan(0);
+    for (const text of search) expect(text).toContain(CUSTOM_PLAN);
+  });
 
   describe.each(plans)('%s', (_label, plan) => {
     it.each(searches)('%j finds the same members on pages of 1, 2, 7 and 50', async (search) => {

@@ -2,7 +2,7 @@ import { Kysely, sql } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createPostgresDatabase } from '../../test/support/postgres.ts';
-import { createPostgresDialect, PreparedStatementNames } from './postgres-dialect.ts';
+import { createPostgresDialect, CUSTOM_PLAN, PreparedStatementNames } from './postgres-dialect.ts';
 
 describe('names for prepared statements', () => {
   it('gives a repeated query one name, from its second run, and another query another', () => {
@@ -24,6 +24,13 @@ describe('names for prepared statements', () => {
     for (const text of ['begin', 'commit', 'create table t (x int)', 'set statement_timeout = 1', 'savepoint a']) {
       for (let run = 0; run < 3; run++) expect(names.nameOf(text), text).toBeUndefined();
     }
+  });
+
+  it('never names a statement planned for its values, such as a users search through the trigram index', () => {
+    const names = new PreparedStatementNames();
+    names.enable();
+    const search = `select u.* from users as u where u.id in (select ${CUSTOM_PLAN} ms.user_id from member_search as ms where ms.email_normalized like $1)`;
+    for (let run = 0; run < 8; run++) expect(names.nameOf(search)).toBeUndefined();
   });
 
   it('stops naming new texts at its limit', () => {

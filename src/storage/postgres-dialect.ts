@@ -7,6 +7,16 @@ export const POSTGRES_PREPARED_STATEMENT_LIMIT = 500;
 /** A text runs unnamed this many times before it is prepared: one-off statements are never kept. */
 const RUNS_BEFORE_PREPARING = 1;
 
+/**
+ * Marks a statement whose best plan depends on its parameters' values, which is then never
+ * prepared by name: PostgreSQL would switch a prepared statement to a generic plan after five runs,
+ * planned without the values. A users search is the case in point: whether the tenant's trigram
+ * entries or a walk of its members is the cheaper plan depends on the term, and the generic plan
+ * took every search of a 112k-member tenant at 1M users to 130–200 ms (one 1 s), against 5–20 ms
+ * planned for its term (measured 2026-12-04).
+ */
+export const CUSTOM_PLAN = '/* planned for its values */';
+
 /** Only queries: never transaction control, DDL, SET, or anything else whose effect is the statement itself. */
 const PREPARABLE = /^\s*(select|insert|update|delete|with)\b/i;
 
@@ -35,7 +45,7 @@ export class PreparedStatementNames {
   /** The name to run `sql` under, or undefined to run it unnamed. */
   nameOf(sql: string): string | undefined {
     const name = this.#names.get(sql);
-    if (name !== undefined || !this.enabled || this.#names.size >= this.limit || !PREPARABLE.test(sql)) return name;
+    if (name !== undefined || !this.enabled || this.#names.size >= this.limit || !PREPARABLE.test(sql) || sql.includes(CUSTOM_PLAN)) return name;
     const runs = this.#runs.get(sql) ?? 0;
     if (runs < RUNS_BEFORE_PREPARING) {
       // Counted only until named; bounded like the names so that one-off texts can't grow it forever.

@@ -1,3 +1,4 @@
+import type { StatementLog } from '../../src/storage/statement-log.ts';
 import type { Kysely } from 'kysely';
 import { newId } from '../../src/domain/ids.ts';
 import { builtInRoleDefinitions } from '../../src/domain/roles/role.ts';
@@ -14,6 +15,8 @@ export interface StoreFixture {
   engine: Engine;
   db: Kysely<Database>;
   store: Store;
+  /** Every statement sent through `db`. */
+  statements: StatementLog;
   close(): Promise<void>;
 }
 
@@ -25,6 +28,7 @@ export async function openTestStore(engine: Engine): Promise<StoreFixture> {
     engine,
     db: opened.db,
     store: createSqlStore(opened.db, opened.engine),
+    statements: opened.statements,
     async close() {
       await opened.db.destroy();
       await database.drop();

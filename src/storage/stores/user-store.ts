@@ -1,3 +1,4 @@
+import { CUSTOM_PLAN } from '../postgres-dialect.ts';
 import { sql, type ExpressionBuilder, type Kysely, type RawBuilder } from 'kysely';
 import { elevationInForceSql } from './role-elevation-sql.ts';
 import type { TenantMember, UserListQuery, UserStore } from '../../domain/users/user-store.ts';
@@ -130,7 +131,8 @@ function searchCondition(engine: Engine, tenantId: string, search: string, path:
     return sql<boolean>`ra.user_id in (select k.user_id from member_search join member_search_keys k on k.search_rowid = member_search.rowid where member_search match ${phrase} and ${tenantRowids(tenantId)}${cut(sql`k.user_id`)})`;
   }
   const pattern = `%${escapeLike(text)}%`;
-  return sql<boolean>`ra.user_id in (select ms.user_id from member_search as ms where ms.tenant_id = ${tenantId} and (ms.email_normalized like ${pattern} escape '\\' or ms.display_name_lower like ${pattern} escape '\\')${cut(sql`ms.user_id`)})`;
+  // Planned for its term, never prepared (CUSTOM_PLAN): the term decides between the trigram entries and a walk.
+  return sql<boolean>`ra.user_id in (select ${sql.raw(CUSTOM_PLAN)} ms.user_id from member_search as ms where ms.tenant_id = ${tenantId} and (ms.email_normalized like ${pattern} escape '\\' or ms.display_name_lower like ${pattern} escape '\\')${cut(sql`ms.user_id`)})`;
 }
 
 /** The window of matches a page in id order narrowed by the search alone needs (searchCondition); none otherwise. */
