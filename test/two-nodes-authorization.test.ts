@@ -169,6 +169,22 @@ describe.each(setups)('authorization decisions: $name', ({ engine, nodes }) => {
     await expectStatus([user.token], '/api/v1/users', 403, 'TWO_FACTOR_ENROLLMENT_REQUIRED');
   });
 
+  it("an API token's expiry, by time alone, while node B keeps its facts (its last use too recent to read them again)", async () => {
+    const user = await createSignedInUser(nodeA, { role: 'Viewer' });
+    const created = await user.client.post('/api/v1/me/tokens', { name: 'one minute', expiresIn: '1m' });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    const token = new ApiClient(nodeB.url, { token: created.body.secret });
+    const setClocks = (instant: number) => new Set([nodeA.clock, nodeB.clock]).forEach((clock) => clock.advance(instant - clock.now().getTime()));
+    const expiresAt = Date.parse(created.body.token.expiresAt);
+    setClocks(expiresAt - 30_000);
+    // Used (and touched) 30 s before its end: then kept, the touch not due again within the minute.
+    for (let n = 0; n < 3; n++) await expectStatus([token], '/api/v1/users', 200);
+    setClocks(expiresAt - 1);
+    await expectStatus([token], '/api/v1/users', 200);
+    setClocks(expiresAt);
+    await expectStatus([token], '/api/v1/users', 401, 'TOKEN_EXPIRED');
+  });
+
   it('a tenant deleted, and one of the same slug created again', async () => {
     expect((await nodeA.admin.post('/api/v1/tenants', { slug: 'short-lived', name: 'Short lived' })).status).toBe(201);
     const user = await userOnB({ role: 'Viewer' });
