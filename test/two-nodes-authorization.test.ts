@@ -91,6 +91,7 @@ describe.each(setups)('authorization decisions: $name', ({ engine, nodes }) => {
 
   it('a suspension, and the re-activation', async () => {
     const user = await userOnB({ role: 'Viewer' });
+    await expectStatus([user.session, user.token], '/api/v1/users', 200);
     expect((await nodeA.admin.post(`/api/v1/users/${user.id}/suspend`)).status).toBe(200);
     await expectStatus([user.token], '/api/v1/users', 401, 'ACCOUNT_SUSPENDED');
     expect((await user.session.get('/api/v1/users')).status).toBe(401);
@@ -100,12 +101,14 @@ describe.each(setups)('authorization decisions: $name', ({ engine, nodes }) => {
 
   it("the user's deletion", async () => {
     const user = await userOnB({ role: 'Viewer' });
+    await expectStatus([user.session, user.token], '/api/v1/users', 200);
     expect((await nodeA.admin.delete(`/api/v1/users/${user.id}`)).status).toBeLessThan(300);
     await expectStatus([user.session, user.token], '/api/v1/users', 401);
   });
 
   it("an API token's revocation", async () => {
     const user = await userOnB({ role: 'Viewer' });
+    await expectStatus([user.session, user.token], '/api/v1/users', 200);
     expect((await on(nodeA, user.client).delete(`/api/v1/me/tokens/${user.tokenId}`)).status).toBeLessThan(300);
     await expectStatus([user.token], '/api/v1/users', 401, 'TOKEN_INVALID');
     await expectStatus([user.session], '/api/v1/users', 200);
@@ -113,6 +116,7 @@ describe.each(setups)('authorization decisions: $name', ({ engine, nodes }) => {
 
   it('a password change, which ends the other sessions', async () => {
     const user = await userOnB({ role: 'Viewer' });
+    await expectStatus([user.session, user.token], '/api/v1/users', 200);
     const second = await nodeA.login(user.email, USER_PASSWORD);
     expect(second.response.status).toBe(200);
     const changed = await second.client.post('/api/v1/auth/password', { currentPassword: USER_PASSWORD, newPassword: 'another long password 456' });
@@ -123,6 +127,7 @@ describe.each(setups)('authorization decisions: $name', ({ engine, nodes }) => {
 
   it('a session ended by an admin', async () => {
     const user = await userOnB({ role: 'Viewer' });
+    await expectStatus([user.session, user.token], '/api/v1/users', 200);
     const activity = await nodeA.admin.get(`/api/v1/users/${user.id}/activity`);
     expect(activity.status).toBe(200);
     expect(activity.body.sessions.length).toBeGreaterThan(0);
@@ -162,6 +167,35 @@ describe.each(setups)('authorization decisions: $name', ({ engine, nodes }) => {
     await expectStatus([user.session, user.token], '/api/v1/users', 200);
     expect((await nodeA.admin.post(`/api/v1/users/${user.id}/reset-2fa`)).status).toBe(200);
     await expectStatus([user.token], '/api/v1/users', 403, 'TWO_FACTOR_ENROLLMENT_REQUIRED');
+  });
+
+  it("an API token's expiry, by time alone, while node B keeps its facts (its last use too recent to read them again)", async () => {
+    const user = await createSignedInUser(nodeA, { role: 'Viewer' });
+    const created = await user.client.post('/api/v1/me/tokens', { name: 'one minute', expiresIn: '1m' });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    const token = new ApiClient(nodeB.url, { token: created.body.secret });
+    const setClocks = (instant: number) => new Set([nodeA.clock, nodeB.clock]).forEach((clock) => clock.advance(instant - clock.now().getTime()));
+    const expiresAt = Date.parse(created.body.token.expiresAt);
+    setClocks(expiresAt - 30_000);
+    // Used (and touched) 30 s before its end: then kept, the touch not due again within the minute.
+    for (let n = 0; n < 3; n++) await expectStatus([token], '/api/v1/users', 200);
+    setClocks(expiresAt - 1);
+    await expectStatus([token], '/api/v1/users', 200);
+    setClocks(expiresAt);
+    await expectStatus([token], '/api/v1/users', 401, 'TOKEN_EXPIRED');
+  });
+
+  it('a tenant deleted, and one of the same slug created again', async () => {
+    expect((await nodeA.admin.post('/api/v1/tenants', { slug: 'short-lived', name: 'Short lived' })).status).toBe(201);
+    const user = await userOnB({ role: 'Viewer' });
+    expect((await nodeA.admin.put(`/api/v1/tenants/short-lived/members/${user.id}`, { role: 'Viewer' })).status).toBe(200);
+    const inTenant = [user.session.inTenant('short-lived'), user.token.inTenant('short-lived')];
+    await expectStatus(inTenant, '/api/v1/users', 200);
+    expect((await nodeA.admin.delete('/api/v1/tenants/short-lived')).status).toBeLessThan(300);
+    await expectStatus(inTenant, '/api/v1/users', 404, 'TENANT_NOT_FOUND');
+    // The same slug again, a new tenant: the user is no member of it.
+    expect((await nodeA.admin.post('/api/v1/tenants', { slug: 'short-lived', name: 'Short lived again' })).status).toBe(201);
+    await expectStatus(inTenant, '/api/v1/users', 404, 'TENANT_NOT_FOUND');
   });
 
   it.runIf(engine === 'sqlite')("a change another process writes to the database file", async () => {

@@ -22,6 +22,10 @@ import { PostgresAdapter, sql, type Kysely } from 'kysely';
  * a statement that sees the new version sees the change, and one that sees the old version sees
  * the rows as they were before it.
  *
+ * A TRUNCATE fires no row trigger (an operator's `truncate sessions` to sign everyone out, a
+ * `truncate ... cascade`): a statement-level trigger on each table bumps for it, at once (the
+ * TRUNCATE already holds the table exclusively until the commit).
+ *
  * SQLite: nothing; one process owns the file and its change counters say the same
  * (SqliteChangeWatch).
  */
@@ -64,6 +68,7 @@ export async function up(db: Kysely<any>): Promise<void> {
         `create constraint trigger ${table}_authorization_updated after update of ${list} on ${table} deferrable initially deferred for each row when ((${old}) is distinct from (${now})) execute function sophon_authorization_changed()`,
       )
       .execute(db);
+    await sql.raw(`create trigger ${table}_authorization_truncated after truncate on ${table} for each statement execute function sophon_authorization_changed()`).execute(db);
   }
 }
 
@@ -72,6 +77,7 @@ export async function down(db: Kysely<any>): Promise<void> {
   for (const { table } of AUTHORIZATION_TRIGGERS) {
     await sql.raw(`drop trigger ${table}_authorization_changed on ${table}`).execute(db);
     await sql.raw(`drop trigger ${table}_authorization_updated on ${table}`).execute(db);
+    await sql.raw(`drop trigger ${table}_authorization_truncated on ${table}`).execute(db);
   }
   await sql`drop function sophon_authorization_changed()`.execute(db);
   await sql`drop table authorization_epoch`.execute(db);
