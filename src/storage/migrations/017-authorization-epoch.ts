@@ -26,6 +26,10 @@ import { PostgresAdapter, sql, type Kysely } from 'kysely';
  * `truncate ... cascade`): a statement-level trigger on each table bumps for it, at once (the
  * TRUNCATE already holds the table exclusively until the commit).
  *
+ * The version is a random value, new at every bump, never a count: a database restored from a
+ * backup (or turned back any other way) can't come back to a version some node kept facts at
+ * after the backup was taken, however many bumps follow. `bumps` counts them, for people.
+ *
  * SQLite: nothing; one process owns the file and its change counters say the same
  * (SqliteChangeWatch).
  */
@@ -43,13 +47,13 @@ export const AUTHORIZATION_TRIGGERS: readonly { table: string; inserts: boolean;
 
 export async function up(db: Kysely<any>): Promise<void> {
   if (!(db.getExecutor().adapter instanceof PostgresAdapter)) return;
-  await sql`create table authorization_epoch (id integer primary key check (id = 1), version bigint not null)`.execute(db);
-  await sql`insert into authorization_epoch (id, version) values (1, 1)`.execute(db);
+  await sql`create table authorization_epoch (id integer primary key check (id = 1), version text not null, bumps bigint not null)`.execute(db);
+  await sql`insert into authorization_epoch (id, version, bumps) values (1, gen_random_uuid()::text, 0)`.execute(db);
   await sql`
     create function sophon_authorization_changed() returns trigger language plpgsql as $$
     begin
       if current_setting('sophon.authorization_epoch_bumped', true) is distinct from txid_current()::text then
-        update authorization_epoch set version = version + 1 where id = 1;
+        update authorization_epoch set version = gen_random_uuid()::text, bumps = bumps + 1 where id = 1;
         perform set_config('sophon.authorization_epoch_bumped', txid_current()::text, true);
       end if;
       return null;
