@@ -45,7 +45,11 @@ export function orderMembers<S extends MemberSelect>(select: S, query: Pick<User
   if (!order || order.key === 'created') {
     const descending = order?.descending ?? false;
     const after = order?.after?.id ?? query.after;
-    const page = after ? select.where('ra.user_id', descending ? '<' : '>', after) : select;
+    // The cursor on both sides of the join: PostgreSQL doesn't carry `ra.user_id > x` over to
+    // `u.id` by itself, and at 1M users merge-joined the page with the users' key index from its
+    // start (444,721 users read for a page of 50 in a 112k-member tenant, 240 ms; 1 ms with this).
+    const beyond = descending ? '<' : '>';
+    const page = after ? select.where('ra.user_id', beyond, after).where('u.id', beyond, after) : select;
     return page.orderBy('ra.user_id', descending ? 'desc' : 'asc') as S;
   }
   const value = SORT_VALUE[order.key];
