@@ -21,8 +21,10 @@ import type { UserService } from './user-service.ts';
 import { fail, messageOf } from '../error-catalogue.ts';
 
 /** Rows stored per statement group while the file arrives. */
-const RECEIVE_CHUNK_ROWS = 500;
+const RECEIVE_CHUNK_ROWS = 1000;
 const MAX_PAGE_ROWS = 1000;
+/** Rows a batch is checked or given credentials for between two turns of the event loop. */
+const YIELD_EVERY_ROWS = 100;
 /** How long a finished job keeps its rows (emails, outcomes, unshown one-time passwords); its counts stay. */
 export const IMPORT_ROWS_RETENTION_MS = 30 * 24 * 60 * 60 * 1000;
 /** Runs of one batch before the job fails (a batch's transaction rolled back by a race or a lost connection). */
@@ -149,6 +151,8 @@ export class ImportJobService {
     };
     await store.importJobs.create(job);
     let total = 0;
+    // One chunk is stored while the next is read (the file keeps arriving meanwhile).
+    let storing: Promise<void> | undefined;
     try {
       let chunk: NewImportJobRow[] = [];
       for await (const { line, input } of readImportCsv(decodeCsvStream(file, options.encoding))) {
@@ -162,14 +166,19 @@ export class ImportJobService {
           passwordSealed: input.password === undefined ? null : seal(key, Buffer.from(input.password, 'utf8'), `${job.id}:${line}:password`, 'import-secret'),
         });
         if (chunk.length >= RECEIVE_CHUNK_ROWS) {
-          await store.importJobs.addRows(job.id, chunk);
+          await storing;
+          storing = store.importJobs.addRows(job.id, chunk);
+          // Its failure is met at the next await of it, not left unhandled while the file is read.
+          storing.catch(() => undefined);
           total += chunk.length;
           chunk = [];
         }
       }
+      await storing;
       await store.importJobs.addRows(job.id, chunk);
       total += chunk.length;
     } catch (error) {
+      await storing?.catch(() => undefined);
       // A file refused as a whole (not CSV, not UTF-8, unknown columns) leaves no job behind.
       await store.importJobs.delete(job.id);
       throw error;
@@ -484,7 +493,10 @@ export class ImportJobService {
     const key = this.#sealingKey();
     const reads = withBatchReads(store, this.#context.clock);
     const firstLines = await store.importJobs.firstLinesOfEmails(job.id, batch.rows.map((row) => normalizeEmail(row.email)));
-    for (const row of batch.rows) {
+    for (const [index, row] of batch.rows.entries()) {
+      // Its reads are mostly answered from the batch's memo, without a turn of the event loop: let the
+      // batch being written meanwhile take its answers every so often.
+      if (index > 0 && index % YIELD_EVERY_ROWS === 0) await new Promise((resolve) => setImmediate(resolve));
       try {
         let password: string | undefined;
         if (row.passwordSealed) {
@@ -514,7 +526,8 @@ export class ImportJobService {
     const key = this.#sealingKey();
     const withPassword = batch.prepared.filter(({ user }) => user.password !== undefined);
     const hashing = this.#pool.hashAll(withPassword.map(({ user }) => user.password!));
-    for (const { row, user } of batch.prepared) {
+    for (const [index, { row, user }] of batch.prepared.entries()) {
+      if (index > 0 && index % YIELD_EVERY_ROWS === 0) await new Promise((resolve) => setImmediate(resolve));
       if (user.password !== undefined) continue;
       if (mailEnabled) batch.hashed.set(row.line, { ...user, initialPassword: '', passwordHash: NO_PASSWORD_HASH });
       else {
