@@ -165,6 +165,8 @@ export class ImportJobService {
           tenant: input.tenant ?? null,
           passwordSealed: input.password === undefined ? null : seal(key, Buffer.from(input.password, 'utf8'), `${job.id}:${line}:password`, 'import-secret'),
         });
+        // The hashing threads start loading while the rest of the file comes in.
+        if (input.password !== undefined && !dryRun) this.#pool.start();
         if (chunk.length >= RECEIVE_CHUNK_ROWS) {
           await storing;
           storing = store.importJobs.addRows(job.id, chunk);
