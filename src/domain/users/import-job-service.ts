@@ -470,9 +470,11 @@ export class ImportJobService {
     const batch: PreparedBatch = { rows, prepared: [], settled: new Map(), refusals: new Map(), hashed: new Map(), passwordsHashed: 0, authorityLost: undefined };
     if (rows.length === 0) return batch;
     // The planner's statistics, refreshed as the job grows the tables (PostgreSQL's ANALYZE, 0.1–0.2 s),
-    // while this batch is checked and hashed; the batch is written once it is done.
+    // while this batch is checked and hashed; the batch is written once it is done. A job of one
+    // batch grows them too little to matter, and its ANALYZE would take a core from its hashing.
+    const onlyBatch = statistics.batchesRun === 0 && rows.length < store.importJobs.batchRows;
     let analyzing: Promise<void> | undefined;
-    if (statistics.batchesRun >= 2 * statistics.analyzedAt) {
+    if (!onlyBatch && statistics.batchesRun >= 2 * statistics.analyzedAt) {
       analyzing = store.importJobs.refreshStatistics();
       analyzing.catch(() => undefined);
       statistics.analyzedAt = Math.max(1, statistics.batchesRun);
