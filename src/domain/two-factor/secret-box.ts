@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, createSecretKey, hkdfSync, randomBytes, type KeyObject } from 'node:crypto';
 
 /**
  * The server's secret key and what is sealed with it. One 32-byte master key (from
@@ -29,6 +29,17 @@ export function deriveKey(material: Buffer, purpose: KeyPurpose): Buffer {
   return key;
 }
 
+// The cipher's key as a KeyObject, made once: given a Buffer, every createCipheriv makes one of its own (a third of a seal's cost).
+const cipherKeys = new WeakMap<Buffer, Map<KeyPurpose, KeyObject>>();
+
+function cipherKey(material: Buffer, purpose: KeyPurpose): KeyObject {
+  let byPurpose = cipherKeys.get(material);
+  if (!byPurpose) cipherKeys.set(material, (byPurpose = new Map()));
+  let key = byPurpose.get(purpose);
+  if (!key) byPurpose.set(purpose, (key = createSecretKey(deriveKey(material, purpose))));
+  return key;
+}
+
 export function masterKeyOf(material: Buffer, source: string): MasterKey {
   if (material.length !== 32) throw new Error(`${source}: the key must be 32 bytes, got ${material.length}`);
   const id = createHash('sha256').update(deriveKey(material, 'key-id')).digest('hex').slice(0, 16);
@@ -44,7 +55,7 @@ const VERSION = 'v1';
 /** AES-256-GCM with a fresh 96-bit nonce; `context` (the user id) is bound as associated data, so a sealed secret can't be moved to another row. */
 export function seal(key: MasterKey, plaintext: Buffer, context: string, purpose: KeyPurpose = 'two-factor-secret'): string {
   const iv = randomBytes(12);
-  const cipher = createCipheriv('aes-256-gcm', deriveKey(key.material, purpose), iv);
+  const cipher = createCipheriv('aes-256-gcm', cipherKey(key.material, purpose), iv);
   cipher.setAAD(Buffer.from(context, 'utf8'));
   const body = Buffer.concat([cipher.update(plaintext), cipher.final()]);
   return `${VERSION}.${Buffer.concat([iv, body, cipher.getAuthTag()]).toString('base64url')}`;
@@ -55,7 +66,7 @@ export function unseal(key: MasterKey, sealed: string, context: string, purpose:
   if (version !== VERSION || !payload) throw new SealedSecretError('unknown sealed-secret format');
   const bytes = Buffer.from(payload, 'base64url');
   if (bytes.length < 12 + 16 + 1) throw new SealedSecretError('sealed secret is truncated');
-  const decipher = createDecipheriv('aes-256-gcm', deriveKey(key.material, purpose), bytes.subarray(0, 12));
+  const decipher = createDecipheriv('aes-256-gcm', cipherKey(key.material, purpose), bytes.subarray(0, 12));
   decipher.setAAD(Buffer.from(context, 'utf8'));
   decipher.setAuthTag(bytes.subarray(bytes.length - 16));
   try {

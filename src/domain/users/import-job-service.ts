@@ -9,6 +9,7 @@ import { newId } from '../ids.ts';
 import type { Role } from '../roles/role.ts';
 import type { RoleAssignment } from '../roles/role-store.ts';
 import type { Store } from '../store.ts';
+import type { Clock } from '../clock.ts';
 import { masterKeyOf, seal, SealedSecretError, unseal, type MasterKey } from '../two-factor/secret-box.ts';
 import type { ImportJob, ImportJobCounts, ImportJobRow, ImportRowOutcome, NewImportJobRow, SettledImportJobRow } from './import-job.ts';
 import type { PasswordHashPool } from './password-hash-pool.ts';
@@ -19,11 +20,11 @@ import type { HashedUser, PreparedUser } from './user-creation.ts';
 import type { UserService } from './user-service.ts';
 import { fail, messageOf } from '../error-catalogue.ts';
 
-/** Rows created per transaction: each batch writes its users, their audit events and the rows' outcomes at once. */
-export const IMPORT_BATCH_ROWS = 200;
 /** Rows stored per statement group while the file arrives. */
-const RECEIVE_CHUNK_ROWS = 500;
+const RECEIVE_CHUNK_ROWS = 1000;
 const MAX_PAGE_ROWS = 1000;
+/** Rows a batch is checked or given credentials for between two turns of the event loop. */
+const YIELD_EVERY_ROWS = 100;
 /** How long a finished job keeps its rows (emails, outcomes, unshown one-time passwords); its counts stay. */
 export const IMPORT_ROWS_RETENTION_MS = 30 * 24 * 60 * 60 * 1000;
 /** Runs of one batch before the job fails (a batch's transaction rolled back by a race or a lost connection). */
@@ -86,7 +87,7 @@ const jobNotFound = (id: string) => fail('IMPORT_JOB_NOT_FOUND', { id: id.slice(
  *
  * The file is read as it arrives (never held whole) and each row stored in `import_job_rows`,
  * its password sealed with the server's key. The job then runs in the background: batches of
- * IMPORT_BATCH_ROWS rows, passwords hashed on worker threads across every core, each batch one
+ * `ImportJobStore.batchRows` rows, passwords hashed on worker threads across every core, each batch one
  * transaction that claims its rows, creates their users exactly as `POST /users` would (same
  * checks through AccessGuards, same audit events) and writes each row's outcome. A crash loses
  * at most the batch in flight, whose transaction never committed: at start the server takes up
@@ -150,6 +151,8 @@ export class ImportJobService {
     };
     await store.importJobs.create(job);
     let total = 0;
+    // One chunk is stored while the next is read (the file keeps arriving meanwhile).
+    let storing: Promise<void> | undefined;
     try {
       let chunk: NewImportJobRow[] = [];
       for await (const { line, input } of readImportCsv(decodeCsvStream(file, options.encoding))) {
@@ -162,15 +165,22 @@ export class ImportJobService {
           tenant: input.tenant ?? null,
           passwordSealed: input.password === undefined ? null : seal(key, Buffer.from(input.password, 'utf8'), `${job.id}:${line}:password`, 'import-secret'),
         });
+        // The hashing threads start loading while the rest of the file comes in.
+        if (input.password !== undefined && !dryRun) this.#pool.start();
         if (chunk.length >= RECEIVE_CHUNK_ROWS) {
-          await store.importJobs.addRows(job.id, chunk);
+          await storing;
+          storing = store.importJobs.addRows(job.id, chunk);
+          // Its failure is met at the next await of it, not left unhandled while the file is read.
+          storing.catch(() => undefined);
           total += chunk.length;
           chunk = [];
         }
       }
+      await storing;
       await store.importJobs.addRows(job.id, chunk);
       total += chunk.length;
     } catch (error) {
+      await storing?.catch(() => undefined);
       // A file refused as a whole (not CSV, not UTF-8, unknown columns) leaves no job behind.
       await store.importJobs.delete(job.id);
       throw error;
@@ -348,10 +358,12 @@ export class ImportJobService {
       await store.importJobs.update(jobId, { resumed: job.resumed + 1, updatedAt: clock.now().toISOString() });
       job = { ...job, resumed: job.resumed + 1 };
     }
-    let failures = 0;
     // Statistics refreshed as the job starts and each time its rows done double.
-    let analyzedAt = -1;
-    let batchesRun = 0;
+    const statistics = { analyzedAt: -1, batchesRun: 0 };
+    // Each batch's rows are read, checked and hashed while the one before is written: the next is
+    // taken after the last line of this one (rows before it are settled, or another run's).
+    let next: Promise<PreparedBatch | 'lease lost'> | undefined;
+    let afterLine: number | undefined;
     try {
       for (;;) {
         if (this.#stopping) return false;
@@ -361,17 +373,13 @@ export class ImportJobService {
           this.#batchesLeft = undefined;
           return false;
         }
-        // Renewed before each batch; lost (this node was taken for dead), the job is the other node's now.
-        if (!(await this.#lease(jobId))) return true;
-        const rows = await store.importJobs.listRows(jobId, { status: 'pending', limit: IMPORT_BATCH_ROWS });
-        if (rows.length > 0 && batchesRun >= 2 * analyzedAt) {
-          await store.importJobs.refreshStatistics();
-          analyzedAt = Math.max(1, batchesRun);
-        }
-        batchesRun += 1;
-        if (rows.length > 0) {
+        const batch = await (next ?? this.#prepareBatch(job, afterLine, statistics));
+        next = undefined;
+        // The lease, renewed before each batch, was lost (this node was taken for dead): the job is the other node's now.
+        if (batch === 'lease lost') return true;
+        if (batch.rows.length > 0) {
           // The job acts with the authority of who started it, as it holds now: gone, it stops here.
-          const stopped = await this.#authorityLost(job);
+          const stopped = batch.authorityLost;
           if (stopped) {
             const now = clock.now().toISOString();
             await store.transaction(async (tx) => {
@@ -385,16 +393,25 @@ export class ImportJobService {
             });
             return true;
           }
-          try {
-            await this.#runBatch(job, rows);
-            failures = 0;
-          } catch (error) {
-            // Rolled back whole: another request took one of these emails between the check and the
-            // insert, or the database went away for a moment. The same rows are still pending: run
-            // them again (a taken email is then reported as such); give up after a few tries.
-            if (++failures >= MAX_BATCH_ATTEMPTS) throw error;
-            await new Promise((resolve) => setTimeout(resolve, 100 * failures));
-            continue;
+          afterLine = batch.rows.at(-1)!.line;
+          if (!this.#stopping) {
+            const ahead = this.#prepareBatch(job, afterLine, statistics);
+            // Awaited at the top of the loop, or in `finally` when the job stops first.
+            ahead.catch(() => undefined);
+            next = ahead;
+          }
+          for (let attempt = 1; ; attempt++) {
+            try {
+              await this.#writeBatch(job, batch);
+              break;
+            } catch (error) {
+              // Rolled back whole: another request took one of these emails between the check and the
+              // insert, or the database went away for a moment. The same rows are still pending: write
+              // them again (a taken email is then reported as such); give up after a few tries.
+              if (attempt >= MAX_BATCH_ATTEMPTS) throw error;
+              await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
+              if (!(await this.#lease(jobId))) return true;
+            }
           }
           // Embedded SQLite answers synchronously, so a batch never waits on I/O: let the requests
           // that came in meanwhile (sign-ins, this job's progress) through before the next one.
@@ -410,6 +427,7 @@ export class ImportJobService {
             await tx.importJobs.addToCounts(jobId, { done: -job!.counts.valid, created: 0, valid: -job!.counts.valid, failed: 0, passwordsHashed: 0 }, clock.now().toISOString());
           });
           job = { ...job, phase: 'create' };
+          afterLine = undefined;
           continue;
         }
         await this.#finish(job);
@@ -421,6 +439,9 @@ export class ImportJobService {
       const message = error instanceof Error ? error.message : String(error);
       await store.importJobs.update(jobId, { status: 'failed', error: { code: 'IMPORT_FAILED', message: messageOf('IMPORT_FAILED', { reason: message }) }, updatedAt: now, finishedAt: now });
       return true;
+    } finally {
+      // A batch read ahead and not written (the job stopped or failed first) writes nothing; its reads end here.
+      await next?.catch(() => undefined);
     }
   }
 
@@ -431,28 +452,55 @@ export class ImportJobService {
     const user = await store.users.getById(job.actor.userId);
     if (!user || user.status !== 'active') return { code: 'IMPORT_ACTOR_INACTIVE', message: `The admin who started this import (${job.actor.email}) is no longer active, so it stopped: ${await done()}.` };
     // Read afresh (not the decision of the request that started the job): the job may run for long.
-    if (await this.#access.holds(job.actor, 'ManageUsers', job.tenantId, withBatchReads(store))) return undefined;
+    if (await this.#access.holds(job.actor, 'ManageUsers', job.tenantId, withBatchReads(store, this.#context.clock))) return undefined;
     return { code: 'PERMISSION_MISSING', message: `The admin who started this import (${job.actor.email}) no longer holds ManageUsers in this tenant, so it stopped: ${await done()}.` };
   }
 
-  /** One batch: checks outside the transaction, passwords hashed on the pool, then claim, create and record in one transaction. */
-  async #runBatch(job: ImportJob, rows: ImportJobRow[]): Promise<void> {
-    const { store, clock, settings } = this.#context;
-    const actor = job.actor;
-    const creating = job.phase === 'create' && !job.dryRun;
-    const key = this.#sealingKey();
-    const settled = new Map<number, SettledImportJobRow>();
-    const refusals = new Map<number, DomainError>();
-    const reject = (line: number, error: unknown) => {
-      if (!(error instanceof DomainError)) throw error;
-      settled.set(line, { line, status: 'rejected', error: { code: error.code, message: error.message } });
-      if (error.kind === 'forbidden') refusals.set(line, error);
-    };
+  /**
+   * A batch made ready to write, outside any transaction: the lease renewed, the next rows read
+   * (after `afterLine`), the actor's authority read afresh, each row checked, and the credential
+   * of each row to create settled (the file's passwords hashed on the worker pool). The job runs
+   * this for batch N+1 while batch N is written, so the hashing and the checks of one overlap the
+   * other's transaction.
+   */
+  async #prepareBatch(job: ImportJob, afterLine: number | undefined, statistics: { analyzedAt: number; batchesRun: number }): Promise<PreparedBatch | 'lease lost'> {
+    const { store, settings } = this.#context;
+    if (!(await this.#lease(job.id))) return 'lease lost';
+    const rows = await store.importJobs.listRows(job.id, { status: 'pending', afterLine, limit: store.importJobs.batchRows });
+    const batch: PreparedBatch = { rows, prepared: [], settled: new Map(), refusals: new Map(), hashed: new Map(), passwordsHashed: 0, authorityLost: undefined };
+    if (rows.length === 0) return batch;
+    // The planner's statistics, refreshed as the job grows the tables (PostgreSQL's ANALYZE, 0.1–0.2 s),
+    // while this batch is checked and hashed; the batch is written once it is done. A job of one
+    // batch grows them too little to matter, and its ANALYZE would take a core from its hashing.
+    const onlyBatch = statistics.batchesRun === 0 && rows.length < store.importJobs.batchRows;
+    let analyzing: Promise<void> | undefined;
+    if (!onlyBatch && statistics.batchesRun >= 2 * statistics.analyzedAt) {
+      analyzing = store.importJobs.refreshStatistics();
+      analyzing.catch(() => undefined);
+      statistics.analyzedAt = Math.max(1, statistics.batchesRun);
+    }
+    statistics.batchesRun += 1;
+    try {
+      batch.authorityLost = await this.#authorityLost(job);
+      if (batch.authorityLost) return batch;
+      await this.#checkRows(job, batch);
+      if (job.phase === 'create' && !job.dryRun) await this.#settleCredentials(job, batch, settings.mailEnabled);
+    } finally {
+      await analyzing;
+    }
+    return batch;
+  }
 
-    const prepared: { row: ImportJobRow; user: PreparedUser }[] = [];
-    const reads = withBatchReads(store);
-    const firstLines = await store.importJobs.firstLinesOfEmails(job.id, rows.map((row) => normalizeEmail(row.email)));
-    for (const row of rows) {
+  /** The checks of each row that need no transaction (fields, password policy, tenant, ManageUsers there, an email repeated earlier in the file). */
+  async #checkRows(job: ImportJob, batch: PreparedBatch): Promise<void> {
+    const { store } = this.#context;
+    const key = this.#sealingKey();
+    const reads = withBatchReads(store, this.#context.clock);
+    const firstLines = await store.importJobs.firstLinesOfEmails(job.id, batch.rows.map((row) => normalizeEmail(row.email)));
+    for (const [index, row] of batch.rows.entries()) {
+      // Its reads are mostly answered from the batch's memo, without a turn of the event loop: let the
+      // batch being written meanwhile take its answers every so often.
+      if (index > 0 && index % YIELD_EVERY_ROWS === 0) await new Promise((resolve) => setImmediate(resolve));
       try {
         let password: string | undefined;
         if (row.passwordSealed) {
@@ -461,34 +509,49 @@ export class ImportJobService {
           }
           password = unseal(key, row.passwordSealed, `${job.id}:${row.line}:password`, 'import-secret').toString('utf8');
         }
-        const user = await this.#users.prepareCreate(actor, { email: row.email, displayName: row.displayName, ...(row.role ? { role: row.role } : {}), ...(row.tenant ? { tenant: row.tenant } : {}), ...(password !== undefined ? { password } : {}) }, reads);
+        const user = await this.#users.prepareCreate(job.actor, { email: row.email, displayName: row.displayName, ...(row.role ? { role: row.role } : {}), ...(row.tenant ? { tenant: row.tenant } : {}), ...(password !== undefined ? { password } : {}) }, reads);
         const earlier = firstLines.get(normalizeEmail(user.email));
         if (earlier !== undefined && earlier < row.line) throw fail('EMAIL_REPEATED', { email: user.email, earlier });
-        prepared.push({ row, user });
+        batch.prepared.push({ row, user });
       } catch (error) {
-        reject(row.line, error);
+        if (!(error instanceof DomainError)) throw error;
+        batch.settled.set(row.line, { line: row.line, status: 'rejected', error: { code: error.code, message: error.message } });
+        if (error.kind === 'forbidden') batch.refusals.set(row.line, error);
       }
     }
+  }
 
-    // The credential of each row to create: the file's password hashed on the worker pool; else
-    // no argon2 at all: an invitation link (SMTP), or a one-time password kept as SHA-256.
-    const hashed = new Map<number, HashedUser>();
-    let passwordsHashed = 0;
-    if (creating) {
-      const withPassword = prepared.filter(({ user }) => user.password !== undefined);
-      const hashes = await this.#pool.hashAll(withPassword.map(({ user }) => user.password!));
-      passwordsHashed = hashes.length;
-      withPassword.forEach(({ row, user }, index) => hashed.set(row.line, { ...user, initialPassword: user.password!, passwordHash: hashes[index]! }));
-      for (const { row, user } of prepared) {
-        if (user.password !== undefined) continue;
-        if (settings.mailEnabled) hashed.set(row.line, { ...user, initialPassword: '', passwordHash: NO_PASSWORD_HASH });
-        else {
-          const oneTime = generatePassword();
-          hashed.set(row.line, { ...user, initialPassword: oneTime, passwordHash: hashOneTimePassword(oneTime) });
-        }
+  /**
+   * The credential of each row to create: the file's password hashed on the worker pool; else no
+   * argon2 at all: an invitation link (SMTP), or a one-time password kept as SHA-256 and sealed
+   * for the admin who started the job.
+   */
+  async #settleCredentials(job: ImportJob, batch: PreparedBatch, mailEnabled: boolean): Promise<void> {
+    const key = this.#sealingKey();
+    const withPassword = batch.prepared.filter(({ user }) => user.password !== undefined);
+    const hashing = this.#pool.hashAll(withPassword.map(({ user }) => user.password!));
+    for (const [index, { row, user }] of batch.prepared.entries()) {
+      if (index > 0 && index % YIELD_EVERY_ROWS === 0) await new Promise((resolve) => setImmediate(resolve));
+      if (user.password !== undefined) continue;
+      if (mailEnabled) batch.hashed.set(row.line, { ...user, initialPassword: '', passwordHash: NO_PASSWORD_HASH });
+      else {
+        const oneTime = generatePassword();
+        const oneTimePasswordSealed = seal(key, Buffer.from(oneTime, 'utf8'), `${job.id}:${row.line}:one-time`, 'import-secret');
+        batch.hashed.set(row.line, { ...user, initialPassword: oneTime, passwordHash: hashOneTimePassword(oneTime), oneTimePasswordSealed });
       }
     }
+    const hashes = await hashing;
+    batch.passwordsHashed = hashes.length;
+    withPassword.forEach(({ row, user }, index) => batch.hashed.set(row.line, { ...user, initialPassword: user.password!, passwordHash: hashes[index]! }));
+  }
 
+  /** Writes a prepared batch in one transaction: claims its rows, creates their users as `POST /users` would, records each row's outcome. */
+  async #writeBatch(job: ImportJob, prepared: PreparedBatch): Promise<void> {
+    const { store, clock } = this.#context;
+    const actor = job.actor;
+    const creating = job.phase === 'create' && !job.dryRun;
+    const key = this.#sealingKey();
+    const { rows, settled, refusals, hashed, passwordsHashed } = prepared;
     await store.transaction(async (tx) => {
       const claimed = new Set(await tx.importJobs.claimRows(job.id, rows.map((row) => row.line), 'pending'));
       // Another run (another node resuming the same job) took this batch first: nothing to do.
@@ -496,10 +559,10 @@ export class ImportJobService {
       const outcomes = new Map(settled);
       const denied = new Map(refusals);
       const count = { done: 0, created: 0, valid: 0, failed: 0 };
-      const taken = await tx.importJobs.takenEmails(prepared.filter(({ row }) => claimed.has(row.line)).map(({ user }) => normalizeEmail(user.email)));
+      const taken = await tx.importJobs.takenEmails(prepared.prepared.filter(({ row }) => claimed.has(row.line)).map(({ user }) => normalizeEmail(user.email)));
       const writes: BatchWrites = { users: [], audit: [], assignments: [] };
-      const batch = withBatchWrites(withBatchReads(tx), taken, writes);
-      for (const { row, user } of prepared) {
+      const batch = withBatchWrites(withBatchReads(tx, clock), taken, writes);
+      for (const { row, user } of prepared.prepared) {
         if (!claimed.has(row.line)) continue;
         let role: Role;
         try {
@@ -525,7 +588,7 @@ export class ImportJobService {
         let oneTimePasswordSealed: string | null = null;
         if (!inserted.invitation && !inserted.notice && user.password === undefined) {
           outcome.oneTimePassword = 'sealed';
-          oneTimePasswordSealed = seal(key, Buffer.from(ready.initialPassword, 'utf8'), `${job.id}:${row.line}:one-time`, 'import-secret');
+          oneTimePasswordSealed = ready.oneTimePasswordSealed ?? seal(key, Buffer.from(ready.initialPassword, 'utf8'), `${job.id}:${row.line}:one-time`, 'import-secret');
         }
         outcomes.set(row.line, { line: row.line, status: 'created', userId: inserted.created.id, outcome, oneTimePasswordSealed });
       }
@@ -617,26 +680,54 @@ export class ImportJobService {
   }
 }
 
+/** A batch read, checked and hashed, ready for its transaction (#prepareBatch, #writeBatch). */
+interface PreparedBatch {
+  rows: ImportJobRow[];
+  /** The rows that passed the checks outside the transaction. */
+  prepared: { row: ImportJobRow; user: PreparedUser }[];
+  /** The outcomes of the rows that did not. */
+  settled: Map<number, SettledImportJobRow>;
+  /** Of those, the rows refused for want of a permission (audited as refused authorizations). */
+  refusals: Map<number, DomainError>;
+  /** The credential of each row to create; its one-time password sealed already, when it has one. */
+  hashed: Map<number, HashedUser & { oneTimePasswordSealed?: string }>;
+  passwordsHashed: number;
+  /** Why the job's actor may no longer run it; nothing else was read then. */
+  authorityLost: { code: string; message: string } | undefined;
+}
+
 const MEMOIZED: Partial<Record<keyof Store, readonly string[]>> = {
   tenants: ['getById', 'getBySlug'],
   roles: ['getById', 'listVisibleIn'],
-  assignments: ['get', 'getRole'],
+  assignments: ['get', 'getRole', 'getRoleWithTerm'],
 };
+/** Reads of the role in force at an instant (their last argument): a batch reads them at one instant, its first read's. */
+const AT_AN_INSTANT: ReadonlySet<string> = new Set(['assignments.getRole', 'assignments.getRoleWithTerm']);
 
 /**
  * The store a batch reads through: tenants, roles and the actor's memberships read once per
  * batch rather than once per row (a batch writes none of them; the guards still decide on
- * what they read).
+ * what they read). The role in force is asked for at the moment of each check, which moves on
+ * as the batch goes: every check of the batch up to the clock's present is answered as of the
+ * first one (a later instant, such as the end of time a permanent assignment is asked at, is
+ * read for itself), so a batch costs one read of the actor's role, not one a millisecond.
  */
-function withBatchReads(store: Store): Store {
+function withBatchReads(store: Store, clock: Clock): Store {
   const memo = new Map<string, Promise<unknown>>();
+  let present: string | undefined;
   const wrapped: Record<string, unknown> = { ...store };
   for (const [part, methods] of Object.entries(MEMOIZED) as [keyof Store, readonly string[]][]) {
     const target = store[part] as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
     const copy: Record<string, unknown> = { ...target };
     for (const method of methods) {
       if (typeof target[method] !== 'function') continue;
+      const atAnInstant = AT_AN_INSTANT.has(`${part}.${method}`);
       copy[method] = (...args: unknown[]) => {
+        if (atAnInstant) {
+          const at = args.at(-1) as string;
+          present ??= at;
+          if (at >= present && at <= clock.now().toISOString()) args = [...args.slice(0, -1), present];
+        }
         const key = `${part}.${method}:${JSON.stringify(args)}`;
         let answer = memo.get(key);
         if (!answer) memo.set(key, (answer = target[method]!(...args)));

@@ -4,6 +4,13 @@ import type { RoleAssignment } from '../roles/role-store.ts';
 import type { StoredUser } from './user.ts';
 
 export interface ImportJobStore {
+  /**
+   * Rows a job takes per batch (one transaction each) on this engine. SQLite: 200, a batch
+   * holding the one connection (and Node's thread) for a few tens of milliseconds. PostgreSQL:
+   * 1,000, where a batch's fixed cost (a dozen round trips, its commit) is spread over more rows
+   * and other requests go on over the pool's other connections meanwhile.
+   */
+  readonly batchRows: number;
   create(job: ImportJob): Promise<void>;
   /** The job, if it belongs to the tenant. */
   get(tenantId: string, jobId: string): Promise<ImportJob | undefined>;
@@ -31,11 +38,13 @@ export interface ImportJobStore {
   /** For each of these emails, the first line of the file that has it (an email repeated in the file is the later rows' problem). */
   firstLinesOfEmails(jobId: string, emailsNormalized: string[]): Promise<Map<string, number>>;
   /**
-   * Takes rows for this run, inside its transaction: those of `lines` still in `from` become
-   * `claimed` and their lines are returned; a row another run took meanwhile is not.
+   * Takes rows for this run, inside its transaction: those of `lines` still in `from` are taken
+   * out of the job and their lines returned; a row another run took meanwhile is not (that run
+   * holds it until it commits, then it is no longer `from`). The transaction must settle every
+   * row it took (settleRows): rolled back, they are `from` again, as if never taken.
    */
   claimRows(jobId: string, lines: number[], from: 'pending'): Promise<number[]>;
-  /** Writes the outcomes of claimed rows (in a few statements, whatever their number). */
+  /** Writes back the rows claimed in this transaction, with their outcomes (in a few statements, whatever their number). */
   settleRows(jobId: string, rows: (SettledImportJobRow & { row: ImportJobRow })[]): Promise<void>;
   /** Of these normalized emails, those a user already has. */
   takenEmails(emailsNormalized: string[]): Promise<Set<string>>;

@@ -21,14 +21,19 @@ export class PasswordHashPool {
     return this.#hashed;
   }
 
-  async hash(password: string): Promise<string> {
+  /** Starts the worker threads ahead of the first hash (loading a worker takes a while): a job does so as a file with passwords arrives. */
+  start(): Piscina {
     this.#pool ??= new Piscina({
       filename: new URL('./password-hash-worker.ts', import.meta.url).href,
       minThreads: this.threads,
       maxThreads: this.threads,
       idleTimeout: 30_000,
     });
-    const hashed = (await this.#pool.run(password)) as string;
+    return this.#pool;
+  }
+
+  async hash(password: string): Promise<string> {
+    const hashed = (await this.start().run(password)) as string;
     this.#hashed += 1;
     return hashed;
   }

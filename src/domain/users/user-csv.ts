@@ -56,9 +56,15 @@ export async function* readImportCsv(text: AsyncIterable<string>): AsyncGenerato
   // Written with backpressure; a parser that stopped (a refused header, bad CSV) ends the feeding too.
   const write = async (chunk: string) => {
     if (parser.destroyed || parser.write(chunk)) return;
-    await new Promise((resolve) => {
-      parser.once('drain', resolve);
-      parser.once('close', resolve);
+    await new Promise<void>((resolve) => {
+      // Whichever comes first; the other listener goes too (left on, a long file piled up 'close' listeners).
+      const done = () => {
+        parser.off('drain', done);
+        parser.off('close', done);
+        resolve();
+      };
+      parser.once('drain', done);
+      parser.once('close', done);
     });
   };
   const feed = async () => {

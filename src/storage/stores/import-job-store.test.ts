@@ -84,14 +84,30 @@ describe.each(engines)('import job store on %s', (engine) => {
     expect(await fixture.store.importJobs.update(running.id, { status: 'done', finishedAt: at(1) }, 'running')).toBe(true);
   });
 
-  it('claims a batch once: a second claim of the same rows gets none', async () => {
+  it('claims a batch once: a second claim of the same rows gets none, and a claim rolled back leaves them pending', async () => {
     const job = aJob();
     await fixture.store.importJobs.create(job);
     await fixture.store.importJobs.addRows(job.id, rowsOf('a@example.test', 'b@example.test', 'A@example.test'));
-    const first = await fixture.store.transaction((tx) => tx.importJobs.claimRows(job.id, [2, 3], 'pending'));
-    expect(first).toEqual([2, 3]);
+    const [first, second] = await fixture.store.importJobs.listRows(job.id, { status: 'pending', limit: 2 });
+    // Taken in a run's transaction that fails before it commits: nothing changed.
+    await expect(
+      fixture.store.transaction(async (tx) => {
+        expect(await tx.importJobs.claimRows(job.id, [2, 3], 'pending')).toEqual([2, 3]);
+        throw new Error('the run died');
+      }),
+    ).rejects.toThrow('the run died');
+    expect(await fixture.store.importJobs.countRows(job.id)).toMatchObject({ pending: 3 });
+    const claimed = await fixture.store.transaction(async (tx) => {
+      const lines = await tx.importJobs.claimRows(job.id, [2, 3], 'pending');
+      await tx.importJobs.settleRows(job.id, [
+        { line: 2, row: first!, status: 'valid' },
+        { line: 3, row: second!, status: 'valid' },
+      ]);
+      return lines;
+    });
+    expect(claimed).toEqual([2, 3]);
     expect(await fixture.store.transaction((tx) => tx.importJobs.claimRows(job.id, [2, 3, 4], 'pending'))).toEqual([4]);
-    expect(await fixture.store.importJobs.countRows(job.id)).toMatchObject({ pending: 0, claimed: 3 });
+    expect(await fixture.store.importJobs.countRows(job.id)).toMatchObject({ pending: 0, valid: 2 });
   });
 
   it('settles claimed rows with their outcome, forgetting the password, and adds counts up', async () => {
