@@ -92,7 +92,7 @@ export async function startServer(
     }
     const smtp = config.settings.Sophon.Smtp;
     const outbox = smtp
-      ? new OutboxWorker(store, clock, createSmtpSender({ host: smtp.Host, port: smtp.Port, tls: smtp.Tls, from: smtp.From, username: smtp.Username, password: smtp.Password }))
+      ? new OutboxWorker(store, clock, await createSmtpSender({ host: smtp.Host, port: smtp.Port, tls: smtp.Tls, from: smtp.From, username: smtp.Username, password: smtp.Password }))
       : undefined;
     let delivering = false;
     const outboxTimer = outbox

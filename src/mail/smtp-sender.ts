@@ -1,4 +1,3 @@
-import nodemailer from 'nodemailer';
 import type { MailSender } from '../domain/mail/outbox-worker.ts';
 
 export interface SmtpSettings {
@@ -11,7 +10,12 @@ export interface SmtpSettings {
   password?: string;
 }
 
-export function createSmtpSender(settings: SmtpSettings): MailSender {
+/**
+ * nodemailer is loaded here, when SMTP is configured, not with the server's modules: a server
+ * without SMTP never loads it (≈ 25 MB of resident memory, docs/performance.md, P7).
+ */
+export async function createSmtpSender(settings: SmtpSettings): Promise<MailSender> {
+  const { default: nodemailer } = await import('nodemailer');
   const transport = nodemailer.createTransport({
     host: settings.host,
     port: settings.port,
