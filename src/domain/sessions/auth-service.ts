@@ -53,6 +53,13 @@ export type Authenticated =
 /** Don't write "last seen" on every request: once a minute (or a tenth of a short idle timeout) is precise enough. */
 const TOUCH_INTERVAL_MS = 60_000;
 
+/** A token's last use is recorded at most once a minute. */
+const tokenTouchDue = (token: { lastUsedAt: string | null }, now: number): boolean => !token.lastUsedAt || now - Date.parse(token.lastUsedAt) >= TOUCH_INTERVAL_MS;
+
+/** A session's activity is recorded at most once a minute, or a tenth of its idle timeout if shorter. */
+const sessionTouchDue = (session: { lastSeenAt: string }, policy: { idleTimeout: number }, now: number): boolean =>
+  now - Date.parse(session.lastSeenAt) >= Math.min(TOUCH_INTERVAL_MS, policy.idleTimeout / 10);
+
 const badCredentials = () => fail('INVALID_CREDENTIALS');
 const challengeInvalid = () => fail('LOGIN_CHALLENGE_INVALID');
 const secondFactorInvalid = () => fail('TWO_FACTOR_CODE_INVALID');
@@ -168,20 +175,18 @@ export class AuthService {
 
   /**
    * Whether the credential's touch time decides something now: a touch due (and, for a session,
-   * any idle timeout, which is ten times the touch's interval or more). The same rules as
-   * #sessionOf and #tokenOf apply them.
+   * any idle timeout, which is ten times the touch's interval or more). The same rules
+   * (tokenTouchDue, sessionTouchDue) as #tokenOf and #sessionOf apply.
    */
   #touchDue(facts: AuthorizationFacts): boolean {
     const now = this.#context.clock.now().getTime();
-    if (facts.token) return !facts.token.lastUsedAt || now - Date.parse(facts.token.lastUsedAt) >= TOUCH_INTERVAL_MS;
-    if (!facts.session) return false;
-    return now - Date.parse(facts.session.lastSeenAt) >= this.#sessionTouchInterval(facts);
+    if (facts.token) return tokenTouchDue(facts.token, now);
+    return facts.session !== undefined && sessionTouchDue(facts.session, this.#sessionPolicy(facts), now);
   }
 
-  /** How long a session goes untouched: a minute, or a tenth of its idle timeout if shorter. */
-  #sessionTouchInterval(facts: AuthorizationFacts): number {
-    const policy = this.#policy.effectiveFrom(facts.policies.global, { slug: facts.homeTenantSlug, record: facts.policies.home });
-    return Math.min(TOUCH_INTERVAL_MS, policy.idleTimeout / 10);
+  /** The policy a session is held to: its owner's home tenant's, over the global one. */
+  #sessionPolicy(facts: AuthorizationFacts) {
+    return this.#policy.effectiveFrom(facts.policies.global, { slug: facts.homeTenantSlug, record: facts.policies.home });
   }
 
   async #sessionOf(facts: AuthorizationFacts | undefined, tokenHash: string): Promise<Authenticated & { via: 'session' }> {
@@ -193,14 +198,14 @@ export class AuthService {
     const user = facts.user;
     if (!user || user.id !== session.userId) throw fail('ACCOUNT_DELETED');
     const now = clock.now().getTime();
-    const policy = this.#policy.effectiveFrom(facts.policies.global, { slug: facts.homeTenantSlug, record: facts.policies.home });
+    const policy = this.#sessionPolicy(facts);
     const deadline = sessionDeadline(session, policy, now);
     if (deadline.expired) {
       await store.sessions.end(session.id, new Date(now).toISOString(), `expired (${deadline.reason})`);
       throw fail('SESSION_EXPIRED');
     }
     if (user.status !== 'active') throw fail('ACCOUNT_SUSPENDED');
-    const touched = now - Date.parse(session.lastSeenAt) >= this.#sessionTouchInterval(facts);
+    const touched = sessionTouchDue(session, policy, now);
     if (!touched) return { user, via: 'session', session, expiresAt: deadline.expiresAt, touched };
     const lastSeenAt = new Date(now).toISOString();
     await store.sessions.touch(session.id, lastSeenAt);
@@ -218,7 +223,7 @@ export class AuthService {
       throw fail('TOKEN_EXPIRED', { expiresAt: token.expiresAt });
     }
     const user = activeUser(facts.user?.id === token.userId ? facts.user : undefined);
-    if (!token.lastUsedAt || now.getTime() - Date.parse(token.lastUsedAt) >= TOUCH_INTERVAL_MS) await store.tokens.touch(token.id, now.toISOString());
+    if (tokenTouchDue(token, now.getTime())) await store.tokens.touch(token.id, now.toISOString());
     return { user, via: 'token', token };
   }
 

@@ -217,7 +217,7 @@ function compile(engine: Engine, text: string): { sql: string; order: Name[] } {
   return { sql, order };
 }
 
-export const AUTHORIZATION_STATEMENTS = {
+const AUTHORIZATION_STATEMENTS = {
   sqlite: { token: compile('sqlite', joinedStatement('token')), session: compile('sqlite', joinedStatement('session')) },
   postgres: { token: compile('postgres', subqueryStatement('token')), session: compile('postgres', subqueryStatement('session')) },
 };
